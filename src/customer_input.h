@@ -1,0 +1,42 @@
+/*
+ * The customer fields of a request body, checked in the original's schema
+ * order (full_name, email, phone, gender, avatar_url, user_id,
+ * business_id) plus preferences. Pure C; the phone rule is the config's
+ * v_phone validator, passed in.
+ */
+#ifndef BEE_CUSTOMER_INPUT_H
+#define BEE_CUSTOMER_INPUT_H
+
+#include <jansson.h>
+
+#include "email.h"
+#include "problems.h"
+#include "uuid.h"
+
+#define PREFERENCES_MAX	4096
+
+struct phone_rule {
+	int		(*matches)(const char *phone);
+	const char	*pattern;		/* for the 422 message */
+};
+
+/* Every string is owned (customer_input_free); NULL is SQL NULL. */
+struct customer_input {
+	char		*full_name;
+	char		 email[EMAIL_MAX + 1];	/* normalised */
+	char		*phone;
+	char		*gender;
+	char		*avatar_url;
+	char		 user_id[UUID_STRLEN];
+	char		 business_id[UUID_STRLEN];
+	char		*preferences;		/* compact JSON, owned */
+};
+
+/* The body of POST /customers. 1 when valid; items added otherwise. */
+int	customer_input_create(json_t *body, const struct phone_rule *phone,
+	    struct problems *p, struct customer_input *in);
+void	customer_input_free(struct customer_input *in);
+/* The body is not an object: one item at ["body"]. */
+void	customer_input_not_object(json_t *body, struct problems *p);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * Async PostgreSQL for handlers. Kore's pool connects with a blocking
+ * PQconnectdb on the worker's loop (bounded by connect_timeout=2): after a
+ * failed connect the breaker answers 503 at once for a back-off period,
+ * then lets one request try again.
+ */
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "reply.h"
+
+#define BREAKER_MIN_MS	250
+#define BREAKER_MAX_MS	5000
+
+static uint64_t		open_until_ms;
+static unsigned int	failures;
+
+static int	breaker_allows(void);
+static void	breaker_trip(const char *, const char *);
+static void	breaker_reset(void);
+static int	fail_unavailable(struct http_request *, struct ctx *);
+
+void
+db_register(const char *conninfo, int pool_size)
+{
+	pgsql_conn_max = (u_int16_t)pool_size;
+	if (!kore_pgsql_register(DB_NAME, conninfo))
+		fatal("cannot register the database");
+}
+
+int
+db_breaker_open(void)
+{
+	return (!breaker_allows() || failures > 0);
+}
+
+static int
+breaker_allows(void)
+{
+	return (kore_time_ms() >= open_until_ms);
+}
+
+static void
+breaker_trip(const char *trace_id, const char *why)
+{
+	uint64_t	back_off;
+	unsigned int	shift;
+	char		msg[256];
+
+	failures++;
+	shift = failures > 5 ? 5 : failures - 1;
+	back_off = (uint64_t)BREAKER_MIN_MS << shift;
+	if (back_off > BREAKER_MAX_MS)
+		back_off = BREAKER_MAX_MS;
+	open_until_ms = kore_time_ms() + back_off;
+	(void)snprintf(msg, sizeof(msg), "database unavailable: %s",
+	    why && *why ? why : "connection lost");
+	msg[strcspn(msg, "\n")] = '\0';
+	log_error(trace_id, msg);
+}
+
+static void
+breaker_reset(void)
+{
+	failures = 0;
+	open_until_ms = 0;
+}
+
+static int
+fail_unavailable(struct http_request *req, struct ctx *c)
+{
+	(void)reply_detail(req, 503, "database unavailable");
+	return (HTTP_STATE_ERROR);
+}
+
+int
+db_send(struct http_request *req, struct ctx *c, const char *query,
+    int nparams, const char *const *values)
+{
+	int	lengths[16], formats[16], i;
+
+	if (nparams > 16)
+		fatal("db_send: too many parameters");
+	if (!breaker_allows())
+		return (fail_unavailable(req, c));
+
+	if (!c->sql_bound) {
+		kore_pgsql_bind_request(&c->sql, req);
+		c->sql_bound = 1;
+	}
+	if (!kore_pgsql_setup(&c->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
+		if (c->sql.state == KORE_PGSQL_STATE_INIT)
+			return (HTTP_STATE_RETRY);
+		if (c->sql.error == NULL ||
+		    strcmp(c->sql.error, "no available connection") != 0)
+			breaker_trip(c->trace_id, c->sql.error);
+		else
+			log_error(c->trace_id, "database pool queue is full");
+		return (fail_unavailable(req, c));
+	}
+	breaker_reset();
+
+	for (i = 0; i < nparams; i++) {
+		lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
+		formats[i] = 0;
+	}
+	if (!kore_pgsql_query_param_fields(&c->sql, query, 0, nparams,
+	    (const char **)(uintptr_t)values, lengths, formats)) {
+		breaker_trip(c->trace_id, c->sql.error);
+		return (fail_unavailable(req, c));
+	}
+	return (HTTP_STATE_CONTINUE);
+}
+
+enum db_poll
+db_poll(struct http_request *req, struct ctx *c)
+{
+	char	msg[512];
+
+	switch (c->sql.state) {
+	case KORE_PGSQL_STATE_WAIT:
+		return (DB_POLL_WAIT);
+	case KORE_PGSQL_STATE_RESULT:
+		return (DB_POLL_ROWS);
+	case KORE_PGSQL_STATE_COMPLETE:
+		return (DB_POLL_DONE);
+	case KORE_PGSQL_STATE_DONE:
+	case KORE_PGSQL_STATE_NOTIFY:
+		kore_pgsql_continue(&c->sql);
+		return (c->sql.state == KORE_PGSQL_STATE_WAIT ?
+		    DB_POLL_WAIT : DB_POLL_DONE);
+	case KORE_PGSQL_STATE_ERROR:
+	default:
+		break;
+	}
+
+	/* A dropped connection is the database being away, not a bug. */
+	if (c->sql.conn == NULL || c->sql.error == NULL ||
+	    *c->sql.error == '\0' ||
+	    PQstatus(c->sql.conn->db) == CONNECTION_BAD) {
+		breaker_trip(c->trace_id, c->sql.error);
+		kore_pgsql_cleanup(&c->sql);
+		(void)fail_unavailable(req, c);
+		return (DB_POLL_FAILED);
+	}
+	(void)snprintf(msg, sizeof(msg), "query failed: %s", c->sql.error);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_error(c->trace_id, msg);
+	kore_pgsql_cleanup(&c->sql);
+	(void)reply_detail(req, 500, "Internal Server Error");
+	return (DB_POLL_FAILED);
+}

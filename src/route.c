@@ -1,0 +1,56 @@
+/* The common entry of every handler. */
+#include <string.h>
+
+#include "reply.h"
+#include "route.h"
+
+int
+route_begin(struct http_request *req, const char *route, int methods,
+    const char *allow, struct ctx **cp)
+{
+	struct ctx	*c;
+
+	c = ctx_get(req);
+	c->route = route;
+	*cp = c;
+	if (c->replied)
+		return (0);
+	if (request_has_unread_body(req)) {
+		(void)reply_bad_body(req);
+		return (0);
+	}
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		(void)reply_preflight(req);
+		return (0);
+	}
+	if (methods & HTTP_METHOD_GET)
+		methods |= HTTP_METHOD_HEAD;
+	if (!(req->method & methods)) {
+		(void)reply_not_allowed(req, allow);
+		return (0);
+	}
+	return (1);
+}
+
+int
+path_split(const char *path, struct path *p)
+{
+	char	*s, *save, *tok;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(path) >= sizeof(p->buf))
+		return (-1);
+	(void)memcpy(p->buf, path, strlen(path) + 1);
+	s = p->buf;
+	for (tok = strtok_r(s, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save)) {
+		if (p->count == 0 && !p->api && !strcmp(tok, "api")) {
+			p->api = 1;
+			continue;
+		}
+		if (p->count == PATH_SEGMENTS_MAX)
+			return (-1);
+		p->seg[p->count++] = tok;
+	}
+	return (0);
+}

@@ -1,0 +1,276 @@
+/*
+ * The service's life cycle: settings and start-up checks in the parent,
+ * per-worker set-up, the refusal of SIGHUP reloads, the seccomp list, and
+ * the function validators named in conf/bee_customers.conf.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
+
+#include "auth.h"
+#include "customers.h"
+#include "db.h"
+#include "deps.h"
+#include "log.h"
+#include "reply.h"
+#include "settings.h"
+#include "uuid.h"
+
+#define SERVER_NAME	"public"
+#define AUTH_NAME	"jwt"
+#define CATCH_ALL	"^/.*$"
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+int	bee_onload(int);
+int	v_uuid(struct http_request *, const void *);
+int	v_avatar_size(struct http_request *, const void *);
+
+/* Every handler the config may name, and whether it needs the jwt block. */
+static const struct {
+	const char	*name;
+	int		 protected;
+} handlers[] = {
+	{ "h_root", 0 },
+	{ "h_health", 0 },
+	{ "h_ready", 0 },
+	{ "h_not_found", 0 },
+	{ "h_customers", 1 },
+	{ "h_customer", 1 },
+	{ NULL, 0 }
+};
+
+static const char	*required_validators[] = {
+	"v_uuid", "v_phone", "v_avatar_size", "v_jwt", NULL
+};
+
+/*
+ * Syscalls beyond Kore's own list: libpq's connect (stat, directory
+ * reads), task threads (clone3, rseq), client libraries closing sockets.
+ */
+KORE_SECCOMP_FILTER("bee_customers",
+    KORE_SYSCALL_ALLOW(newfstatat),
+    KORE_SYSCALL_ALLOW(getdents64),
+    KORE_SYSCALL_ALLOW(clone3),
+    KORE_SYSCALL_ALLOW(rseq),
+    KORE_SYSCALL_ALLOW(shutdown),
+    KORE_SYSCALL_ALLOW(getpeername),
+    KORE_SYSCALL_ALLOW(getsockname),
+    KORE_SYSCALL_ALLOW(uname)
+)
+
+static void	die(const char *, ...) __attribute__((format(printf, 1, 2)));
+static void	check_config(void);
+static int	handler_protected(const char *, int *);
+static char	*conninfo_with_address(const char *, const char *);
+static void	log_flush_tick(void *, u_int64_t);
+
+/* Kore's own stdout lines, line-buffered before the workers fork. */
+__attribute__((constructor)) static void
+stdout_line_buffered(void)
+{
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static void
+die(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[512];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)fprintf(stderr, "bee-customers: %s\n", msg);
+	exit(1);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	struct kore_server	*srv;
+	struct kore_validator	*phone;
+	char			 err[SETTINGS_ERRLEN], *conninfo;
+
+	(void)argc;
+	(void)argv;
+	if (settings_load(&settings, NULL, err, sizeof(err)) == -1)
+		die("%s", err);
+	log_init(settings.service_name, settings.log_level);
+	if (settings.weak_secret)
+		log_warn(NULL, "SECRET_KEY is shorter than 32 bytes; use a "
+		    "long random secret or RS256");
+
+	check_config();
+	phone = kore_validator_lookup("v_phone");
+	customer_phone_rule.pattern = phone->arg;
+
+	if (settings.workers > 0)
+		worker_count = (u_int8_t)settings.workers;
+	if ((srv = kore_server_lookup(SERVER_NAME)) == NULL)
+		die("config: no server block named '%s'", SERVER_NAME);
+	if (!kore_server_bind(srv, settings.host, settings.port, NULL))
+		die("cannot listen on %s:%s", settings.host, settings.port);
+
+	if (deps_resolve(err, sizeof(err)) == -1)
+		die("%s", err);
+	conninfo = conninfo_with_address(settings.database_conninfo,
+	    deps_address(DEP_POSTGRES));
+	db_register(conninfo, settings.db_pool_size);
+	free(conninfo);
+
+	if (mkdir(settings.upload_dir, 0755) == -1 && errno != EEXIST)
+		die("UPLOAD_DIR %s: %s", settings.upload_dir, strerror(errno));
+
+	log_write(LOG_LEVEL_INFO, NULL, "starting", NULL, 0);
+	log_flush();
+}
+
+void
+kore_worker_configure(void)
+{
+	log_init(settings.service_name, settings.log_level);
+	reply_init(settings.cors_origins);
+	deps_start();
+	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
+}
+
+/*
+ * SIGHUP would reload the module with live connections and timers that
+ * point into the old image: refused (restart to apply changes).
+ */
+int
+bee_onload(int action)
+{
+	if (action == KORE_MODULE_UNLOAD) {
+		log_warn(NULL, "module reload refused: restart the service "
+		    "to apply changes");
+		return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
+}
+
+int
+v_uuid(struct http_request *req, const void *data)
+{
+	char	out[UUID_STRLEN], err[UUID_ERRLEN];
+
+	(void)req;
+	return (uuid_parse(data, out, err, sizeof(err)) == 0 ?
+	    KORE_RESULT_OK : KORE_RESULT_ERROR);
+}
+
+/* data: the upload's size in bytes, as a decimal string. */
+int
+v_avatar_size(struct http_request *req, const void *data)
+{
+	char		*end;
+	unsigned long	 n;
+
+	(void)req;
+	errno = 0;
+	n = strtoul(data, &end, 10);
+	if (errno != 0 || end == data || *end != '\0')
+		return (KORE_RESULT_ERROR);
+	return (n <= settings.avatar_max_bytes ? KORE_RESULT_OK :
+	    KORE_RESULT_ERROR);
+}
+
+static void
+log_flush_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	log_flush();
+}
+
+/*
+ * Kore only prints unknown directives: check that what it parsed is the
+ * service we mean, or refuse to start.
+ */
+static void
+check_config(void)
+{
+	struct kore_server		*srv;
+	struct kore_domain		*dom;
+	struct kore_module_handle	*hdlr, *last;
+	struct kore_auth		*auth;
+	const char			**v;
+	int				 protected;
+
+	for (v = required_validators; *v != NULL; v++) {
+		if (kore_validator_lookup(*v) == NULL)
+			die("config: validator %s is missing", *v);
+	}
+	if ((auth = kore_auth_lookup(AUTH_NAME)) == NULL ||
+	    auth->type != KORE_AUTH_TYPE_REQUEST || auth->validator == NULL ||
+	    strcmp(auth->validator->name, "v_jwt") != 0)
+		die("config: authentication block '%s' must be of type "
+		    "request with validator v_jwt", AUTH_NAME);
+
+	LIST_FOREACH(srv, &kore_servers, list) {
+		TAILQ_FOREACH(dom, &srv->domains, list) {
+			last = NULL;
+			TAILQ_FOREACH(hdlr, &dom->handlers, list) {
+				if (!handler_protected(hdlr->func, &protected))
+					die("config: route %s names unknown "
+					    "handler %s", hdlr->path,
+					    hdlr->func);
+				if (protected && hdlr->auth != auth)
+					die("config: route %s (%s) must be "
+					    "behind the '%s' block", hdlr->path,
+					    hdlr->func, AUTH_NAME);
+				last = hdlr;
+			}
+			if (last == NULL || strcmp(last->path, CATCH_ALL) ||
+			    strcmp(last->func, "h_not_found"))
+				die("config: domain %s must end with "
+				    "'route %s h_not_found'", dom->domain,
+				    CATCH_ALL);
+		}
+	}
+}
+
+static int
+handler_protected(const char *name, int *protected)
+{
+	size_t	i;
+
+	for (i = 0; handlers[i].name != NULL; i++) {
+		if (!strcmp(handlers[i].name, name)) {
+			*protected = handlers[i].protected;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * libpq would resolve the host name inside PQconnectdb, on the worker's
+ * loop and outside the sandbox's syscalls: hand it the address resolved
+ * at start-up (the name still serves TLS and authentication).
+ */
+static char *
+conninfo_with_address(const char *conninfo, const char *ip)
+{
+	char	*out;
+	size_t	 len;
+
+	if (ip == NULL || *ip == '\0' || strstr(conninfo, "hostaddr=") ||
+	    strstr(conninfo, "host=/") || strstr(conninfo, "://@/") ||
+	    strstr(conninfo, ":///"))
+		return (strdup(conninfo));
+	len = strlen(conninfo) + strlen(ip) + 16;
+	if ((out = malloc(len)) == NULL)
+		die("out of memory");
+	(void)snprintf(out, len, "%s&hostaddr=%s", conninfo, ip);
+	return (out);
+}

@@ -1,0 +1,473 @@
+/*
+ * Settings from the environment, then `.env`: parsed and checked once, so
+ * that a typo stops start-up with one line instead of failing a request.
+ * Pure C (no Kore) so that tests/unit can exercise every rule.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settings.h"
+#include "dotenv.h"
+
+struct settings	settings;
+
+static const char	*weak_secrets[] = {
+	"supersecretkey", "secret", "change-me", NULL
+};
+
+static int	fail(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static char	*dupe(const char *);
+static int	parse_long(const char *, long, long, long *);
+static int	load_secret(struct settings *, struct dotenv *, char *,
+		    size_t);
+static char	*read_file(const char *, size_t *);
+
+int
+settings_load(struct settings *s, const char *dotenv_path, char *err,
+    size_t errlen)
+{
+	struct dotenv	 env;
+	const char	*v;
+	long		 n;
+
+	memset(s, 0, sizeof(*s));
+	if (dotenv_read(&env, dotenv_path ? dotenv_path : ".env") == -1)
+		return (fail(err, errlen, ".env: %s", env.error));
+
+	v = dotenv_get(&env, "HOST");
+	(void)snprintf(s->host, sizeof(s->host), "%s", v ? v : "0.0.0.0");
+	v = dotenv_get(&env, "PORT");
+	if (v == NULL)
+		v = "8007";
+	if (!parse_long(v, 1, 65535, &n)) {
+		dotenv_free(&env);
+		return (fail(err, errlen, "PORT: not a port number"));
+	}
+	(void)snprintf(s->port, sizeof(s->port), "%ld", n);
+
+	s->workers = 0;
+	if ((v = dotenv_get(&env, "WORKERS")) != NULL && *v != '\0') {
+		if (!parse_long(v, 1, 64, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen, "WORKERS: 1 to 64"));
+		}
+		s->workers = (int)n;
+	}
+
+	v = dotenv_get(&env, "DATABASE_URL");
+	if (v == NULL)
+		v = "postgresql://postgres:postgres@localhost:5432/"
+		    "bee_customers";
+	if ((s->database_conninfo = settings_pg_conninfo(v)) == NULL ||
+	    settings_url_endpoint(s->database_conninfo, "5432",
+	    &s->database) == -1) {
+		dotenv_free(&env);
+		return (fail(err, errlen, "DATABASE_URL: not a postgresql:// "
+		    "URL"));
+	}
+
+	s->db_pool_size = 8;
+	if ((v = dotenv_get(&env, "DB_POOL_SIZE")) != NULL) {
+		if (!parse_long(v, 1, 1000, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen, "DB_POOL_SIZE: 1 to 1000"));
+		}
+		s->db_pool_size = (int)n;
+	}
+
+	v = dotenv_get(&env, "RABBITMQ_URL");
+	s->rabbitmq_url = dupe(v ? v : "amqp://guest:guest@localhost:5672/");
+	if (strncmp(s->rabbitmq_url, "amqp://", 7) != 0 ||
+	    settings_url_endpoint(s->rabbitmq_url, "5672",
+	    &s->rabbitmq) == -1) {
+		dotenv_free(&env);
+		return (fail(err, errlen, "RABBITMQ_URL: not an amqp:// URL"));
+	}
+	v = dotenv_get(&env, "RABBITMQ_EXCHANGE");
+	s->rabbitmq_exchange = dupe(v && *v ? v : "bee.customers.events");
+
+	v = dotenv_get(&env, "REDIS_URL");
+	s->redis_url = dupe(v ? v : "redis://localhost:6379/0");
+	if (*s->redis_url != '\0' &&
+	    (strncmp(s->redis_url, "redis://", 8) != 0 ||
+	    settings_url_endpoint(s->redis_url, "6379", &s->redis) == -1)) {
+		dotenv_free(&env);
+		return (fail(err, errlen, "REDIS_URL: not a redis:// URL"));
+	}
+
+	if ((v = dotenv_get(&env, "LOG_SERVICE_URL")) != NULL && *v != '\0') {
+		if (strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0) {
+			dotenv_free(&env);
+			return (fail(err, errlen,
+			    "LOG_SERVICE_URL: not an http(s):// URL"));
+		}
+		s->log_service_url = dupe(v);
+	}
+
+	s->log_level = LOG_LEVEL_INFO;
+	if ((v = dotenv_get(&env, "LOG_LEVEL")) != NULL) {
+		if (!strcasecmp(v, "debug"))
+			s->log_level = LOG_LEVEL_DEBUG;
+		else if (!strcasecmp(v, "info"))
+			s->log_level = LOG_LEVEL_INFO;
+		else if (!strcasecmp(v, "warning") || !strcasecmp(v, "warn"))
+			s->log_level = LOG_LEVEL_WARNING;
+		else if (!strcasecmp(v, "error"))
+			s->log_level = LOG_LEVEL_ERROR;
+		else {
+			dotenv_free(&env);
+			return (fail(err, errlen, "LOG_LEVEL: debug, info, "
+			    "warning or error"));
+		}
+	}
+
+	v = dotenv_get(&env, "CUSTOMER_PATCH_RATE");
+	if (settings_parse_rate(v ? v : "5/minute", &s->patch_rate) == -1) {
+		dotenv_free(&env);
+		return (fail(err, errlen, "CUSTOMER_PATCH_RATE: expected "
+		    "N/second, N/minute, N per hour, ..."));
+	}
+
+	v = dotenv_get(&env, "CORS_ORIGINS");
+	s->cors_origins = dupe(v ? v : "*");
+
+	if (load_secret(s, &env, err, errlen) == -1) {
+		dotenv_free(&env);
+		return (-1);
+	}
+
+	v = dotenv_get(&env, "UPLOAD_DIR");
+	s->upload_dir = dupe(v && *v ? v : "uploads");
+	s->avatar_max_bytes = 1048576;
+	if ((v = dotenv_get(&env, "AVATAR_MAX_BYTES")) != NULL) {
+		if (!parse_long(v, 1, 1048576, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen, "AVATAR_MAX_BYTES: 1 to "
+			    "1048576 (http_body_max bounds uploads)"));
+		}
+		s->avatar_max_bytes = (size_t)n;
+	}
+
+	s->outbox_retention_days = 7;
+	if ((v = dotenv_get(&env, "OUTBOX_RETENTION_DAYS")) != NULL) {
+		if (!parse_long(v, 0, 3650, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen,
+			    "OUTBOX_RETENTION_DAYS: 0 to 3650"));
+		}
+		s->outbox_retention_days = (int)n;
+	}
+
+	if ((v = dotenv_get(&env, "SERVICE_NAME")) == NULL)
+		v = dotenv_get(&env, "PROJECT_NAME");
+	s->service_name = dupe(v && *v ? v : "BeeConect Customer Service");
+	v = dotenv_get(&env, "PROJECT_VERSION");
+	s->version = dupe(v && *v ? v : "0.1.0");
+
+	dotenv_free(&env);
+	return (0);
+}
+
+static int
+load_secret(struct settings *s, struct dotenv *env, char *err, size_t errlen)
+{
+	const char	*v, **w;
+	long		 n;
+
+	v = dotenv_get(env, "ALGORITHM");
+	if (v == NULL || !strcmp(v, "HS256"))
+		s->algorithm = JWT_ALGO_HS256;
+	else if (!strcmp(v, "RS256"))
+		s->algorithm = JWT_ALGO_RS256;
+	else
+		return (fail(err, errlen, "ALGORITHM: HS256 or RS256"));
+
+	if ((v = dotenv_get(env, "JWT_AUDIENCE")) != NULL && *v != '\0')
+		s->jwt_audience = dupe(v);
+	if ((v = dotenv_get(env, "JWT_LEEWAY_SECONDS")) != NULL) {
+		if (!parse_long(v, 0, 3600, &n))
+			return (fail(err, errlen,
+			    "JWT_LEEWAY_SECONDS: 0 to 3600"));
+		s->jwt_leeway = n;
+	}
+
+	if (s->algorithm == JWT_ALGO_RS256) {
+		v = dotenv_get(env, "JWT_PUBLIC_KEY_FILE");
+		if (v == NULL || *v == '\0')
+			return (fail(err, errlen, "JWT_PUBLIC_KEY_FILE: "
+			    "required for RS256"));
+		s->jwt_public_key = read_file(v, &s->jwt_public_key_len);
+		if (s->jwt_public_key == NULL ||
+		    strstr(s->jwt_public_key, "PUBLIC KEY-----") == NULL)
+			return (fail(err, errlen, "JWT_PUBLIC_KEY_FILE: "
+			    "cannot read a PEM public key from %s", v));
+		return (0);
+	}
+
+	v = dotenv_get(env, "SECRET_KEY");
+	if (v == NULL || *v == '\0')
+		return (fail(err, errlen, "SECRET_KEY: required for HS256 "
+		    "(the auth service's signing secret)"));
+	for (w = weak_secrets; *w != NULL; w++) {
+		if (!strcmp(v, *w))
+			return (fail(err, errlen, "SECRET_KEY: a well-known "
+			    "default; set the auth service's real secret"));
+	}
+	s->secret_key = dupe(v);
+	s->secret_key_len = strlen(v);
+	s->weak_secret = s->secret_key_len < 32;
+	return (0);
+}
+
+void
+settings_free(struct settings *s)
+{
+	free(s->database_conninfo);
+	free(s->rabbitmq_url);
+	free(s->rabbitmq_exchange);
+	free(s->redis_url);
+	free(s->log_service_url);
+	free(s->cors_origins);
+	if (s->secret_key != NULL) {
+		explicit_bzero(s->secret_key, s->secret_key_len);
+		free(s->secret_key);
+	}
+	free(s->jwt_public_key);
+	free(s->jwt_audience);
+	free(s->upload_dir);
+	free(s->service_name);
+	free(s->version);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+settings_parse_rate(const char *text, struct rate *r)
+{
+	static const struct {
+		const char	*name;
+		unsigned int	 seconds;
+	} units[] = {
+		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+		{ "day", 86400 }, { NULL, 0 }
+	};
+	const char	*p;
+	char		*end, word[16];
+	unsigned long	 count, amount;
+	size_t		 len, i;
+
+	if (text == NULL)
+		return (-1);
+	p = text;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return (-1);
+	errno = 0;
+	count = strtoul(p, &end, 10);
+	if (errno != 0 || count == 0 || count > 1000000)
+		return (-1);
+	p = end;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '/')
+		p++;
+	else if (!strncasecmp(p, "per", 3) && isspace((unsigned char)p[3]))
+		p += 3;
+	else
+		return (-1);
+	while (isspace((unsigned char)*p))
+		p++;
+
+	amount = 1;
+	if (isdigit((unsigned char)*p)) {
+		amount = strtoul(p, &end, 10);
+		if (amount == 0 || amount > 1000)
+			return (-1);
+		p = end;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+
+	for (len = 0; isalpha((unsigned char)p[len]); len++)
+		;
+	if (len == 0 || len >= sizeof(word))
+		return (-1);
+	for (i = 0; i < len; i++)
+		word[i] = (char)tolower((unsigned char)p[i]);
+	word[len] = '\0';
+	if (len > 1 && word[len - 1] == 's')
+		word[len - 1] = '\0';
+	p += len;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '\0')
+		return (-1);
+
+	for (i = 0; units[i].name != NULL; i++) {
+		if (!strcmp(word, units[i].name)) {
+			r->count = (unsigned int)count;
+			r->amount = (unsigned int)amount;
+			r->period = (unsigned int)amount * units[i].seconds;
+			(void)snprintf(r->unit, sizeof(r->unit), "%s",
+			    units[i].name);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+int
+settings_url_endpoint(const char *url, const char *default_port,
+    struct endpoint *ep)
+{
+	const char	*p, *end, *at, *host, *colon;
+	size_t		 len;
+
+	if ((p = strstr(url, "://")) == NULL)
+		return (-1);
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	at = memrchr(p, '@', (size_t)(end - p));
+	host = at ? at + 1 : p;
+
+	if (*host == '[') {
+		if ((colon = memchr(host, ']', (size_t)(end - host))) == NULL)
+			return (-1);
+		len = (size_t)(colon - host - 1);
+		host++;
+		colon++;
+		if (colon < end && *colon != ':')
+			return (-1);
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		len = (size_t)((colon ? colon : end) - host);
+	}
+	if (len == 0)
+		(void)snprintf(ep->host, sizeof(ep->host), "localhost");
+	else if (len >= sizeof(ep->host))
+		return (-1);
+	else
+		(void)snprintf(ep->host, sizeof(ep->host), "%.*s", (int)len,
+		    host);
+
+	if (colon != NULL && colon < end && *colon == ':') {
+		len = (size_t)(end - colon - 1);
+		if (len == 0 || len >= sizeof(ep->port) ||
+		    strspn(colon + 1, "0123456789") < len)
+			return (-1);
+		(void)snprintf(ep->port, sizeof(ep->port), "%.*s", (int)len,
+		    colon + 1);
+	} else {
+		(void)snprintf(ep->port, sizeof(ep->port), "%s",
+		    default_port);
+	}
+	return (0);
+}
+
+char *
+settings_pg_conninfo(const char *url)
+{
+	static const char	*schemes[] = {
+		"postgresql+asyncpg://", "postgresql://", "postgres://", NULL
+	};
+	const char	*rest, **sc;
+	char		*out;
+	size_t		 len;
+	int		 n;
+
+	rest = NULL;
+	for (sc = schemes; *sc != NULL; sc++) {
+		if (!strncmp(url, *sc, strlen(*sc))) {
+			rest = url + strlen(*sc);
+			break;
+		}
+	}
+	if (rest == NULL || *rest == '\0')
+		return (NULL);
+
+	/*
+	 * connect_timeout bounds the blocking PQconnectdb (Kore's pool
+	 * connects on the worker's loop); no GSSAPI probing (it stats
+	 * credential caches, outside the sandbox).
+	 */
+	len = strlen(rest) + 96;
+	if ((out = malloc(len)) == NULL)
+		return (NULL);
+	n = snprintf(out, len, "postgresql://%s%s%s%s", rest,
+	    strchr(rest, '?') ? "&" : "?",
+	    strstr(rest, "connect_timeout=") ? "" : "connect_timeout=2&",
+	    strstr(rest, "gssencmode=") ? "application_name=bee-customers" :
+	    "gssencmode=disable&application_name=bee-customers");
+	if (n < 0 || (size_t)n >= len) {
+		free(out);
+		return (NULL);
+	}
+	return (out);
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (0);
+	*out = v;
+	return (1);
+}
+
+static char *
+read_file(const char *path, size_t *lenp)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	if ((buf = malloc(65537)) == NULL) {
+		(void)fclose(fp);
+		return (NULL);
+	}
+	n = fread(buf, 1, 65536, fp);
+	(void)fclose(fp);
+	buf[n] = '\0';
+	*lenp = n;
+	return (buf);
+}
+
+static char *
+dupe(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL) {
+		(void)fprintf(stderr, "settings: out of memory\n");
+		exit(1);
+	}
+	return (p);
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
