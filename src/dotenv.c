@@ -105,12 +105,17 @@ parse_line(struct dotenv *env, char *line, size_t lineno)
 	val = eq + 1;
 	while (isspace((unsigned char)*val))
 		val++;
-	vlen = strlen(val);
-	if (vlen >= 2 && (*val == '"' || *val == '\'') &&
-	    val[vlen - 1] == *val) {
+	if (*val == '"' || *val == '\'') {
+		/* Quoted: up to the closing quote; a comment may follow. */
+		if ((end = strchr(val + 1, *val)) == NULL) {
+			(void)snprintf(env->error, sizeof(env->error),
+			    "line %zu: unterminated quote", lineno);
+			return (-1);
+		}
+		vlen = (size_t)(end - val - 1);
 		val++;
-		vlen -= 2;
-	} else if (*val != '"' && *val != '\'') {
+	} else {
+		vlen = strlen(val);
 		/* An unquoted value ends at an inline " #" comment. */
 		if ((end = strstr(val, " #")) != NULL) {
 			vlen = (size_t)(end - val);

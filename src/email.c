@@ -19,6 +19,10 @@ static int	reject(char *, size_t, const char *);
 static int	check_local(const char *, size_t, char *, size_t);
 static int	check_domain(char *, char *, size_t);
 static int	atext(unsigned char);
+static int	domain_char(unsigned char);
+static int	bad_characters(const char *, size_t, int (*)(unsigned char),
+		    const char *, char *, size_t);
+static size_t	show_character(unsigned char, char *, size_t);
 
 int
 email_normalize(const char *in, char *out, size_t outlen, char *reason,
@@ -44,7 +48,8 @@ email_normalize(const char *in, char *out, size_t outlen, char *reason,
 	len = (size_t)(end - start);
 	if (len > EMAIL_MAX) {
 		(void)snprintf(reason, reasonlen, "The email address is too "
-		    "long (%zu characters too many).", len - EMAIL_MAX);
+		    "long (%zu character%s too many).", len - EMAIL_MAX,
+		    len - EMAIL_MAX == 1 ? "" : "s");
 		return (-1);
 	}
 	if (len + 1 > outlen)
@@ -81,8 +86,9 @@ check_local(const char *s, size_t len, char *reason, size_t reasonlen)
 		    "the @-sign is not allowed here."));
 	if (utf8_length(s, len) > 64) {
 		(void)snprintf(reason, reasonlen, "The email address is too "
-		    "long before the @-sign (%zu characters too many).",
-		    utf8_length(s, len) - 64);
+		    "long before the @-sign (%zu character%s too many).",
+		    utf8_length(s, len) - 64,
+		    utf8_length(s, len) == 65 ? "" : "s");
 		return (-1);
 	}
 	if (s[0] == '.')
@@ -95,14 +101,9 @@ check_local(const char *s, size_t len, char *reason, size_t reasonlen)
 		if (s[i] == '.' && s[i + 1] == '.')
 			return (reject(reason, reasonlen, "An email address "
 			    "cannot have two periods in a row."));
-		if (!atext((unsigned char)s[i]) && s[i] != '.') {
-			(void)snprintf(reason, reasonlen, "The email address "
-			    "contains invalid characters before the @-sign: "
-			    "'%c'.", s[i]);
-			return (-1);
-		}
 	}
-	return (0);
+	return (bad_characters(s, len, atext, "The email address contains "
+	    "invalid characters before the @-sign: ", reason, reasonlen));
 }
 
 static int
@@ -110,7 +111,7 @@ check_domain(char *d, char *reason, size_t reasonlen)
 {
 	const char	**sp, *tld, *label;
 	size_t		  len, llen, i;
-	int		  numeric;
+	unsigned char	  last;
 
 	if (d[0] == '[')
 		return (reject(reason, reasonlen, "A bracketed IP address "
@@ -118,61 +119,121 @@ check_domain(char *d, char *reason, size_t reasonlen)
 	if (d[0] == '.')
 		return (reject(reason, reasonlen, "An email address cannot "
 		    "have a period immediately after the @-sign."));
+	if (d[0] == '-')
+		return (reject(reason, reasonlen, "An email address cannot "
+		    "have a hyphen immediately after the @-sign."));
 	len = strlen(d);
 	if (d[len - 1] == '.')
 		return (reject(reason, reasonlen,
 		    "An email address cannot end with a period."));
+	if (d[len - 1] == '-')
+		return (reject(reason, reasonlen,
+		    "An email address cannot end with a hyphen."));
 	if (strstr(d, "..") != NULL)
 		return (reject(reason, reasonlen, "An email address cannot "
 		    "have two periods in a row."));
+	if (strstr(d, ".-") != NULL || strstr(d, "-.") != NULL)
+		return (reject(reason, reasonlen, "An email address cannot "
+		    "have a period and a hyphen next to each other."));
+	for (i = 0; i < len; i++) {
+		if (!domain_char((unsigned char)d[i]) && d[i] != '.')
+			return (bad_characters(d, len, domain_char, "The part "
+			    "after the @-sign contains invalid characters: ",
+			    reason, reasonlen));
+	}
 	if (len > 253)
 		return (reject(reason, reasonlen, "The email address is too "
 		    "long after the @-sign."));
-
 	for (label = d; *label != '\0'; label += llen + (label[llen] == '.')) {
 		llen = strcspn(label, ".");
 		if (llen > 63)
 			return (reject(reason, reasonlen, "After the @-sign, "
 			    "periods cannot be separated by so many "
 			    "characters."));
-		if (label[0] == '-' || label[llen - 1] == '-')
-			return (reject(reason, reasonlen, "An email address "
-			    "cannot have a hyphen immediately before or after "
-			    "a period."));
-		for (i = 0; i < llen; i++) {
-			if (!isalnum((unsigned char)label[i]) &&
-			    label[i] != '-' && (unsigned char)label[i] < 0x80) {
-				(void)snprintf(reason, reasonlen, "The part "
-				    "after the @-sign contains invalid "
-				    "characters: '%c'.", label[i]);
-				return (-1);
-			}
-		}
 	}
 
-	if ((tld = strrchr(d, '.')) == NULL) {
-		for (sp = special_use; *sp != NULL; sp++)
-			if (!strcasecmp(d, *sp))
-				goto special;
+	if ((tld = strrchr(d, '.')) == NULL)
 		return (reject(reason, reasonlen, "The part after the @-sign "
 		    "is not valid. It should have a period."));
-	}
 	tld++;
-	numeric = 1;
-	for (i = 0; tld[i] != '\0'; i++)
-		if (!isdigit((unsigned char)tld[i]))
-			numeric = 0;
-	if (numeric)
+	/* A top-level domain ends with a letter (never a digit or hyphen). */
+	last = (unsigned char)tld[strlen(tld) - 1];
+	if (!isalpha(last) && last < 0x80)
 		return (reject(reason, reasonlen, "The part after the @-sign "
 		    "is not valid. It is not within a valid top-level "
 		    "domain."));
-	for (sp = special_use; *sp != NULL; sp++)
+	for (sp = special_use; *sp != NULL; sp++) {
 		if (!strcasecmp(tld, *sp))
-			goto special;
+			return (reject(reason, reasonlen, "The part after the "
+			    "@-sign is a special-use or reserved name that "
+			    "cannot be used with email."));
+	}
 	return (0);
-special:
-	return (reject(reason, reasonlen, "The part after the @-sign is a "
-	    "special-use or reserved name that cannot be used with email."));
+}
+
+/*
+ * email-validator's list of offending characters: each once, sorted,
+ * printable ones quoted, others by name or code point.
+ */
+static int
+bad_characters(const char *s, size_t len, int (*allowed)(unsigned char),
+    const char *prefix, char *reason, size_t reasonlen)
+{
+	unsigned char	seen[128];
+	size_t		i, off;
+	int		n;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x80 && s[i] != '.' &&
+		    !allowed((unsigned char)s[i]))
+			seen[(unsigned char)s[i]] = 1;
+	}
+	n = snprintf(reason, reasonlen, "%s", prefix);
+	off = n > 0 ? (size_t)n : 0;
+	n = 0;
+	for (i = 0; i < sizeof(seen); i++) {
+		if (!seen[i] || off + 16 >= reasonlen)
+			continue;
+		if (n++ > 0) {
+			(void)memcpy(reason + off, ", ", 3);
+			off += 2;
+		}
+		off += show_character((unsigned char)i, reason + off,
+		    reasonlen - off);
+	}
+	if (n == 0)
+		return (0);
+	if (off + 2 <= reasonlen) {
+		reason[off++] = '.';
+		reason[off] = '\0';
+	}
+	return (-1);
+}
+
+static size_t
+show_character(unsigned char c, char *out, size_t outlen)
+{
+	int	n;
+
+	if (c == ' ')
+		n = snprintf(out, outlen, "SPACE");
+	else if (c == '\'')
+		n = snprintf(out, outlen, "\"'\"");
+	else if (c == '\\')
+		n = snprintf(out, outlen, "\"\\\"");
+	else if (isgraph(c))
+		n = snprintf(out, outlen, "'%c'", c);
+	else
+		n = snprintf(out, outlen, "U+%04X", c);
+	return (n > 0 && (size_t)n < outlen ? (size_t)n : 0);
+}
+
+/* Letters, digits and hyphens; UTF-8 bytes for internationalised names. */
+static int
+domain_char(unsigned char c)
+{
+	return (isalnum(c) || c == '-' || c >= 0x80);
 }
 
 /* RFC 5322 atext, plus UTF-8 bytes (internationalised local parts). */

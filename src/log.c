@@ -32,6 +32,7 @@ static const char	*level_names[] = { "debug", "info", "warning", "error" };
 
 static size_t	put_str(char *, size_t, size_t, const char *);
 static size_t	put_raw(char *, size_t, size_t, const char *);
+static size_t	put_field(char *, size_t, const struct log_field *);
 static void	enqueue(const char *, size_t);
 
 void
@@ -114,10 +115,10 @@ void
 log_write(int level, const char *trace_id, const char *message,
     const struct log_field *fields, size_t nfields)
 {
-	char		line[LOG_LINE_MAX + 2];
+	char		line[LOG_LINE_MAX + 2], field[LOG_LINE_MAX];
 	struct timespec	ts;
 	struct tm	tm;
-	size_t		len, i;
+	size_t		len, flen, i;
 	int		n;
 
 	if (level < log_min || level < 0 || level > LOG_LEVEL_ERROR)
@@ -138,22 +139,13 @@ log_write(int level, const char *trace_id, const char *message,
 	len = put_raw(line, len, LOG_LINE_MAX, ",\"message\":");
 	len = put_str(line, len, LOG_LINE_MAX, message);
 
+	/* A field goes in whole or not at all: the line stays valid JSON. */
 	for (i = 0; i < nfields; i++) {
-		if (len + 8 >= LOG_LINE_MAX)
+		flen = put_field(field, sizeof(field), &fields[i]);
+		if (flen == 0 || len + flen > LOG_LINE_MAX)
 			break;
-		line[len++] = ',';
-		len = put_str(line, len, LOG_LINE_MAX, fields[i].key);
-		line[len++] = ':';
-		if (fields[i].str != NULL && fields[i].raw)
-			len = put_raw(line, len, LOG_LINE_MAX, fields[i].str);
-		else if (fields[i].str != NULL)
-			len = put_str(line, len, LOG_LINE_MAX, fields[i].str);
-		else {
-			n = snprintf(line + len, LOG_LINE_MAX - len, "%lld",
-			    fields[i].num);
-			if (n > 0)
-				len += (size_t)n;
-		}
+		memcpy(line + len, field, flen);
+		len += flen;
 	}
 	if (len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
@@ -190,6 +182,32 @@ log_request(const char *trace_id, const char *method, const char *route,
 	    "request", f, n);
 }
 
+/* ,"key":value into out; 0 when it does not fit. */
+static size_t
+put_field(char *out, size_t max, const struct log_field *f)
+{
+	size_t	len;
+	int	n;
+
+	len = 0;
+	out[len++] = ',';
+	len = put_str(out, len, max, f->key);
+	if (len + 2 >= max)
+		return (0);
+	out[len++] = ':';
+	if (f->str != NULL && f->raw)
+		len = put_raw(out, len, max, f->str);
+	else if (f->str != NULL)
+		len = put_str(out, len, max, f->str);
+	else {
+		n = snprintf(out + len, max - len, "%lld", f->num);
+		if (n < 0 || (size_t)n >= max - len)
+			return (0);
+		len += (size_t)n;
+	}
+	return (len + 2 < max ? len : 0);
+}
+
 static size_t
 put_raw(char *line, size_t len, size_t max, const char *s)
 {
@@ -216,7 +234,13 @@ put_str(char *line, size_t len, size_t max, const char *s)
 		return (len);
 	line[len++] = '"';
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (len + 7 >= max)
+		/*
+		 * Room for the longest escape and the closing quote; a UTF-8
+		 * lead byte reserves its whole sequence, so that a sequence
+		 * is never cut in two.
+		 */
+		if ((*p & 0xc0) != 0x80 && len + 7 + (*p >= 0xf0 ? 3 :
+		    *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0) >= max)
 			break;
 		if (*p == '"' || *p == '\\') {
 			line[len++] = '\\';

@@ -2,6 +2,7 @@
  * Validation problems and JSON bodies. The wording and item types are the
  * original's (pydantic 2), which its clients parse.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include "problems.h"
 #include "utf8.h"
 #include "uuid.h"
+
+static size_t	error_offset(const unsigned char *, size_t,
+		    const json_error_t *);
 
 void
 problems_init(struct problems *p)
@@ -66,11 +70,38 @@ problems_dump(const struct problems *p, size_t *len)
 	return (out);
 }
 
-enum body_status
-body_parse(const void *data, size_t len, struct problems *p, json_t **out)
+/*
+ * Python's json module reports where the offending token starts; jansson
+ * where it stopped reading, just after it. Walk back over the token
+ * (a bare word or number), except for a premature end of input.
+ */
+static size_t
+error_offset(const unsigned char *data, size_t len, const json_error_t *err)
 {
-	json_error_t	 err;
-	size_t		 pos;
+	size_t	pos;
+
+	pos = err->position < 0 ? 0 : (size_t)err->position;
+	if (pos > len)
+		pos = len;
+	if (json_error_code(err) == json_error_premature_end_of_input ||
+	    pos == 0)
+		return (pos);
+	pos--;
+	while (pos > 0 && (isalnum(data[pos - 1]) || data[pos - 1] == '.' ||
+	    data[pos - 1] == '+' || data[pos - 1] == '-') &&
+	    (isalnum(data[pos]) || data[pos] == '.' || data[pos] == '+' ||
+	    data[pos] == '-'))
+		pos--;
+	return (pos);
+}
+
+enum body_status
+body_parse(const void *body, size_t len, struct problems *p, json_t **out)
+{
+	const unsigned char	*data = body;
+	json_t			*input;
+	json_error_t		 err;
+	size_t			 pos;
 
 	*out = NULL;
 	if (data == NULL || len == 0)
@@ -79,17 +110,18 @@ body_parse(const void *data, size_t len, struct problems *p, json_t **out)
 		return (BODY_BAD_UTF8);
 
 	/* NULs are allowed here so that the field's rule can name them. */
-	*out = json_loadb(data, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
+	*out = json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
 	if (*out != NULL)
 		return (BODY_OK);
 
-	pos = err.position < 0 ? 0 : (size_t)err.position;
-	if (pos > len)
-		pos = len;
+	pos = error_offset(data, len, &err);
+	input = json_object();
 	problems_add(p, "json_invalid",
-	    json_pack("[sI]", "body", (json_int_t)utf8_length(data, pos)),
-	    "JSON decode error", json_object(),
+	    json_pack("[sI]", "body", (json_int_t)utf8_length(
+	    (const char *)data, pos)),
+	    "JSON decode error", input,
 	    json_pack("{s:s}", "error", err.text));
+	json_decref(input);
 	return (BODY_INVALID_JSON);
 }
 
@@ -156,11 +188,21 @@ int
 check_uuid(struct problems *p, const char *where, const char *name,
     const char *value, char out[37])
 {
-	char	err[UUID_ERRLEN], msg[UUID_ERRLEN + 64];
+	char	err[UUID_ERRLEN], msg[UUID_ERRLEN + 64], shown[128];
 	json_t	*input;
+	size_t	i;
 
 	if (uuid_parse(value, out, err, sizeof(err)) == 0)
 		return (1);
+	/* A raw path may hold any byte; the item must stay valid JSON. */
+	if (!utf8_valid((const unsigned char *)value, strlen(value))) {
+		for (i = 0; value[i] != '\0' && i < sizeof(shown) - 1; i++)
+			shown[i] = (unsigned char)value[i] < 0x80 ?
+			    value[i] : '?';
+		shown[i] = '\0';
+		(void)uuid_parse(shown, out, err, sizeof(err));
+		value = shown;
+	}
 	(void)snprintf(msg, sizeof(msg), "Input should be a valid UUID, %s",
 	    err);
 	input = json_string(value);

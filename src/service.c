@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -30,6 +31,7 @@
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+void	kore_worker_teardown(void);
 int	bee_onload(int);
 int	v_uuid(struct http_request *, const void *);
 int	v_avatar_size(struct http_request *, const void *);
@@ -150,6 +152,24 @@ kore_worker_configure(void)
 	reply_init(settings.cors_origins);
 	deps_start();
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
+}
+
+/*
+ * A stopping worker ends here instead of in exit(): exit() runs every
+ * shared library's destructor, and under the asan runtime p11-kit's
+ * (loaded by libpq's GSSAPI and LDAP dependencies) deadlocks on glibc's
+ * locale lock, leaving a worker that never exits. What Kore's own
+ * clean-up would still do (free memory, close sockets) the kernel does;
+ * PostgreSQL connections are closed properly first.
+ */
+void
+kore_worker_teardown(void)
+{
+	log_flush();
+	kore_pgsql_sys_cleanup();
+	kore_msg_send(KORE_MSG_PARENT, KORE_MSG_SHUTDOWN, NULL, 0);
+	(void)fflush(stdout);
+	_exit(0);
 }
 
 /*

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "settings.h"
 #include "dotenv.h"
 
@@ -28,6 +31,7 @@ static int	parse_long(const char *, long, long, long *);
 static int	load_secret(struct settings *, struct dotenv *, char *,
 		    size_t);
 static char	*read_file(const char *, size_t *);
+static int	pem_is_rsa_public_key(const char *, size_t);
 
 int
 settings_load(struct settings *s, const char *dotenv_path, char *err,
@@ -206,9 +210,10 @@ load_secret(struct settings *s, struct dotenv *env, char *err, size_t errlen)
 			    "required for RS256"));
 		s->jwt_public_key = read_file(v, &s->jwt_public_key_len);
 		if (s->jwt_public_key == NULL ||
-		    strstr(s->jwt_public_key, "PUBLIC KEY-----") == NULL)
+		    !pem_is_rsa_public_key(s->jwt_public_key,
+		    s->jwt_public_key_len))
 			return (fail(err, errlen, "JWT_PUBLIC_KEY_FILE: "
-			    "cannot read a PEM public key from %s", v));
+			    "cannot read an RSA public key (PEM) from %s", v));
 		return (0);
 	}
 
@@ -427,6 +432,23 @@ parse_long(const char *s, long min, long max, long *out)
 		return (0);
 	*out = v;
 	return (1);
+}
+
+/* Checked once at start-up, so a bad key stops the service, not requests. */
+static int
+pem_is_rsa_public_key(const char *pem, size_t len)
+{
+	BIO		*bio;
+	EVP_PKEY	*key;
+	int		 ok;
+
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return (0);
+	key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ok = key != NULL && EVP_PKEY_base_id(key) == EVP_PKEY_RSA;
+	EVP_PKEY_free(key);
+	return (ok);
 }
 
 static char *

@@ -94,7 +94,7 @@ check_claims(json_t *payload, const struct token_key *key, time_t now,
 		return (TOKEN_BAD_PAYLOAD);
 
 	role = json_object_get(payload, "role");
-	if (role == NULL || json_is_null(role))
+	if (role == NULL)
 		out->role = ROLE_CUSTOMER;
 	else if (json_is_string(role))
 		out->role = token_role(json_string_value(role));

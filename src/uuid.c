@@ -111,21 +111,25 @@ static void
 explain(const char *in, char *err, size_t errlen)
 {
 	const char	*s;
-	size_t		 len, i, groups, glen[64], clen, chars;
+	size_t		 len, i, groups, glen[5], clen, chars;
 	unsigned char	 c;
+	int		 prefixed;
 
 	s = in;
 	len = strlen(in);
+	prefixed = 1;
 	if (len >= 9 && !strncasecmp(s, "urn:uuid:", 9)) {
 		s += 9;
 		len -= 9;
 	} else if (len >= 2 && s[0] == '{' && s[len - 1] == '}') {
 		s++;
 		len -= 2;
+	} else {
+		prefixed = 0;
 	}
 
 	groups = 0;
-	glen[0] = 0;
+	memset(glen, 0, sizeof(glen));
 	chars = 0;
 	for (i = 0; i < len; i += clen) {
 		c = (unsigned char)s[i];
@@ -136,8 +140,7 @@ explain(const char *in, char *err, size_t errlen)
 				clen++;
 		chars++;
 		if (c == '-') {
-			if (groups < 63)
-				glen[++groups] = 0;
+			groups++;
 			continue;
 		}
 		if (hexval(c) < 0) {
@@ -147,11 +150,12 @@ explain(const char *in, char *err, size_t errlen)
 			    (int)clen, s + i, (size_t)(s - in) + chars);
 			return;
 		}
-		if (groups < 64)
+		if (groups < 5)
 			glen[groups]++;
 	}
 
-	if (groups == 0) {
+	/* The simple (32 digits) form exists only without a prefix. */
+	if (groups == 0 && !prefixed) {
 		(void)snprintf(err, errlen, "invalid length: expected length "
 		    "32 for simple format, found %zu", chars);
 		return;

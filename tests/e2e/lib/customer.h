@@ -1,0 +1,20 @@
+/*
+ * Customers as the tests need them: a valid create body, one created through
+ * the API, and the checks every customer object must pass (design.md §5).
+ */
+#ifndef E2E_CUSTOMER_H
+#define E2E_CUSTOMER_H
+
+#include <jansson.h>
+
+#include "uuid4.h"
+
+char *cust_body(const char *, const char *, const char *);
+void cust_create(const char *, char[UUID_STR_LEN], char[UUID_STR_LEN]);
+void expect_customer(const json_t *);
+
+#define TS_RE \
+	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" \
+	"\\.[0-9]{6}Z$"
+
+#endif

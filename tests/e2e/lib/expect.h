@@ -1,0 +1,29 @@
+/*
+ * Assertions about responses, worded as the contract (design.md §4) words
+ * them: the module's headers on every answer, {"detail":"..."} bodies byte
+ * for byte, and 422 items found by their loc.
+ */
+#ifndef E2E_EXPECT_H
+#define E2E_EXPECT_H
+
+#include <jansson.h>
+
+#include "http.h"
+
+json_t *resp_json(const struct http_resp *);
+const char *json_str(const json_t *, const char *);
+
+void expect_status(const struct http_resp *, int);
+void expect_json_ct(const struct http_resp *);
+void expect_module_headers(const struct http_resp *);
+void expect_detail(const struct http_resp *, int, const char *);
+void expect_body(const struct http_resp *, const char *);
+
+json_t *expect_422(const struct http_resp *);
+json_t *expect_item(json_t *, const char *, const char *, const char *);
+void expect_item_msg_prefix(json_t *, const char *, const char *, const char *);
+size_t items_count(json_t *);
+
+int str_matches(const char *, const char *);
+
+#endif

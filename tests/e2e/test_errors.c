@@ -1,0 +1,358 @@
+/*
+ * The generic error surface (design.md §1, §4): JSON 404s, X-Trace-Id,
+ * bodies too large for Kore, and bodies on methods that have none (request
+ * smuggling). After every abuse the service must still answer.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "expect.h"
+#include "http.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define SMUGGLED "GET /health HTTP/1.1\r\nHost: smuggled\r\n\r\n"
+
+/* Larger than conf/bee_customers.conf's http_body_max (1179648). */
+#define OVER_BODY_MAX (8 * 1024 * 1024)
+
+static void
+expect_still_serving(void)
+{
+	struct http_resp *r;
+
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+}
+
+static struct http_resp *
+get_with_trace(const char *trace)
+{
+	char *h;
+	const char *hdrs[2];
+	struct http_resp *r;
+
+	if (asprintf(&h, "X-Trace-Id: %s", trace) == -1)
+		cr_assert_fail("out of memory");
+	hdrs[0] = h;
+	hdrs[1] = NULL;
+	r = http_req("GET", "/healthcheck", hdrs, NULL, 0);
+	free(h);
+	return (r);
+}
+
+Test(errors, unknown_route_is_json_404)
+{
+	struct http_resp *r;
+
+	r = http_req("GET", "/no/such/thing", NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+}
+
+Test(errors, unknown_route_under_api_is_json_404)
+{
+	struct http_resp *r;
+
+	r = http_req("POST", "/api/nothing-here", NULL, "{}", 2);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+}
+
+Test(errors, trace_id_echoed)
+{
+	struct http_resp *r;
+
+	r = get_with_trace("Abc-123._:xyz");
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, "x-trace-id"), "Abc-123._:xyz");
+	http_resp_free(r);
+}
+
+/* 128 characters is the longest id accepted as is. */
+Test(errors, trace_id_128_echoed)
+{
+	struct http_resp *r;
+	char t[129];
+
+	memset(t, 'a', 128);
+	t[128] = '\0';
+	r = get_with_trace(t);
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, "x-trace-id"), t);
+	http_resp_free(r);
+}
+
+static void
+expect_trace_replaced(const char *sent)
+{
+	struct http_resp *r;
+	const char *got;
+
+	r = get_with_trace(sent);
+	expect_status(r, 200);
+	got = http_hdr(r, "x-trace-id");
+	cr_assert(got != NULL, "no X-Trace-Id");
+	cr_assert(strcmp(got, sent) != 0, "invalid trace id echoed");
+	cr_assert(uuid_is_canonical(got), "replacement %s is not a UUID", got);
+	http_resp_free(r);
+}
+
+Test(errors, trace_id_with_space_replaced)
+{
+	expect_trace_replaced("abc def");
+}
+
+Test(errors, trace_id_too_long_replaced)
+{
+	char t[201];
+
+	memset(t, 'b', 200);
+	t[200] = '\0';
+	expect_trace_replaced(t);
+}
+
+Test(errors, trace_id_bad_chars_replaced)
+{
+	expect_trace_replaced("abc<script>");
+}
+
+Test(errors, trace_id_generated_when_absent)
+{
+	struct http_resp *r;
+	struct http_resp *r2;
+
+	r = http_req("GET", "/no/such/thing", NULL, NULL, 0);
+	r2 = http_req("GET", "/no/such/thing", NULL, NULL, 0);
+	cr_assert(uuid_is_canonical(http_hdr(r, "x-trace-id")));
+	cr_assert(uuid_is_canonical(http_hdr(r2, "x-trace-id")));
+	cr_assert_str_neq(http_hdr(r, "x-trace-id"), http_hdr(r2, "x-trace-id"),
+	    "trace ids must differ per request");
+	http_resp_free(r);
+	http_resp_free(r2);
+}
+
+/* Auth failures are module answers too: same trace id rule. */
+Test(errors, trace_id_on_401)
+{
+	struct http_resp *r;
+	char id[UUID_STR_LEN], path[64];
+	const char *hdrs[] = { "X-Trace-Id: t-401", NULL };
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	r = http_req("GET", path, hdrs, NULL, 0);
+	expect_detail(r, 401, "Not authenticated");
+	cr_assert_str_eq(http_hdr(r, "x-trace-id"), "t-401");
+	http_resp_free(r);
+}
+
+/*
+ * Over http_body_max Kore answers 413 itself as soon as it has read the
+ * headers (an empty body, connection closed; kore-4.1-notes.md §13). Only
+ * the headers and a little of the body are sent, as a client would before
+ * noticing the answer.
+ */
+Test(errors, body_over_kore_max_is_413, .timeout = 20)
+{
+	struct http_resp *r;
+	char req[512], *buf, *tok;
+	size_t len, used;
+	int fd, closed;
+
+	tok = tok_internal();
+	snprintf(req, sizeof(req),
+	    "POST /customers HTTP/1.1\r\n"
+	    "Host: e2e\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+	    "{\"full_name\":\"",
+	    tok, OVER_BODY_MAX);
+	free(tok);
+
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	buf = raw_recv_all(fd, HTTP_TIMEOUT_MS, &len, &closed);
+	raw_close(fd);
+
+	cr_assert(len > 0, "no answer to an oversized body");
+	cr_assert_eq(http_parse(buf, len, 1, 0, &r, &used), 1,
+	    "not an HTTP response: %s", buf);
+	expect_status(r, 413);
+	cr_assert(closed, "connection left open after a 413");
+	http_resp_free(r);
+	free(buf);
+
+	expect_still_serving();
+}
+
+/*
+ * A body on a method without one (design.md §1, step 2): 400 JSON and the
+ * connection closed, so the request hidden in the body is never parsed.
+ * Everything is read until the service closes, and exactly one response
+ * may be in it.
+ */
+static void
+smuggle(const char *method, const char *path, int with_token, int chunked)
+{
+	struct http_resp *r;
+	char *req, *buf, *tok, auth[1024];
+	size_t len, used;
+	int fd, closed, head;
+
+	auth[0] = '\0';
+	if (with_token) {
+		tok = tok_superadmin();
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n",
+		    tok);
+		free(tok);
+	}
+	if (chunked) {
+		if (asprintf(&req,
+			"%s %s HTTP/1.1\r\nHost: e2e\r\n%s"
+			"Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+			method, path, auth, strlen(SMUGGLED), SMUGGLED) == -1)
+			cr_assert_fail("out of memory");
+	} else {
+		if (asprintf(&req,
+			"%s %s HTTP/1.1\r\nHost: e2e\r\n%s"
+			"Content-Length: %zu\r\n\r\n%s",
+			method, path, auth, strlen(SMUGGLED), SMUGGLED) == -1)
+			cr_assert_fail("out of memory");
+	}
+
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	free(req);
+	buf = raw_recv_all(fd, 3000, &len, &closed);
+	raw_close(fd);
+
+	head = strcmp(method, "HEAD") == 0;
+	cr_assert(len > 0, "no answer to %s with a body", method);
+	cr_assert_eq(http_parse(buf, len, 1, head, &r, &used), 1,
+	    "not an HTTP response: %s", buf);
+	expect_status(r, 400);
+	expect_json_ct(r);
+	if (!head) {
+		json_decref(resp_json(r));
+	}
+	cr_assert_eq(http_count_resps(buf + used, len - used), 0,
+	    "the smuggled request was answered:\n%s", buf);
+	cr_assert_eq(len, used, "bytes after the 400:\n%s", buf + used);
+	cr_assert(closed, "connection left open after %s with a body", method);
+	http_resp_free(r);
+	free(buf);
+
+	expect_still_serving();
+}
+
+Test(errors, get_with_body_public_route, .timeout = 20)
+{
+	smuggle("GET", "/healthcheck", 0, 0);
+}
+
+Test(errors, get_with_body_protected_no_token, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("GET", path, 0, 0);
+}
+
+Test(errors, get_with_body_protected_with_token, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("GET", path, 1, 0);
+}
+
+Test(errors, head_with_body, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("HEAD", path, 1, 0);
+}
+
+Test(errors, delete_with_body, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("DELETE", path, 1, 0);
+}
+
+Test(errors, options_with_body, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("OPTIONS", path, 0, 0);
+}
+
+Test(errors, get_chunked, .timeout = 20)
+{
+	smuggle("GET", "/healthcheck", 0, 1);
+}
+
+Test(errors, get_chunked_protected, .timeout = 20)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	smuggle("GET", path, 1, 1);
+}
+
+/* "Content-Length: 0" is no body: an ordinary GET. */
+Test(errors, get_with_empty_content_length_ok)
+{
+	struct http_resp *r;
+	const char *hdrs[] = { "Content-Length: 0", NULL };
+
+	r = http_req("GET", "/healthcheck", hdrs, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+}
+
+/* A simple CORS request under CORS_ORIGINS=* (original.md §1). */
+Test(errors, cors_simple_request)
+{
+	struct http_resp *r;
+	const char *hdrs[] = { "Origin: http://a.example", NULL };
+
+	r = http_req("GET", "/no/such/thing", hdrs, NULL, 0);
+	expect_status(r, 404);
+	cr_assert_str_eq(http_hdr(r, "access-control-allow-origin"), "*");
+	http_resp_free(r);
+}
+
+/* Keep-alive works for honest clients: two answers on one connection. */
+Test(errors, keepalive_two_requests)
+{
+	struct http_conn *c;
+	struct http_resp *r;
+
+	c = http_conn_open();
+	r = http_conn_req(c, "GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	r = http_conn_req(c, "GET", "/no/such/thing", NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+	http_conn_close(c);
+}

@@ -1,0 +1,111 @@
+/*
+ * Liveness, readiness and the welcome document (design.md §5): no token,
+ * the original's bodies.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "expect.h"
+#include "http.h"
+
+static void
+expect_healthy(const char *path)
+{
+	struct http_resp *r;
+
+	r = http_req("GET", path, NULL, NULL, 0);
+	expect_status(r, 200);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	expect_body(r, "{\"status\":\"healthy\"}");
+	http_resp_free(r);
+}
+
+Test(health, healthcheck)
+{
+	expect_healthy("/healthcheck");
+}
+
+Test(health, health)
+{
+	expect_healthy("/health");
+}
+
+/* Trailing slash accepted, no redirect (design.md §1). */
+Test(health, health_trailing_slash)
+{
+	expect_healthy("/health/");
+}
+
+/*
+ * /ready reports cached connection state, so just after start-up a
+ * dependency may not be "up" yet: poll for a bounded time, then demand the
+ * exact body.
+ */
+Test(health, ready_all_up, .timeout = 30)
+{
+	static const char *want =
+	    "{\"status\":\"ready\",\"checks\":"
+	    "{\"postgres\":\"up\",\"rabbitmq\":\"up\",\"redis\":\"up\"}}";
+	struct http_resp *r;
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	int i;
+
+	r = NULL;
+	for (i = 0; i < 50; i++) {
+		http_resp_free(r);
+		r = http_req("GET", "/ready", NULL, NULL, 0);
+		if (r->status == 200 && r->body_len == strlen(want) &&
+		    memcmp(r->body, want, r->body_len) == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	expect_status(r, 200);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	expect_body(r, want);
+	http_resp_free(r);
+}
+
+Test(health, root)
+{
+	struct http_resp *r;
+	json_t *j;
+	const char *key;
+	json_t *v;
+	size_t i;
+	static const char *keys[] = { "message", "version", "docs_url" };
+
+	r = http_req("GET", "/", NULL, NULL, 0);
+	expect_status(r, 200);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	j = resp_json(r);
+	cr_assert_str_eq(json_str(j, "message"),
+	    "Welcome to BeeConect Customer Service API");
+	cr_assert(json_is_string(json_object_get(j, "version")));
+	cr_assert_str_eq(json_str(j, "docs_url"), "/docs");
+	i = 0;
+	json_object_foreach(j, key, v) {
+		cr_assert(i < 3, "extra key %s", key);
+		cr_assert_str_eq(key, keys[i]);
+		i++;
+	}
+	cr_assert_eq(i, 3);
+	json_decref(j);
+	http_resp_free(r);
+}
+
+/* Liveness must not need a token, and a bad one must not break it. */
+Test(health, no_auth_even_with_bad_token)
+{
+	struct http_resp *r;
+
+	r = http_req_tok("GET", "/healthcheck", "garbage", NULL);
+	expect_status(r, 200);
+	expect_body(r, "{\"status\":\"healthy\"}");
+	http_resp_free(r);
+}
