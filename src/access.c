@@ -6,7 +6,7 @@
 void
 access_scope(const struct claims *c, struct scope *s)
 {
-	size_t	i, off;
+	size_t i, off;
 
 	memset(s, 0, sizeof(*s));
 	(void)memcpy(s->list, "{}", 3);

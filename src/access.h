@@ -7,16 +7,16 @@
 
 #include "token.h"
 
-#define SCOPE_LIST_MAX	(CLAIMS_MAX_BUSINESSES * UUID_STRLEN + 3)
+#define SCOPE_LIST_MAX (CLAIMS_MAX_BUSINESSES * UUID_STRLEN + 3)
 
 struct scope {
-	const char	*kind;			/* all, business, user, none */
-	char		 list[SCOPE_LIST_MAX];	/* {uuid,uuid} */
-	char		 user[UUID_STRLEN];
+	const char *kind; /* all, business, user, none */
+	char list[SCOPE_LIST_MAX]; /* {uuid,uuid} */
+	char user[UUID_STRLEN];
 };
 
-void	access_scope(const struct claims *c, struct scope *s);
+void access_scope(const struct claims *c, struct scope *s);
 /* May this role use a route about one customer (profile, stats, ...)? */
-int	access_customer_role(const struct claims *c);
+int access_customer_role(const struct claims *c);
 
 #endif

@@ -14,7 +14,7 @@
 #include "settings.h"
 #include "token.h"
 
-static int	unauthorized(struct http_request *, const char *, int);
+static int unauthorized(struct http_request *, const char *, int);
 
 static int
 unauthorized(struct http_request *req, const char *detail, int challenge)
@@ -29,9 +29,9 @@ unauthorized(struct http_request *req, const char *detail, int challenge)
 int
 v_jwt(struct http_request *req, const void *data)
 {
-	struct token_key	 key;
-	struct ctx		*c;
-	const char		*hdr, *tok;
+	struct token_key key;
+	struct ctx *c;
+	const char *hdr, *tok;
 
 	(void)data;
 	c = ctx_get(req);
@@ -51,8 +51,8 @@ v_jwt(struct http_request *req, const void *data)
 	    (hdr[6] != ' ' && hdr[6] != '\0')) {
 		if (*hdr == '\0')
 			return (unauthorized(req, "Not authenticated", 1));
-		return (unauthorized(req,
-		    "Invalid authentication credentials", 0));
+		return (
+		    unauthorized(req, "Invalid authentication credentials", 0));
 	}
 	for (tok = hdr + 6; *tok == ' '; tok++)
 		;
@@ -62,8 +62,8 @@ v_jwt(struct http_request *req, const void *data)
 	memset(&key, 0, sizeof(key));
 	key.rs256 = settings.algorithm == JWT_ALGO_RS256;
 	key.key = key.rs256 ? settings.jwt_public_key : settings.secret_key;
-	key.key_len = key.rs256 ? settings.jwt_public_key_len :
-	    settings.secret_key_len;
+	key.key_len =
+	    key.rs256 ? settings.jwt_public_key_len : settings.secret_key_len;
 	key.audience = settings.jwt_audience;
 	key.leeway = settings.jwt_leeway;
 

@@ -10,9 +10,9 @@
 
 #include "ctx.h"
 
-int	v_jwt(struct http_request *req, const void *data);
+int v_jwt(struct http_request *req, const void *data);
 
 /* Admins need a business in their token: 403 Token has no business. */
-int	auth_require_business(struct http_request *req, struct ctx *c);
+int auth_require_business(struct http_request *req, struct ctx *c);
 
 #endif

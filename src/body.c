@@ -11,10 +11,10 @@
 int
 body_json(struct http_request *req, struct problems *p, json_t **out)
 {
-	unsigned char	*data;
-	size_t		 len;
-	ssize_t		 n;
-	int		 rc;
+	unsigned char *data;
+	size_t len;
+	ssize_t n;
+	int rc;
 
 	*out = NULL;
 	if (req->http_body_length > JSON_BODY_MAX) {
@@ -43,8 +43,8 @@ body_json(struct http_request *req, struct problems *p, json_t **out)
 	case BODY_INVALID_JSON:
 		break;
 	case BODY_MISSING:
-		problems_add(p, "missing", problem_loc("body", NULL), "Field required",
-		    NULL, NULL);
+		problems_add(p, "missing", problem_loc("body", NULL),
+		    "Field required", NULL, NULL);
 		break;
 	case BODY_BAD_UTF8:
 		(void)reply_detail(req, 400,

@@ -9,12 +9,12 @@
 #include "ctx.h"
 #include "uuid.h"
 
-static void	ctx_free(struct http_request *);
+static void ctx_free(struct http_request *);
 
 uint64_t
 ctx_now_us(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
@@ -23,9 +23,10 @@ ctx_now_us(void)
 int
 trace_id_valid(const char *s)
 {
-	size_t	n;
+	size_t n;
 
-	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	n = strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._:-");
 	return (n > 0 && n <= TRACE_ID_MAX && s[n] == '\0');
 }
@@ -33,8 +34,8 @@ trace_id_valid(const char *s)
 struct ctx *
 ctx_get(struct http_request *req)
 {
-	struct ctx	*c;
-	const char	*hdr;
+	struct ctx *c;
+	const char *hdr;
 
 	if (http_state_exists(req))
 		return (http_state_get(req));
@@ -42,11 +43,11 @@ ctx_get(struct http_request *req)
 	c = http_state_create(req, sizeof(*c), ctx_free);
 	c->start_us = ctx_now_us();
 	c->route = req->path;
-	if (http_request_header(req, "x-trace-id", &hdr) &&
-	    trace_id_valid(hdr))
+	if (http_request_header(req, "x-trace-id", &hdr) && trace_id_valid(hdr))
 		(void)kore_strlcpy(c->trace_id, hdr, sizeof(c->trace_id));
 	else if (uuid_random(c->trace_id) == -1)
-		(void)kore_strlcpy(c->trace_id, "untraced", sizeof(c->trace_id));
+		(void)kore_strlcpy(c->trace_id, "untraced",
+		    sizeof(c->trace_id));
 	kore_pgsql_init(&c->sql);
 	return (c);
 }
@@ -54,7 +55,7 @@ ctx_get(struct http_request *req)
 static void
 ctx_free(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	if ((c = http_state_get(req)) == NULL)
 		return;

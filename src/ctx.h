@@ -12,25 +12,25 @@
 
 #include "token.h"
 
-#define TRACE_ID_MAX	128
+#define TRACE_ID_MAX 128
 
 struct ctx {
-	uint64_t		 start_us;
-	char			 trace_id[TRACE_ID_MAX + 1];
-	const char		*route;		/* template, for logs */
-	char			 customer_id[UUID_STRLEN];
-	int			 authed;
-	struct claims		 claims;
-	int			 sql_bound;
-	struct kore_pgsql	 sql;
-	void			*state;		/* handler's, owned */
-	void			(*state_free)(void *);
-	int			 replied;
+	uint64_t start_us;
+	char trace_id[TRACE_ID_MAX + 1];
+	const char *route; /* template, for logs */
+	char customer_id[UUID_STRLEN];
+	int authed;
+	struct claims claims;
+	int sql_bound;
+	struct kore_pgsql sql;
+	void *state; /* handler's, owned */
+	void (*state_free)(void *);
+	int replied;
 };
 
-struct ctx	*ctx_get(struct http_request *req);
-uint64_t	 ctx_now_us(void);
+struct ctx *ctx_get(struct http_request *req);
+uint64_t ctx_now_us(void);
 /* Is the client's X-Trace-Id usable as is? [A-Za-z0-9._:-]{1,128} */
-int		 trace_id_valid(const char *s);
+int trace_id_valid(const char *s);
 
 #endif

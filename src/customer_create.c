@@ -22,46 +22,46 @@
  * Returns (created, id, customer JSON): created is false with the existing
  * id when the pair already exists.
  */
-static const char	sql_create[] =
-	"WITH ins AS ("
-	" INSERT INTO customers (user_id, business_id, full_name, email,"
-	"  phone, gender, avatar_url, preferences, total_orders,"
-	"  total_appointments, lifetime_value, created_at, updated_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6::gender_enum, $7, $8::jsonb, 0, 0,"
-	"  0, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')"
-	" ON CONFLICT ON CONSTRAINT uq_user_per_business DO NOTHING"
-	" RETURNING *),"
-	" ev AS ("
-	" INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
-	"  trace_id)"
-	" SELECT 'v1.customer.created', business_id, id,"
-	"  jsonb_build_object('id', id, 'user_id', user_id,"
-	"  'full_name', full_name, 'email', email, 'trace_id', $9::text),"
-	"  $9 FROM ins RETURNING id),"
-	" wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-	" SELECT true, c.id, " CUSTOMER_COLUMNS " FROM ins c, wake"
-	" UNION ALL"
-	" SELECT false, c.id, " CUSTOMER_COLUMNS " FROM customers c"
-	" WHERE NOT EXISTS (SELECT 1 FROM ins)"
-	"  AND c.user_id = $1 AND c.business_id = $2";
+static const char sql_create[] =
+    "WITH ins AS ("
+    " INSERT INTO customers (user_id, business_id, full_name, email,"
+    "  phone, gender, avatar_url, preferences, total_orders,"
+    "  total_appointments, lifetime_value, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6::gender_enum, $7, $8::jsonb, 0, 0,"
+    "  0, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')"
+    " ON CONFLICT ON CONSTRAINT uq_user_per_business DO NOTHING"
+    " RETURNING *),"
+    " ev AS ("
+    " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
+    "  trace_id)"
+    " SELECT 'v1.customer.created', business_id, id,"
+    "  jsonb_build_object('id', id, 'user_id', user_id,"
+    "  'full_name', full_name, 'email', email, 'trace_id', $9::text),"
+    "  $9 FROM ins RETURNING id),"
+    " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+    " SELECT true, c.id, " CUSTOMER_COLUMNS " FROM ins c, wake"
+    " UNION ALL"
+    " SELECT false, c.id, " CUSTOMER_COLUMNS " FROM customers c"
+    " WHERE NOT EXISTS (SELECT 1 FROM ins)"
+    "  AND c.user_id = $1 AND c.business_id = $2";
 
 enum { S_INIT, S_SEND, S_WAIT, S_REPLY };
 
 struct create_state {
-	struct customer_input	 in;
-	int			 found;
-	int			 created;
-	char			 id[UUID_STRLEN];
-	struct jsonw		 json;		/* the created customer */
+	struct customer_input in;
+	int found;
+	int created;
+	char id[UUID_STRLEN];
+	struct jsonw json; /* the created customer */
 };
 
-static int	state_init(struct http_request *);
-static int	state_send(struct http_request *);
-static int	state_wait(struct http_request *);
-static int	state_reply(struct http_request *);
-static void	state_free(void *);
+static int state_init(struct http_request *);
+static int state_send(struct http_request *);
+static int state_wait(struct http_request *);
+static int state_reply(struct http_request *);
+static void state_free(void *);
 
-static struct http_state	states[] = {
+static struct http_state states[] = {
 	KORE_HTTP_STATE(state_init),
 	KORE_HTTP_STATE(state_send),
 	KORE_HTTP_STATE(state_wait),
@@ -71,14 +71,14 @@ static struct http_state	states[] = {
 int
 customer_create(struct http_request *req)
 {
-	return (http_state_run(states, sizeof(states) / sizeof(states[0]),
-	    req));
+	return (
+	    http_state_run(states, sizeof(states) / sizeof(states[0]), req));
 }
 
 static void
 state_free(void *arg)
 {
-	struct create_state	*st = arg;
+	struct create_state *st = arg;
 
 	customer_input_free(&st->in);
 	jsonw_free(&st->json);
@@ -88,11 +88,11 @@ state_free(void *arg)
 static int
 state_init(struct http_request *req)
 {
-	struct ctx		*c;
-	struct create_state	*st;
-	struct problems		 p;
-	json_t			*body;
-	int			 ok;
+	struct ctx *c;
+	struct create_state *st;
+	struct problems p;
+	json_t *body;
+	int ok;
 
 	c = ctx_get(req);
 	problems_init(&p);
@@ -146,10 +146,10 @@ state_init(struct http_request *req)
 static int
 state_send(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct create_state	*st = c->state;
-	const char		*v[9];
-	int			 rc;
+	struct ctx *c = ctx_get(req);
+	struct create_state *st = c->state;
+	const char *v[9];
+	int rc;
 
 	v[0] = st->in.user_id;
 	v[1] = st->in.business_id;
@@ -169,8 +169,8 @@ state_send(struct http_request *req)
 static int
 state_wait(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct create_state	*st = c->state;
+	struct ctx *c = ctx_get(req);
+	struct create_state *st = c->state;
 
 	switch (db_poll(req, c)) {
 	case DB_POLL_WAIT:
@@ -178,8 +178,8 @@ state_wait(struct http_request *req)
 	case DB_POLL_ROWS:
 		if (kore_pgsql_ntuples(&c->sql) == 1) {
 			st->found = 1;
-			st->created = *kore_pgsql_getvalue(&c->sql, 0, 0) ==
-			    't';
+			st->created =
+			    *kore_pgsql_getvalue(&c->sql, 0, 0) == 't';
 			(void)kore_strlcpy(st->id,
 			    kore_pgsql_getvalue(&c->sql, 0, 1), sizeof(st->id));
 			if (st->created)
@@ -199,10 +199,10 @@ state_wait(struct http_request *req)
 static int
 state_reply(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct create_state	*st = c->state;
-	struct log_field	 f[2];
-	char			 location[64];
+	struct ctx *c = ctx_get(req);
+	struct create_state *st = c->state;
+	struct log_field f[2];
+	char location[64];
 
 	if (!st->found) {
 		/* the other insert had not committed when we looked */
@@ -218,8 +218,9 @@ state_reply(struct http_request *req)
 	if (!st->created) {
 		log_write(LOG_LEVEL_WARNING, c->trace_id,
 		    "Customer already exists", f, 2);
-		(void)reply_doc(req, 409, json_pack("{s:s, s:s}", "detail",
-		    "Customer already exists", "id", st->id));
+		(void)reply_doc(req, 409,
+		    json_pack("{s:s, s:s}", "detail", "Customer already exists",
+			"id", st->id));
 		return (HTTP_STATE_COMPLETE);
 	}
 	if (st->json.failed || st->json.buf == NULL) {

@@ -13,25 +13,25 @@
 #include "reply.h"
 #include "route.h"
 
-static const char	sql_get[] =
-	"SELECT " CUSTOMER_COLUMNS " FROM customers c"
-	" WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+static const char sql_get[] =
+    "SELECT " CUSTOMER_COLUMNS " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
 enum { S_INIT, S_SEND, S_WAIT, S_REPLY };
 
 struct get_state {
-	struct scope	 scope;
-	struct jsonw	 json;		/* the customer, once found */
-	int		 found;
+	struct scope scope;
+	struct jsonw json; /* the customer, once found */
+	int found;
 };
 
-static int	state_init(struct http_request *);
-static int	state_send(struct http_request *);
-static int	state_wait(struct http_request *);
-static int	state_reply(struct http_request *);
-static void	state_free(void *);
+static int state_init(struct http_request *);
+static int state_send(struct http_request *);
+static int state_wait(struct http_request *);
+static int state_reply(struct http_request *);
+static void state_free(void *);
 
-static struct http_state	states[] = {
+static struct http_state states[] = {
 	KORE_HTTP_STATE(state_init),
 	KORE_HTTP_STATE(state_send),
 	KORE_HTTP_STATE(state_wait),
@@ -41,14 +41,14 @@ static struct http_state	states[] = {
 int
 customer_get(struct http_request *req)
 {
-	return (http_state_run(states, sizeof(states) / sizeof(states[0]),
-	    req));
+	return (
+	    http_state_run(states, sizeof(states) / sizeof(states[0]), req));
 }
 
 static void
 state_free(void *arg)
 {
-	struct get_state	*st = arg;
+	struct get_state *st = arg;
 
 	jsonw_free(&st->json);
 	free(st);
@@ -57,10 +57,10 @@ state_free(void *arg)
 static int
 state_init(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct get_state	*st;
-	struct problems		 p;
-	struct path		 path;
+	struct ctx *c = ctx_get(req);
+	struct get_state *st;
+	struct problems p;
+	struct path path;
 
 	if (path_split(req->path, &path) == -1 || path.count != 2) {
 		(void)reply_detail(req, 404, "Not Found");
@@ -68,7 +68,7 @@ state_init(struct http_request *req)
 	}
 	problems_init(&p);
 	if (!check_uuid(&p, "path", "customer_id", path.seg[1],
-	    c->customer_id)) {
+		c->customer_id)) {
 		(void)reply_problems(req, &p);
 		problems_free(&p);
 		return (HTTP_STATE_ERROR);
@@ -76,8 +76,7 @@ state_init(struct http_request *req)
 	problems_free(&p);
 
 	if (!access_customer_role(&c->claims)) {
-		(void)reply_detail(req, 403,
-		    "Customer or admin role required");
+		(void)reply_detail(req, 403, "Customer or admin role required");
 		return (HTTP_STATE_ERROR);
 	}
 	if (!auth_require_business(req, c))
@@ -95,10 +94,10 @@ state_init(struct http_request *req)
 static int
 state_send(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct get_state	*st = c->state;
-	const char		*v[4];
-	int			 rc;
+	struct ctx *c = ctx_get(req);
+	struct get_state *st = c->state;
+	const char *v[4];
+	int rc;
 
 	v[0] = c->customer_id;
 	v[1] = st->scope.kind;
@@ -113,8 +112,8 @@ state_send(struct http_request *req)
 static int
 state_wait(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct get_state	*st = c->state;
+	struct ctx *c = ctx_get(req);
+	struct get_state *st = c->state;
 
 	switch (db_poll(req, c)) {
 	case DB_POLL_WAIT:
@@ -138,8 +137,8 @@ state_wait(struct http_request *req)
 static int
 state_reply(struct http_request *req)
 {
-	struct ctx		*c = ctx_get(req);
-	struct get_state	*st = c->state;
+	struct ctx *c = ctx_get(req);
+	struct get_state *st = c->state;
 
 	if (!st->found)
 		(void)reply_detail(req, 404, "Customer not found");

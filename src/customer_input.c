@@ -6,34 +6,35 @@
 #include "customer_input.h"
 #include "utf8.h"
 
-static const struct str_rule	rule_full_name = { "full_name", 1, 0, 2, 100 };
-static const struct str_rule	rule_email = { "email", 1, 0, 0, 0 };
-static const struct str_rule	rule_phone = { "phone", 0, 1, 0, 0 };
-static const struct str_rule	rule_gender = { "gender", 0, 1, 0, 0 };
-static const struct str_rule	rule_avatar = { "avatar_url", 0, 1, 0, 255 };
+static const struct str_rule rule_full_name = { "full_name", 1, 0, 2, 100 };
+static const struct str_rule rule_email = { "email", 1, 0, 0, 0 };
+static const struct str_rule rule_phone = { "phone", 0, 1, 0, 0 };
+static const struct str_rule rule_gender = { "gender", 0, 1, 0, 0 };
+static const struct str_rule rule_avatar = { "avatar_url", 0, 1, 0, 255 };
 
-static int	check_email(json_t *, struct problems *, struct customer_input *);
-static int	check_phone(json_t *, const struct phone_rule *,
-		    struct problems *, const char **);
-static int	check_gender(json_t *, struct problems *, const char **);
-static char	*own(const char *);
-static int	check_preferences(json_t *, struct problems *,
-		    struct customer_input *);
+static int check_email(json_t *, struct problems *, struct customer_input *);
+static int check_phone(json_t *, const struct phone_rule *, struct problems *,
+    const char **);
+static int check_gender(json_t *, struct problems *, const char **);
+static char *own(const char *);
+static int check_preferences(json_t *, struct problems *,
+    struct customer_input *);
 
 void
 customer_input_not_object(json_t *body, struct problems *p)
 {
 	problems_add(p, "model_attributes_type", problem_loc("body", NULL),
 	    "Input should be a valid dictionary or object to extract fields "
-	    "from", body, NULL);
+	    "from",
+	    body, NULL);
 }
 
 int
 customer_input_create(json_t *body, const struct phone_rule *phone,
     struct problems *p, struct customer_input *in)
 {
-	const char	*full_name, *phone_number, *gender, *avatar_url;
-	size_t		 before;
+	const char *full_name, *phone_number, *gender, *avatar_url;
+	size_t before;
 
 	memset(in, 0, sizeof(*in));
 	before = problems_count(p);
@@ -59,7 +60,7 @@ customer_input_create(json_t *body, const struct phone_rule *phone,
 static char *
 own(const char *s)
 {
-	char	*copy;
+	char *copy;
 
 	if (s == NULL)
 		return (NULL);
@@ -84,17 +85,17 @@ customer_input_free(struct customer_input *in)
 static int
 check_email(json_t *body, struct problems *p, struct customer_input *in)
 {
-	const char	*raw;
-	char		 reason[160], msg[224];
+	const char *raw;
+	char reason[160], msg[224];
 
 	if (!check_string(p, body, &rule_email, &raw, NULL) || raw == NULL)
 		return (0);
 	if (email_normalize(raw, in->email, sizeof(in->email), reason,
-	    sizeof(reason)) == -1) {
+		sizeof(reason)) == -1) {
 		(void)snprintf(msg, sizeof(msg),
 		    "value is not a valid email address: %s", reason);
-		problems_add(p, "value_error", problem_loc("body", "email"), msg,
-		    json_object_get(body, "email"),
+		problems_add(p, "value_error", problem_loc("body", "email"),
+		    msg, json_object_get(body, "email"),
 		    json_pack("{s:s}", "reason", reason));
 		return (0);
 	}
@@ -112,7 +113,7 @@ static int
 check_phone(json_t *body, const struct phone_rule *phone, struct problems *p,
     const char **out)
 {
-	char	msg[192];
+	char msg[192];
 
 	if (!check_string(p, body, &rule_phone, out, NULL) || *out == NULL)
 		return (*out == NULL);
@@ -120,8 +121,8 @@ check_phone(json_t *body, const struct phone_rule *phone, struct problems *p,
 		return (1);
 	(void)snprintf(msg, sizeof(msg), "String should match pattern '%s'",
 	    phone->pattern);
-	problems_add(p, "string_pattern_mismatch", problem_loc("body", "phone"), msg,
-	    json_object_get(body, "phone"),
+	problems_add(p, "string_pattern_mismatch", problem_loc("body", "phone"),
+	    msg, json_object_get(body, "phone"),
 	    json_pack("{s:s}", "pattern", phone->pattern));
 	*out = NULL;
 	return (0);
@@ -130,8 +131,8 @@ check_phone(json_t *body, const struct phone_rule *phone, struct problems *p,
 static int
 check_gender(json_t *body, struct problems *p, const char **out)
 {
-	static const char	*expected = "'male', 'female' or 'other'";
-	char			 msg[96];
+	static const char *expected = "'male', 'female' or 'other'";
+	char msg[96];
 
 	if (!check_string(p, body, &rule_gender, out, NULL) || *out == NULL)
 		return (*out == NULL);
@@ -149,8 +150,8 @@ check_gender(json_t *body, struct problems *p, const char **out)
 static int
 check_preferences(json_t *body, struct problems *p, struct customer_input *in)
 {
-	json_t	*v;
-	char	*text;
+	json_t *v;
+	char *text;
 
 	v = json_object_get(body, "preferences");
 	if (v == NULL || json_is_null(v)) {
@@ -165,17 +166,20 @@ check_preferences(json_t *body, struct problems *p, struct customer_input *in)
 	text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text == NULL || strlen(text) > PREFERENCES_MAX) {
 		free(text);
-		problems_add(p, "value_error", problem_loc("body", "preferences"),
+		problems_add(p, "value_error",
+		    problem_loc("body", "preferences"),
 		    "Value error, preferences must be at most 4096 bytes of "
-		    "compact JSON", v, json_pack("{s:{}}", "error"));
+		    "compact JSON",
+		    v, json_pack("{s:{}}", "error"));
 		return (0);
 	}
 	/* PostgreSQL's jsonb refuses \u0000; say so here, not with a 500. */
 	if (strstr(text, "\\u0000") != NULL) {
 		free(text);
-		problems_add(p, "value_error", problem_loc("body", "preferences"),
-		    "Value error, preferences cannot contain NUL characters",
-		    v, json_pack("{s:{}}", "error"));
+		problems_add(p, "value_error",
+		    problem_loc("body", "preferences"),
+		    "Value error, preferences cannot contain NUL characters", v,
+		    json_pack("{s:{}}", "error"));
 		return (0);
 	}
 	in->preferences = text;

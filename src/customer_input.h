@@ -13,30 +13,30 @@
 #include "problems.h"
 #include "uuid.h"
 
-#define PREFERENCES_MAX	4096
+#define PREFERENCES_MAX 4096
 
 struct phone_rule {
-	int		(*matches)(const char *phone);
-	const char	*pattern;		/* for the 422 message */
+	int (*matches)(const char *phone);
+	const char *pattern; /* for the 422 message */
 };
 
 /* Every string is owned (customer_input_free); NULL is SQL NULL. */
 struct customer_input {
-	char		*full_name;
-	char		 email[EMAIL_MAX + 1];	/* normalised */
-	char		*phone;
-	char		*gender;
-	char		*avatar_url;
-	char		 user_id[UUID_STRLEN];
-	char		 business_id[UUID_STRLEN];
-	char		*preferences;		/* compact JSON, owned */
+	char *full_name;
+	char email[EMAIL_MAX + 1]; /* normalised */
+	char *phone;
+	char *gender;
+	char *avatar_url;
+	char user_id[UUID_STRLEN];
+	char business_id[UUID_STRLEN];
+	char *preferences; /* compact JSON, owned */
 };
 
 /* The body of POST /customers. 1 when valid; items added otherwise. */
-int	customer_input_create(json_t *body, const struct phone_rule *phone,
-	    struct problems *p, struct customer_input *in);
-void	customer_input_free(struct customer_input *in);
+int customer_input_create(json_t *body, const struct phone_rule *phone,
+    struct problems *p, struct customer_input *in);
+void customer_input_free(struct customer_input *in);
 /* The body is not an object: one item at ["body"]. */
-void	customer_input_not_object(json_t *body, struct problems *p);
+void customer_input_not_object(json_t *body, struct problems *p);
 
 #endif

@@ -9,26 +9,34 @@
 enum kind { K_STRING, K_NUMBER, K_JSON };
 
 static const struct {
-	const char	*key;
-	enum kind	 kind;
+	const char *key;
+	enum kind kind;
 } fields[CUSTOMER_NCOLUMNS] = {
-	{ "full_name", K_STRING }, { "email", K_STRING },
-	{ "phone", K_STRING }, { "gender", K_STRING },
-	{ "avatar_url", K_STRING }, { "id", K_STRING },
-	{ "user_id", K_STRING }, { "business_id", K_STRING },
-	{ "total_orders", K_NUMBER }, { "total_appointments", K_NUMBER },
-	{ "last_order_date", K_STRING }, { "last_appointment_date", K_STRING },
-	{ "lifetime_value", K_NUMBER }, { "created_at", K_STRING },
-	{ "updated_at", K_STRING }, { "preferences", K_JSON },
+	{ "full_name", K_STRING },
+	{ "email", K_STRING },
+	{ "phone", K_STRING },
+	{ "gender", K_STRING },
+	{ "avatar_url", K_STRING },
+	{ "id", K_STRING },
+	{ "user_id", K_STRING },
+	{ "business_id", K_STRING },
+	{ "total_orders", K_NUMBER },
+	{ "total_appointments", K_NUMBER },
+	{ "last_order_date", K_STRING },
+	{ "last_appointment_date", K_STRING },
+	{ "lifetime_value", K_NUMBER },
+	{ "created_at", K_STRING },
+	{ "updated_at", K_STRING },
+	{ "preferences", K_JSON },
 };
 
-static void	write_compact(struct jsonw *, const char *);
+static void write_compact(struct jsonw *, const char *);
 
 void
 customer_row_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 {
-	const char	*v;
-	int		 i;
+	const char *v;
+	int i;
 
 	jsonw_open(w, '{');
 	for (i = 0; i < CUSTOMER_NCOLUMNS; i++) {
@@ -58,17 +66,18 @@ customer_row_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 static void
 write_compact(struct jsonw *w, const char *text)
 {
-	json_error_t	 err;
-	json_t		*doc;
-	char		*out;
+	json_error_t err;
+	json_t *doc;
+	char *out;
 
 	if (text[0] == '{' && text[1] == '}' && text[2] == '\0') {
 		jsonw_raw(w, "{}", 2);
 		return;
 	}
 	doc = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_ENCODE_ANY) : NULL;
+	out = doc ? json_dumps(doc,
+			JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) :
+		    NULL;
 	jsonw_rawz(w, out ? out : "{}");
 	free(out);
 	json_decref(doc);

@@ -11,35 +11,34 @@
 #include "jsonw.h"
 
 /* `c` is the customers row; CUSTOMER_NCOLUMNS values, in this order. */
-#define CUSTOMER_COLUMNS						\
-	"c.full_name, c.email, c.phone, c.gender::text, c.avatar_url, "	\
-	"c.id, c.user_id, c.business_id, "				\
+#define CUSTOMER_COLUMNS \
+	"c.full_name, c.email, c.phone, c.gender::text, c.avatar_url, " \
+	"c.id, c.user_id, c.business_id, " \
 	"coalesce(c.total_orders, 0), coalesce(c.total_appointments, 0), " \
-	"to_char(c.last_order_date, 'YYYY-MM-DD'), "			\
-	"to_char(c.last_appointment_date, 'YYYY-MM-DD'), "		\
-	"(CASE WHEN coalesce(c.lifetime_value, 0) = "			\
-	"trunc(coalesce(c.lifetime_value, 0)) "				\
+	"to_char(c.last_order_date, 'YYYY-MM-DD'), " \
+	"to_char(c.last_appointment_date, 'YYYY-MM-DD'), " \
+	"(CASE WHEN coalesce(c.lifetime_value, 0) = " \
+	"trunc(coalesce(c.lifetime_value, 0)) " \
 	"THEN trunc(coalesce(c.lifetime_value, 0))::bigint::text || '.0' " \
-	"ELSE c.lifetime_value::float8::text END), "			\
-	"to_char(c.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "	\
-	"to_char(c.updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "	\
+	"ELSE c.lifetime_value::float8::text END), " \
+	"to_char(c.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
+	"to_char(c.updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
 	"c.preferences::text"
 
-#define CUSTOMER_NCOLUMNS	16
+#define CUSTOMER_NCOLUMNS 16
 
 /*
  * Which customers the caller reaches, from access_scope(): kind 'all',
  * 'business' (ids in list, a uuid[] literal) or 'user' (the token's sub).
  */
-#define CUSTOMER_SCOPE(kind, list, user)				\
-	"(CASE " kind "::text WHEN 'all' THEN true "			\
-	"WHEN 'business' THEN c.business_id = ANY(" list "::uuid[]) "	\
-	"WHEN 'user' THEN c.user_id = " user "::uuid "			\
+#define CUSTOMER_SCOPE(kind, list, user) \
+	"(CASE " kind "::text WHEN 'all' THEN true " \
+	"WHEN 'business' THEN c.business_id = ANY(" list "::uuid[]) " \
+	"WHEN 'user' THEN c.user_id = " user "::uuid " \
 	"ELSE false END)"
 
-
 /* Writes the customer at (row, first column col) as a JSON object. */
-void	customer_row_json(struct kore_pgsql *sql, int row, int col,
-	    struct jsonw *w);
+void customer_row_json(struct kore_pgsql *sql, int row, int col,
+    struct jsonw *w);
 
 #endif

@@ -8,28 +8,26 @@
 #include "reply.h"
 #include "route.h"
 
-static int	phone_matches(const char *);
+static int phone_matches(const char *);
 
 /* pattern: the v_phone regex, filled in at start-up (service.c) */
-struct phone_rule	customer_phone_rule = {
-	phone_matches, ""
-};
+struct phone_rule customer_phone_rule = { phone_matches, "" };
 
 static int
 phone_matches(const char *phone)
 {
-	return (kore_validator_run(NULL, "v_phone", (char *)(uintptr_t)phone)
-	    == KORE_RESULT_OK);
+	return (kore_validator_run(NULL, "v_phone", (char *)(uintptr_t)phone) ==
+	    KORE_RESULT_OK);
 }
 
 int
 h_customers(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	if (req->fsm_state == 0) {
 		if (!route_begin(req, "/customers", HTTP_METHOD_POST, "POST",
-		    &c))
+			&c))
 			return (KORE_RESULT_OK);
 	}
 	return (customer_create(req));
@@ -38,11 +36,11 @@ h_customers(struct http_request *req)
 int
 h_customer(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	if (req->fsm_state == 0) {
 		if (!route_begin(req, "/customers/{customer_id}",
-		    HTTP_METHOD_GET, "GET", &c))
+			HTTP_METHOD_GET, "GET", &c))
 			return (KORE_RESULT_OK);
 	}
 	return (customer_get(req));

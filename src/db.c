@@ -10,16 +10,16 @@
 #include "log.h"
 #include "reply.h"
 
-#define BREAKER_MIN_MS	250
-#define BREAKER_MAX_MS	5000
+#define BREAKER_MIN_MS 250
+#define BREAKER_MAX_MS 5000
 
-static uint64_t		open_until_ms;
-static unsigned int	failures;
+static uint64_t open_until_ms;
+static unsigned int failures;
 
-static int	breaker_allows(void);
-static void	breaker_trip(const char *, const char *);
-static void	breaker_reset(void);
-static int	fail_unavailable(struct http_request *, struct ctx *);
+static int breaker_allows(void);
+static void breaker_trip(const char *, const char *);
+static void breaker_reset(void);
+static int fail_unavailable(struct http_request *, struct ctx *);
 
 void
 db_register(const char *conninfo, int pool_size)
@@ -44,9 +44,9 @@ breaker_allows(void)
 static void
 breaker_trip(const char *trace_id, const char *why)
 {
-	uint64_t	back_off;
-	unsigned int	shift;
-	char		msg[256];
+	uint64_t back_off;
+	unsigned int shift;
+	char msg[256];
 
 	failures++;
 	shift = failures > 5 ? 5 : failures - 1;
@@ -75,10 +75,10 @@ fail_unavailable(struct http_request *req, struct ctx *c)
 }
 
 int
-db_send(struct http_request *req, struct ctx *c, const char *query,
-    int nparams, const char *const *values)
+db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
+    const char *const *values)
 {
-	int	lengths[16], formats[16], i;
+	int lengths[16], formats[16], i;
 
 	if (nparams > 16)
 		fatal("db_send: too many parameters");
@@ -106,7 +106,7 @@ db_send(struct http_request *req, struct ctx *c, const char *query,
 		formats[i] = 0;
 	}
 	if (!kore_pgsql_query_param_fields(&c->sql, query, 0, nparams,
-	    (const char **)(uintptr_t)values, lengths, formats)) {
+		(const char **)(uintptr_t)values, lengths, formats)) {
 		breaker_trip(c->trace_id, c->sql.error);
 		return (fail_unavailable(req, c));
 	}
@@ -116,7 +116,7 @@ db_send(struct http_request *req, struct ctx *c, const char *query,
 enum db_poll
 db_poll(struct http_request *req, struct ctx *c)
 {
-	char	msg[512];
+	char msg[512];
 
 	switch (c->sql.state) {
 	case KORE_PGSQL_STATE_WAIT:
@@ -128,8 +128,8 @@ db_poll(struct http_request *req, struct ctx *c)
 	case KORE_PGSQL_STATE_DONE:
 	case KORE_PGSQL_STATE_NOTIFY:
 		kore_pgsql_continue(&c->sql);
-		return (c->sql.state == KORE_PGSQL_STATE_WAIT ?
-		    DB_POLL_WAIT : DB_POLL_DONE);
+		return (c->sql.state == KORE_PGSQL_STATE_WAIT ? DB_POLL_WAIT :
+								DB_POLL_DONE);
 	case KORE_PGSQL_STATE_ERROR:
 	default:
 		break;

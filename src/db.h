@@ -8,17 +8,17 @@
 
 #include "ctx.h"
 
-#define DB_NAME		"db"
+#define DB_NAME "db"
 
 enum db_poll {
-	DB_POLL_WAIT,		/* asleep until PostgreSQL answers */
-	DB_POLL_ROWS,		/* a result is in c->sql: read it, then poll */
-	DB_POLL_DONE,		/* finished; the connection went back */
-	DB_POLL_FAILED		/* a reply was sent */
+	DB_POLL_WAIT, /* asleep until PostgreSQL answers */
+	DB_POLL_ROWS, /* a result is in c->sql: read it, then poll */
+	DB_POLL_DONE, /* finished; the connection went back */
+	DB_POLL_FAILED /* a reply was sent */
 };
 
 /* In the parent: the pool for every worker. */
-void	db_register(const char *conninfo, int pool_size);
+void db_register(const char *conninfo, int pool_size);
 
 /*
  * Starts `query` with text parameters (a NULL value is SQL NULL).
@@ -26,11 +26,11 @@ void	db_register(const char *conninfo, int pool_size);
  * HTTP_STATE_RETRY while queued for a connection, or HTTP_STATE_ERROR
  * after replying 503.
  */
-int	db_send(struct http_request *req, struct ctx *c, const char *query,
-	    int nparams, const char *const *values);
-enum db_poll	db_poll(struct http_request *req, struct ctx *c);
+int db_send(struct http_request *req, struct ctx *c, const char *query,
+    int nparams, const char *const *values);
+enum db_poll db_poll(struct http_request *req, struct ctx *c);
 
 /* For /ready: has this worker reached PostgreSQL lately? */
-int	db_breaker_open(void);
+int db_breaker_open(void);
 
 #endif

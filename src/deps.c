@@ -22,41 +22,41 @@
 #include "deps.h"
 #include "settings.h"
 
-#define PROBE_INTERVAL_MS	1000
+#define PROBE_INTERVAL_MS 1000
 
 struct probe {
-	int			enabled;
-	struct sockaddr_storage	addr;
-	socklen_t		addrlen;
-	char			ip[INET6_ADDRSTRLEN];
-	int			fd;
-	int			up;
+	int enabled;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char ip[INET6_ADDRSTRLEN];
+	int fd;
+	int up;
 };
 
-static struct probe	probes[DEP_COUNT];
+static struct probe probes[DEP_COUNT];
 
-static int	resolve(struct probe *, const struct endpoint *, char *,
-		    size_t, const char *);
-static void	probe_tick(void *, u_int64_t);
-static void	probe_collect(struct probe *);
-static void	probe_launch(struct probe *);
+static int resolve(struct probe *, const struct endpoint *, char *, size_t,
+    const char *);
+static void probe_tick(void *, u_int64_t);
+static void probe_collect(struct probe *);
+static void probe_launch(struct probe *);
 
 int
 deps_resolve(char *err, size_t errlen)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < DEP_COUNT; i++)
 		probes[i].fd = -1;
 	if (resolve(&probes[DEP_POSTGRES], &settings.database, err, errlen,
-	    "DATABASE_URL") == -1)
+		"DATABASE_URL") == -1)
 		return (-1);
 	if (resolve(&probes[DEP_RABBITMQ], &settings.rabbitmq, err, errlen,
-	    "RABBITMQ_URL") == -1)
+		"RABBITMQ_URL") == -1)
 		return (-1);
 	if (*settings.redis_url != '\0' &&
 	    resolve(&probes[DEP_REDIS], &settings.redis, err, errlen,
-	    "REDIS_URL") == -1)
+		"REDIS_URL") == -1)
 		return (-1);
 	return (0);
 }
@@ -69,8 +69,8 @@ static int
 resolve(struct probe *p, const struct endpoint *ep, char *err, size_t errlen,
     const char *name)
 {
-	struct addrinfo	hints, *res;
-	int		rc;
+	struct addrinfo hints, *res;
+	int rc;
 
 	p->enabled = 1;
 	memset(&hints, 0, sizeof(hints));
@@ -86,7 +86,7 @@ resolve(struct probe *p, const struct endpoint *ep, char *err, size_t errlen,
 	memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
 	p->addrlen = res->ai_addrlen;
 	if (getnameinfo(res->ai_addr, res->ai_addrlen, p->ip, sizeof(p->ip),
-	    NULL, 0, NI_NUMERICHOST) != 0)
+		NULL, 0, NI_NUMERICHOST) != 0)
 		p->ip[0] = '\0';
 	freeaddrinfo(res);
 	return (0);
@@ -101,9 +101,9 @@ deps_address(enum dep d)
 void
 deps_start(void)
 {
-	size_t	i;
+	size_t i;
 
-	struct pollfd	pfd;
+	struct pollfd pfd;
 
 	/* Before serving: a first answer within 200 ms, so /ready is true. */
 	for (i = 0; i < DEP_COUNT; i++) {
@@ -134,7 +134,7 @@ deps_enabled(enum dep d)
 static void
 probe_tick(void *arg, u_int64_t now)
 {
-	size_t	i;
+	size_t i;
 
 	(void)arg;
 	(void)now;
@@ -148,9 +148,9 @@ probe_tick(void *arg, u_int64_t now)
 static void
 probe_collect(struct probe *p)
 {
-	struct pollfd	pfd;
-	socklen_t	len;
-	int		soerr;
+	struct pollfd pfd;
+	socklen_t len;
+	int soerr;
 
 	if (p->fd == -1)
 		return;
@@ -171,12 +171,12 @@ probe_collect(struct probe *p)
 static void
 probe_launch(struct probe *p)
 {
-	int	fd;
+	int fd;
 
 	if (!p->enabled || p->addrlen == 0)
 		return;
-	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	fd = socket(p->addr.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return;
 	if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {

@@ -8,20 +8,15 @@
 
 #include <sys/socket.h>
 
-enum dep {
-	DEP_POSTGRES,
-	DEP_RABBITMQ,
-	DEP_REDIS,
-	DEP_COUNT
-};
+enum dep { DEP_POSTGRES, DEP_RABBITMQ, DEP_REDIS, DEP_COUNT };
 
 /* In the parent: resolve the settings' hosts (never on a worker's loop). */
-int		 deps_resolve(char *err, size_t errlen);
+int deps_resolve(char *err, size_t errlen);
 /* The resolved IP of a dependency ("" when disabled or unresolved). */
-const char	*deps_address(enum dep d);
+const char *deps_address(enum dep d);
 /* In each worker: start probing. */
-void		 deps_start(void);
-int		 deps_up(enum dep d);
-int		 deps_enabled(enum dep d);
+void deps_start(void);
+int deps_up(enum dep d);
+int deps_enabled(enum dep d);
 
 #endif

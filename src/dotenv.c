@@ -10,19 +10,19 @@
 
 #include "dotenv.h"
 
-#define DOTENV_MAX	(256 * 1024)
+#define DOTENV_MAX (256 * 1024)
 
-static int	parse_line(struct dotenv *, char *, size_t);
-static int	add_pair(struct dotenv *, const char *, size_t, const char *,
-		    size_t);
+static int parse_line(struct dotenv *, char *, size_t);
+static int add_pair(struct dotenv *, const char *, size_t, const char *,
+    size_t);
 
 int
 dotenv_read(struct dotenv *env, const char *path)
 {
-	FILE	*fp;
-	char	*text;
-	size_t	 n;
-	int	 rc;
+	FILE *fp;
+	char *text;
+	size_t n;
+	int rc;
 
 	memset(env, 0, sizeof(*env));
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -48,8 +48,8 @@ dotenv_read(struct dotenv *env, const char *path)
 int
 dotenv_parse(struct dotenv *env, const char *text)
 {
-	char		*copy, *line, *next;
-	size_t		 lineno;
+	char *copy, *line, *next;
+	size_t lineno;
 
 	if ((copy = strdup(text)) == NULL)
 		return (-1);
@@ -71,8 +71,8 @@ dotenv_parse(struct dotenv *env, const char *text)
 static int
 parse_line(struct dotenv *env, char *line, size_t lineno)
 {
-	char	*key, *eq, *val, *end;
-	size_t	 klen, vlen;
+	char *key, *eq, *val, *end;
+	size_t klen, vlen;
 
 	while (isspace((unsigned char)*line))
 		line++;
@@ -119,7 +119,8 @@ parse_line(struct dotenv *env, char *line, size_t lineno)
 		/* An unquoted value ends at an inline " #" comment. */
 		if ((end = strstr(val, " #")) != NULL) {
 			vlen = (size_t)(end - val);
-			while (vlen > 0 && isspace((unsigned char)val[vlen - 1]))
+			while (
+			    vlen > 0 && isspace((unsigned char)val[vlen - 1]))
 				vlen--;
 		}
 	}
@@ -130,7 +131,7 @@ static int
 add_pair(struct dotenv *env, const char *key, size_t klen, const char *val,
     size_t vlen)
 {
-	struct dotenv_pair	*pairs;
+	struct dotenv_pair *pairs;
 
 	pairs = realloc(env->pairs, (env->count + 1) * sizeof(*pairs));
 	if (pairs == NULL)
@@ -150,8 +151,8 @@ add_pair(struct dotenv *env, const char *key, size_t klen, const char *val,
 const char *
 dotenv_get(const struct dotenv *env, const char *key)
 {
-	const char	*v;
-	size_t		 i;
+	const char *v;
+	size_t i;
 
 	if ((v = getenv(key)) != NULL)
 		return (v);
@@ -165,7 +166,7 @@ dotenv_get(const struct dotenv *env, const char *key)
 void
 dotenv_free(struct dotenv *env)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < env->count; i++) {
 		free(env->pairs[i].key);

@@ -8,20 +8,20 @@
 #include <stddef.h>
 
 struct dotenv_pair {
-	char	*key;
-	char	*value;
+	char *key;
+	char *value;
 };
 
 struct dotenv {
-	struct dotenv_pair	*pairs;		/* owned */
-	size_t			 count;
-	char			 error[128];
+	struct dotenv_pair *pairs; /* owned */
+	size_t count;
+	char error[128];
 };
 
 /* A missing file is an empty one; -1 (with error set) on a bad line. */
-int		 dotenv_read(struct dotenv *env, const char *path);
-int		 dotenv_parse(struct dotenv *env, const char *text);
-const char	*dotenv_get(const struct dotenv *env, const char *key);
-void		 dotenv_free(struct dotenv *env);
+int dotenv_read(struct dotenv *env, const char *path);
+int dotenv_parse(struct dotenv *env, const char *text);
+const char *dotenv_get(const struct dotenv *env, const char *key);
+void dotenv_free(struct dotenv *env);
 
 #endif

@@ -11,25 +11,24 @@
 #include "email.h"
 #include "utf8.h"
 
-static const char	*special_use[] = {
-	"arpa", "invalid", "local", "localhost", "onion", "test", NULL
-};
+static const char *special_use[] = { "arpa", "invalid", "local", "localhost",
+	"onion", "test", NULL };
 
-static int	reject(char *, size_t, const char *);
-static int	check_local(const char *, size_t, char *, size_t);
-static int	check_domain(char *, char *, size_t);
-static int	atext(unsigned char);
-static int	domain_char(unsigned char);
-static int	bad_characters(const char *, size_t, int (*)(unsigned char),
-		    const char *, char *, size_t);
-static size_t	show_character(unsigned char, char *, size_t);
+static int reject(char *, size_t, const char *);
+static int check_local(const char *, size_t, char *, size_t);
+static int check_domain(char *, char *, size_t);
+static int atext(unsigned char);
+static int domain_char(unsigned char);
+static int bad_characters(const char *, size_t, int (*)(unsigned char),
+    const char *, char *, size_t);
+static size_t show_character(unsigned char, char *, size_t);
 
 int
 email_normalize(const char *in, char *out, size_t outlen, char *reason,
     size_t reasonlen)
 {
-	const char	*start, *end, *lt, *at;
-	size_t		 len, i;
+	const char *start, *end, *lt, *at;
+	size_t len, i;
 
 	start = in;
 	while (isspace((unsigned char)*start))
@@ -47,13 +46,15 @@ email_normalize(const char *in, char *out, size_t outlen, char *reason,
 
 	len = (size_t)(end - start);
 	if (len > EMAIL_MAX) {
-		(void)snprintf(reason, reasonlen, "The email address is too "
-		    "long (%zu character%s too many).", len - EMAIL_MAX,
-		    len - EMAIL_MAX == 1 ? "" : "s");
+		(void)snprintf(reason, reasonlen,
+		    "The email address is too "
+		    "long (%zu character%s too many).",
+		    len - EMAIL_MAX, len - EMAIL_MAX == 1 ? "" : "s");
 		return (-1);
 	}
 	if (len + 1 > outlen)
-		return (reject(reason, reasonlen, "The email address is too "
+		return (reject(reason, reasonlen,
+		    "The email address is too "
 		    "long."));
 
 	memcpy(out, start, len);
@@ -79,13 +80,15 @@ email_normalize(const char *in, char *out, size_t outlen, char *reason,
 static int
 check_local(const char *s, size_t len, char *reason, size_t reasonlen)
 {
-	size_t	i;
+	size_t i;
 
 	if (s[0] == '"')
-		return (reject(reason, reasonlen, "Quoting the part before "
+		return (reject(reason, reasonlen,
+		    "Quoting the part before "
 		    "the @-sign is not allowed here."));
 	if (utf8_length(s, len) > 64) {
-		(void)snprintf(reason, reasonlen, "The email address is too "
+		(void)snprintf(reason, reasonlen,
+		    "The email address is too "
 		    "long before the @-sign (%zu character%s too many).",
 		    utf8_length(s, len) - 64,
 		    utf8_length(s, len) == 65 ? "" : "s");
@@ -95,32 +98,39 @@ check_local(const char *s, size_t len, char *reason, size_t reasonlen)
 		return (reject(reason, reasonlen,
 		    "An email address cannot start with a period."));
 	if (s[len - 1] == '.')
-		return (reject(reason, reasonlen, "An email address cannot "
+		return (reject(reason, reasonlen,
+		    "An email address cannot "
 		    "have a period immediately before the @-sign."));
 	for (i = 0; i < len; i++) {
 		if (s[i] == '.' && s[i + 1] == '.')
-			return (reject(reason, reasonlen, "An email address "
+			return (reject(reason, reasonlen,
+			    "An email address "
 			    "cannot have two periods in a row."));
 	}
-	return (bad_characters(s, len, atext, "The email address contains "
-	    "invalid characters before the @-sign: ", reason, reasonlen));
+	return (bad_characters(s, len, atext,
+	    "The email address contains "
+	    "invalid characters before the @-sign: ",
+	    reason, reasonlen));
 }
 
 static int
 check_domain(char *d, char *reason, size_t reasonlen)
 {
-	const char	**sp, *tld, *label;
-	size_t		  len, llen, i;
-	unsigned char	  last;
+	const char **sp, *tld, *label;
+	size_t len, llen, i;
+	unsigned char last;
 
 	if (d[0] == '[')
-		return (reject(reason, reasonlen, "A bracketed IP address "
+		return (reject(reason, reasonlen,
+		    "A bracketed IP address "
 		    "after the @-sign is not allowed here."));
 	if (d[0] == '.')
-		return (reject(reason, reasonlen, "An email address cannot "
+		return (reject(reason, reasonlen,
+		    "An email address cannot "
 		    "have a period immediately after the @-sign."));
 	if (d[0] == '-')
-		return (reject(reason, reasonlen, "An email address cannot "
+		return (reject(reason, reasonlen,
+		    "An email address cannot "
 		    "have a hyphen immediately after the @-sign."));
 	len = strlen(d);
 	if (d[len - 1] == '.')
@@ -130,41 +140,49 @@ check_domain(char *d, char *reason, size_t reasonlen)
 		return (reject(reason, reasonlen,
 		    "An email address cannot end with a hyphen."));
 	if (strstr(d, "..") != NULL)
-		return (reject(reason, reasonlen, "An email address cannot "
+		return (reject(reason, reasonlen,
+		    "An email address cannot "
 		    "have two periods in a row."));
 	if (strstr(d, ".-") != NULL || strstr(d, "-.") != NULL)
-		return (reject(reason, reasonlen, "An email address cannot "
+		return (reject(reason, reasonlen,
+		    "An email address cannot "
 		    "have a period and a hyphen next to each other."));
 	for (i = 0; i < len; i++) {
 		if (!domain_char((unsigned char)d[i]) && d[i] != '.')
-			return (bad_characters(d, len, domain_char, "The part "
+			return (bad_characters(d, len, domain_char,
+			    "The part "
 			    "after the @-sign contains invalid characters: ",
 			    reason, reasonlen));
 	}
 	if (len > 253)
-		return (reject(reason, reasonlen, "The email address is too "
+		return (reject(reason, reasonlen,
+		    "The email address is too "
 		    "long after the @-sign."));
 	for (label = d; *label != '\0'; label += llen + (label[llen] == '.')) {
 		llen = strcspn(label, ".");
 		if (llen > 63)
-			return (reject(reason, reasonlen, "After the @-sign, "
+			return (reject(reason, reasonlen,
+			    "After the @-sign, "
 			    "periods cannot be separated by so many "
 			    "characters."));
 	}
 
 	if ((tld = strrchr(d, '.')) == NULL)
-		return (reject(reason, reasonlen, "The part after the @-sign "
+		return (reject(reason, reasonlen,
+		    "The part after the @-sign "
 		    "is not valid. It should have a period."));
 	tld++;
 	/* A top-level domain ends with a letter (never a digit or hyphen). */
 	last = (unsigned char)tld[strlen(tld) - 1];
 	if (!isalpha(last) && last < 0x80)
-		return (reject(reason, reasonlen, "The part after the @-sign "
+		return (reject(reason, reasonlen,
+		    "The part after the @-sign "
 		    "is not valid. It is not within a valid top-level "
 		    "domain."));
 	for (sp = special_use; *sp != NULL; sp++) {
 		if (!strcasecmp(tld, *sp))
-			return (reject(reason, reasonlen, "The part after the "
+			return (reject(reason, reasonlen,
+			    "The part after the "
 			    "@-sign is a special-use or reserved name that "
 			    "cannot be used with email."));
 	}
@@ -179,9 +197,9 @@ static int
 bad_characters(const char *s, size_t len, int (*allowed)(unsigned char),
     const char *prefix, char *reason, size_t reasonlen)
 {
-	unsigned char	seen[128];
-	size_t		i, off;
-	int		n;
+	unsigned char seen[128];
+	size_t i, off;
+	int n;
 
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < len; i++) {
@@ -214,7 +232,7 @@ bad_characters(const char *s, size_t len, int (*allowed)(unsigned char),
 static size_t
 show_character(unsigned char c, char *out, size_t outlen)
 {
-	int	n;
+	int n;
 
 	if (c == ' ')
 		n = snprintf(out, outlen, "SPACE");
@@ -240,8 +258,9 @@ domain_char(unsigned char c)
 static int
 atext(unsigned char c)
 {
-	return (isalnum(c) || c >= 0x80 || strchr("!#$%&'*+-/=?^_`{|}~", c)
-	    != NULL) && c != '\0';
+	return (isalnum(c) || c >= 0x80 ||
+		   strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) &&
+	    c != '\0';
 }
 
 static int

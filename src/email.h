@@ -7,13 +7,13 @@
 
 #include <stddef.h>
 
-#define EMAIL_MAX	254
+#define EMAIL_MAX 254
 
 /*
  * 0 and the normalised address (surrounding spaces stripped, "Name <a@b>"
  * reduced, domain lower-cased) in out; -1 and the reason in reason.
  */
-int	email_normalize(const char *in, char *out, size_t outlen,
-	    char *reason, size_t reasonlen);
+int email_normalize(const char *in, char *out, size_t outlen, char *reason,
+    size_t reasonlen);
 
 #endif

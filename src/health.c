@@ -8,27 +8,28 @@
 #include "route.h"
 #include "settings.h"
 
-int	h_root(struct http_request *);
-int	h_health(struct http_request *);
-int	h_ready(struct http_request *);
-int	h_not_found(struct http_request *);
+int h_root(struct http_request *);
+int h_health(struct http_request *);
+int h_ready(struct http_request *);
+int h_not_found(struct http_request *);
 
 int
 h_root(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	if (!route_begin(req, "/", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
-	return (reply_doc(req, 200, json_pack("{s:s, s:s, s:s}", "message",
-	    "Welcome to BeeConect Customer Service API", "version",
-	    settings.version, "docs_url", "/docs")));
+	return (reply_doc(req, 200,
+	    json_pack("{s:s, s:s, s:s}", "message",
+		"Welcome to BeeConect Customer Service API", "version",
+		settings.version, "docs_url", "/docs")));
 }
 
 int
 h_health(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	if (!route_begin(req, "/health", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
@@ -38,9 +39,9 @@ h_health(struct http_request *req)
 int
 h_ready(struct http_request *req)
 {
-	struct ctx	*c;
-	const char	*pg, *amqp, *redis;
-	int		 ready;
+	struct ctx *c;
+	const char *pg, *amqp, *redis;
+	int ready;
 
 	if (!route_begin(req, "/ready", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
@@ -53,14 +54,14 @@ h_ready(struct http_request *req)
 		redis = deps_up(DEP_REDIS) ? "up" : "down";
 	return (reply_doc(req, ready ? 200 : 503,
 	    json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
-	    ready ? "ready" : "not_ready", "checks", "postgres", pg,
-	    "rabbitmq", amqp, "redis", redis)));
+		ready ? "ready" : "not_ready", "checks", "postgres", pg,
+		"rabbitmq", amqp, "redis", redis)));
 }
 
 int
 h_not_found(struct http_request *req)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	c = ctx_get(req);
 	c->route = "unmatched";

@@ -4,7 +4,7 @@
 
 #include "jsonw.h"
 
-static int	grow(struct jsonw *, size_t);
+static int grow(struct jsonw *, size_t);
 
 void
 jsonw_init(struct jsonw *w)
@@ -23,8 +23,8 @@ jsonw_free(struct jsonw *w)
 static int
 grow(struct jsonw *w, size_t need)
 {
-	size_t	 cap;
-	char	*p;
+	size_t cap;
+	char *p;
 
 	if (w->failed)
 		return (0);
@@ -61,10 +61,10 @@ jsonw_rawz(struct jsonw *w, const char *s)
 void
 jsonw_string(struct jsonw *w, const char *s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p;
-	char			 esc[6];
-	size_t			 run;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	char esc[6];
+	size_t run;
 
 	if (s == NULL) {
 		jsonw_raw(w, "null", 4);

@@ -18,28 +18,28 @@
 
 #include "log.h"
 
-#define LOG_BUF_SIZE	(256 * 1024)
-#define LOG_LINE_MAX	4000
+#define LOG_BUF_SIZE (256 * 1024)
+#define LOG_LINE_MAX 4000
 
-static char		 buf[LOG_BUF_SIZE];
-static size_t		 buf_len;
-static int		 log_fd = STDERR_FILENO;
-static int		 log_min = LOG_LEVEL_INFO;
-static char		 service[128] = "BeeConect Customer Service";
-static uint64_t		 dropped;
+static char buf[LOG_BUF_SIZE];
+static size_t buf_len;
+static int log_fd = STDERR_FILENO;
+static int log_min = LOG_LEVEL_INFO;
+static char service[128] = "BeeConect Customer Service";
+static uint64_t dropped;
 
-static const char	*level_names[] = { "debug", "info", "warning", "error" };
+static const char *level_names[] = { "debug", "info", "warning", "error" };
 
-static size_t	put_str(char *, size_t, size_t, const char *);
-static size_t	put_raw(char *, size_t, size_t, const char *);
-static size_t	put_field(char *, size_t, const struct log_field *);
-static void	enqueue(const char *, size_t);
+static size_t put_str(char *, size_t, size_t, const char *);
+static size_t put_raw(char *, size_t, size_t, const char *);
+static size_t put_field(char *, size_t, const struct log_field *);
+static void enqueue(const char *, size_t);
 
 void
 log_init(const char *service_name, int min_level)
 {
-	struct stat	st;
-	int		fd;
+	struct stat st;
+	int fd;
 
 	(void)snprintf(service, sizeof(service), "%s", service_name);
 	log_min = min_level;
@@ -69,9 +69,9 @@ log_dropped(void)
 void
 log_flush(void)
 {
-	size_t	chunk, off;
-	ssize_t	n;
-	char	*nl;
+	size_t chunk, off;
+	ssize_t n;
+	char *nl;
 
 	off = 0;
 	while (off < buf_len) {
@@ -115,21 +115,22 @@ void
 log_write(int level, const char *trace_id, const char *message,
     const struct log_field *fields, size_t nfields)
 {
-	char		line[LOG_LINE_MAX + 2], field[LOG_LINE_MAX];
-	struct timespec	ts;
-	struct tm	tm;
-	size_t		len, flen, i;
-	int		n;
+	char line[LOG_LINE_MAX + 2], field[LOG_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t len, flen, i;
+	int n;
 
 	if (level < log_min || level < 0 || level > LOG_LEVEL_ERROR)
 		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	(void)gmtime_r(&ts.tv_sec, &tm);
 
-	n = snprintf(line, LOG_LINE_MAX, "{\"timestamp\":\"%04d-%02d-%02dT"
+	n = snprintf(line, LOG_LINE_MAX,
+	    "{\"timestamp\":\"%04d-%02d-%02dT"
 	    "%02d:%02d:%02d.%06ldZ\",\"level\":\"%s\",\"service_name\":",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, level_names[level]);
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ts.tv_nsec / 1000, level_names[level]);
 	len = (size_t)n;
 	len = put_str(line, len, LOG_LINE_MAX, service);
 	if (trace_id != NULL) {
@@ -158,9 +159,9 @@ void
 log_request(const char *trace_id, const char *method, const char *route,
     int status, double duration_ms, const char *customer_id)
 {
-	struct log_field	f[5];
-	char			ms[32];
-	size_t			n;
+	struct log_field f[5];
+	char ms[32];
+	size_t n;
 
 	(void)snprintf(ms, sizeof(ms), "%.3f", duration_ms);
 	memset(f, 0, sizeof(f));
@@ -186,8 +187,8 @@ log_request(const char *trace_id, const char *method, const char *route,
 static size_t
 put_field(char *out, size_t max, const struct log_field *f)
 {
-	size_t	len;
-	int	n;
+	size_t len;
+	int n;
 
 	len = 0;
 	out[len++] = ',';
@@ -211,7 +212,7 @@ put_field(char *out, size_t max, const struct log_field *f)
 static size_t
 put_raw(char *line, size_t len, size_t max, const char *s)
 {
-	size_t	n;
+	size_t n;
 
 	n = strlen(s);
 	if (len + n >= max)
@@ -227,8 +228,8 @@ put_raw(char *line, size_t len, size_t max, const char *s)
 static size_t
 put_str(char *line, size_t len, size_t max, const char *s)
 {
-	static const char	hex[] = "0123456789abcdef";
-	const unsigned char	*p;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
 
 	if (len + 2 >= max)
 		return (len);
@@ -239,8 +240,13 @@ put_str(char *line, size_t len, size_t max, const char *s)
 		 * lead byte reserves its whole sequence, so that a sequence
 		 * is never cut in two.
 		 */
-		if ((*p & 0xc0) != 0x80 && len + 7 + (*p >= 0xf0 ? 3 :
-		    *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0) >= max)
+		if ((*p & 0xc0) != 0x80 &&
+		    len + 7 +
+			    (*p >= 0xf0	       ? 3 :
+				    *p >= 0xe0 ? 2 :
+				    *p >= 0xc0 ? 1 :
+						 0) >=
+			max)
 			break;
 		if (*p == '"' || *p == '\\') {
 			line[len++] = '\\';

@@ -12,26 +12,23 @@
 #include "settings.h"
 
 struct log_field {
-	const char	*key;
-	const char	*str;		/* a JSON string, or ... */
-	long long	 num;		/* ... this number when str is NULL */
-	int		 raw;		/* str is JSON already (a decimal) */
+	const char *key;
+	const char *str; /* a JSON string, or ... */
+	long long num; /* ... this number when str is NULL */
+	int raw; /* str is JSON already (a decimal) */
 };
 
 /* In each process that logs: stderr made non-blocking for this process. */
-void		log_init(const char *service_name, int min_level);
-void		log_flush(void);
-void		log_write(int level, const char *trace_id, const char *message,
-		    const struct log_field *fields, size_t nfields);
-void		log_request(const char *trace_id, const char *method,
-		    const char *route, int status, double duration_ms,
-		    const char *customer_id);
-uint64_t	log_dropped(void);
+void log_init(const char *service_name, int min_level);
+void log_flush(void);
+void log_write(int level, const char *trace_id, const char *message,
+    const struct log_field *fields, size_t nfields);
+void log_request(const char *trace_id, const char *method, const char *route,
+    int status, double duration_ms, const char *customer_id);
+uint64_t log_dropped(void);
 
-#define log_info(trace, msg)	log_write(LOG_LEVEL_INFO, trace, msg, NULL, 0)
-#define log_warn(trace, msg)	log_write(LOG_LEVEL_WARNING, trace, msg, \
-				    NULL, 0)
-#define log_error(trace, msg)	log_write(LOG_LEVEL_ERROR, trace, msg, \
-				    NULL, 0)
+#define log_info(trace, msg) log_write(LOG_LEVEL_INFO, trace, msg, NULL, 0)
+#define log_warn(trace, msg) log_write(LOG_LEVEL_WARNING, trace, msg, NULL, 0)
+#define log_error(trace, msg) log_write(LOG_LEVEL_ERROR, trace, msg, NULL, 0)
 
 #endif

@@ -11,8 +11,7 @@
 #include "utf8.h"
 #include "uuid.h"
 
-static size_t	error_offset(const unsigned char *, size_t,
-		    const json_error_t *);
+static size_t error_offset(const unsigned char *, size_t, const json_error_t *);
 
 void
 problems_init(struct problems *p)
@@ -42,10 +41,10 @@ problem_loc(const char *where, const char *name)
 }
 
 void
-problems_add(struct problems *p, const char *type, json_t *loc,
-    const char *msg, json_t *input, json_t *ctx)
+problems_add(struct problems *p, const char *type, json_t *loc, const char *msg,
+    json_t *input, json_t *ctx)
 {
-	json_t	*item;
+	json_t *item;
 
 	item = json_pack("{s:s, s:o, s:s, s:O}", "type", type, "loc", loc,
 	    "msg", msg, "input", input ? input : json_null());
@@ -60,8 +59,8 @@ problems_add(struct problems *p, const char *type, json_t *loc,
 char *
 problems_dump(const struct problems *p, size_t *len)
 {
-	json_t	*doc;
-	char	*out;
+	json_t *doc;
+	char *out;
 
 	doc = json_pack("{s:O}", "detail", p->items);
 	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -78,7 +77,7 @@ problems_dump(const struct problems *p, size_t *len)
 static size_t
 error_offset(const unsigned char *data, size_t len, const json_error_t *err)
 {
-	size_t	pos;
+	size_t pos;
 
 	pos = err->position < 0 ? 0 : (size_t)err->position;
 	if (pos > len)
@@ -87,10 +86,11 @@ error_offset(const unsigned char *data, size_t len, const json_error_t *err)
 	    pos == 0)
 		return (pos);
 	pos--;
-	while (pos > 0 && (isalnum(data[pos - 1]) || data[pos - 1] == '.' ||
-	    data[pos - 1] == '+' || data[pos - 1] == '-') &&
+	while (pos > 0 &&
+	    (isalnum(data[pos - 1]) || data[pos - 1] == '.' ||
+		data[pos - 1] == '+' || data[pos - 1] == '-') &&
 	    (isalnum(data[pos]) || data[pos] == '.' || data[pos] == '+' ||
-	    data[pos] == '-'))
+		data[pos] == '-'))
 		pos--;
 	return (pos);
 }
@@ -98,10 +98,10 @@ error_offset(const unsigned char *data, size_t len, const json_error_t *err)
 enum body_status
 body_parse(const void *body, size_t len, struct problems *p, json_t **out)
 {
-	const unsigned char	*data = body;
-	json_t			*input;
-	json_error_t		 err;
-	size_t			 pos;
+	const unsigned char *data = body;
+	json_t *input;
+	json_error_t err;
+	size_t pos;
 
 	*out = NULL;
 	if (data == NULL || len == 0)
@@ -117,10 +117,9 @@ body_parse(const void *body, size_t len, struct problems *p, json_t **out)
 	pos = error_offset(data, len, &err);
 	input = json_object();
 	problems_add(p, "json_invalid",
-	    json_pack("[sI]", "body", (json_int_t)utf8_length(
-	    (const char *)data, pos)),
-	    "JSON decode error", input,
-	    json_pack("{s:s}", "error", err.text));
+	    json_pack("[sI]", "body",
+		(json_int_t)utf8_length((const char *)data, pos)),
+	    "JSON decode error", input, json_pack("{s:s}", "error", err.text));
 	json_decref(input);
 	return (BODY_INVALID_JSON);
 }
@@ -129,10 +128,10 @@ int
 check_string(struct problems *p, json_t *body, const struct str_rule *rule,
     const char **out, int *present)
 {
-	json_t		*v;
-	const char	*s;
-	size_t		 n;
-	char		 msg[96];
+	json_t *v;
+	const char *s;
+	size_t n;
+	char msg[96];
 
 	*out = NULL;
 	v = json_object_get(body, rule->name);
@@ -166,18 +165,18 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 		(void)snprintf(msg, sizeof(msg),
 		    "String should have at least %zu character%s", rule->min,
 		    rule->min == 1 ? "" : "s");
-		problems_add(p, "string_too_short", problem_loc("body", rule->name),
-		    msg, v, json_pack("{s:I}", "min_length",
-		    (json_int_t)rule->min));
+		problems_add(p, "string_too_short",
+		    problem_loc("body", rule->name), msg, v,
+		    json_pack("{s:I}", "min_length", (json_int_t)rule->min));
 		return (0);
 	}
 	if (rule->max > 0 && n > rule->max) {
 		(void)snprintf(msg, sizeof(msg),
 		    "String should have at most %zu character%s", rule->max,
 		    rule->max == 1 ? "" : "s");
-		problems_add(p, "string_too_long", problem_loc("body", rule->name),
-		    msg, v, json_pack("{s:I}", "max_length",
-		    (json_int_t)rule->max));
+		problems_add(p, "string_too_long",
+		    problem_loc("body", rule->name), msg, v,
+		    json_pack("{s:I}", "max_length", (json_int_t)rule->max));
 		return (0);
 	}
 	*out = s;
@@ -188,17 +187,17 @@ int
 check_uuid(struct problems *p, const char *where, const char *name,
     const char *value, char out[37])
 {
-	char	err[UUID_ERRLEN], msg[UUID_ERRLEN + 64], shown[128];
-	json_t	*input;
-	size_t	i;
+	char err[UUID_ERRLEN], msg[UUID_ERRLEN + 64], shown[128];
+	json_t *input;
+	size_t i;
 
 	if (uuid_parse(value, out, err, sizeof(err)) == 0)
 		return (1);
 	/* A raw path may hold any byte; the item must stay valid JSON. */
 	if (!utf8_valid((const unsigned char *)value, strlen(value))) {
-		for (i = 0; value[i] != '\0' && i < sizeof(shown) - 1; i++)
-			shown[i] = (unsigned char)value[i] < 0x80 ?
-			    value[i] : '?';
+		for (i = 0; i < sizeof(shown) - 1 && value[i] != '\0'; i++)
+			shown[i] =
+			    (unsigned char)value[i] < 0x80 ? value[i] : '?';
 		shown[i] = '\0';
 		(void)uuid_parse(shown, out, err, sizeof(err));
 		value = shown;
@@ -206,7 +205,7 @@ check_uuid(struct problems *p, const char *where, const char *name,
 	(void)snprintf(msg, sizeof(msg), "Input should be a valid UUID, %s",
 	    err);
 	input = json_string(value);
-	if (input == NULL)	/* not UTF-8: a path is raw bytes */
+	if (input == NULL) /* not UTF-8: a path is raw bytes */
 		input = json_string("");
 	problems_add(p, "uuid_parsing", problem_loc(where, name), msg, input,
 	    json_pack("{s:s}", "error", err));
@@ -218,7 +217,7 @@ int
 check_body_uuid(struct problems *p, json_t *body, const char *name,
     char out[37])
 {
-	json_t	*v;
+	json_t *v;
 
 	v = json_object_get(body, name);
 	if (v == NULL) {

@@ -9,27 +9,27 @@
 #include "log.h"
 #include "reply.h"
 
-#define CORS_MAX	32
+#define CORS_MAX 32
 
-static char	*cors_list[CORS_MAX];
-static size_t	 cors_count;
-static int	 cors_any;
+static char *cors_list[CORS_MAX];
+static size_t cors_count;
+static int cors_any;
 
-static void	common_headers(struct http_request *, struct ctx *);
-static void	cors_headers(struct http_request *);
-static void	date_header(struct http_request *);
-static void	finish(struct http_request *, int);
+static void common_headers(struct http_request *, struct ctx *);
+static void cors_headers(struct http_request *);
+static void date_header(struct http_request *);
+static void finish(struct http_request *, int);
 
 void
 reply_init(const char *cors_origins)
 {
-	char	*copy, *tok, *save, *s, *e;
+	char *copy, *tok, *save, *s, *e;
 
 	cors_count = 0;
 	cors_any = 0;
 	copy = kore_strdup(cors_origins);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		for (s = tok; *s == ' ' || *s == '\t'; s++)
 			;
 		e = s + strlen(s);
@@ -77,10 +77,9 @@ method_name(int method)
 int
 request_has_unread_body(struct http_request *req)
 {
-	const char	*v;
+	const char *v;
 
-	if (req->method != HTTP_METHOD_GET &&
-	    req->method != HTTP_METHOD_HEAD &&
+	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD &&
 	    req->method != HTTP_METHOD_DELETE &&
 	    req->method != HTTP_METHOD_OPTIONS)
 		return (0);
@@ -95,10 +94,10 @@ request_has_unread_body(struct http_request *req)
 static void
 date_header(struct http_request *req)
 {
-	static time_t	last;
-	static char	value[64];
-	struct tm	tm;
-	time_t		now;
+	static time_t last;
+	static char value[64];
+	struct tm tm;
+	time_t now;
 
 	now = time(NULL);
 	if (now != last) {
@@ -113,8 +112,8 @@ date_header(struct http_request *req)
 static void
 cors_headers(struct http_request *req)
 {
-	const char	*origin;
-	size_t		 i;
+	const char *origin;
+	size_t i;
 
 	if (cors_any) {
 		http_response_header(req, "access-control-allow-origin", "*");
@@ -127,8 +126,8 @@ cors_headers(struct http_request *req)
 	http_response_header(req, "vary", "Origin");
 	for (i = 0; i < cors_count; i++) {
 		if (!strcmp(cors_list[i], origin)) {
-			http_response_header(req,
-			    "access-control-allow-origin", origin);
+			http_response_header(req, "access-control-allow-origin",
+			    origin);
 			http_response_header(req,
 			    "access-control-allow-credentials", "true");
 			return;
@@ -147,7 +146,7 @@ common_headers(struct http_request *req, struct ctx *c)
 static void
 finish(struct http_request *req, int status)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	c = ctx_get(req);
 	c->replied = 1;
@@ -156,10 +155,9 @@ finish(struct http_request *req, int status)
 }
 
 int
-reply_json(struct http_request *req, int status, const char *body,
-    size_t len)
+reply_json(struct http_request *req, int status, const char *body, size_t len)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	c = ctx_get(req);
 	common_headers(req, c);
@@ -172,8 +170,8 @@ reply_json(struct http_request *req, int status, const char *body,
 int
 reply_doc(struct http_request *req, int status, json_t *doc)
 {
-	char	*body;
-	int	 rc;
+	char *body;
+	int rc;
 
 	body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
@@ -193,9 +191,9 @@ reply_detail(struct http_request *req, int status, const char *detail)
 int
 reply_problems(struct http_request *req, struct problems *p)
 {
-	char	*body;
-	size_t	 len;
-	int	 rc;
+	char *body;
+	size_t len;
+	int rc;
 
 	if ((body = problems_dump(p, &len)) == NULL)
 		return (reply_detail(req, 500, "Internal Server Error"));
@@ -222,17 +220,18 @@ reply_bad_body(struct http_request *req)
 {
 	req->owner->flags |= CONN_CLOSE_EMPTY;
 	log_warn(ctx_get(req)->trace_id, "request body on a bodiless method");
-	return (reply_detail(req, 400, "A GET, HEAD, DELETE or OPTIONS "
+	return (reply_detail(req, 400,
+	    "A GET, HEAD, DELETE or OPTIONS "
 	    "request cannot carry a body"));
 }
 
 int
 reply_preflight(struct http_request *req)
 {
-	struct ctx	*c;
-	const char	*origin, *hdrs;
-	size_t		 i;
-	int		 allowed;
+	struct ctx *c;
+	const char *origin, *hdrs;
+	size_t i;
+	int allowed;
 
 	c = ctx_get(req);
 	if (!http_request_header(req, "origin", &origin) ||
@@ -252,7 +251,7 @@ reply_preflight(struct http_request *req)
 		http_response_header(req, "access-control-allow-methods",
 		    "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
 		if (http_request_header(req, "access-control-request-headers",
-		    &hdrs))
+			&hdrs))
 			http_response_header(req,
 			    "access-control-allow-headers", hdrs);
 		http_response_header(req, "access-control-allow-credentials",

@@ -8,7 +8,7 @@ int
 route_begin(struct http_request *req, const char *route, int methods,
     const char *allow, struct ctx **cp)
 {
-	struct ctx	*c;
+	struct ctx *c;
 
 	c = ctx_get(req);
 	c->route = route;
@@ -35,7 +35,7 @@ route_begin(struct http_request *req, const char *route, int methods,
 int
 path_split(const char *path, struct path *p)
 {
-	char	*s, *save, *tok;
+	char *s, *save, *tok;
 
 	memset(p, 0, sizeof(*p));
 	if (strlen(path) >= sizeof(p->buf))
@@ -43,7 +43,7 @@ path_split(const char *path, struct path *p)
 	(void)memcpy(p->buf, path, strlen(path) + 1);
 	s = p->buf;
 	for (tok = strtok_r(s, "/", &save); tok != NULL;
-	    tok = strtok_r(NULL, "/", &save)) {
+	     tok = strtok_r(NULL, "/", &save)) {
 		if (p->count == 0 && !p->api && !strcmp(tok, "api")) {
 			p->api = 1;
 			continue;

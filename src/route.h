@@ -11,22 +11,22 @@
 
 #include "ctx.h"
 
-#define PATH_SEGMENTS_MAX	8
+#define PATH_SEGMENTS_MAX 8
 
 struct path {
-	int		 api;			/* under /api */
-	size_t		 count;
-	char		*seg[PATH_SEGMENTS_MAX];	/* owned by the path */
-	char		 buf[512];
+	int api; /* under /api */
+	size_t count;
+	char *seg[PATH_SEGMENTS_MAX]; /* owned by the path */
+	char buf[512];
 };
 
 /*
  * 1: go on with the handler. 0: a reply was sent (405 with `allow`, the
  * preflight, or a 400 for a body on a bodiless method).
  */
-int	route_begin(struct http_request *req, const char *route, int methods,
-	    const char *allow, struct ctx **cp);
+int route_begin(struct http_request *req, const char *route, int methods,
+    const char *allow, struct ctx **cp);
 /* Splits req->path, without a leading /api; -1 when too long. */
-int	path_split(const char *path, struct path *p);
+int path_split(const char *path, struct path *p);
 
 #endif

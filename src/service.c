@@ -25,34 +25,27 @@
 #include "settings.h"
 #include "uuid.h"
 
-#define SERVER_NAME	"public"
-#define AUTH_NAME	"jwt"
-#define CATCH_ALL	"^/.*$"
+#define SERVER_NAME "public"
+#define AUTH_NAME "jwt"
+#define CATCH_ALL "^/.*$"
 
-void	kore_parent_configure(int, char **);
-void	kore_worker_configure(void);
-void	kore_worker_teardown(void);
-int	bee_onload(int);
-int	v_uuid(struct http_request *, const void *);
-int	v_avatar_size(struct http_request *, const void *);
+void kore_parent_configure(int, char **);
+void kore_worker_configure(void);
+void kore_worker_teardown(void);
+int bee_onload(int);
+int v_uuid(struct http_request *, const void *);
+int v_avatar_size(struct http_request *, const void *);
 
 /* Every handler the config may name, and whether it needs the jwt block. */
 static const struct {
-	const char	*name;
-	int		 protected;
-} handlers[] = {
-	{ "h_root", 0 },
-	{ "h_health", 0 },
-	{ "h_ready", 0 },
-	{ "h_not_found", 0 },
-	{ "h_customers", 1 },
-	{ "h_customer", 1 },
-	{ NULL, 0 }
-};
+	const char *name;
+	int protected;
+} handlers[] = { { "h_root", 0 }, { "h_health", 0 }, { "h_ready", 0 },
+	{ "h_not_found", 0 }, { "h_customers", 1 }, { "h_customer", 1 },
+	{ NULL, 0 } };
 
-static const char	*required_validators[] = {
-	"v_uuid", "v_phone", "v_avatar_size", "v_jwt", NULL
-};
+static const char *required_validators[] = { "v_uuid", "v_phone",
+	"v_avatar_size", "v_jwt", NULL };
 
 /*
  * Syscalls beyond Kore's own list: libpq's connect (stat, directory
@@ -62,27 +55,23 @@ static const char	*required_validators[] = {
  * a report cut short by the sandbox is a report lost.
  */
 #if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_SYSCALLS	KORE_SYSCALL_ALLOW(pipe2),
+#define SANITIZER_SYSCALLS KORE_SYSCALL_ALLOW(pipe2),
 #else
 #define SANITIZER_SYSCALLS
 #endif
 
 KORE_SECCOMP_FILTER("bee_customers",
-    SANITIZER_SYSCALLS
-    KORE_SYSCALL_ALLOW(newfstatat),
-    KORE_SYSCALL_ALLOW(getdents64),
-    KORE_SYSCALL_ALLOW(clone3),
-    KORE_SYSCALL_ALLOW(rseq),
-    KORE_SYSCALL_ALLOW(shutdown),
-    KORE_SYSCALL_ALLOW(getpeername),
-    KORE_SYSCALL_ALLOW(getsockname)
-)
+    SANITIZER_SYSCALLS KORE_SYSCALL_ALLOW(newfstatat),
+    KORE_SYSCALL_ALLOW(getdents64), KORE_SYSCALL_ALLOW(clone3),
+    KORE_SYSCALL_ALLOW(rseq), KORE_SYSCALL_ALLOW(shutdown),
+    KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname))
 
-static void	die(const char *, ...) __attribute__((format(printf, 1, 2)));
-static void	check_config(void);
-static int	handler_protected(const char *, int *);
-static char	*conninfo_with_address(const char *, const char *);
-static void	log_flush_tick(void *, u_int64_t);
+static void die(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+static void check_config(void);
+static int handler_protected(const char *, int *);
+static char *conninfo_with_address(const char *, const char *);
+static void log_flush_tick(void *, u_int64_t);
 
 /* Kore's own stdout lines, line-buffered before the workers fork. */
 __attribute__((constructor)) static void
@@ -94,8 +83,8 @@ stdout_line_buffered(void)
 static void
 die(const char *fmt, ...)
 {
-	va_list	ap;
-	char	msg[512];
+	va_list ap;
+	char msg[512];
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -107,9 +96,9 @@ die(const char *fmt, ...)
 void
 kore_parent_configure(int argc, char **argv)
 {
-	struct kore_server	*srv;
-	struct kore_validator	*phone;
-	char			 err[SETTINGS_ERRLEN], *conninfo;
+	struct kore_server *srv;
+	struct kore_validator *phone;
+	char err[SETTINGS_ERRLEN], *conninfo;
 
 	(void)argc;
 	(void)argv;
@@ -117,7 +106,8 @@ kore_parent_configure(int argc, char **argv)
 		die("%s", err);
 	log_init(settings.service_name, settings.log_level);
 	if (settings.weak_secret)
-		log_warn(NULL, "SECRET_KEY is shorter than 32 bytes; use a "
+		log_warn(NULL,
+		    "SECRET_KEY is shorter than 32 bytes; use a "
 		    "long random secret or RS256");
 
 	check_config();
@@ -180,7 +170,8 @@ int
 bee_onload(int action)
 {
 	if (action == KORE_MODULE_UNLOAD) {
-		log_warn(NULL, "module reload refused: restart the service "
+		log_warn(NULL,
+		    "module reload refused: restart the service "
 		    "to apply changes");
 		return (KORE_RESULT_ERROR);
 	}
@@ -190,19 +181,20 @@ bee_onload(int action)
 int
 v_uuid(struct http_request *req, const void *data)
 {
-	char	out[UUID_STRLEN], err[UUID_ERRLEN];
+	char out[UUID_STRLEN], err[UUID_ERRLEN];
 
 	(void)req;
 	return (uuid_parse(data, out, err, sizeof(err)) == 0 ?
-	    KORE_RESULT_OK : KORE_RESULT_ERROR);
+		KORE_RESULT_OK :
+		KORE_RESULT_ERROR);
 }
 
 /* data: the upload's size in bytes, as a decimal string. */
 int
 v_avatar_size(struct http_request *req, const void *data)
 {
-	char		*end;
-	unsigned long	 n;
+	char *end;
+	unsigned long n;
 
 	(void)req;
 	errno = 0;
@@ -210,7 +202,7 @@ v_avatar_size(struct http_request *req, const void *data)
 	if (errno != 0 || end == data || *end != '\0')
 		return (KORE_RESULT_ERROR);
 	return (n <= settings.avatar_max_bytes ? KORE_RESULT_OK :
-	    KORE_RESULT_ERROR);
+						 KORE_RESULT_ERROR);
 }
 
 static void
@@ -228,12 +220,12 @@ log_flush_tick(void *arg, u_int64_t now)
 static void
 check_config(void)
 {
-	struct kore_server		*srv;
-	struct kore_domain		*dom;
-	struct kore_module_handle	*hdlr, *last;
-	struct kore_auth		*auth;
-	const char			**v;
-	int				 protected;
+	struct kore_server *srv;
+	struct kore_domain *dom;
+	struct kore_module_handle *hdlr, *last;
+	struct kore_auth *auth;
+	const char **v;
+	int protected;
 
 	for (v = required_validators; *v != NULL; v++) {
 		if (kore_validator_lookup(*v) == NULL)
@@ -243,7 +235,8 @@ check_config(void)
 	    auth->type != KORE_AUTH_TYPE_REQUEST || auth->validator == NULL ||
 	    strcmp(auth->validator->name, "v_jwt") != 0)
 		die("config: authentication block '%s' must be of type "
-		    "request with validator v_jwt", AUTH_NAME);
+		    "request with validator v_jwt",
+		    AUTH_NAME);
 
 	LIST_FOREACH(srv, &kore_servers, list) {
 		TAILQ_FOREACH(dom, &srv->domains, list) {
@@ -251,19 +244,19 @@ check_config(void)
 			TAILQ_FOREACH(hdlr, &dom->handlers, list) {
 				if (!handler_protected(hdlr->func, &protected))
 					die("config: route %s names unknown "
-					    "handler %s", hdlr->path,
-					    hdlr->func);
+					    "handler %s",
+					    hdlr->path, hdlr->func);
 				if (protected && hdlr->auth != auth)
 					die("config: route %s (%s) must be "
-					    "behind the '%s' block", hdlr->path,
-					    hdlr->func, AUTH_NAME);
+					    "behind the '%s' block",
+					    hdlr->path, hdlr->func, AUTH_NAME);
 				last = hdlr;
 			}
 			if (last == NULL || strcmp(last->path, CATCH_ALL) ||
 			    strcmp(last->func, "h_not_found"))
 				die("config: domain %s must end with "
-				    "'route %s h_not_found'", dom->domain,
-				    CATCH_ALL);
+				    "'route %s h_not_found'",
+				    dom->domain, CATCH_ALL);
 		}
 	}
 }
@@ -271,7 +264,7 @@ check_config(void)
 static int
 handler_protected(const char *name, int *protected)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; handlers[i].name != NULL; i++) {
 		if (!strcmp(handlers[i].name, name)) {
@@ -290,8 +283,8 @@ handler_protected(const char *name, int *protected)
 static char *
 conninfo_with_address(const char *conninfo, const char *ip)
 {
-	char	*out;
-	size_t	 len;
+	char *out;
+	size_t len;
 
 	if (ip == NULL || *ip == '\0' || strstr(conninfo, "hostaddr=") ||
 	    strstr(conninfo, "host=/") || strstr(conninfo, "://@/") ||

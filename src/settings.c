@@ -18,28 +18,26 @@
 #include "settings.h"
 #include "dotenv.h"
 
-struct settings	settings;
+struct settings settings;
 
-static const char	*weak_secrets[] = {
-	"supersecretkey", "secret", "change-me", NULL
-};
+static const char *weak_secrets[] = { "supersecretkey", "secret", "change-me",
+	NULL };
 
-static int	fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static char	*dupe(const char *);
-static int	parse_long(const char *, long, long, long *);
-static int	load_secret(struct settings *, struct dotenv *, char *,
-		    size_t);
-static char	*read_file(const char *, size_t *);
-static int	pem_is_rsa_public_key(const char *, size_t);
+static int fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *dupe(const char *);
+static int parse_long(const char *, long, long, long *);
+static int load_secret(struct settings *, struct dotenv *, char *, size_t);
+static char *read_file(const char *, size_t *);
+static int pem_is_rsa_public_key(const char *, size_t);
 
 int
 settings_load(struct settings *s, const char *dotenv_path, char *err,
     size_t errlen)
 {
-	struct dotenv	 env;
-	const char	*v;
-	long		 n;
+	struct dotenv env;
+	const char *v;
+	long n;
 
 	memset(s, 0, sizeof(*s));
 	if (dotenv_read(&env, dotenv_path ? dotenv_path : ".env") == -1)
@@ -70,10 +68,11 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 		v = "postgresql://postgres:postgres@localhost:5432/"
 		    "bee_customers";
 	if ((s->database_conninfo = settings_pg_conninfo(v)) == NULL ||
-	    settings_url_endpoint(s->database_conninfo, "5432",
-	    &s->database) == -1) {
+	    settings_url_endpoint(s->database_conninfo, "5432", &s->database) ==
+		-1) {
 		dotenv_free(&env);
-		return (fail(err, errlen, "DATABASE_URL: not a postgresql:// "
+		return (fail(err, errlen,
+		    "DATABASE_URL: not a postgresql:// "
 		    "URL"));
 	}
 
@@ -89,8 +88,8 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 	v = dotenv_get(&env, "RABBITMQ_URL");
 	s->rabbitmq_url = dupe(v ? v : "amqp://guest:guest@localhost:5672/");
 	if (strncmp(s->rabbitmq_url, "amqp://", 7) != 0 ||
-	    settings_url_endpoint(s->rabbitmq_url, "5672",
-	    &s->rabbitmq) == -1) {
+	    settings_url_endpoint(s->rabbitmq_url, "5672", &s->rabbitmq) ==
+		-1) {
 		dotenv_free(&env);
 		return (fail(err, errlen, "RABBITMQ_URL: not an amqp:// URL"));
 	}
@@ -101,7 +100,7 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 	s->redis_url = dupe(v ? v : "redis://localhost:6379/0");
 	if (*s->redis_url != '\0' &&
 	    (strncmp(s->redis_url, "redis://", 8) != 0 ||
-	    settings_url_endpoint(s->redis_url, "6379", &s->redis) == -1)) {
+		settings_url_endpoint(s->redis_url, "6379", &s->redis) == -1)) {
 		dotenv_free(&env);
 		return (fail(err, errlen, "REDIS_URL: not a redis:// URL"));
 	}
@@ -128,7 +127,8 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 			s->log_level = LOG_LEVEL_ERROR;
 		else {
 			dotenv_free(&env);
-			return (fail(err, errlen, "LOG_LEVEL: debug, info, "
+			return (fail(err, errlen,
+			    "LOG_LEVEL: debug, info, "
 			    "warning or error"));
 		}
 	}
@@ -136,7 +136,8 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 	v = dotenv_get(&env, "CUSTOMER_PATCH_RATE");
 	if (settings_parse_rate(v ? v : "5/minute", &s->patch_rate) == -1) {
 		dotenv_free(&env);
-		return (fail(err, errlen, "CUSTOMER_PATCH_RATE: expected "
+		return (fail(err, errlen,
+		    "CUSTOMER_PATCH_RATE: expected "
 		    "N/second, N/minute, N per hour, ..."));
 	}
 
@@ -154,7 +155,8 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 	if ((v = dotenv_get(&env, "AVATAR_MAX_BYTES")) != NULL) {
 		if (!parse_long(v, 1, 1048576, &n)) {
 			dotenv_free(&env);
-			return (fail(err, errlen, "AVATAR_MAX_BYTES: 1 to "
+			return (fail(err, errlen,
+			    "AVATAR_MAX_BYTES: 1 to "
 			    "1048576 (http_body_max bounds uploads)"));
 		}
 		s->avatar_max_bytes = (size_t)n;
@@ -183,8 +185,8 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 static int
 load_secret(struct settings *s, struct dotenv *env, char *err, size_t errlen)
 {
-	const char	*v, **w;
-	long		 n;
+	const char *v, **w;
+	long n;
 
 	v = dotenv_get(env, "ALGORITHM");
 	if (v == NULL || !strcmp(v, "HS256"))
@@ -198,32 +200,37 @@ load_secret(struct settings *s, struct dotenv *env, char *err, size_t errlen)
 		s->jwt_audience = dupe(v);
 	if ((v = dotenv_get(env, "JWT_LEEWAY_SECONDS")) != NULL) {
 		if (!parse_long(v, 0, 3600, &n))
-			return (fail(err, errlen,
-			    "JWT_LEEWAY_SECONDS: 0 to 3600"));
+			return (
+			    fail(err, errlen, "JWT_LEEWAY_SECONDS: 0 to 3600"));
 		s->jwt_leeway = n;
 	}
 
 	if (s->algorithm == JWT_ALGO_RS256) {
 		v = dotenv_get(env, "JWT_PUBLIC_KEY_FILE");
 		if (v == NULL || *v == '\0')
-			return (fail(err, errlen, "JWT_PUBLIC_KEY_FILE: "
+			return (fail(err, errlen,
+			    "JWT_PUBLIC_KEY_FILE: "
 			    "required for RS256"));
 		s->jwt_public_key = read_file(v, &s->jwt_public_key_len);
 		if (s->jwt_public_key == NULL ||
 		    !pem_is_rsa_public_key(s->jwt_public_key,
-		    s->jwt_public_key_len))
-			return (fail(err, errlen, "JWT_PUBLIC_KEY_FILE: "
-			    "cannot read an RSA public key (PEM) from %s", v));
+			s->jwt_public_key_len))
+			return (fail(err, errlen,
+			    "JWT_PUBLIC_KEY_FILE: "
+			    "cannot read an RSA public key (PEM) from %s",
+			    v));
 		return (0);
 	}
 
 	v = dotenv_get(env, "SECRET_KEY");
 	if (v == NULL || *v == '\0')
-		return (fail(err, errlen, "SECRET_KEY: required for HS256 "
+		return (fail(err, errlen,
+		    "SECRET_KEY: required for HS256 "
 		    "(the auth service's signing secret)"));
 	for (w = weak_secrets; *w != NULL; w++) {
 		if (!strcmp(v, *w))
-			return (fail(err, errlen, "SECRET_KEY: a well-known "
+			return (fail(err, errlen,
+			    "SECRET_KEY: a well-known "
 			    "default; set the auth service's real secret"));
 	}
 	s->secret_key = dupe(v);
@@ -257,16 +264,14 @@ int
 settings_parse_rate(const char *text, struct rate *r)
 {
 	static const struct {
-		const char	*name;
-		unsigned int	 seconds;
-	} units[] = {
-		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 },
-		{ "day", 86400 }, { NULL, 0 }
-	};
-	const char	*p;
-	char		*end, word[16];
-	unsigned long	 count, amount;
-	size_t		 len, i;
+		const char *name;
+		unsigned int seconds;
+	} units[] = { { "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+		{ "day", 86400 }, { NULL, 0 } };
+	const char *p;
+	char *end, word[16];
+	unsigned long count, amount;
+	size_t len, i;
 
 	if (text == NULL)
 		return (-1);
@@ -333,8 +338,8 @@ int
 settings_url_endpoint(const char *url, const char *default_port,
     struct endpoint *ep)
 {
-	const char	*p, *end, *at, *host, *colon;
-	size_t		 len;
+	const char *p, *end, *at, *host, *colon;
+	size_t len;
 
 	if ((p = strstr(url, "://")) == NULL)
 		return (-1);
@@ -371,8 +376,7 @@ settings_url_endpoint(const char *url, const char *default_port,
 		(void)snprintf(ep->port, sizeof(ep->port), "%.*s", (int)len,
 		    colon + 1);
 	} else {
-		(void)snprintf(ep->port, sizeof(ep->port), "%s",
-		    default_port);
+		(void)snprintf(ep->port, sizeof(ep->port), "%s", default_port);
 	}
 	return (0);
 }
@@ -380,13 +384,12 @@ settings_url_endpoint(const char *url, const char *default_port,
 char *
 settings_pg_conninfo(const char *url)
 {
-	static const char	*schemes[] = {
-		"postgresql+asyncpg://", "postgresql://", "postgres://", NULL
-	};
-	const char	*rest, **sc;
-	char		*out;
-	size_t		 len;
-	int		 n;
+	static const char *schemes[] = { "postgresql+asyncpg://",
+		"postgresql://", "postgres://", NULL };
+	const char *rest, **sc;
+	char *out;
+	size_t len;
+	int n;
 
 	rest = NULL;
 	for (sc = schemes; *sc != NULL; sc++) {
@@ -409,8 +412,9 @@ settings_pg_conninfo(const char *url)
 	n = snprintf(out, len, "postgresql://%s%s%s%s", rest,
 	    strchr(rest, '?') ? "&" : "?",
 	    strstr(rest, "connect_timeout=") ? "" : "connect_timeout=2&",
-	    strstr(rest, "gssencmode=") ? "application_name=bee-customers" :
-	    "gssencmode=disable&application_name=bee-customers");
+	    strstr(rest, "gssencmode=") ?
+		"application_name=bee-customers" :
+		"gssencmode=disable&application_name=bee-customers");
 	if (n < 0 || (size_t)n >= len) {
 		free(out);
 		return (NULL);
@@ -421,8 +425,8 @@ settings_pg_conninfo(const char *url)
 static int
 parse_long(const char *s, long min, long max, long *out)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long v;
 
 	if (s == NULL || *s == '\0')
 		return (0);
@@ -438,9 +442,9 @@ parse_long(const char *s, long min, long max, long *out)
 static int
 pem_is_rsa_public_key(const char *pem, size_t len)
 {
-	BIO		*bio;
-	EVP_PKEY	*key;
-	int		 ok;
+	BIO *bio;
+	EVP_PKEY *key;
+	int ok;
 
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return (0);
@@ -454,9 +458,9 @@ pem_is_rsa_public_key(const char *pem, size_t len)
 static char *
 read_file(const char *path, size_t *lenp)
 {
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
+	FILE *fp;
+	char *buf;
+	size_t n;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return (NULL);
@@ -474,7 +478,7 @@ read_file(const char *path, size_t *lenp)
 static char *
 dupe(const char *s)
 {
-	char	*p;
+	char *p;
 
 	if ((p = strdup(s)) == NULL) {
 		(void)fprintf(stderr, "settings: out of memory\n");
@@ -486,7 +490,7 @@ dupe(const char *s)
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(err, errlen, fmt, ap);

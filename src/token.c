@@ -14,24 +14,22 @@
 
 #include "token.h"
 
-static enum token_result	check_claims(json_t *,
-				    const struct token_key *, time_t,
-				    struct claims *);
-static int			check_time(json_t *, const char *, int,
-				    double *);
-static int			check_audience(json_t *, const char *);
-static enum token_result	read_businesses(json_t *, struct claims *);
+static enum token_result check_claims(json_t *, const struct token_key *,
+    time_t, struct claims *);
+static int check_time(json_t *, const char *, int, double *);
+static int check_audience(json_t *, const char *);
+static enum token_result read_businesses(json_t *, struct claims *);
 
 enum token_result
 token_verify(const char *token, const struct token_key *key, time_t now,
     struct claims *out)
 {
-	jwt_t			*jwt;
-	json_t			*payload;
-	json_error_t		 jerr;
-	char			*grants;
-	enum token_result	 rc;
-	jwt_alg_t		 want;
+	jwt_t *jwt;
+	json_t *payload;
+	json_error_t jerr;
+	char *grants;
+	enum token_result rc;
+	jwt_alg_t want;
 
 	memset(out, 0, sizeof(*out));
 	if (token == NULL || *token == '\0' || key->key == NULL ||
@@ -40,7 +38,8 @@ token_verify(const char *token, const struct token_key *key, time_t now,
 
 	jwt = NULL;
 	if (jwt_decode(&jwt, token, (const unsigned char *)key->key,
-	    (int)key->key_len) != 0 || jwt == NULL)
+		(int)key->key_len) != 0 ||
+	    jwt == NULL)
 		return (TOKEN_INVALID);
 
 	want = key->rs256 ? JWT_ALG_RS256 : JWT_ALG_HS256;
@@ -69,9 +68,9 @@ static enum token_result
 check_claims(json_t *payload, const struct token_key *key, time_t now,
     struct claims *out)
 {
-	json_t		*sub, *role;
-	double		 exp, nbf;
-	char		 err[UUID_ERRLEN];
+	json_t *sub, *role;
+	double exp, nbf;
+	char err[UUID_ERRLEN];
 
 	/* exp: required and numeric; exp == now is still valid. */
 	if (!check_time(payload, "exp", 1, &exp))
@@ -89,8 +88,8 @@ check_claims(json_t *payload, const struct token_key *key, time_t now,
 
 	sub = json_object_get(payload, "sub");
 	if (!json_is_string(sub) ||
-	    uuid_parse(json_string_value(sub), out->sub, err,
-	    sizeof(err)) == -1)
+	    uuid_parse(json_string_value(sub), out->sub, err, sizeof(err)) ==
+		-1)
 		return (TOKEN_BAD_PAYLOAD);
 
 	role = json_object_get(payload, "role");
@@ -108,7 +107,7 @@ check_claims(json_t *payload, const struct token_key *key, time_t now,
 static int
 check_time(json_t *payload, const char *name, int required, double *v)
 {
-	json_t	*t;
+	json_t *t;
 
 	*v = NAN;
 	if ((t = json_object_get(payload, name)) == NULL)
@@ -122,8 +121,8 @@ check_time(json_t *payload, const char *name, int required, double *v)
 static int
 check_audience(json_t *payload, const char *audience)
 {
-	json_t	*aud, *item;
-	size_t	 i;
+	json_t *aud, *item;
+	size_t i;
 
 	aud = json_object_get(payload, "aud");
 	if (json_is_string(aud))
@@ -146,15 +145,15 @@ check_audience(json_t *payload, const char *audience)
 static enum token_result
 read_businesses(json_t *payload, struct claims *out)
 {
-	json_t		*one, *many, *item;
-	char		 err[UUID_ERRLEN];
-	size_t		 i;
+	json_t *one, *many, *item;
+	char err[UUID_ERRLEN];
+	size_t i;
 
 	one = json_object_get(payload, "business_id");
 	if (one != NULL && !json_is_null(one)) {
 		if (!json_is_string(one) ||
 		    uuid_parse(json_string_value(one), out->businesses[0], err,
-		    sizeof(err)) == -1)
+			sizeof(err)) == -1)
 			return (TOKEN_BAD_PAYLOAD);
 		out->nbusinesses = 1;
 	}
@@ -168,7 +167,8 @@ read_businesses(json_t *payload, struct claims *out)
 	json_array_foreach(many, i, item) {
 		if (!json_is_string(item) ||
 		    uuid_parse(json_string_value(item),
-		    out->businesses[out->nbusinesses], err, sizeof(err)) == -1)
+			out->businesses[out->nbusinesses], err,
+			sizeof(err)) == -1)
 			return (TOKEN_BAD_PAYLOAD);
 		out->nbusinesses++;
 	}
@@ -192,7 +192,7 @@ token_role(const char *name)
 int
 claims_has_business(const struct claims *c, const char *business)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < c->nbusinesses; i++) {
 		if (!strcmp(c->businesses[i], business))

@@ -10,44 +10,42 @@
 
 #include "uuid.h"
 
-#define CLAIMS_MAX_BUSINESSES	64
+#define CLAIMS_MAX_BUSINESSES 64
 
 enum role {
-	ROLE_CUSTOMER,		/* customer, client: their own rows */
-	ROLE_ADMIN,		/* admin_business, admin_manager */
+	ROLE_CUSTOMER, /* customer, client: their own rows */
+	ROLE_ADMIN, /* admin_business, admin_manager */
 	ROLE_SUPERADMIN,
-	ROLE_INTERNAL,		/* platform services */
-	ROLE_OTHER		/* courier, collaborator, ...: nothing */
+	ROLE_INTERNAL, /* platform services */
+	ROLE_OTHER /* courier, collaborator, ...: nothing */
 };
 
 enum token_result {
 	TOKEN_OK,
-	TOKEN_INVALID,		/* signature, format, alg, nbf, aud */
+	TOKEN_INVALID, /* signature, format, alg, nbf, aud */
 	TOKEN_EXPIRED,
-	TOKEN_BAD_PAYLOAD	/* sub not a UUID, role not a string */
+	TOKEN_BAD_PAYLOAD /* sub not a UUID, role not a string */
 };
 
 struct token_key {
-	int		 rs256;		/* 0: HS256 */
-	const char	*key;		/* secret or PEM public key */
-	size_t		 key_len;
-	const char	*audience;	/* NULL: aud unchecked */
-	long		 leeway;
+	int rs256; /* 0: HS256 */
+	const char *key; /* secret or PEM public key */
+	size_t key_len;
+	const char *audience; /* NULL: aud unchecked */
+	long leeway;
 };
 
 struct claims {
-	char		sub[UUID_STRLEN];
-	enum role	role;
-	size_t		nbusinesses;
-	char		businesses[CLAIMS_MAX_BUSINESSES][UUID_STRLEN];
+	char sub[UUID_STRLEN];
+	enum role role;
+	size_t nbusinesses;
+	char businesses[CLAIMS_MAX_BUSINESSES][UUID_STRLEN];
 };
 
-enum token_result	token_verify(const char *token,
-			    const struct token_key *key, time_t now,
-			    struct claims *out);
-enum role		token_role(const char *name);
+enum token_result token_verify(const char *token, const struct token_key *key,
+    time_t now, struct claims *out);
+enum role token_role(const char *name);
 /* Is business (canonical UUID) one of the admin's businesses? */
-int			claims_has_business(const struct claims *c,
-			    const char *business);
+int claims_has_business(const struct claims *c, const char *business);
 
 #endif

@@ -4,8 +4,8 @@
 int
 utf8_valid(const unsigned char *s, size_t len)
 {
-	size_t		i, n, k;
-	unsigned int	cp, min;
+	size_t i, n, k;
+	unsigned int cp, min;
 
 	for (i = 0; i < len; i += n) {
 		if (s[i] < 0x80) {
@@ -43,7 +43,7 @@ utf8_valid(const unsigned char *s, size_t len)
 size_t
 utf8_length(const char *s, size_t len)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	n = 0;
 	for (i = 0; i < len; i++) {

@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 /* Strict UTF-8: no overlongs, surrogates or code points over U+10FFFF. */
-int	utf8_valid(const unsigned char *s, size_t len);
+int utf8_valid(const unsigned char *s, size_t len);
 /* Code points in a valid UTF-8 string (pydantic counts lengths so). */
-size_t	utf8_length(const char *s, size_t len);
+size_t utf8_length(const char *s, size_t len);
 
 #endif

@@ -9,16 +9,16 @@
 
 #include "uuid.h"
 
-static const int	group_len[5] = { 8, 4, 4, 4, 12 };
+static const int group_len[5] = { 8, 4, 4, 4, 12 };
 
-static int	hexval(int);
-static int	from_hex(const char *, size_t, int, char *);
-static void	explain(const char *, char *, size_t);
+static int hexval(int);
+static int from_hex(const char *, size_t, int, char *);
+static void explain(const char *, char *, size_t);
 
 int
 uuid_parse(const char *in, char out[UUID_STRLEN], char *err, size_t errlen)
 {
-	size_t	len;
+	size_t len;
 
 	len = strlen(in);
 	if (len == 32 && from_hex(in, len, 0, out) == 0)
@@ -38,7 +38,7 @@ uuid_parse(const char *in, char out[UUID_STRLEN], char *err, size_t errlen)
 int
 uuid_is_canonical(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	if (strlen(s) != 36)
 		return (0);
@@ -57,7 +57,7 @@ uuid_is_canonical(const char *s)
 int
 uuid_random(char out[UUID_STRLEN])
 {
-	unsigned char	b[16];
+	unsigned char b[16];
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		return (-1);
@@ -66,8 +66,8 @@ uuid_random(char out[UUID_STRLEN])
 	(void)snprintf(out, UUID_STRLEN,
 	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-	    b[10], b[11], b[12], b[13], b[14], b[15]);
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
 	return (0);
 }
 
@@ -75,7 +75,7 @@ uuid_random(char out[UUID_STRLEN])
 static int
 from_hex(const char *s, size_t len, int hyphenated, char *out)
 {
-	size_t	i, o;
+	size_t i, o;
 
 	o = 0;
 	for (i = 0; i < len; i++) {
@@ -110,10 +110,10 @@ hexval(int c)
 static void
 explain(const char *in, char *err, size_t errlen)
 {
-	const char	*s;
-	size_t		 len, i, groups, glen[5], clen, chars;
-	unsigned char	 c;
-	int		 prefixed;
+	const char *s;
+	size_t len, i, groups, glen[5], clen, chars;
+	unsigned char c;
+	int prefixed;
 
 	s = in;
 	len = strlen(in);
@@ -144,7 +144,8 @@ explain(const char *in, char *err, size_t errlen)
 			continue;
 		}
 		if (hexval(c) < 0) {
-			(void)snprintf(err, errlen, "invalid character: "
+			(void)snprintf(err, errlen,
+			    "invalid character: "
 			    "expected an optional prefix of `urn:uuid:` "
 			    "followed by [0-9a-fA-F-], found `%.*s` at %zu",
 			    (int)clen, s + i, (size_t)(s - in) + chars);
@@ -156,23 +157,30 @@ explain(const char *in, char *err, size_t errlen)
 
 	/* The simple (32 digits) form exists only without a prefix. */
 	if (groups == 0 && !prefixed) {
-		(void)snprintf(err, errlen, "invalid length: expected length "
-		    "32 for simple format, found %zu", chars);
+		(void)snprintf(err, errlen,
+		    "invalid length: expected length "
+		    "32 for simple format, found %zu",
+		    chars);
 		return;
 	}
 	if (groups != 4) {
-		(void)snprintf(err, errlen, "invalid group count: expected 5, "
-		    "found %zu", groups + 1);
+		(void)snprintf(err, errlen,
+		    "invalid group count: expected 5, "
+		    "found %zu",
+		    groups + 1);
 		return;
 	}
 	for (i = 0; i < 5; i++) {
 		if (glen[i] != (size_t)group_len[i]) {
-			(void)snprintf(err, errlen, "invalid group length in "
-			    "group %zu: expected %d, found %zu", i,
-			    group_len[i], glen[i]);
+			(void)snprintf(err, errlen,
+			    "invalid group length in "
+			    "group %zu: expected %d, found %zu",
+			    i, group_len[i], glen[i]);
 			return;
 		}
 	}
-	(void)snprintf(err, errlen, "invalid length: expected length 32 for "
-	    "simple format, found %zu", chars);
+	(void)snprintf(err, errlen,
+	    "invalid length: expected length 32 for "
+	    "simple format, found %zu",
+	    chars);
 }

@@ -221,17 +221,17 @@ Test(email, local_part_too_long)
 	char in[128];
 
 	memset(in, 'a', 65);
-	(void)strcpy(in + 65, "@example.com");
+	(void)memcpy(in + 65, "@example.com", sizeof("@example.com"));
 	refuses(in,
 	    "The email address is too long before the @-sign "
 	    "(1 character too many).");
 	memset(in, 'a', 66);
-	(void)strcpy(in + 66, "@example.com");
+	(void)memcpy(in + 66, "@example.com", sizeof("@example.com"));
 	refuses(in,
 	    "The email address is too long before the @-sign "
 	    "(2 characters too many).");
 	memset(in, 'a', 64);
-	(void)strcpy(in + 64, "@example.com");
+	(void)memcpy(in + 64, "@example.com", sizeof("@example.com"));
 	accepts(in, in);
 }
 

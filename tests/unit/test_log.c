@@ -323,8 +323,10 @@ Test(log, long_message_truncated_to_valid_json)
 		/* two alignments: one of them puts the cut inside a character */
 		memset(msg, 'x', i);
 		memset(msg + i, 0, 2 * n + 2 - i);
-		for (k = 0; k < n; k++)
-			memcpy(msg + i + 2 * k, "\xc3\xa9", 2);
+		for (k = 0; k < n; k++) {
+			msg[i + 2 * k] = '\xc3';
+			msg[i + 2 * k + 1] = '\xa9';
+		}
 		log_write(LOG_LEVEL_INFO, TRACE, msg, NULL, 0);
 	}
 	text = capture_end();

@@ -500,7 +500,7 @@ verify_n_businesses(size_t n, struct claims *c)
 	for (i = 0; i < n; i++)
 		p += sprintf(p, "%s\"00000000-0000-4000-8000-%012zx\"",
 		    i ? "," : "", i);
-	(void)strcpy(p, "]}");
+	(void)memcpy(p, "]}", sizeof("]}"));
 	rc = verify_grants(grants, c);
 	free(grants);
 	return (rc);
