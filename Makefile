@@ -1,0 +1,191 @@
+# bee-customers: lint and tests. The Kore module itself is built by kodev
+# (`scripts/dev build [dev|prod|asan]`); `scripts/dev test` runs everything
+# below against private servers. Targets:
+#
+#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck
+#   format        clang-format -i over the same C files
+#   unit          tests/unit/test_*.c, each linked with the module's pure
+#                 sources (src/*.c that do not pull in a Kore header)
+#   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
+#   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
+#                 etc.: `eval "$(scripts/dev e2e-up)"`)
+#   clean
+#
+# Test binaries go to tests/bin/ and run under ASan/UBSan/LSan
+# (scripts/run-criterion); CRITERION_ARGS passes arguments to every binary.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+# keep the objects (intermediate files of pattern rules) for the next build
+.SECONDARY:
+.SUFFIXES:
+
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
+CC := gcc
+BIN := tests/bin
+OBJ := $(BIN)/obj
+LINT_GEN := .run/lint
+RUN_TESTS := scripts/run-criterion
+
+# --- what there is --------------------------------------------------------
+
+SRC_C := $(sort $(wildcard src/*.c))
+# "Pure" sources: those whose preprocessed form includes no Kore header,
+# directly or through our own headers; unit tests link against all of them.
+# (A file gcc cannot preprocess is left out.)
+PURE_SRC := $(shell for f in $(SRC_C); do \
+	deps=$$(gcc -M -std=gnu11 -D_GNU_SOURCE -Isrc -I/usr/include/postgresql "$$f" 2>/dev/null) || continue; \
+	case $$deps in (*/usr/include/kore/*) ;; (*) echo "$$f" ;; esac; done)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SUPPORT := $(sort $(wildcard tests/unit/support/*.c))
+UNIT_BIN := $(patsubst tests/unit/test_%.c,$(BIN)/unit_%,$(UNIT_SRC))
+
+MIGRATE_SRC := $(sort $(wildcard tests/migrate/test_*.c))
+MIGRATE_SUPPORT := $(sort $(wildcard tests/migrate/lib/*.c tests/migrate/support/*.c))
+MIGRATE_BIN := $(patsubst tests/migrate/test_%.c,$(BIN)/migrate_%,$(MIGRATE_SRC))
+
+E2E_SRC := $(sort $(wildcard tests/e2e/test_*.c))
+E2E_SUPPORT := $(sort $(wildcard tests/e2e/lib/*.c))
+E2E_BIN := $(patsubst tests/e2e/test_%.c,$(BIN)/e2e_%,$(E2E_SRC))
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# --- test builds ------------------------------------------------------------
+
+TEST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -D_GNU_SOURCE -I/usr/include/postgresql \
+	-MMD -MP
+# (No --gc-sections: it would drop Criterion's test registration sections.)
+TEST_LDFLAGS := -fsanitize=address,undefined
+TEST_LIBS := -lcriterion -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto \
+	-lpthread -lm
+
+# Include directories per tree: only the module and its unit tests see src/
+# (tests/e2e/lib has headers named like the module's, token.h for one).
+$(OBJ)/src/%.o: TEST_INC := -Isrc
+$(OBJ)/tests/unit/%.o: TEST_INC := -Isrc -Itests/unit -Itests/unit/support
+$(OBJ)/tests/migrate/%.o: TEST_INC := -Itests/migrate -Itests/migrate/lib \
+	-Itests/migrate/support
+$(OBJ)/tests/e2e/%.o: TEST_INC := -Itests/e2e -Itests/e2e/lib
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_INC) $(TEST_CFLAGS) -c $< -o $@
+
+$(BIN)/unit_%: $(OBJ)/tests/unit/test_%.o $(call objs,$(PURE_SRC) $(UNIT_SUPPORT))
+	$(CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -o $@
+
+$(BIN)/migrate_%: $(OBJ)/tests/migrate/test_%.o $(call objs,$(MIGRATE_SUPPORT))
+	$(CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -o $@
+
+$(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
+	$(CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -lcurl -o $@
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# --- test targets ---------------------------------------------------------------
+
+.PHONY: help unit migrate-test e2e lint format clean \
+	lint-format lint-cppcheck lint-tidy lint-shell
+
+help:
+	@sed -n '1,15s/^# \{0,1\}//p' Makefile
+
+unit: $(UNIT_BIN)
+	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
+	@echo "unit: linked with $(words $(PURE_SRC)) pure sources: $(notdir $(PURE_SRC))"
+	@$(RUN_TESTS) unit $(UNIT_BIN)
+
+migrate-test: $(MIGRATE_BIN)
+	@if [ -z "$(MIGRATE_BIN)" ]; then echo "migrate-test: no tests (tests/migrate/test_*.c)"; exit 0; fi
+	@if [ -z "$${DATABASE_URL:-}" ]; then \
+		echo "migrate-test: DATABASE_URL is not set (a PostgreSQL server the tests may create databases on)" >&2; \
+		exit 1; fi
+	@$(RUN_TESTS) migrate $(MIGRATE_BIN)
+
+# The service must already run: `eval "$(scripts/dev e2e-up)"`, or
+# `scripts/dev test` which starts it. Binaries run one after the other, each
+# with two Criterion jobs.
+E2E_ARGS ?= --jobs 2
+e2e:
+	@missing=; for v in BEE_URL BEE_HOST BEE_PORT SECRET_KEY DATABASE_URL; do \
+		[ -n "$${!v:-}" ] || missing="$$missing $$v"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "e2e: not set:$$missing. Start the service with: eval \"\$$(scripts/dev e2e-up)\"" >&2; \
+		exit 1; fi
+	@if [ -z "$(E2E_BIN)" ]; then echo "e2e: no tests (tests/e2e/test_*.c)"; exit 0; fi; \
+	$(MAKE) --no-print-directory $(E2E_BIN)
+	@[ -z "$(E2E_BIN)" ] || CRITERION_ARGS="$(E2E_ARGS) $${CRITERION_ARGS:-}" $(RUN_TESTS) e2e $(E2E_BIN)
+
+# --- lint -----------------------------------------------------------------------
+
+LINT_C := $(shell find src tests -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
+LINT_C_SRC := $(filter %.c,$(LINT_C))
+HASH := \#
+SHELL_SCRIPTS := $(shell for f in scripts/* .ci/run; do [ -f "$$f" ] || continue; \
+	case $$(head -n 1 "$$f") in ("$(HASH)!"*sh) echo "$$f" ;; esac; done)
+LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
+# Include directories of a C file by tree (as for the test builds above):
+# src/ sees Kore and the generated assets.h; unit tests see src/; e2e and
+# migration tests see only their own folder, lib/ and support/.
+LINT_INC_FN := lint_inc() { case $$1 in \
+	src/*) echo "-Isrc -I/usr/include/kore -I$(LINT_GEN)" ;; \
+	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support" ;; \
+	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support" ;; esac; }
+
+# Every part runs, then lint fails if any part failed.
+lint:
+	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell
+
+lint-format:
+	@echo "lint: clang-format ($(words $(LINT_C)) files)"
+	@clang-format --dry-run --Werror $(LINT_C)
+
+# kodev generates assets.h (the symbols of assets/*) at build time; lint
+# gets the same declarations without a build.
+$(LINT_GEN)/assets.h: $(shell find assets -type f 2>/dev/null) Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* generated by make lint: the declarations kodev puts in assets.h */'; \
+	echo '#ifndef __H_KORE_ASSETS_H'; echo '#define __H_KORE_ASSETS_H'; \
+	find assets -type f -size +0 ! -name '.*' ! -name '*~' ! -name '*#*' 2>/dev/null | LC_ALL=C sort | \
+	while read -r f; do b=$$(basename "$$f"); e=$${b##*.}; n=$$(printf '%s' "$${b%.*}" | tr '. -' '___'); \
+		echo "extern const u_int8_t asset_$${n}_$${e}[];"; \
+		echo "extern const u_int32_t asset_len_$${n}_$${e};"; \
+		echo "extern const time_t asset_mtime_$${n}_$${e};"; \
+		echo "extern const char *asset_sha256_$${n}_$${e};"; \
+		echo "int asset_serve_$${n}_$${e}(struct http_request *);"; done; \
+	echo '#endif'; } >$@.tmp && mv -f $@.tmp $@
+
+# One cppcheck per tree, so that each sees its own include directories.
+lint-cppcheck: $(LINT_GEN)/assets.h
+	@echo "lint: cppcheck ($(words $(LINT_C_SRC)) files)"
+	@$(LINT_INC_FN); rc=0; \
+	for tree in src tests/unit tests/migrate tests/e2e; do \
+		files=$$(printf '%s\n' $(LINT_C_SRC) | grep "^$$tree/" || true); \
+		[ -n "$$files" ] || continue; \
+		cppcheck -q -j $(NPROC) --error-exitcode=1 --inline-suppr \
+			--enable=warning,portability,performance \
+			--suppress=missingIncludeSystem --std=c11 --library=.cppcheck.cfg \
+			$(LINT_DEFS) $$(lint_inc "$$tree/x.c") $$files || rc=1; \
+	done; exit $$rc
+
+# One clang-tidy per file, NPROC at a time; the checks are in .clang-tidy.
+lint-tidy: $(LINT_GEN)/assets.h
+	@echo "lint: clang-tidy ($(words $(LINT_C_SRC)) files, $(NPROC) jobs)"
+	@printf '%s\n' $(LINT_C_SRC) | xargs -r -P $(NPROC) -I{} bash -c \
+		'$(LINT_INC_FN); out=$$(clang-tidy --quiet "$$1" -- -std=gnu11 $(LINT_DEFS) \
+		$$(lint_inc "$$1") 2>&1) && exit 0; printf "%s\n" "$$out"; exit 1' _ {}
+
+lint-shell:
+	@echo "lint: shellcheck ($(words $(SHELL_SCRIPTS)) scripts)"
+	@shellcheck -x $(SHELL_SCRIPTS)
+
+format:
+	clang-format -i $(LINT_C)
+
+clean:
+	rm -rf $(BIN) $(LINT_GEN) .run/build bee_customers.so
