@@ -45,6 +45,7 @@ static void instance_stop(struct instance *);
 static char *file_text(const char *, const char *);
 static long now_ms(void);
 static void runtime_preload(char *, size_t);
+static void command_line(const char *, const char *, char *, size_t);
 static void refused(const char *, const char *, const char *const *,
     const char *);
 
@@ -126,30 +127,47 @@ instance_prepare(struct instance *in, const char *from, const char *to)
 	in->pid = -1;
 }
 
+/* One line of a command's output (no shell involved). */
+static void
+command_line(const char *prog, const char *arg, char *out, size_t outlen)
+{
+	ssize_t n;
+	size_t off;
+	pid_t pid;
+	int fds[2];
+
+	cr_assert(pipe(fds) == 0);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execlp(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	off = 0;
+	while (off + 1 < outlen &&
+	    (n = read(fds[0], out + off, outlen - off - 1)) > 0)
+		off += (size_t)n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	out[off] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert(out[0] == '/', "%s %s gave no path", prog, arg);
+}
+
 /* gcc's sanitizer runtimes: the module under test is the asan build. */
 static void
 runtime_preload(char *out, size_t outlen)
 {
-	FILE *fp;
-	char lib[512];
-	size_t off, n;
+	char asan[512], ubsan[512];
 
-	off = 0;
-	out[0] = '\0';
-	fp = popen("gcc -print-file-name=libasan.so; "
-		   "gcc -print-file-name=libubsan.so",
-	    "r");
-	cr_assert_not_null(fp);
-	while (fgets(lib, sizeof(lib), fp) != NULL) {
-		lib[strcspn(lib, "\n")] = '\0';
-		n = strlen(lib);
-		cr_assert(off + n + 2 < outlen);
-		if (off > 0)
-			out[off++] = ' ';
-		memcpy(out + off, lib, n + 1);
-		off += n;
-	}
-	pclose(fp);
+	command_line("gcc", "-print-file-name=libasan.so", asan, sizeof(asan));
+	command_line("gcc", "-print-file-name=libubsan.so", ubsan,
+	    sizeof(ubsan));
+	cr_assert((size_t)snprintf(out, outlen, "%s %s", asan, ubsan) < outlen);
 }
 
 /* Starts kore in its own process group; `env` adds or overrides settings. */
