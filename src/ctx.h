@@ -12,6 +12,17 @@
 
 #include "token.h"
 
+#define OP_PARAMS_MAX 16
+
+struct op;
+
+/* The statement a handler runs next (see op.h). */
+struct op_query {
+	const char *sql;
+	int nparams;
+	const char *values[OP_PARAMS_MAX]; /* NULL is SQL NULL */
+};
+
 #define TRACE_ID_MAX 128
 
 struct ctx {
@@ -23,6 +34,8 @@ struct ctx {
 	struct claims claims;
 	int sql_bound;
 	struct kore_pgsql sql;
+	const struct op *op; /* the handler's operation */
+	struct op_query q;
 	void *state; /* handler's, owned */
 	void (*state_free)(void *);
 	int replied;

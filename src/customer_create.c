@@ -12,10 +12,9 @@
 #include "customer_input.h"
 #include "customer_row.h"
 #include "customers.h"
-#include "db.h"
 #include "log.h"
 #include "reply.h"
-#include "route.h"
+#include "op.h"
 
 /*
  * The row, its outbox event and the publisher's wake-up, atomically.
@@ -45,8 +44,6 @@ static const char sql_create[] =
     " WHERE NOT EXISTS (SELECT 1 FROM ins)"
     "  AND c.user_id = $1 AND c.business_id = $2";
 
-enum { S_INIT, S_SEND, S_WAIT, S_REPLY };
-
 struct create_state {
 	struct customer_input in;
 	int found;
@@ -55,24 +52,20 @@ struct create_state {
 	struct jsonw json; /* the created customer */
 };
 
-static int state_init(struct http_request *);
-static int state_send(struct http_request *);
-static int state_wait(struct http_request *);
-static int state_reply(struct http_request *);
+static enum op_next prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static enum op_next done(struct http_request *, struct ctx *,
+    struct op_query *);
+static int may_create(struct http_request *, struct ctx *, const char *);
 static void state_free(void *);
 
-static struct http_state states[] = {
-	KORE_HTTP_STATE(state_init),
-	KORE_HTTP_STATE(state_send),
-	KORE_HTTP_STATE(state_wait),
-	KORE_HTTP_STATE(state_reply),
-};
+static const struct op op_create = { prepare, NULL, rows, done };
 
 int
 customer_create(struct http_request *req)
 {
-	return (
-	    http_state_run(states, sizeof(states) / sizeof(states[0]), req));
+	return (op_run(req, &op_create));
 }
 
 static void
@@ -85,20 +78,18 @@ state_free(void *arg)
 	free(st);
 }
 
-static int
-state_init(struct http_request *req)
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct ctx *c;
 	struct create_state *st;
 	struct problems p;
 	json_t *body;
 	int ok;
 
-	c = ctx_get(req);
 	problems_init(&p);
 	if (!body_json(req, &p, &body)) {
 		problems_free(&p);
-		return (HTTP_STATE_ERROR);
+		return (OP_REPLIED);
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("customer_create: out of memory");
@@ -111,95 +102,70 @@ state_init(struct http_request *req)
 	else if (body != NULL)
 		ok = customer_input_create(body, &customer_phone_rule, &p,
 		    &st->in);
+	json_decref(body);
 	if (!ok) {
 		(void)reply_problems(req, &p);
 		problems_free(&p);
-		json_decref(body);
-		return (HTTP_STATE_ERROR);
+		return (OP_REPLIED);
 	}
 	problems_free(&p);
-	json_decref(body);
+	if (!may_create(req, c, st->in.business_id))
+		return (OP_REPLIED);
 
+	q->sql = sql_create;
+	q->nparams = 9;
+	q->values[0] = st->in.user_id;
+	q->values[1] = st->in.business_id;
+	q->values[2] = st->in.full_name;
+	q->values[3] = st->in.email;
+	q->values[4] = st->in.phone;
+	q->values[5] = st->in.gender;
+	q->values[6] = st->in.avatar_url;
+	q->values[7] = st->in.preferences;
+	q->values[8] = c->trace_id;
+	return (OP_QUERY);
+}
+
+/* internal, superadmin, or an admin of the business. */
+static int
+may_create(struct http_request *req, struct ctx *c, const char *business)
+{
 	switch (c->claims.role) {
 	case ROLE_INTERNAL:
 	case ROLE_SUPERADMIN:
-		break;
+		return (1);
 	case ROLE_ADMIN:
 		if (!auth_require_business(req, c))
-			return (HTTP_STATE_ERROR);
-		if (!claims_has_business(&c->claims, st->in.business_id)) {
-			(void)reply_detail(req, 403,
-			    "Admin privileges required");
-			return (HTTP_STATE_ERROR);
-		}
-		break;
+			return (0);
+		if (claims_has_business(&c->claims, business))
+			return (1);
+		(void)reply_detail(req, 403, "Admin privileges required");
+		return (0);
 	default:
 		(void)reply_detail(req, 403,
 		    "Internal service or admin role required");
-		return (HTTP_STATE_ERROR);
-	}
-
-	req->fsm_state = S_SEND;
-	return (HTTP_STATE_CONTINUE);
-}
-
-static int
-state_send(struct http_request *req)
-{
-	struct ctx *c = ctx_get(req);
-	struct create_state *st = c->state;
-	const char *v[9];
-	int rc;
-
-	v[0] = st->in.user_id;
-	v[1] = st->in.business_id;
-	v[2] = st->in.full_name;
-	v[3] = st->in.email;
-	v[4] = st->in.phone;
-	v[5] = st->in.gender;
-	v[6] = st->in.avatar_url;
-	v[7] = st->in.preferences;
-	v[8] = c->trace_id;
-	rc = db_send(req, c, sql_create, 9, v);
-	if (rc == HTTP_STATE_CONTINUE)
-		req->fsm_state = S_WAIT;
-	return (rc);
-}
-
-static int
-state_wait(struct http_request *req)
-{
-	struct ctx *c = ctx_get(req);
-	struct create_state *st = c->state;
-
-	switch (db_poll(req, c)) {
-	case DB_POLL_WAIT:
-		return (HTTP_STATE_RETRY);
-	case DB_POLL_ROWS:
-		if (kore_pgsql_ntuples(&c->sql) == 1) {
-			st->found = 1;
-			st->created =
-			    *kore_pgsql_getvalue(&c->sql, 0, 0) == 't';
-			(void)kore_strlcpy(st->id,
-			    kore_pgsql_getvalue(&c->sql, 0, 1), sizeof(st->id));
-			if (st->created)
-				customer_row_json(&c->sql, 0, 2, &st->json);
-		}
-		kore_pgsql_continue(&c->sql);
-		return (HTTP_STATE_CONTINUE);
-	case DB_POLL_DONE:
-		req->fsm_state = S_REPLY;
-		return (HTTP_STATE_CONTINUE);
-	case DB_POLL_FAILED:
-	default:
-		return (HTTP_STATE_ERROR);
+		return (0);
 	}
 }
 
-static int
-state_reply(struct http_request *req)
+static void
+rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
 {
-	struct ctx *c = ctx_get(req);
+	struct create_state *st = c->state;
+
+	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+		return;
+	st->found = 1;
+	st->created = *kore_pgsql_getvalue(sql, 0, 0) == 't';
+	(void)kore_strlcpy(st->id, kore_pgsql_getvalue(sql, 0, 1),
+	    sizeof(st->id));
+	if (st->created)
+		customer_row_json(sql, 0, 2, &st->json);
+}
+
+static enum op_next
+done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
 	struct create_state *st = c->state;
 	struct log_field f[2];
 	char location[64];
@@ -207,7 +173,7 @@ state_reply(struct http_request *req)
 	if (!st->found) {
 		/* the other insert had not committed when we looked */
 		(void)reply_detail(req, 409, "Customer already exists");
-		return (HTTP_STATE_COMPLETE);
+		return (OP_REPLIED);
 	}
 	(void)kore_strlcpy(c->customer_id, st->id, sizeof(c->customer_id));
 	memset(f, 0, sizeof(f));
@@ -221,16 +187,16 @@ state_reply(struct http_request *req)
 		(void)reply_doc(req, 409,
 		    json_pack("{s:s, s:s}", "detail", "Customer already exists",
 			"id", st->id));
-		return (HTTP_STATE_COMPLETE);
+		return (OP_REPLIED);
 	}
 	if (st->json.failed || st->json.buf == NULL) {
 		(void)reply_detail(req, 500, "Internal Server Error");
-		return (HTTP_STATE_COMPLETE);
+		return (OP_REPLIED);
 	}
 	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer created", f, 2);
 	(void)snprintf(location, sizeof(location), "%s/customers/%s",
 	    strncmp(req->path, "/api/", 5) ? "" : "/api", st->id);
 	http_response_header(req, "location", location);
 	(void)reply_json(req, 201, st->json.buf, st->json.len);
-	return (HTTP_STATE_COMPLETE);
+	return (OP_REPLIED);
 }

@@ -1,9 +1,11 @@
 /*
- * Dispatch of the customer routes: the method (JSON 405 with Allow) and
- * the path's id, then the handler of that operation.
+ * Dispatch of the customer routes (the method, a JSON 405 with Allow
+ * otherwise), and the checks shared by every route about one customer.
  */
 #include <string.h>
 
+#include "access.h"
+#include "auth.h"
 #include "customers.h"
 #include "reply.h"
 #include "route.h"
@@ -23,25 +25,59 @@ phone_matches(const char *phone)
 int
 h_customers(struct http_request *req)
 {
-	struct ctx *c;
+	struct ctx *c = ctx_get(req);
 
-	if (req->fsm_state == 0) {
-		if (!route_begin(req, "/customers", HTTP_METHOD_POST, "POST",
-			&c))
-			return (KORE_RESULT_OK);
-	}
-	return (customer_create(req));
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers", HTTP_METHOD_GET | HTTP_METHOD_POST,
+		"GET, POST", &c))
+		return (KORE_RESULT_OK);
+	if (req->method == HTTP_METHOD_POST)
+		return (customer_create(req));
+	return (customer_list(req));
 }
 
 int
 h_customer(struct http_request *req)
 {
-	struct ctx *c;
+	struct ctx *c = ctx_get(req);
 
-	if (req->fsm_state == 0) {
-		if (!route_begin(req, "/customers/{customer_id}",
-			HTTP_METHOD_GET, "GET", &c))
-			return (KORE_RESULT_OK);
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}",
+		HTTP_METHOD_GET | HTTP_METHOD_PATCH | HTTP_METHOD_DELETE,
+		"GET, PATCH, DELETE", &c))
+		return (KORE_RESULT_OK);
+	switch (req->method) {
+	case HTTP_METHOD_PATCH:
+		return (customer_patch(req));
+	case HTTP_METHOD_DELETE:
+		return (customer_delete(req));
+	default:
+		return (customer_get(req));
 	}
-	return (customer_get(req));
+}
+
+int
+customer_path_id(struct http_request *req, struct ctx *c)
+{
+	struct problems p;
+	int ok;
+
+	problems_init(&p);
+	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
+	if (!ok) {
+		c->customer_id[0] = '\0';
+		(void)reply_problems(req, &p);
+	}
+	problems_free(&p);
+	return (ok);
+}
+
+int
+customer_role_check(struct http_request *req, struct ctx *c)
+{
+	if (!access_customer_role(&c->claims)) {
+		(void)reply_detail(req, 403, "Customer or admin role required");
+		return (0);
+	}
+	return (auth_require_business(req, c));
 }

@@ -5,13 +5,26 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include "ctx.h"
 #include "customer_input.h"
 
 int h_customers(struct http_request *req);
 int h_customer(struct http_request *req);
 
 int customer_create(struct http_request *req);
+int customer_list(struct http_request *req);
 int customer_get(struct http_request *req);
+int customer_patch(struct http_request *req);
+int customer_delete(struct http_request *req);
+
+/*
+ * For every route about one customer: the id of /customers/{id}/... in
+ * c->customer_id (else a 422 was sent), and the roles that may ask at all
+ * (else a 403 was sent: "Customer or admin role required", or "Token has
+ * no business" for an admin token without one).
+ */
+int customer_path_id(struct http_request *req, struct ctx *c);
+int customer_role_check(struct http_request *req, struct ctx *c);
 
 /* The config's v_phone validator, for customer_input. */
 extern struct phone_rule customer_phone_rule;

@@ -54,3 +54,17 @@ path_split(const char *path, struct path *p)
 	}
 	return (0);
 }
+
+int
+path_uuid(struct problems *p, struct http_request *req, size_t index,
+    const char *name, char out[UUID_STRLEN])
+{
+	struct path path;
+
+	if (path_split(req->path, &path) == -1 || index >= path.count) {
+		problems_add(p, "missing", problem_loc("path", name),
+		    "Field required", NULL, NULL);
+		return (0);
+	}
+	return (check_uuid(p, "path", name, path.seg[index], out));
+}

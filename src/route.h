@@ -10,6 +10,7 @@
 #include <kore/http.h>
 
 #include "ctx.h"
+#include "problems.h"
 
 #define PATH_SEGMENTS_MAX 8
 
@@ -28,5 +29,11 @@ int route_begin(struct http_request *req, const char *route, int methods,
     const char *allow, struct ctx **cp);
 /* Splits req->path, without a leading /api; -1 when too long. */
 int path_split(const char *path, struct path *p);
+/*
+ * The UUID at path segment `index` (0: "customers"), canonical in out;
+ * otherwise 0 and an item at ["path", name] (uuid_parsing).
+ */
+int path_uuid(struct problems *p, struct http_request *req, size_t index,
+    const char *name, char out[UUID_STRLEN]);
 
 #endif

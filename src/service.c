@@ -37,12 +37,33 @@ int v_uuid(struct http_request *, const void *);
 int v_avatar_size(struct http_request *, const void *);
 
 /* Every handler the config may name, and whether it needs the jwt block. */
+/* clang-format off */
 static const struct {
-	const char *name;
-	int protected;
-} handlers[] = { { "h_root", 0 }, { "h_health", 0 }, { "h_ready", 0 },
-	{ "h_not_found", 0 }, { "h_customers", 1 }, { "h_customer", 1 },
-	{ NULL, 0 } };
+	const char	*name;
+	int		 protected;
+} handlers[] = {
+	{ "h_root",		0 },
+	{ "h_health",		0 },
+	{ "h_ready",		0 },
+	{ "h_not_found",	0 },
+	{ "h_upload_file",	0 },
+	{ "h_customers",	1 },
+	{ "h_customer",		1 },
+	{ "h_tags_legacy",	1 },
+	{ "h_avatar",		1 },
+	{ "h_tags",		1 },
+	{ "h_tag",		1 },
+	{ "h_notes",		1 },
+	{ "h_note",		1 },
+	{ "h_stats",		1 },
+	{ "h_orders",		1 },
+	{ "h_appointments",	1 },
+	{ "h_export",		1 },
+	{ "h_gdpr_export",	1 },
+	{ "h_gdpr_delete",	1 },
+	{ NULL,			0 }
+};
+/* clang-format on */
 
 static const char *required_validators[] = { "v_uuid", "v_phone",
 	"v_avatar_size", "v_jwt", NULL };

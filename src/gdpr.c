@@ -1,0 +1,24 @@
+/* PLACEHOLDER: being written (issue 5); answers 501 until then. */
+#include "reply.h"
+
+int h_export(struct http_request *);
+int h_gdpr_export(struct http_request *);
+int h_gdpr_delete(struct http_request *);
+
+int
+h_export(struct http_request *req)
+{
+	return (reply_detail(req, 501, "Not Implemented"));
+}
+
+int
+h_gdpr_export(struct http_request *req)
+{
+	return (reply_detail(req, 501, "Not Implemented"));
+}
+
+int
+h_gdpr_delete(struct http_request *req)
+{
+	return (reply_detail(req, 501, "Not Implemented"));
+}

@@ -1,0 +1,17 @@
+/* PLACEHOLDER: being written (issue 5); answers 501 until then. */
+#include "reply.h"
+
+int h_tags(struct http_request *);
+int h_tag(struct http_request *);
+
+int
+h_tags(struct http_request *req)
+{
+	return (reply_detail(req, 501, "Not Implemented"));
+}
+
+int
+h_tag(struct http_request *req)
+{
+	return (reply_detail(req, 501, "Not Implemented"));
+}
