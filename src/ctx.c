@@ -68,6 +68,9 @@ ctx_free(struct http_request *req)
 		PQclear(PQexec(c->sql.conn->db, "ROLLBACK"));
 	if (c->sql_bound)
 		kore_pgsql_cleanup(&c->sql);
+	if (c->gate != NULL && c->gate_free != NULL)
+		c->gate_free(c->gate);
+	c->gate = NULL;
 	if (c->state != NULL && c->state_free != NULL)
 		c->state_free(c->state);
 	c->state = NULL;

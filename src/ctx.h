@@ -34,10 +34,19 @@ struct ctx {
 	struct claims claims;
 	int sql_bound;
 	struct kore_pgsql sql;
+	/*
+	 * Set by a handler whose statement may fail on a unique index (which
+	 * rolls it back whole): the failure then ends the query like one
+	 * without rows and sets unique_violated, instead of a 500 (db.c).
+	 */
+	int unique_retry;
+	int unique_violated;
 	const struct op *op; /* the handler's operation */
 	struct op_query q;
 	void *state; /* handler's, owned */
 	void (*state_free)(void *);
+	void *gate; /* the gate's (rate limit), owned */
+	void (*gate_free)(void *);
 	int replied;
 };
 

@@ -1,9 +1,139 @@
-/* PLACEHOLDER: being written (issue 5). */
+/*
+ * DELETE /customers/{id}: GDPR erasure. One statement removes the profile
+ * (tags, notes and customer_history by cascade), the order and appointment
+ * history of the same (business, user), and adds the `deleted` event;
+ * after the commit the uploaded avatar, if any, is removed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "customer_row.h"
 #include "customers.h"
+#include "log.h"
+#include "op.h"
 #include "reply.h"
+
+/*
+ * $1 the customer's id, or NULL and ($2 user_id, $3 business_id): the
+ * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id.
+ * Returns (id, avatar_file) of the erased customer, no row if none.
+ */
+const char customer_erase_sql[] =
+    "WITH target AS ("
+    " SELECT c.id, c.user_id, c.business_id, c.avatar_file"
+    " FROM customers c"
+    " WHERE CASE WHEN $1::uuid IS NOT NULL THEN c.id = $1::uuid"
+    "  ELSE c.user_id = $2::uuid AND c.business_id = $3::uuid END"
+    " AND " CUSTOMER_SCOPE("$4", "$5",
+	"$6") " FOR UPDATE),"
+	      " orders AS ("
+	      " DELETE FROM customer_orders o USING target t"
+	      " WHERE o.business_id = t.business_id"
+	      "  AND (o.user_id = t.user_id OR o.customer_id = t.id) RETURNING 1),"
+	      " appointments AS ("
+	      " DELETE FROM customer_appointments a USING target t"
+	      " WHERE a.business_id = t.business_id"
+	      "  AND (a.user_id = t.user_id OR a.customer_id = t.id) RETURNING 1),"
+	      " gone AS (DELETE FROM customers c USING target t WHERE c.id = t.id"
+	      " RETURNING c.id),"
+	      " ev AS ("
+	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
+	      "  trace_id)"
+	      " SELECT 'v1.customer.deleted', t.business_id, t.id,"
+	      "  jsonb_build_object('id', t.id, 'user_id', t.user_id,"
+	      "  'trace_id', $7::text), $7 FROM target t RETURNING 1),"
+	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+	      " SELECT t.id, t.avatar_file, (SELECT count(*) FROM orders),"
+	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
+	      "  (SELECT n FROM wake)"
+	      " FROM target t";
+
+struct delete_state {
+	struct scope scope;
+	int found;
+	char *avatar_file; /* owned */
+};
+
+static enum op_next prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static enum op_next done(struct http_request *, struct ctx *,
+    struct op_query *);
+static void state_free(void *);
+
+static const struct op op_delete = { prepare, NULL, rows, done };
 
 int
 customer_delete(struct http_request *req)
 {
-	return (reply_detail(req, 501, "Not Implemented"));
+	return (op_run(req, &op_delete));
+}
+
+static void
+state_free(void *arg)
+{
+	struct delete_state *st = arg;
+
+	free(st->avatar_file);
+	free(st);
+}
+
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct delete_state *st;
+
+	if (!customer_path_id(req, c) || !customer_role_check(req, c))
+		return (OP_REPLIED);
+	if (c->claims.role == ROLE_INTERNAL) {
+		(void)reply_detail(req, 403, "Customer or admin role required");
+		return (OP_REPLIED);
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("customer_delete: out of memory");
+	c->state = st;
+	c->state_free = state_free;
+	access_scope(&c->claims, &st->scope);
+	q->sql = customer_erase_sql;
+	q->nparams = 7;
+	q->values[0] = c->customer_id;
+	q->values[1] = NULL;
+	q->values[2] = NULL;
+	q->values[3] = st->scope.kind;
+	q->values[4] = st->scope.list;
+	q->values[5] = st->scope.user;
+	q->values[6] = c->trace_id;
+	return (OP_QUERY);
+}
+
+static void
+rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+{
+	struct delete_state *st = c->state;
+
+	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+		return;
+	st->found = 1;
+	if (!PQgetisnull(sql->result, 0, 1))
+		st->avatar_file = strdup(kore_pgsql_getvalue(sql, 0, 1));
+}
+
+static enum op_next
+done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct delete_state *st = c->state;
+	struct log_field f[1];
+
+	if (!st->found) {
+		(void)reply_detail(req, 404, "Customer not found");
+		return (OP_REPLIED);
+	}
+	memset(f, 0, sizeof(f));
+	f[0].key = "customer_id";
+	f[0].str = c->customer_id;
+	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 1);
+	customer_avatar_detached(st->avatar_file);
+	(void)reply_no_content(req);
+	return (OP_REPLIED);
 }

@@ -8,11 +8,16 @@
 
 static const struct str_rule rule_full_name = { "full_name", 1, 0, 2, 100 };
 static const struct str_rule rule_email = { "email", 1, 0, 0, 0 };
+/* PATCH: may be absent, never null */
+static const struct str_rule rule_patch_full_name = { "full_name", 0, 0, 2,
+	100 };
+static const struct str_rule rule_patch_email = { "email", 0, 0, 0, 0 };
 static const struct str_rule rule_phone = { "phone", 0, 1, 0, 0 };
 static const struct str_rule rule_gender = { "gender", 0, 1, 0, 0 };
 static const struct str_rule rule_avatar = { "avatar_url", 0, 1, 0, 255 };
 
-static int check_email(json_t *, struct problems *, struct customer_input *);
+static int check_email(json_t *, const struct str_rule *, struct problems *,
+    struct customer_input *);
 static int check_phone(json_t *, const struct phone_rule *, struct problems *,
     const char **);
 static int check_gender(json_t *, struct problems *, const char **);
@@ -39,7 +44,7 @@ customer_input_create(json_t *body, const struct phone_rule *phone,
 	memset(in, 0, sizeof(*in));
 	before = problems_count(p);
 	(void)check_string(p, body, &rule_full_name, &full_name, NULL);
-	(void)check_email(body, p, in);
+	(void)check_email(body, &rule_email, p, in);
 	(void)check_phone(body, phone, p, &phone_number);
 	(void)check_gender(body, p, &gender);
 	(void)check_string(p, body, &rule_avatar, &avatar_url, NULL);
@@ -50,6 +55,50 @@ customer_input_create(json_t *body, const struct phone_rule *phone,
 		return (0);
 
 	/* Copies: the body is freed long before the query is sent. */
+	in->full_name = own(full_name);
+	in->phone = own(phone_number);
+	in->gender = own(gender);
+	in->avatar_url = own(avatar_url);
+	return (1);
+}
+
+int
+customer_input_patch(json_t *body, const struct phone_rule *phone,
+    struct problems *p, struct customer_input *in, char *present,
+    size_t presentlen)
+{
+	static const char *keys[] = { "full_name", "email", "phone", "gender",
+		"avatar_url", "preferences", NULL };
+	const char *full_name, *phone_number, *gender, *avatar_url, **k;
+	size_t before, off;
+
+	memset(in, 0, sizeof(*in));
+	before = problems_count(p);
+	(void)check_string(p, body, &rule_patch_full_name, &full_name, NULL);
+	(void)check_email(body, &rule_patch_email, p, in);
+	(void)check_phone(body, phone, p, &phone_number);
+	(void)check_gender(body, p, &gender);
+	(void)check_string(p, body, &rule_avatar, &avatar_url, NULL);
+	if (json_object_get(body, "preferences") != NULL)
+		(void)check_preferences(body, p, in);
+	if (problems_count(p) != before)
+		return (0);
+
+	/* The keys present, as a PostgreSQL text[] literal. */
+	off = 0;
+	present[off++] = '{';
+	for (k = keys; *k != NULL; k++) {
+		if (json_object_get(body, *k) == NULL ||
+		    off + strlen(*k) + 3 > presentlen)
+			continue;
+		if (off > 1)
+			present[off++] = ',';
+		memcpy(present + off, *k, strlen(*k));
+		off += strlen(*k);
+	}
+	present[off++] = '}';
+	present[off] = '\0';
+
 	in->full_name = own(full_name);
 	in->phone = own(phone_number);
 	in->gender = own(gender);
@@ -83,12 +132,13 @@ customer_input_free(struct customer_input *in)
 }
 
 static int
-check_email(json_t *body, struct problems *p, struct customer_input *in)
+check_email(json_t *body, const struct str_rule *rule, struct problems *p,
+    struct customer_input *in)
 {
 	const char *raw;
 	char reason[160], msg[224];
 
-	if (!check_string(p, body, &rule_email, &raw, NULL) || raw == NULL)
+	if (!check_string(p, body, rule, &raw, NULL) || raw == NULL)
 		return (0);
 	if (email_normalize(raw, in->email, sizeof(in->email), reason,
 		sizeof(reason)) == -1) {

@@ -35,6 +35,15 @@ struct customer_input {
 /* The body of POST /customers. 1 when valid; items added otherwise. */
 int customer_input_create(json_t *body, const struct phone_rule *phone,
     struct problems *p, struct customer_input *in);
+/*
+ * The body of PATCH /customers/{id}: only the keys present, the same
+ * rules, null clearing the optional ones (preferences: {}). present gets
+ * the keys present as a text[] literal, e.g. {full_name,phone}.
+ */
+#define CUSTOMER_PRESENT_MAX 64
+int customer_input_patch(json_t *body, const struct phone_rule *phone,
+    struct problems *p, struct customer_input *in, char *present,
+    size_t presentlen);
 void customer_input_free(struct customer_input *in);
 /* The body is not an object: one item at ["body"]. */
 void customer_input_not_object(json_t *body, struct problems *p);

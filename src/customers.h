@@ -26,6 +26,20 @@ int customer_delete(struct http_request *req);
 int customer_path_id(struct http_request *req, struct ctx *c);
 int customer_role_check(struct http_request *req, struct ctx *c);
 
+/*
+ * The erasure statement, shared by DELETE /customers/{id} and
+ * /gdpr/delete: $1 the id, or NULL and ($2 user_id, $3 business_id); $4-$6
+ * the caller's scope (access_scope); $7 the trace id. Returns one row
+ * (id, avatar_file, ...) for the erased customer, none if out of reach.
+ */
+extern const char customer_erase_sql[];
+
+/*
+ * After a commit that stopped referencing an uploaded file (a new
+ * avatar_url, an erasure): remove it. NULL does nothing.
+ */
+void customer_avatar_detached(const char *file);
+
 /* The config's v_phone validator, for customer_input. */
 extern struct phone_rule customer_phone_rule;
 

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "deps.h"
 #include "log.h"
+#include "redis.h"
 #include "reply.h"
 #include "settings.h"
 #include "uuid.h"
@@ -162,6 +163,7 @@ kore_worker_configure(void)
 	log_init(settings.service_name, settings.log_level);
 	reply_init(settings.cors_origins);
 	deps_start();
+	redis_start();
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
 }
 
