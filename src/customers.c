@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "auth.h"
+#include "avatar_store.h"
 #include "customers.h"
 #include "reply.h"
 #include "route.h"
@@ -82,12 +83,9 @@ customer_role_check(struct http_request *req, struct ctx *c)
 	return (auth_require_business(req, c));
 }
 
-/* TRANSITIONAL: src/avatar_store.c (being written) defines avatar_remove. */
-int avatar_remove(const char *) __attribute__((weak));
-
 void
 customer_avatar_detached(const char *file)
 {
-	if (file != NULL && avatar_remove != NULL)
+	if (file != NULL)
 		(void)avatar_remove(file);
 }
