@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "customer_row.h"
+#include "customer_search.h"
 #include "customers.h"
 #include "op.h"
 #include "query.h"
@@ -20,13 +21,9 @@
 #define LIMIT_DEFAULT 100
 #define LIMIT_MAX 500
 
-/* Unnamed statements are planned with their values: NULL tests fold. */
 static const char sql_list[] =
-    "SELECT " CUSTOMER_COLUMNS " FROM customers c"
-    " WHERE ($1::uuid IS NULL OR c.business_id = $1::uuid)"
-    " AND ($2::text IS NULL OR c.full_name ILIKE $2 OR c.email ILIKE $2"
-    " OR c.phone ILIKE $2)"
-    " ORDER BY c.full_name, c.id OFFSET $3::bigint LIMIT $4::bigint";
+    "SELECT " CUSTOMER_COLUMNS
+    " FROM customers c" CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE;
 
 struct list_state {
 	char business[UUID_STRLEN];
