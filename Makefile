@@ -9,6 +9,8 @@
 #   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
 #   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
 #                 etc.: `eval "$(scripts/dev e2e-up)"`)
+#   bench         scripts/bench: req/s and p50/p99 against pgbench and the
+#                 original's stack, on private servers (README "Benchmark")
 #   clean
 #
 # Test binaries go to tests/bin/ and run under ASan/UBSan/LSan
@@ -89,11 +91,11 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 
 # --- test targets ---------------------------------------------------------------
 
-.PHONY: help unit migrate-test e2e lint format clean \
+.PHONY: help unit migrate-test e2e lint format clean bench \
 	lint-format lint-cppcheck lint-tidy lint-shell
 
 help:
-	@sed -n '1,15s/^# \{0,1\}//p' Makefile
+	@sed -n '1,17s/^# \{0,1\}//p' Makefile
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
@@ -186,6 +188,10 @@ lint-shell:
 
 format:
 	clang-format -i $(LINT_C)
+
+# Not part of `scripts/dev test`: minutes long, needs an otherwise idle machine.
+bench:
+	scripts/bench
 
 clean:
 	rm -rf $(BIN) $(LINT_GEN) .run/build bee_customers.so

@@ -16,6 +16,7 @@
 #include "op.h"
 #include "ratelimit.h"
 #include "reply.h"
+#include "route.h"
 
 #define SET(k) "'" k "' = ANY($5::text[])"
 
@@ -97,7 +98,8 @@ static enum op_next prepare(struct http_request *, struct ctx *,
 static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
-static int read_body(struct http_request *, struct patch_state *);
+static int read_request(struct http_request *, struct ctx *,
+    struct patch_state *);
 static void state_free(void *);
 
 static const struct op op_patch = { prepare, ratelimit_patch_gate, rows, done };
@@ -125,14 +127,12 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct patch_state *st;
 
-	if (!customer_path_id(req, c))
-		return (OP_REPLIED);
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("customer_patch: out of memory");
 	c->state = st;
 	c->state_free = state_free;
 	jsonw_init(&st->json);
-	if (!read_body(req, st) || !customer_role_check(req, c))
+	if (!read_request(req, c, st) || !customer_role_check(req, c))
 		return (OP_REPLIED);
 	if (c->claims.role == ROLE_INTERNAL) {
 		(void)reply_detail(req, 403, "Customer or admin role required");
@@ -157,24 +157,32 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	return (OP_QUERY);
 }
 
+/* The path's id and the body's fields: every 422 item in one reply. */
 static int
-read_body(struct http_request *req, struct patch_state *st)
+read_request(struct http_request *req, struct ctx *c, struct patch_state *st)
 {
 	struct problems p;
 	json_t *body;
 	int ok;
 
 	problems_init(&p);
+	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
+	if (!ok)
+		c->customer_id[0] = '\0';
 	if (!body_json(req, &p, &body)) {
 		problems_free(&p);
 		return (0);
 	}
-	ok = 0;
-	if (body != NULL && !json_is_object(body))
+	if (body != NULL && !json_is_object(body)) {
 		customer_input_not_object(body, &p);
-	else if (body != NULL)
+		ok = 0;
+	} else if (body != NULL) {
 		ok = customer_input_patch(body, &customer_phone_rule, &p,
-		    &st->in, st->present, sizeof(st->present));
+			 &st->in, st->present, sizeof(st->present)) &&
+		    ok;
+	} else {
+		ok = 0;
+	}
 	json_decref(body);
 	if (!ok)
 		(void)reply_problems(req, &p);

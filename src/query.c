@@ -1,6 +1,7 @@
 /* Query-string parsing for every route that takes query parameters. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,7 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 	n = strtol(s, &end, 10);
 	while (isspace((unsigned char)*end))
 		end++;
-	if (s == end || *end != '\0' || errno != 0 ||
+	if (s == end || *end != '\0' ||
 	    !(isdigit((unsigned char)*s) || *s == '-' || *s == '+')) {
 		problems_add(p, "int_parsing", problem_loc("query", name),
 		    "Input should be a valid integer, unable to parse string "
@@ -100,6 +101,9 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 		json_decref(input);
 		return (0);
 	}
+	/* Python integers have no bound: a huge one is out of range. */
+	if (errno == ERANGE)
+		n = *s == '-' ? LONG_MIN : LONG_MAX;
 	if (n < min) {
 		(void)snprintf(msg, sizeof(msg),
 		    "Input should be greater than or equal to %ld", min);

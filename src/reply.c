@@ -157,11 +157,18 @@ finish(struct http_request *req, int status)
 int
 reply_json(struct http_request *req, int status, const char *body, size_t len)
 {
+	return (reply_body(req, status, "application/json", body, len));
+}
+
+int
+reply_body(struct http_request *req, int status, const char *content_type,
+    const void *body, size_t len)
+{
 	struct ctx *c;
 
 	c = ctx_get(req);
 	common_headers(req, c);
-	http_response_header(req, "content-type", "application/json");
+	http_response_header(req, "content-type", content_type);
 	http_response(req, status, body, len);
 	finish(req, status);
 	return (KORE_RESULT_OK);

@@ -17,6 +17,9 @@ void reply_init(const char *cors_origins);
 
 int reply_json(struct http_request *req, int status, const char *body,
     size_t len);
+/* Any other body (an avatar image), with the same headers and log line. */
+int reply_body(struct http_request *req, int status, const char *content_type,
+    const void *body, size_t len);
 /* Steals doc. */
 int reply_doc(struct http_request *req, int status, json_t *doc);
 int reply_detail(struct http_request *req, int status, const char *detail);

@@ -71,7 +71,8 @@ static const char *required_validators[] = { "v_uuid", "v_phone",
 
 /*
  * Syscalls beyond Kore's own list: libpq's connect (stat, directory
- * reads), task threads (clone3, rseq), client libraries closing sockets.
+ * reads), task threads (clone3, rseq), client libraries closing sockets,
+ * avatar files (fsync, rename: src/avatar_store.c; unlink is Kore's).
  * The asan flavor also lets the sanitizers finish a report: they probe
  * memory through a pipe (sanitizer_common's IsAccessibleMemoryRange), and
  * a report cut short by the sandbox is a report lost.
@@ -86,7 +87,8 @@ KORE_SECCOMP_FILTER("bee_customers",
     SANITIZER_SYSCALLS KORE_SYSCALL_ALLOW(newfstatat),
     KORE_SYSCALL_ALLOW(getdents64), KORE_SYSCALL_ALLOW(clone3),
     KORE_SYSCALL_ALLOW(rseq), KORE_SYSCALL_ALLOW(shutdown),
-    KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname))
+    KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname),
+    KORE_SYSCALL_ALLOW(fsync), KORE_SYSCALL_ALLOW(rename))
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));

@@ -5,6 +5,7 @@
  * on SIGTERM. Each instance runs the module under test (the asan build in
  * BEE_E2E_DIR) from a scratch directory with a copy of conf/.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -187,6 +188,8 @@ instance_spawn(struct instance *in, const char *const *env)
 	cr_assert(pid != -1);
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* a test that fails half-way must not leave kore behind */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (chdir(in->dir) == -1 || freopen(out, "w", stdout) == NULL ||
 		    freopen(err, "w", stderr) == NULL)
 			_exit(120);
@@ -307,7 +310,7 @@ refused(const char *from, const char *to, const char *const *env,
 
 Test(startup, refuses_protected_route_without_jwt)
 {
-	refused("h_customer\t\tjwt", "h_customer", NULL,
+	refused("h_customer\tjwt", "h_customer", NULL,
 	    "must be behind the 'jwt' block");
 }
 

@@ -102,9 +102,13 @@ Test(query, int_items)
 	    "\"msg\":\"Input should be a valid integer, unable to parse "
 	    "string as an integer\",\"input\":\"1.5\"}");
 	int_item("n=99999999999999999999999", 0, 10,
-	    "{\"type\":\"int_parsing\",\"loc\":[\"query\",\"n\"],"
-	    "\"msg\":\"Input should be a valid integer, unable to parse "
-	    "string as an integer\",\"input\":\"99999999999999999999999\"}");
+	    "{\"type\":\"less_than_equal\",\"loc\":[\"query\",\"n\"],"
+	    "\"msg\":\"Input should be less than or equal to 10\","
+	    "\"input\":\"99999999999999999999999\",\"ctx\":{\"le\":10}}");
+	int_item("n=-99999999999999999999999", 0, 10,
+	    "{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"n\"],"
+	    "\"msg\":\"Input should be greater than or equal to 0\","
+	    "\"input\":\"-99999999999999999999999\",\"ctx\":{\"ge\":0}}");
 	int_item("n=-1", 0, 10,
 	    "{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"n\"],"
 	    "\"msg\":\"Input should be greater than or equal to 0\","

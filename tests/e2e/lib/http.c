@@ -39,13 +39,17 @@ static int parse_chunked(const char *, size_t, int, char **, size_t *,
 static int conn_fill(struct http_conn *);
 static char *xstrndup(const char *, size_t);
 
+/* n bytes and a NUL: binary bodies (images) keep their NUL bytes. */
 static char *
 xstrndup(const char *s, size_t n)
 {
 	char *p;
 
-	p = strndup(s, n);
+	p = malloc(n + 1);
 	cr_assert(p != NULL, "out of memory");
+	if (n > 0)
+		memcpy(p, s, n);
+	p[n] = '\0';
 	return (p);
 }
 

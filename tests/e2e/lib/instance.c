@@ -1,0 +1,336 @@
+/*
+ * Instances of the service for one test (see instance.h). Factored out of
+ * test_lifecycle.c: the same scratch-directory layout and process handling.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "expect.h"
+#include "http.h"
+#include "instance.h"
+
+#define CONF "conf/bee_customers.conf"
+/* scripts/dev's list: sanitizer reports and sandbox kills. */
+#define REPORT_RE \
+	"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|" \
+	"runtime error:|died from sandbox violation|seccomp violation"
+
+static void conf_write(const char *, const char *, const char *);
+static void command_line(const char *, const char *, char *, size_t);
+static void runtime_preload(char *, size_t);
+static int listening(unsigned short);
+static const char *file_line(const struct instance *, const char *,
+    const char *);
+static void expect_file_clean(const struct instance *, const char *);
+
+long
+instance_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
+}
+
+unsigned short
+instance_free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	len = sizeof(sin);
+	cr_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	close(fd);
+	return (ntohs(sin.sin_port));
+}
+
+/* The repository's config, with `from` dropped (to NULL) or replaced. */
+static void
+conf_write(const char *path, const char *from, const char *to)
+{
+	FILE *in, *out;
+	char line[1024], *hit;
+
+	in = fopen(CONF, "r");
+	cr_assert_not_null(in, "run the e2e tests from the repository root");
+	out = fopen(path, "w");
+	cr_assert_not_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		hit = from != NULL ? strstr(line, from) : NULL;
+		if (hit != NULL && to == NULL)
+			continue;
+		if (hit != NULL) {
+			fprintf(out, "%.*s%s%s", (int)(hit - line), line, to,
+			    hit + strlen(from));
+			continue;
+		}
+		fputs(line, out);
+	}
+	fclose(in);
+	cr_assert(fclose(out) == 0);
+}
+
+void
+instance_prepare(struct instance *in, const char *from, const char *to)
+{
+	const char *e2e;
+	char path[512];
+
+	e2e = getenv("BEE_E2E_DIR");
+	cr_assert(e2e != NULL && *e2e != '\0',
+	    "BEE_E2E_DIR must name the directory of the module under test");
+	snprintf(in->dir, sizeof(in->dir), "%s/instance.XXXXXX", e2e);
+	cr_assert_not_null(mkdtemp(in->dir));
+	snprintf(path, sizeof(path), "%s/conf", in->dir);
+	cr_assert(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/" CONF, in->dir);
+	conf_write(path, from, to);
+	snprintf(path, sizeof(path), "%s/bee_customers.so", in->dir);
+	cr_assert(symlink("../bee_customers.so", path) == 0);
+	in->port = instance_free_port();
+	in->pid = -1;
+}
+
+/* One line of a command's output (no shell involved). */
+static void
+command_line(const char *prog, const char *arg, char *out, size_t outlen)
+{
+	ssize_t n;
+	size_t off;
+	pid_t pid;
+	int fds[2];
+
+	cr_assert(pipe(fds) == 0);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execlp(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	off = 0;
+	while (off + 1 < outlen &&
+	    (n = read(fds[0], out + off, outlen - off - 1)) > 0)
+		off += (size_t)n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	out[off] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert(out[0] == '/', "%s %s gave no path", prog, arg);
+}
+
+/* gcc's sanitizer runtimes: the module under test is the asan build. */
+static void
+runtime_preload(char *out, size_t outlen)
+{
+	char asan[512], ubsan[512];
+
+	command_line("gcc", "-print-file-name=libasan.so", asan, sizeof(asan));
+	command_line("gcc", "-print-file-name=libubsan.so", ubsan,
+	    sizeof(ubsan));
+	cr_assert((size_t)snprintf(out, outlen, "%s %s", asan, ubsan) < outlen);
+}
+
+void
+instance_spawn(struct instance *in, const char *const *env)
+{
+	char port[16], preload[1200], out[512], err[512];
+	size_t i;
+	pid_t pid;
+
+	snprintf(port, sizeof(port), "%u", in->port);
+	runtime_preload(preload, sizeof(preload));
+	snprintf(out, sizeof(out), "%s/kore.out", in->dir);
+	snprintf(err, sizeof(err), "%s/kore.err", in->dir);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		setpgid(0, 0);
+		/* a test that fails half-way must not leave kore behind */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (chdir(in->dir) == -1 || freopen(out, "w", stdout) == NULL ||
+		    freopen(err, "w", stderr) == NULL)
+			_exit(120);
+		setenv("HOST", "127.0.0.1", 1);
+		setenv("PORT", port, 1);
+		setenv("WORKERS", "1", 1);
+		setenv("UPLOAD_DIR", "uploads", 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		setenv("LD_PRELOAD", preload, 1);
+		for (i = 0; env != NULL && env[i] != NULL; i += 2)
+			setenv(env[i], env[i + 1], 1);
+		execlp("kore", "kore", "-fnr", "-c", CONF, (char *)NULL);
+		_exit(121);
+	}
+	setpgid(pid, pid);
+	in->pid = pid;
+}
+
+int
+instance_wait_exit(struct instance *in, int ms)
+{
+	long deadline;
+	int status;
+	pid_t r;
+
+	deadline = instance_now_ms() + ms;
+	do {
+		r = waitpid(in->pid, &status, WNOHANG);
+		if (r == in->pid) {
+			in->pid = -1;
+			return (WIFEXITED(status) ? WEXITSTATUS(status) :
+						    128 + WTERMSIG(status));
+		}
+		usleep(20000);
+	} while (instance_now_ms() < deadline);
+	return (-1);
+}
+
+static int
+listening(unsigned short port)
+{
+	struct sockaddr_in sin;
+	int fd, ok;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return (ok);
+}
+
+void
+instance_wait_ready(struct instance *in)
+{
+	struct http_resp *r;
+	char port[16];
+	long deadline;
+
+	snprintf(port, sizeof(port), "%u", in->port);
+	setenv("BEE_PORT", port, 1);
+	setenv("BEE_HOST", "127.0.0.1", 1);
+	deadline = instance_now_ms() + 15000;
+	while (!listening(in->port)) {
+		cr_assert(waitpid(in->pid, NULL, WNOHANG) == 0,
+		    "kore exited during start-up: %s",
+		    instance_file_text(in, "kore.err"));
+		cr_assert(instance_now_ms() < deadline,
+		    "kore did not listen in 15 s");
+		usleep(50000);
+	}
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+}
+
+void
+instance_start(struct instance *in, const char *const *env)
+{
+	instance_prepare(in, NULL, NULL);
+	instance_spawn(in, env);
+	instance_wait_ready(in);
+}
+
+void
+instance_stop(struct instance *in)
+{
+	if (in->pid > 0) {
+		kill(-in->pid, SIGKILL);
+		waitpid(in->pid, NULL, 0);
+		in->pid = -1;
+	}
+}
+
+/* The first line of a file that matches an extended regex, or NULL. */
+static const char *
+file_line(const struct instance *in, const char *name, const char *re)
+{
+	static char line[4096];
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", in->dir, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (str_matches(line, re)) {
+			fclose(fp);
+			return (line);
+		}
+	}
+	fclose(fp);
+	return (NULL);
+}
+
+static void
+expect_file_clean(const struct instance *in, const char *name)
+{
+	const char *line;
+
+	line = file_line(in, name, REPORT_RE);
+	cr_assert(line == NULL, "report in %s/%s: %s", in->dir, name, line);
+}
+
+int
+instance_file_matches(const struct instance *in, const char *name,
+    const char *re)
+{
+	return (file_line(in, name, re) != NULL);
+}
+
+void
+instance_expect_clean(const struct instance *in)
+{
+	expect_file_clean(in, "kore.out");
+	expect_file_clean(in, "kore.err");
+}
+
+const char *
+instance_file_text(const struct instance *in, const char *name)
+{
+	static char text[8192];
+	char path[512];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", in->dir, name);
+	text[0] = '\0';
+	if ((fp = fopen(path, "r")) == NULL)
+		return (text);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return (text);
+}

@@ -1,0 +1,72 @@
+/*
+ * Service instances of a test's own, for what the shared e2e service cannot
+ * show: another setting (CUSTOMER_PATCH_RATE=3/second, CORS_ORIGINS, a dead
+ * REDIS_URL), a broken config, a signal.
+ *
+ * An instance runs the module under test (the asan build in BEE_E2E_DIR)
+ * with the stock kore binary, from a scratch directory BEE_E2E_DIR/
+ * instance.XXXXXX holding a copy of conf/ and kore.out/kore.err, on a free
+ * loopback port, with one worker. It inherits the test's environment
+ * (DATABASE_URL, REDIS_URL, SECRET_KEY, ...): the same servers as the
+ * shared service. Typical use:
+ *
+ *	static const char *const env[] = { "CORS_ORIGINS", "https://a.example",
+ *		NULL };
+ *	struct instance in;
+ *
+ *	instance_start(&in, env);	(http_req() now talks to it)
+ *	...
+ *	instance_stop(&in);
+ *	instance_expect_clean(&in);
+ *
+ * Every function asserts with Criterion; run the tests from the repository
+ * root (the config is read from conf/).
+ */
+#ifndef E2E_INSTANCE_H
+#define E2E_INSTANCE_H
+
+#include <sys/types.h>
+
+struct instance {
+	char dir[256]; /* scratch directory */
+	pid_t pid; /* kore's parent, leader of its process group */
+	unsigned short port; /* loopback port it listens on */
+};
+
+/*
+ * A scratch directory with conf/bee_customers.conf copied from the
+ * repository: unchanged when from is NULL, else with the line containing
+ * from dropped (to NULL) or that text replaced by to. Picks a free port.
+ */
+void instance_prepare(struct instance *, const char *from, const char *to);
+/*
+ * Starts kore (-fnr) in its own process group with the sanitizer runtimes
+ * preloaded. env is NULL or a NULL-terminated list of name, value pairs
+ * set after the defaults (HOST, PORT, WORKERS=1, UPLOAD_DIR).
+ */
+void instance_spawn(struct instance *, const char *const *env);
+/*
+ * Waits until it answers GET /healthcheck (15 s at most; fails with its
+ * kore.err if it exits), then points this test's HTTP client at it
+ * (BEE_HOST, BEE_PORT).
+ */
+void instance_wait_ready(struct instance *);
+/* instance_prepare(no change), instance_spawn, instance_wait_ready. */
+void instance_start(struct instance *, const char *const *env);
+/* kore's exit status (128 + signal when killed), or -1 if still up at ms. */
+int instance_wait_exit(struct instance *, int ms);
+/* SIGKILL to its process group; harmless when already stopped. */
+void instance_stop(struct instance *);
+/* Fails the test on a sanitizer report or seccomp kill in its output. */
+void instance_expect_clean(const struct instance *);
+/* The start of one of its files as text, in a static buffer. */
+const char *instance_file_text(const struct instance *, const char *);
+/* 1 when a line of one of its files (kore.err, ...) matches an ERE. */
+int instance_file_matches(const struct instance *, const char *, const char *);
+
+/* A loopback TCP port nobody listens on at the time of the call. */
+unsigned short instance_free_port(void);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines and latencies. */
+long instance_now_ms(void);
+
+#endif

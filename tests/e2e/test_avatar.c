@@ -1,0 +1,1188 @@
+/*
+ * POST /customers/{id}/avatar and GET /uploads/{file} (design.md §3, §5):
+ * real PNG and JPEG files stored without their metadata under server-owned
+ * names and served back byte for byte, the original's errors, the role
+ * matrix and tenant isolation, no file left that no row names, no path a
+ * client can choose, and hostile multipart bodies answered in bounded
+ * time and memory.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "customer.h"
+#include "db.h"
+#include "expect.h"
+#include "http.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define BOUNDARY "----beeAvatarBoundary7MA4YWxkTrZu0gW"
+#define CT_FORM "Content-Type: multipart/form-data; boundary=" BOUNDARY
+#define URL_RE "^/uploads/[0-9a-f]{32}\\.(png|jpg)$"
+#define MISSING_FILE \
+	"{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"file\"]," \
+	"\"msg\":\"Field required\",\"input\":null}]}"
+#define CACHE_CONTROL "public, max-age=86400, immutable"
+
+/* A buffer of bytes the tests build images and bodies in. */
+struct buf {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* An 8x8 baseline JPEG made by libjpeg: APP0 JFIF, DQT, SOF0, DHT, SOS. */
+static const unsigned char jpeg_8x8[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10,
+	0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
+	0x00, 0x00, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x10, 0x0b, 0x0c, 0x0e, 0x0c,
+	0x0a, 0x10, 0x0e, 0x0d, 0x0e, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1a,
+	0x18, 0x16, 0x16, 0x18, 0x31, 0x23, 0x25, 0x1d, 0x28, 0x3a, 0x33, 0x3d,
+	0x3c, 0x39, 0x33, 0x38, 0x37, 0x40, 0x48, 0x5c, 0x4e, 0x40, 0x44, 0x57,
+	0x45, 0x37, 0x38, 0x50, 0x6d, 0x51, 0x57, 0x5f, 0x62, 0x67, 0x68, 0x67,
+	0x3e, 0x4d, 0x71, 0x79, 0x70, 0x64, 0x78, 0x5c, 0x65, 0x67, 0x63, 0xff,
+	0xdb, 0x00, 0x43, 0x01, 0x11, 0x12, 0x12, 0x18, 0x15, 0x18, 0x2f, 0x1a,
+	0x1a, 0x2f, 0x63, 0x42, 0x38, 0x42, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+	0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+	0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+	0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+	0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0xff, 0xc0, 0x00, 0x11,
+	0x08, 0x00, 0x08, 0x00, 0x08, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01,
+	0x03, 0x11, 0x01, 0xff, 0xc4, 0x00, 0x15, 0x00, 0x01, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x03, 0xff, 0xc4, 0x00, 0x17, 0x10, 0x01, 0x01, 0x01, 0x01, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x05, 0x22, 0x31, 0xff, 0xc4, 0x00, 0x15, 0x01, 0x01, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x02, 0x04, 0xff, 0xc4, 0x00, 0x1b, 0x11, 0x00, 0x02, 0x01, 0x05, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+	0x04, 0x00, 0x01, 0x12, 0x13, 0x21, 0x31, 0xff, 0xda, 0x00, 0x0c, 0x03,
+	0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00, 0x84, 0xf8, 0x5c,
+	0xc0, 0x09, 0xca, 0xc9, 0x2e, 0xec, 0x68, 0x36, 0x5c, 0x34, 0xdc, 0xff,
+	0xd9 };
+#define JPEG_APP0_END 20 /* SOI and the 16-byte APP0 segment */
+
+static void buf_put(struct buf *, const void *, size_t);
+static void buf_free(struct buf *);
+static uint32_t crc32_of(const unsigned char *, size_t);
+static void png_chunk(struct buf *, const char *, const void *, size_t);
+static void png_image(struct buf *, int, size_t);
+static void jpeg_image(struct buf *, int);
+static void form(struct buf *, const char *, const char *, const char *,
+    const void *, size_t);
+static void form_end(struct buf *);
+static struct http_resp *post_raw(const char *, const char *, const char *,
+    const void *, size_t, const char *);
+static struct http_resp *upload(const char *, const char *, const struct buf *);
+static char *avatar_path(const char *, const char *);
+static const char *file_of(const char *);
+static char *upload_dir_path(const char *);
+static void expect_stored(const char *, const struct buf *, const char *);
+static void expect_gone(const char *);
+static void expect_no_orphans(void);
+static json_t *expect_avatar_ok(struct http_resp *, const char *, const char *);
+static size_t avatar_max(void);
+static void expect_unchanged(const char *);
+static void expect_alive(void);
+
+static void
+buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 64;
+		b->data = realloc(b->data, b->cap);
+		cr_assert(b->data != NULL);
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* PNG's CRC-32 (ISO 3309), bit by bit: a few hundred bytes per test. */
+static uint32_t
+crc32_of(const unsigned char *p, size_t n)
+{
+	uint32_t c;
+	size_t i;
+	int k;
+
+	c = 0xffffffffU;
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320U & (0U - (c & 1U)));
+	}
+	return (c ^ 0xffffffffU);
+}
+
+static void
+png_chunk(struct buf *b, const char *type, const void *data, size_t n)
+{
+	unsigned char be[4];
+	size_t start;
+	uint32_t crc;
+
+	be[0] = (unsigned char)(n >> 24);
+	be[1] = (unsigned char)(n >> 16);
+	be[2] = (unsigned char)(n >> 8);
+	be[3] = (unsigned char)n;
+	buf_put(b, be, 4);
+	start = b->len;
+	buf_put(b, type, 4);
+	buf_put(b, data, n);
+	crc = crc32_of(b->data + start, 4 + n);
+	be[0] = (unsigned char)(crc >> 24);
+	be[1] = (unsigned char)(crc >> 16);
+	be[2] = (unsigned char)(crc >> 8);
+	be[3] = (unsigned char)crc;
+	buf_put(b, be, 4);
+}
+
+/*
+ * A valid 1x1 grey PNG; with metadata, tEXt, zTXt, iTXt and eXIf chunks
+ * around the image data; padded with a private chunk to `size` bytes
+ * when size is not 0.
+ */
+static void
+png_image(struct buf *b, int metadata, size_t size)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+		0x1a, '\n' };
+	static const unsigned char ihdr[13] = { 0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0,
+		0, 0 };
+	/* zlib of the scanline: filter 0, one grey pixel */
+	static const unsigned char idat[] = { 0x78, 0x9c, 0x63, 0x60, 0x00,
+		0x00, 0x00, 0x02, 0x00, 0x01 };
+	static const char text[] = "Author\0Ana Popescu, 44.4268N 26.1025E";
+	static const char ztxt[] = "Comment\0\0x\x9c\x03\0\0\0\0\1";
+	static const char itxt[] = "Location\0\0\0en\0\0home";
+	static const char exif[] = "MM\0*\0\0\0\x08";
+	unsigned char *pad;
+	size_t padlen;
+
+	buf_put(b, sig, sizeof(sig));
+	png_chunk(b, "IHDR", ihdr, sizeof(ihdr));
+	if (metadata) {
+		png_chunk(b, "tEXt", text, sizeof(text) - 1);
+		png_chunk(b, "iTXt", itxt, sizeof(itxt) - 1);
+	}
+	png_chunk(b, "IDAT", idat, sizeof(idat));
+	if (metadata) {
+		png_chunk(b, "zTXt", ztxt, sizeof(ztxt) - 1);
+		png_chunk(b, "eXIf", exif, sizeof(exif) - 1);
+	}
+	if (size > 0) {
+		cr_assert(size >= b->len + 12 + 12);
+		padlen = size - b->len - 12 - 12;
+		pad = calloc(1, padlen + 1);
+		cr_assert(pad != NULL);
+		png_chunk(b, "prVt", pad, padlen);
+		free(pad);
+	}
+	png_chunk(b, "IEND", "", 0);
+	if (size > 0)
+		cr_assert_eq(b->len, size);
+}
+
+/*
+ * The libjpeg file; with metadata, Exif (GPS), XMP, a comment and an ICC
+ * profile after APP0. Stripped, it is the file with the ICC profile only.
+ */
+static void
+jpeg_image(struct buf *b, int metadata)
+{
+	static const unsigned char exif[] = { 0xff, 0xe1, 0x00, 0x1c, 'E', 'x',
+		'i', 'f', 0, 0, 'M', 'M', 0, '*', 0, 0, 0, 8, 'G', 'P', 'S',
+		' ', '4', '4', '.', '4', '2', '6', '8', 'N' };
+	static const unsigned char xmp[] = { 0xff, 0xe1, 0x00, 0x27, 'h', 't',
+		't', 'p', ':', '/', '/', 'n', 's', '.', 'a', 'd', 'o', 'b', 'e',
+		'.', 'c', 'o', 'm', '/', 'x', 'a', 'p', '/', '1', '.', '0', '/',
+		0, '<', 'x', ':', 'x', 'm', 'p', '/', '>' };
+	static const unsigned char com[] = { 0xff, 0xfe, 0x00, 0x10, 's', 'h',
+		'o', 't', ' ', 'o', 'n', ' ', 'i', 'P', 'h', 'o', 'n', 'e' };
+	static const unsigned char icc[] = { 0xff, 0xe2, 0x00, 0x14, 'I', 'C',
+		'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0, 1, 1, 'p', 'r',
+		'o', 'f' };
+
+	buf_put(b, jpeg_8x8, JPEG_APP0_END);
+	if (metadata) {
+		buf_put(b, exif, sizeof(exif));
+		buf_put(b, com, sizeof(com));
+	}
+	buf_put(b, icc, sizeof(icc));
+	if (metadata)
+		buf_put(b, xmp, sizeof(xmp));
+	buf_put(b, jpeg_8x8 + JPEG_APP0_END, sizeof(jpeg_8x8) - JPEG_APP0_END);
+}
+
+/* One part; filename NULL makes it a plain field, ctype NULL no type. */
+static void
+form(struct buf *b, const char *name, const char *filename, const char *ctype,
+    const void *data, size_t len)
+{
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof(head),
+	    "--" BOUNDARY
+	    "\r\nContent-Disposition: form-data; name=\"%s\"%s%s%s"
+	    "\r\n%s%s%s\r\n",
+	    name, filename ? "; filename=\"" : "", filename ? filename : "",
+	    filename ? "\"" : "", ctype ? "Content-Type: " : "",
+	    ctype ? ctype : "", ctype ? "\r\n" : "");
+	buf_put(b, head, (size_t)n);
+	buf_put(b, data, len);
+	buf_put(b, "\r\n", 2);
+}
+
+/* Ends a form: the close delimiter. */
+static void
+form_end(struct buf *b)
+{
+	buf_put(b, "--" BOUNDARY "--\r\n", strlen("--" BOUNDARY "--\r\n"));
+}
+
+static struct http_resp *
+post_raw(const char *tok, const char *path, const char *ctype_line,
+    const void *body, size_t len, const char *trace)
+{
+	const char *hdrs[4];
+	char auth[2048], tr[256];
+	size_t n;
+
+	n = 0;
+	if (tok != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+		hdrs[n++] = auth;
+	}
+	if (ctype_line != NULL)
+		hdrs[n++] = ctype_line;
+	if (trace != NULL) {
+		snprintf(tr, sizeof(tr), "X-Trace-Id: %s", trace);
+		hdrs[n++] = tr;
+	}
+	hdrs[n] = NULL;
+	return (http_req("POST", path, hdrs, body != NULL ? body : "", len));
+}
+
+/* The image as the part `file` of a form, with an image/png part type. */
+static struct http_resp *
+upload(const char *tok, const char *path, const struct buf *img)
+{
+	struct http_resp *r;
+	struct buf body;
+
+	memset(&body, 0, sizeof(body));
+	form(&body, "file", "avatar.png", "image/png", img->data, img->len);
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
+	buf_free(&body);
+	return (r);
+}
+
+static char *
+avatar_path(const char *prefix, const char *id)
+{
+	char *p;
+
+	cr_assert(asprintf(&p, "%s/customers/%s/avatar", prefix, id) > 0);
+	return (p);
+}
+
+/* The file name of an avatar_url. */
+static const char *
+file_of(const char *url)
+{
+	cr_assert(url != NULL && str_matches(url, URL_RE), "avatar_url %s",
+	    url ? url : "(null)");
+	return (url + strlen("/uploads/"));
+}
+
+/* The service's UPLOAD_DIR in e2e runs: $BEE_E2E_DIR/uploads. */
+static char *
+upload_dir_path(const char *name)
+{
+	const char *dir;
+	char *p;
+
+	dir = getenv("BEE_E2E_DIR");
+	cr_assert(dir != NULL, "BEE_E2E_DIR must name the service's directory");
+	cr_assert(asprintf(&p, "%s/uploads%s%s", dir, name ? "/" : "",
+		      name ? name : "") > 0);
+	return (p);
+}
+
+/* On disk and through GET /uploads (public, exact headers): `want`. */
+static void
+expect_stored(const char *url, const struct buf *want, const char *type)
+{
+	struct http_resp *r;
+	char *path, *disk;
+	size_t len;
+	FILE *f;
+
+	path = upload_dir_path(file_of(url));
+	f = fopen(path, "rb");
+	cr_assert(f != NULL, "no file %s", path);
+	disk = malloc(want->len + 16);
+	cr_assert(disk != NULL);
+	len = fread(disk, 1, want->len + 16, f);
+	fclose(f);
+	cr_assert_eq(len, want->len, "stored %zu bytes, want %zu", len,
+	    want->len);
+	cr_assert(memcmp(disk, want->data, len) == 0, "stored bytes differ");
+	free(disk);
+	free(path);
+
+	r = http_req("GET", url, NULL, NULL, 0);
+	expect_status(r, 200);
+	expect_module_headers(r);
+	cr_assert_str_eq(http_hdr(r, "content-type"), type);
+	cr_assert_str_eq(http_hdr(r, "x-content-type-options"), "nosniff");
+	cr_assert_str_eq(http_hdr(r, "content-security-policy"),
+	    "default-src 'none'");
+	cr_assert_str_eq(http_hdr(r, "cache-control"), CACHE_CONTROL);
+	cr_assert_eq(http_hdr_count(r, "content-type"), 1);
+	cr_assert_eq(r->body_len, want->len);
+	cr_assert(memcmp(r->body, want->data, want->len) == 0,
+	    "served bytes differ");
+	http_resp_free(r);
+}
+
+/* Not on disk, and GET /uploads/<file> is the JSON 404. */
+static void
+expect_gone(const char *url)
+{
+	struct http_resp *r;
+	char *path;
+
+	path = upload_dir_path(file_of(url));
+	cr_assert_eq(access(path, F_OK), -1, "%s still on disk", path);
+	free(path);
+	r = http_req("GET", url, NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+}
+
+/*
+ * Every file in UPLOAD_DIR is named by a customer row, and no temporary
+ * file is left. Other tests upload at the same time, and their files
+ * exist for a moment before their commit: wait (up to 5 s) for a moment
+ * with none in flight. A file that no row will ever name stays and fails.
+ */
+static void
+expect_no_orphans(void)
+{
+	struct dirent *e;
+	char *dir, orphan[300];
+	DIR *d;
+	int tries;
+
+	dir = upload_dir_path(NULL);
+	for (tries = 0; tries < 50; tries++) {
+		orphan[0] = '\0';
+		d = opendir(dir);
+		cr_assert(d != NULL, "no %s", dir);
+		while ((e = readdir(d)) != NULL) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (e->d_name[0] == '.' ||
+			    db_count("SELECT count(*) FROM customers "
+				     "WHERE avatar_file = $1",
+				e->d_name, DB_END) == 0) {
+				snprintf(orphan, sizeof(orphan), "%s",
+				    e->d_name);
+				break;
+			}
+		}
+		closedir(d);
+		if (orphan[0] == '\0')
+			break;
+		usleep(100 * 1000);
+	}
+	free(dir);
+	cr_assert(orphan[0] == '\0', "orphan file in UPLOAD_DIR: %s", orphan);
+}
+
+/*
+ * A 200 with the customer, its avatar_url of the generated form, stored
+ * in the row with avatar_file, and one `updated` event. Returns the JSON.
+ */
+static json_t *
+expect_avatar_ok(struct http_resp *r, const char *id, const char *ext)
+{
+	const char *url;
+	char re[64];
+	json_t *j;
+
+	expect_status(r, 200);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	j = resp_json(r);
+	expect_customer(j);
+	cr_assert_str_eq(json_str(j, "id"), id);
+	url = json_str(j, "avatar_url");
+	snprintf(re, sizeof(re), "^/uploads/[0-9a-f]{32}\\.%s$", ext);
+	cr_assert(url != NULL && str_matches(url, re), "avatar_url %s",
+	    url ? url : "(null)");
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1 "
+			      "AND avatar_url = $2 AND avatar_file = $3",
+			 id, url, file_of(url), DB_END),
+	    1);
+	cr_assert(
+	    strcmp(json_str(j, "updated_at"), json_str(j, "created_at")) > 0);
+	return (j);
+}
+
+static size_t
+avatar_max(void)
+{
+	const char *v;
+
+	v = getenv("AVATAR_MAX_BYTES");
+	return (v != NULL && *v != '\0' ? strtoul(v, NULL, 10) : 1048576);
+}
+
+/* An out-of-reach upload changed nothing: no avatar, no event. */
+static void
+expect_unchanged(const char *id)
+{
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1 "
+			      "AND avatar_url IS NULL AND avatar_file IS NULL "
+			      "AND updated_at = created_at",
+			 id, DB_END),
+	    1, "the customer changed");
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 id, DB_END),
+	    0);
+}
+
+static void
+expect_alive(void)
+{
+	struct http_resp *r;
+
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+}
+
+/* ---- success ---- */
+
+Test(avatar, png_as_admin_stripped_served_and_evented)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	char trace[64], *tok, *path, *payload;
+	struct buf img, want, body;
+	struct http_resp *r;
+	json_t *j, *p;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	memset(&want, 0, sizeof(want));
+	memset(&body, 0, sizeof(body));
+	png_image(&img, 1, 0);
+	png_image(&want, 0, 0);
+	cr_assert(img.len > want.len);
+
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+	snprintf(trace, sizeof(trace), "avatar-%ld", (long)getpid());
+	form(&body, "note", NULL, NULL, "hello", 5);
+	form(&body, "file", "me.png", "image/png", img.data, img.len);
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, trace);
+	j = expect_avatar_ok(r, id, "png");
+	cr_assert_str_eq(http_hdr(r, "x-trace-id"), trace);
+	expect_stored(json_str(j, "avatar_url"), &want, "image/png");
+
+	/* one event, fields_changed ["avatar_url"], the request's trace */
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 id, DB_END),
+	    1);
+	payload = db_value("SELECT payload::text FROM outbox WHERE "
+			   "customer_id = $1 AND routing_key = "
+			   "'v1.customer.updated' AND trace_id = $2 "
+			   "AND business_id = $3",
+	    id, trace, bid, DB_END);
+	cr_assert(payload != NULL, "no updated event with the trace id");
+	p = json_loads(payload, 0, NULL);
+	cr_assert(p != NULL);
+	cr_assert_str_eq(json_str(p, "id"), id);
+	cr_assert_str_eq(json_str(p, "trace_id"), trace);
+	cr_assert_eq(json_array_size(json_object_get(p, "fields_changed")), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(p,
+							      "fields_changed"),
+			     0)),
+	    "avatar_url");
+	cr_assert_eq(json_object_size(p), 3);
+
+	/* GET /customers/{id} shows it too */
+	http_resp_free(r);
+	free(path);
+	cr_assert(asprintf(&path, "/customers/%s", id) > 0);
+	r = http_req_tok("GET", path, tok, NULL);
+	expect_status(r, 200);
+	json_decref(p);
+	p = resp_json(r);
+	cr_assert_str_eq(json_str(p, "avatar_url"), json_str(j, "avatar_url"));
+	http_resp_free(r);
+
+	json_decref(p);
+	free(payload);
+	json_decref(j);
+	buf_free(&img);
+	buf_free(&want);
+	buf_free(&body);
+	free(path);
+	free(tok);
+}
+
+/* The customer themself, under /api with a trailing slash; a JPEG. */
+Test(avatar, jpeg_as_customer_metadata_removed)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct buf img, want;
+	struct http_resp *r;
+	char *tok, *path;
+	json_t *j;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	memset(&want, 0, sizeof(want));
+	jpeg_image(&img, 1);
+	jpeg_image(&want, 0);
+
+	tok = tok_customer(uid);
+	cr_assert(asprintf(&path, "/api/customers/%s/avatar/", id) > 0);
+	r = upload(tok, path, &img);
+	j = expect_avatar_ok(r, id, "jpg");
+	expect_stored(json_str(j, "avatar_url"), &want, "image/jpeg");
+	/* exactly the libjpeg file plus its ICC profile */
+	cr_assert_eq(want.len, sizeof(jpeg_8x8) + 22);
+
+	json_decref(j);
+	http_resp_free(r);
+	buf_free(&img);
+	buf_free(&want);
+	free(path);
+	free(tok);
+}
+
+/* Type by magic bytes: a JPEG that calls itself text is still a JPEG. */
+Test(avatar, type_by_magic_not_part_type)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct buf img, body;
+	struct http_resp *r;
+	char *tok, *path;
+	json_t *j;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	memset(&body, 0, sizeof(body));
+	jpeg_image(&img, 0);
+	tok = tok_superadmin();
+	path = avatar_path("/api", id);
+	form(&body, "file", "notes.txt", "text/plain", img.data, img.len);
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
+	j = expect_avatar_ok(r, id, "jpg");
+	expect_stored(json_str(j, "avatar_url"), &img, "image/jpeg");
+	json_decref(j);
+	http_resp_free(r);
+	buf_free(&img);
+	buf_free(&body);
+	free(path);
+	free(tok);
+}
+
+Test(avatar, second_upload_replaces_and_unlinks_the_first)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct buf png, jpg;
+	struct http_resp *r1, *r2;
+	char *tok, *path, *first;
+	json_t *j1, *j2;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&png, 0, sizeof(png));
+	memset(&jpg, 0, sizeof(jpg));
+	png_image(&png, 0, 0);
+	jpeg_image(&jpg, 0);
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+
+	r1 = upload(tok, path, &png);
+	j1 = expect_avatar_ok(r1, id, "png");
+	first = strdup(json_str(j1, "avatar_url"));
+	expect_stored(first, &png, "image/png");
+
+	r2 = upload(tok, path, &jpg);
+	j2 = expect_avatar_ok(r2, id, "jpg");
+	cr_assert_str_neq(json_str(j2, "avatar_url"), first);
+	expect_stored(json_str(j2, "avatar_url"), &jpg, "image/jpeg");
+	expect_gone(first);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 id, DB_END),
+	    2);
+
+	/* the same image again: a new name all the same */
+	http_resp_free(r1);
+	r1 = upload(tok, path, &jpg);
+	json_decref(j1);
+	j1 = expect_avatar_ok(r1, id, "jpg");
+	cr_assert_str_neq(json_str(j1, "avatar_url"),
+	    json_str(j2, "avatar_url"));
+	expect_gone(json_str(j2, "avatar_url"));
+
+	json_decref(j1);
+	json_decref(j2);
+	http_resp_free(r1);
+	http_resp_free(r2);
+	buf_free(&png);
+	buf_free(&jpg);
+	free(first);
+	free(path);
+	free(tok);
+}
+
+/* ---- the original's errors ---- */
+
+Test(avatar, not_jpeg_or_png_is_invalid_type)
+{
+	static const char *bodies[] = { "just some text, not an image",
+		"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!",
+		"\x89PNG\r\n", "\xff\xd8", "", NULL };
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	struct buf img;
+	char *tok, *path;
+	size_t i;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+	for (i = 0; bodies[i] != NULL; i++) {
+		memset(&img, 0, sizeof(img));
+		/* the GIF has NUL bytes: its length by hand */
+		buf_put(&img, bodies[i], i == 1 ? 20 : strlen(bodies[i]));
+		r = upload(tok, path, &img);
+		expect_detail(r, 400, "Invalid file type");
+		expect_module_headers(r);
+		http_resp_free(r);
+		buf_free(&img);
+	}
+	expect_unchanged(id);
+	expect_no_orphans();
+	free(path);
+	free(tok);
+}
+
+Test(avatar, size_limit_exact_max_accepted)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct buf big, max;
+	struct http_resp *r;
+	char *tok, *path;
+	json_t *j;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&big, 0, sizeof(big));
+	memset(&max, 0, sizeof(max));
+	png_image(&big, 0, avatar_max() + 1);
+	png_image(&max, 0, avatar_max());
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+
+	r = upload(tok, path, &big);
+	expect_detail(r, 400, "File too large");
+	http_resp_free(r);
+	expect_unchanged(id);
+
+	r = upload(tok, path, &max);
+	j = expect_avatar_ok(r, id, "png");
+	expect_stored(json_str(j, "avatar_url"), &max, "image/png");
+	json_decref(j);
+	http_resp_free(r);
+	buf_free(&big);
+	buf_free(&max);
+	free(path);
+	free(tok);
+}
+
+Test(avatar, missing_file_is_422)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct buf img, body;
+	struct http_resp *r;
+	char *tok, *path;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	png_image(&img, 0, 0);
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+
+	/* another field name */
+	memset(&body, 0, sizeof(body));
+	form(&body, "avatar", "a.png", "image/png", img.data, img.len);
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
+	expect_status(r, 422);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+	buf_free(&body);
+
+	/* `file` as a plain field, not a file */
+	form(&body, "file", NULL, NULL, "abc", 3);
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
+	expect_status(r, 422);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+	buf_free(&body);
+
+	/* an empty form, JSON, no Content-Type at all */
+	form_end(&body);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+	buf_free(&body);
+	r = post_raw(tok, path, "Content-Type: application/json",
+	    "{\"file\":\"x\"}", 12, NULL);
+	expect_status(r, 422);
+	expect_body(r, MISSING_FILE);
+	expect_module_headers(r);
+	http_resp_free(r);
+	r = post_raw(tok, path, NULL, img.data, img.len, NULL);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+	r = post_raw(tok, path, CT_FORM, "", 0, NULL);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+
+	expect_unchanged(id);
+	buf_free(&img);
+	free(path);
+	free(tok);
+}
+
+Test(avatar, broken_multipart_is_400)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	struct buf img, body;
+	char *tok, *path;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	memset(&body, 0, sizeof(body));
+	png_image(&img, 0, 0);
+	form(&body, "file", "a.png", "image/png", img.data, img.len);
+	form_end(&body);
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+
+	/* the original's message for a form without a boundary */
+	r = post_raw(tok, path, "Content-Type: multipart/form-data", body.data,
+	    body.len, NULL);
+	expect_detail(r, 400, "Missing boundary in multipart.");
+	expect_module_headers(r);
+	http_resp_free(r);
+	r = post_raw(tok, path,
+	    "Content-Type: multipart/form-data; boundary=", body.data, body.len,
+	    NULL);
+	expect_detail(r, 400, "Missing boundary in multipart.");
+	http_resp_free(r);
+
+	/* another boundary than the body's; a part that never ends */
+	r = post_raw(tok, path,
+	    "Content-Type: multipart/form-data; boundary=zz", body.data,
+	    body.len, NULL);
+	expect_detail(r, 400, "There was an error parsing the body");
+	http_resp_free(r);
+	r = post_raw(tok, path, CT_FORM, body.data, body.len - 30, NULL);
+	expect_detail(r, 400, "There was an error parsing the body");
+	http_resp_free(r);
+
+	/* a part without a name (Starlette's message) */
+	r = post_raw(tok, path, CT_FORM,
+	    "--" BOUNDARY "\r\nContent-Type: image/png\r\n\r\nx\r\n--" BOUNDARY
+	    "--\r\n",
+	    strlen(
+		"--" BOUNDARY
+		"\r\nContent-Type: image/png\r\n\r\nx\r\n--" BOUNDARY "--\r\n"),
+	    NULL);
+	expect_detail(r, 400,
+	    "The Content-Disposition header field \"name\" must be provided.");
+	http_resp_free(r);
+
+	expect_unchanged(id);
+	buf_free(&img);
+	buf_free(&body);
+	free(path);
+	free(tok);
+}
+
+/* ---- roles and tenants ---- */
+
+Test(avatar, roles_that_may_not_upload)
+{
+	static const char *roles[] = { "internal", "courier", "collaborator",
+		NULL };
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	struct buf img;
+	char *tok, *path;
+	size_t i;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	png_image(&img, 0, 0);
+	path = avatar_path("", id);
+	for (i = 0; roles[i] != NULL; i++) {
+		tok = tok_role(roles[i]);
+		r = upload(tok, path, &img);
+		expect_detail(r, 403, "Customer or admin role required");
+		http_resp_free(r);
+		free(tok);
+	}
+	/* an admin token without a business */
+	tok = tok_role("admin_business");
+	r = upload(tok, path, &img);
+	expect_detail(r, 403, "Token has no business");
+	http_resp_free(r);
+	free(tok);
+
+	/* no token: 401 before anything else */
+	r = upload(NULL, path, &img);
+	expect_detail(r, 401, "Not authenticated");
+	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
+	http_resp_free(r);
+
+	expect_unchanged(id);
+	expect_no_orphans();
+	buf_free(&img);
+	free(path);
+}
+
+/* Out of reach is the same 404 as nonexistent; nothing changes or stays. */
+Test(avatar, other_tenants_get_404_and_no_file_stays)
+{
+	char bid[UUID_STR_LEN], other[UUID_STR_LEN], id[UUID_STR_LEN];
+	char uid[UUID_STR_LEN], nobody[UUID_STR_LEN];
+	struct http_resp *r;
+	struct buf img;
+	char *toks[3], *path;
+	size_t i;
+
+	uuid4(bid);
+	uuid4(other);
+	uuid4(nobody);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	jpeg_image(&img, 1);
+	toks[0] = tok_admin(other);
+	toks[1] = tok_customer(nobody);
+	toks[2] = tok_admin_multi(other, nobody);
+	path = avatar_path("/api", id);
+	for (i = 0; i < 3; i++) {
+		r = upload(toks[i], path, &img);
+		expect_detail(r, 404, "Customer not found");
+		http_resp_free(r);
+		free(toks[i]);
+	}
+	expect_unchanged(id);
+
+	/* a customer that does not exist, as superadmin */
+	free(path);
+	path = avatar_path("", nobody);
+	toks[0] = tok_superadmin();
+	r = upload(toks[0], path, &img);
+	expect_detail(r, 404, "Customer not found");
+	http_resp_free(r);
+	free(toks[0]);
+
+	expect_no_orphans();
+	buf_free(&img);
+	free(path);
+}
+
+Test(avatar, path_and_method)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	struct buf img;
+	char *tok, *path;
+	json_t *j;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	png_image(&img, 0, 0);
+	tok = tok_admin(bid);
+
+	r = upload(tok, "/customers/not-a-uuid/avatar", &img);
+	j = expect_422(r);
+	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
+	json_decref(j);
+	http_resp_free(r);
+
+	cr_assert(asprintf(&path, "/customers/%s/avatar/", id) > 0);
+	r = http_req_tok("GET", path, tok, NULL);
+	expect_detail(r, 405, "Method Not Allowed");
+	cr_assert_str_eq(http_hdr(r, "allow"), "POST");
+	http_resp_free(r);
+	r = http_req_tok("PUT", path, tok, "{}");
+	expect_detail(r, 405, "Method Not Allowed");
+	http_resp_free(r);
+
+	r = upload(tok, path, &img);
+	j = expect_avatar_ok(r, id, "png");
+	json_decref(j);
+	http_resp_free(r);
+	buf_free(&img);
+	free(path);
+	free(tok);
+}
+
+/* ---- GET /uploads ---- */
+
+Test(uploads, only_referenced_generated_names)
+{
+	static const char *paths[] = {
+		"/uploads/..%2f..%2fetc%2fpasswd",
+		"/uploads/..%2f..",
+		"/uploads/..",
+		"/uploads/.",
+		"/uploads/x.png",
+		"/uploads/00112233445566778899aabbccddeeff.png",
+		"/uploads/00112233445566778899AABBCCDDEEFF.png",
+		"/uploads/00112233445566778899aabbccddeeff.gif",
+		"/uploads/00112233445566778899aabbccddeeff.png%00.txt",
+		"/uploads/.tmp-00112233445566778899aabbccddeeff.png",
+		"/uploads/",
+		"/uploads",
+		"/uploads/a/b",
+		"/uploads//etc/passwd",
+		"/uploads/%2e%2e/conf/bee_customers.conf",
+		NULL,
+	};
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	char *disk;
+	FILE *f;
+	size_t i;
+
+	for (i = 0; paths[i] != NULL; i++) {
+		r = http_req("GET", paths[i], NULL, NULL, 0);
+		expect_status(r, 404);
+		expect_body(r, "{\"detail\":\"Not Found\"}");
+		expect_json_ct(r);
+		http_resp_free(r);
+	}
+
+	/* a file of the right form on disk that no row names: not served */
+	disk = upload_dir_path("fedcba98765432100123456789abcdef.png");
+	f = fopen(disk, "wb");
+	cr_assert(f != NULL);
+	fputs("\x89PNG\r\n\x1a\n", f);
+	fclose(f);
+	r = http_req("GET", "/uploads/fedcba98765432100123456789abcdef.png",
+	    NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+	unlink(disk);
+	free(disk);
+
+	/* a row naming a path (written behind the service's back) */
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	db_exec("UPDATE customers SET avatar_file = '../../conf/"
+		"bee_customers.conf' WHERE id = $1",
+	    id, DB_END);
+	r = http_req("GET", "/uploads/..%2f..%2fconf%2fbee_customers.conf",
+	    NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+	r = http_req("GET", "/uploads/../../conf/bee_customers.conf", NULL,
+	    NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+	db_exec("UPDATE customers SET avatar_file = NULL WHERE id = $1", id,
+	    DB_END);
+}
+
+/* A referenced name whose file is missing: 404, not a 500. */
+Test(uploads, referenced_but_missing_file)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	db_exec("UPDATE customers SET avatar_file = "
+		"'0123456789abcdef0123456789abcdef.jpg' WHERE id = $1",
+	    id, DB_END);
+	r = http_req("GET", "/uploads/0123456789abcdef0123456789abcdef.jpg",
+	    NULL, NULL, 0);
+	expect_detail(r, 404, "Not Found");
+	http_resp_free(r);
+	db_exec("UPDATE customers SET avatar_file = NULL WHERE id = $1", id,
+	    DB_END);
+}
+
+/* ---- hostile bodies ---- */
+
+/* A 1 MiB body without a token: a JSON 401, the body never looked at. */
+Test(hostile, big_body_without_token)
+{
+	char id[UUID_STR_LEN], *path;
+	struct http_resp *r;
+	unsigned char *body;
+	size_t n;
+
+	uuid4(id);
+	n = 1 << 20;
+	body = malloc(n);
+	cr_assert(body != NULL);
+	memset(body, '-', n);
+	path = avatar_path("", id);
+	r = post_raw(NULL, path, CT_FORM, body, n, NULL);
+	expect_detail(r, 401, "Not authenticated");
+	http_resp_free(r);
+	free(body);
+	free(path);
+	expect_alive();
+}
+
+static void
+expect_hostile(const char *why, const void *body, size_t len, int status,
+    const char *detail)
+{
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	struct http_resp *r;
+	struct timespec t0, t1;
+	char *tok, *path;
+	double ms;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	tok = tok_admin(bid);
+	path = avatar_path("", id);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = post_raw(tok, path, CT_FORM, body, len, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	cr_assert_eq(r->status, status, "%s: %d %.*s", why, r->status,
+	    (int)r->body_len, r->body);
+	if (detail != NULL)
+		expect_detail(r, status, detail);
+	else
+		expect_body(r, MISSING_FILE);
+	/* linear work on at most 1.1 MiB: far below a second, even in ASan */
+	cr_assert(ms < 2000.0, "%s took %.0f ms", why, ms);
+	http_resp_free(r);
+	expect_unchanged(id);
+	expect_alive();
+	free(path);
+	free(tok);
+}
+
+Test(hostile, thousands_of_parts)
+{
+	struct buf body;
+	char name[32];
+	int i;
+
+	memset(&body, 0, sizeof(body));
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		form(&body, name, "x.png", NULL, "x", 1);
+	}
+	form_end(&body);
+	expect_hostile("5000 files", body.data, body.len, 400,
+	    "Too many files. Maximum number of files is 1000.");
+	buf_free(&body);
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		form(&body, name, NULL, NULL, "x", 1);
+	}
+	form_end(&body);
+	expect_hostile("5000 fields", body.data, body.len, 400,
+	    "Too many fields. Maximum number of fields is 1000.");
+	buf_free(&body);
+
+	/* 1000 fields are allowed, and none is the file */
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		form(&body, name, NULL, NULL, "x", 1);
+	}
+	form_end(&body);
+	expect_hostile("1000 fields", body.data, body.len, 422, NULL);
+	buf_free(&body);
+}
+
+Test(hostile, huge_part_header)
+{
+	static const char head[] = "--" BOUNDARY "\r\nContent-Disposition: "
+				   "form-data; name=\"file\"; filename=\"";
+	struct buf body;
+	unsigned char *fill;
+	size_t n;
+
+	n = 1000 * 1000;
+	fill = malloc(n);
+	cr_assert(fill != NULL);
+	memset(fill, 'a', n);
+	memset(&body, 0, sizeof(body));
+	buf_put(&body, head, strlen(head));
+	buf_put(&body, fill, n);
+	buf_put(&body, "\"\r\n\r\n\xff\xd8\xff\r\n--" BOUNDARY "--\r\n",
+	    strlen("\"\r\n\r\n\xff\xd8\xff\r\n--" BOUNDARY "--\r\n"));
+	expect_hostile("1 MB part header", body.data, body.len, 400,
+	    "There was an error parsing the body");
+	buf_free(&body);
+
+	/* bytes that look like the start of a delimiter, all the way */
+	memset(fill, '-', n);
+	expect_hostile("1 MB of dashes", fill, n, 400,
+	    "There was an error parsing the body");
+	memset(fill, '\r', n);
+	expect_hostile("1 MB of CRs", fill, n, 400,
+	    "There was an error parsing the body");
+	free(fill);
+}

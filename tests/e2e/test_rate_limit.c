@@ -1,0 +1,512 @@
+/*
+ * The PATCH rate limit (design.md §4, §7; original.md §6): a fixed window
+ * per (token sub, customer id), counted in Redis under
+ * rl:patch:<sub>:<lower-case customer uuid>, 429 {"error":"Rate limit
+ * exceeded: N per M unit"} with Retry-After, requests refused by 401 or 422
+ * not counted, and a per-worker window when Redis is closed, silent or
+ * unset. A 60 s window cannot be waited out in a test, so most tests run
+ * an instance of their own with CUSTOMER_PATCH_RATE=3/second (and one
+ * worker, so that the fallback window is deterministic); one checks the
+ * default 5/minute on the shared service.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "customer.h"
+#include "db.h"
+#include "expect.h"
+#include "http.h"
+#include "instance.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define RATE "3/second"
+#define LIMITED "{\"error\":\"Rate limit exceeded: 3 per 1 second\"}"
+/* Requests of one burst must fit well inside the 1 s window. */
+#define BURST_MS 800
+
+struct cust {
+	char bid[UUID_STR_LEN];
+	char id[UUID_STR_LEN];
+	char uid[UUID_STR_LEN];
+};
+
+static void start_rate(struct instance *, const char *);
+static char *tok_admin_sub(const char *, const char *, long);
+static struct http_resp *patch(const char *, const char *, const char *);
+static void expect_patch(const char *, const char *, const char *, int);
+static void expect_limited(struct http_resp *, const char *, int, int);
+static void burst_ok(const char *, const char *, int);
+static void cust_new(struct cust *);
+static redisContext *redis_open(void);
+static int silent_listener(unsigned short *);
+
+/*
+ * An instance with CUSTOMER_PATCH_RATE=3/second; redis_url NULL keeps the
+ * shared service's REDIS_URL, anything else replaces it ("" unsets Redis).
+ */
+static void
+start_rate(struct instance *in, const char *redis_url)
+{
+	const char *env[5];
+
+	env[0] = "CUSTOMER_PATCH_RATE";
+	env[1] = RATE;
+	env[2] = redis_url != NULL ? "REDIS_URL" : NULL;
+	env[3] = redis_url;
+	env[4] = NULL;
+	instance_start(in, env);
+}
+
+/* An admin_business token of bid with a chosen sub and exp offset. */
+static char *
+tok_admin_sub(const char *sub, const char *bid, long exp_in)
+{
+	char claims[512];
+
+	snprintf(claims, sizeof(claims),
+	    "{\"sub\":\"%s\",\"role\":\"admin_business\",\"business_id\":"
+	    "\"%s\",\"exp\":%ld}",
+	    sub, bid, (long)time(NULL) + exp_in);
+	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+}
+
+/* PATCH path_or_id (a bare id means /customers/<id>) with a JSON body. */
+static struct http_resp *
+patch(const char *tok, const char *path_or_id, const char *body)
+{
+	const char *hdrs[3];
+	char *auth, path[256];
+	struct http_resp *r;
+	int n;
+
+	n = 0;
+	auth = NULL;
+	if (tok != NULL) {
+		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
+			cr_assert_fail("out of memory");
+		hdrs[n++] = auth;
+	}
+	hdrs[n++] = "Content-Type: application/json";
+	hdrs[n] = NULL;
+	if (path_or_id[0] == '/')
+		snprintf(path, sizeof(path), "%s", path_or_id);
+	else
+		snprintf(path, sizeof(path), "/customers/%s", path_or_id);
+	r = http_req("PATCH", path, hdrs, body, strlen(body));
+	free(auth);
+	return (r);
+}
+
+static void
+expect_patch(const char *tok, const char *path_or_id, const char *body,
+    int status)
+{
+	struct http_resp *r;
+
+	r = patch(tok, path_or_id, body);
+	expect_status(r, status);
+	http_resp_free(r);
+}
+
+/*
+ * 429 with exactly `want`, JSON, the module's headers and a Retry-After of
+ * whole seconds in [ra_min, ra_max]; frees r.
+ */
+static void
+expect_limited(struct http_resp *r, const char *want, int ra_min, int ra_max)
+{
+	const char *ra;
+	long secs;
+
+	expect_status(r, 429);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	expect_body(r, want);
+	ra = http_hdr(r, "retry-after");
+	cr_assert(ra != NULL, "429 without Retry-After");
+	cr_assert(str_matches(ra, "^[0-9]+$"), "Retry-After: %s", ra);
+	secs = strtol(ra, NULL, 10);
+	cr_assert(secs >= ra_min && secs <= ra_max,
+	    "Retry-After %ld, want %d..%d", secs, ra_min, ra_max);
+	http_resp_free(r);
+}
+
+/* n accepted PATCHes {} of one caller on one customer. */
+static void
+burst_ok(const char *tok, const char *path_or_id, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		expect_patch(tok, path_or_id, "{}", 200);
+}
+
+static void
+cust_new(struct cust *c)
+{
+	uuid4(c->bid);
+	cust_create(c->bid, c->id, c->uid);
+}
+
+/* REDIS_URL as redis://[[user]:password@]host:port[/db]. */
+static redisContext *
+redis_open(void)
+{
+	const char *url, *p, *at, *colon;
+	char host[256], pass[256];
+	redisContext *rc;
+	redisReply *rep;
+	int port, db;
+
+	url = getenv("REDIS_URL");
+	cr_assert(url != NULL && strncmp(url, "redis://", 8) == 0,
+	    "REDIS_URL must be redis://host:port/db");
+	p = url + 8;
+	pass[0] = '\0';
+	if ((at = strchr(p, '@')) != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		if (colon != NULL)
+			snprintf(pass, sizeof(pass), "%.*s",
+			    (int)(at - colon - 1), colon + 1);
+		p = at + 1;
+	}
+	colon = strchr(p, ':');
+	cr_assert(colon != NULL, "REDIS_URL without a port: %s", url);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - p), p);
+	port = (int)strtol(colon + 1, NULL, 10);
+	p = strchr(colon, '/');
+	db = p != NULL ? (int)strtol(p + 1, NULL, 10) : 0;
+
+	rc = redisConnect(host, port);
+	cr_assert(rc != NULL && rc->err == 0, "redis %s:%d: %s", host, port,
+	    rc ? rc->errstr : "no memory");
+	if (pass[0] != '\0') {
+		rep = redisCommand(rc, "AUTH %s", pass);
+		cr_assert(rep != NULL && rep->type != REDIS_REPLY_ERROR);
+		freeReplyObject(rep);
+	}
+	rep = redisCommand(rc, "SELECT %d", db);
+	cr_assert(rep != NULL && rep->type != REDIS_REPLY_ERROR);
+	freeReplyObject(rep);
+	return (rc);
+}
+
+/*
+ * A loopback socket that accepts connections (the kernel completes the
+ * handshake) and never answers: a Redis that hangs.
+ */
+static int
+silent_listener(unsigned short *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	cr_assert(listen(fd, 512) == 0);
+	len = sizeof(sin);
+	cr_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/* ---- the default limit, on the shared service ---- */
+
+Test(rate_default, sixth_in_a_minute_is_429)
+{
+	struct cust c;
+	char *tok;
+	int i;
+
+	cust_new(&c);
+	tok = tok_admin(c.bid);
+	for (i = 0; i < 5; i++)
+		expect_patch(tok, c.id, "{}", 200);
+	expect_limited(patch(tok, c.id, "{}"),
+	    "{\"error\":\"Rate limit exceeded: 5 per 1 minute\"}", 1, 60);
+	free(tok);
+}
+
+/* ---- CUSTOMER_PATCH_RATE=3/second on an instance ---- */
+
+Test(rate, fourth_in_a_second_is_429_and_changes_nothing)
+{
+	struct instance in;
+	struct cust c;
+	char *tok, *before, *after;
+	long t0;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	tok = tok_admin(c.bid);
+	before = db_value("SELECT row_to_json(c)::text FROM customers c "
+			  "WHERE id = $1",
+	    c.id, DB_END);
+	t0 = instance_now_ms();
+	burst_ok(tok, c.id, 3);
+	expect_limited(patch(tok, c.id, "{\"full_name\":\"Prea Repede\"}"),
+	    LIMITED, 1, 1);
+	cr_assert_lt(instance_now_ms() - t0, BURST_MS,
+	    "the burst took too long to test a 1 s window");
+	after = db_value("SELECT row_to_json(c)::text FROM customers c "
+			 "WHERE id = $1",
+	    c.id, DB_END);
+	cr_assert_str_eq(after, before, "a limited PATCH changed the row");
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id = "
+			      "$1 AND routing_key = 'v1.customer.updated'",
+			 c.id, DB_END),
+	    0);
+	free(before);
+	free(after);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+Test(rate, passes_again_after_the_window)
+{
+	struct instance in;
+	struct http_resp *r;
+	struct cust c;
+	char *tok;
+	long secs;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	tok = tok_admin(c.bid);
+	burst_ok(tok, c.id, 3);
+	r = patch(tok, c.id, "{}");
+	expect_status(r, 429);
+	secs = strtol(http_hdr(r, "retry-after"), NULL, 10);
+	http_resp_free(r);
+	/* Retry-After says when: waiting that long is enough */
+	usleep((useconds_t)(secs * 1000000L + 100000L));
+	expect_patch(tok, c.id, "{\"gender\":\"male\"}", 200);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+Test(rate, other_customer_and_other_user_are_other_buckets)
+{
+	struct instance in;
+	struct cust c, d;
+	char *tok, *tok2, *self;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	/* a second customer of the same business */
+	memcpy(d.bid, c.bid, UUID_STR_LEN);
+	cust_create(d.bid, d.id, d.uid);
+	tok = tok_admin(c.bid);
+	tok2 = tok_admin(c.bid);
+	self = tok_customer(c.uid);
+	burst_ok(tok, c.id, 3);
+	expect_limited(patch(tok, c.id, "{}"), LIMITED, 1, 1);
+	expect_patch(tok, d.id, "{}", 200);
+	expect_patch(tok2, c.id, "{}", 200);
+	expect_patch(self, c.id, "{}", 200);
+	free(self);
+	free(tok2);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+/* One bucket per customer, whatever the spelling of the path. */
+Test(rate, id_case_and_path_form_share_the_bucket)
+{
+	struct instance in;
+	struct cust c;
+	char upper[UUID_STR_LEN], path[128], *tok;
+	size_t i;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	for (i = 0; i < UUID_STR_LEN; i++)
+		upper[i] = (char)toupper((unsigned char)c.id[i]);
+	tok = tok_admin(c.bid);
+	expect_patch(tok, c.id, "{}", 200);
+	snprintf(path, sizeof(path), "/api/customers/%s/", upper);
+	expect_patch(tok, path, "{}", 200);
+	snprintf(path, sizeof(path), "/customers/%s/", c.id);
+	expect_patch(tok, path, "{}", 200);
+	expect_limited(patch(tok, upper, "{}"), LIMITED, 1, 1);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+/* Refused by authentication or validation: not counted. */
+Test(rate, refused_requests_do_not_count)
+{
+	struct instance in;
+	struct cust c;
+	char sub[UUID_STR_LEN], *tok, *expired, *forged;
+	int i;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	uuid4(sub);
+	tok = tok_admin_sub(sub, c.bid, TOK_TTL);
+	expired = tok_admin_sub(sub, c.bid, -60);
+	forged = tok_tampered(tok,
+	    "{\"sub\":\"00000000-0000-4000-8000-000000000000\","
+	    "\"role\":\"superadmin\"}");
+	for (i = 0; i < 4; i++) {
+		expect_patch(tok, c.id, "{\"full_name\":\"A\"}", 422);
+		expect_patch(tok, c.id, "{\"gender\":", 422);
+		expect_patch(expired, c.id, "{}", 401);
+		expect_patch(forged, c.id, "{}", 401);
+	}
+	burst_ok(tok, c.id, 3);
+	expect_limited(patch(tok, c.id, "{}"), LIMITED, 1, 1);
+	free(forged);
+	free(expired);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+/* The counter is Redis's: rl:patch:<sub>:<lower-case id>, with a TTL. */
+Test(rate, counter_lives_in_redis)
+{
+	struct instance in;
+	struct cust c;
+	char sub[UUID_STR_LEN], upper[UUID_STR_LEN], key[160], *tok;
+	redisContext *rc;
+	redisReply *rep;
+	size_t i;
+
+	start_rate(&in, NULL);
+	cust_new(&c);
+	uuid4(sub);
+	for (i = 0; i < UUID_STR_LEN; i++)
+		upper[i] = (char)toupper((unsigned char)c.id[i]);
+	tok = tok_admin_sub(sub, c.bid, TOK_TTL);
+	rc = redis_open();
+	expect_patch(tok, upper, "{}", 200);
+	expect_patch(tok, c.id, "{}", 200);
+
+	snprintf(key, sizeof(key), "rl:patch:%s:%s", sub, c.id);
+	rep = redisCommand(rc, "GET %s", key);
+	cr_assert(rep != NULL && rep->type == REDIS_REPLY_STRING,
+	    "no Redis key %s", key);
+	cr_assert_str_eq(rep->str, "2", "count in %s", key);
+	freeReplyObject(rep);
+	rep = redisCommand(rc, "PTTL %s", key);
+	cr_assert(rep != NULL && rep->type == REDIS_REPLY_INTEGER);
+	cr_assert(rep->integer > 0 && rep->integer <= 1000,
+	    "PTTL of %s is %lld, want 1..1000 ms", key, rep->integer);
+	freeReplyObject(rep);
+	snprintf(key, sizeof(key), "rl:patch:%s:%s", sub, upper);
+	rep = redisCommand(rc, "EXISTS %s", key);
+	cr_assert(rep != NULL && rep->type == REDIS_REPLY_INTEGER);
+	cr_assert_eq(rep->integer, 0, "an upper-case key exists");
+	freeReplyObject(rep);
+
+	redisFree(rc);
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+/*
+ * 3 accepted, then 429, each answer within max_ms; for the fallback tests.
+ */
+static void
+expect_fallback_window(int max_ms)
+{
+	struct http_resp *r;
+	struct cust c;
+	char *tok;
+	long t;
+	int i;
+
+	cust_new(&c);
+	tok = tok_admin(c.bid);
+	for (i = 0; i < 4; i++) {
+		t = instance_now_ms();
+		r = patch(tok, c.id, "{}");
+		t = instance_now_ms() - t;
+		cr_assert_lt(t, max_ms, "PATCH %d took %ld ms", i + 1, t);
+		if (i < 3) {
+			expect_status(r, 200);
+			http_resp_free(r);
+		} else {
+			expect_limited(r, LIMITED, 1, 1);
+		}
+	}
+	/* and the service keeps answering other requests */
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	free(tok);
+}
+
+Test(rate_fallback, redis_port_closed)
+{
+	struct instance in;
+	char url[64];
+
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%u/0",
+	    instance_free_port());
+	start_rate(&in, url);
+	expect_fallback_window(100);
+	instance_stop(&in);
+	cr_assert(instance_file_matches(&in, "kore.err",
+		      "\"level\":\"warning\".*([Rr]edis|[Rr]ate)"),
+	    "no warning about the limiter logged: %s",
+	    instance_file_text(&in, "kore.err"));
+	instance_expect_clean(&in);
+}
+
+/* Redis accepts the connection and never answers: 50 ms, then fallback. */
+Test(rate_fallback, redis_silent)
+{
+	struct instance in;
+	unsigned short port;
+	char url[64];
+	int fd;
+
+	fd = silent_listener(&port);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%u/0", port);
+	start_rate(&in, url);
+	expect_fallback_window(150);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	close(fd);
+}
+
+/* REDIS_URL empty: no Redis at all, the per-worker window. */
+Test(rate_fallback, redis_unset)
+{
+	struct instance in;
+
+	start_rate(&in, "");
+	expect_fallback_window(100);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
