@@ -10,19 +10,30 @@
 
 #include "jsonw.h"
 
+/*
+ * A numeric as the JSON text of a Python float, as the original wrote
+ * lifetime_value: 0.0, 2750.0, 12.5 (NULL stays NULL). Also order totals.
+ */
+#define SQL_PY_FLOAT(v) \
+	"(CASE WHEN " v " = trunc(" v ") " \
+	"THEN trunc(" v ")::bigint::text || '.0' " \
+	"ELSE (" v ")::float8::text END)"
+
+/* to_char format of a UTC timestamp without time zone: ...56.123456Z */
+#define SQL_TS_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
+
+#define CUSTOMER_LIFETIME_VALUE SQL_PY_FLOAT("coalesce(c.lifetime_value, 0)")
+
 /* `c` is the customers row; CUSTOMER_NCOLUMNS values, in this order. */
 #define CUSTOMER_COLUMNS \
 	"c.full_name, c.email, c.phone, c.gender::text, c.avatar_url, " \
 	"c.id, c.user_id, c.business_id, " \
 	"coalesce(c.total_orders, 0), coalesce(c.total_appointments, 0), " \
 	"to_char(c.last_order_date, 'YYYY-MM-DD'), " \
-	"to_char(c.last_appointment_date, 'YYYY-MM-DD'), " \
-	"(CASE WHEN coalesce(c.lifetime_value, 0) = " \
-	"trunc(coalesce(c.lifetime_value, 0)) " \
-	"THEN trunc(coalesce(c.lifetime_value, 0))::bigint::text || '.0' " \
-	"ELSE c.lifetime_value::float8::text END), " \
-	"to_char(c.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
-	"to_char(c.updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
+	"to_char(c.last_appointment_date, 'YYYY-MM-DD'), " CUSTOMER_LIFETIME_VALUE \
+	", " \
+	"to_char(c.created_at, " SQL_TS_FORMAT "), " \
+	"to_char(c.updated_at, " SQL_TS_FORMAT "), " \
 	"c.preferences::text"
 
 #define CUSTOMER_NCOLUMNS 16

@@ -20,6 +20,7 @@ static int breaker_allows(void);
 static void breaker_trip(const char *, const char *);
 static void breaker_reset(void);
 static int fail_unavailable(struct http_request *, struct ctx *);
+static int unique_violation(struct kore_pgsql *);
 
 void
 db_register(const char *conninfo, int pool_size)
@@ -72,6 +73,18 @@ fail_unavailable(struct http_request *req, struct ctx *c)
 {
 	(void)reply_detail(req, 503, "database unavailable");
 	return (HTTP_STATE_ERROR);
+}
+
+/* SQLSTATE 23505: the failed statement was rolled back whole. */
+static int
+unique_violation(struct kore_pgsql *sql)
+{
+	const char *state;
+
+	if (sql->result == NULL)
+		return (0);
+	state = PQresultErrorField(sql->result, PG_DIAG_SQLSTATE);
+	return (state != NULL && strcmp(state, "23505") == 0);
 }
 
 int
@@ -133,6 +146,18 @@ db_poll(struct http_request *req, struct ctx *c)
 	case KORE_PGSQL_STATE_ERROR:
 	default:
 		break;
+	}
+
+	/* Read on to the end, as after rows; the handler decides. */
+	if (c->unique_retry && unique_violation(&c->sql)) {
+		c->unique_violated = 1;
+		kore_pgsql_continue(&c->sql);
+		if (c->sql.state == KORE_PGSQL_STATE_WAIT)
+			return (DB_POLL_WAIT);
+		if (c->sql.state == KORE_PGSQL_STATE_DONE) {
+			kore_pgsql_continue(&c->sql);
+			return (DB_POLL_DONE);
+		}
 	}
 
 	/* A dropped connection is the database being away, not a bug. */
