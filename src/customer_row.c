@@ -2,9 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "customer_row.h"
+#include "json_compact.h"
 
 enum kind { K_STRING, K_NUMBER, K_JSON };
 
@@ -66,19 +65,6 @@ customer_row_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 static void
 write_compact(struct jsonw *w, const char *text)
 {
-	json_error_t err;
-	json_t *doc;
-	char *out;
-
-	if (text[0] == '{' && text[1] == '}' && text[2] == '\0') {
-		jsonw_raw(w, "{}", 2);
-		return;
-	}
-	doc = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	out = doc ? json_dumps(doc,
-			JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) :
-		    NULL;
-	jsonw_rawz(w, out ? out : "{}");
-	free(out);
-	json_decref(doc);
+	if (!jsonw_compact(w, text))
+		w->failed = 1;
 }

@@ -1,17 +1,143 @@
-/* PLACEHOLDER: being written (issue 5); answers 501 until then. */
+/*
+ * GET /customers/{id}/orders and /appointments: the order and appointment
+ * history of a customer the caller reaches (self, admin, superadmin,
+ * internal), newest first (shapes and order in history.h). The history is
+ * found by the customer's (business_id, user_id), so rows consumed before
+ * the profile existed show too; out of reach and nonexistent customers are
+ * the same 404.
+ */
+#include <stdlib.h>
+
+#include "access.h"
+#include "customer_row.h"
+#include "customers.h"
+#include "history.h"
+#include "json_compact.h"
+#include "op.h"
 #include "reply.h"
+#include "route.h"
+
+static const char sql_orders[] =
+    "SELECT " HISTORY_ORDERS_JSON " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+
+static const char sql_appointments[] =
+    "SELECT " HISTORY_APPOINTMENTS_JSON " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+
+struct history_state {
+	struct scope scope;
+	struct jsonw json; /* the array, once found */
+	int found;
+};
 
 int h_orders(struct http_request *);
 int h_appointments(struct http_request *);
 
+static enum op_next prepare(struct http_request *, struct ctx *,
+    struct op_query *, const char *);
+static enum op_next prepare_orders(struct http_request *, struct ctx *,
+    struct op_query *);
+static enum op_next prepare_appointments(struct http_request *, struct ctx *,
+    struct op_query *);
+static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static enum op_next done(struct http_request *, struct ctx *,
+    struct op_query *);
+static void state_free(void *);
+
+static const struct op op_orders = { prepare_orders, NULL, rows, done };
+static const struct op op_appointments = { prepare_appointments, NULL, rows,
+	done };
+
 int
 h_orders(struct http_request *req)
 {
-	return (reply_detail(req, 501, "Not Implemented"));
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}/orders",
+		HTTP_METHOD_GET, "GET", &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, &op_orders));
 }
 
 int
 h_appointments(struct http_request *req)
 {
-	return (reply_detail(req, 501, "Not Implemented"));
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}/appointments",
+		HTTP_METHOD_GET, "GET", &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, &op_appointments));
+}
+
+static void
+state_free(void *arg)
+{
+	struct history_state *st = arg;
+
+	jsonw_free(&st->json);
+	free(st);
+}
+
+static enum op_next
+prepare_orders(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	return (prepare(req, c, q, sql_orders));
+}
+
+static enum op_next
+prepare_appointments(struct http_request *req, struct ctx *c,
+    struct op_query *q)
+{
+	return (prepare(req, c, q, sql_appointments));
+}
+
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q,
+    const char *sql)
+{
+	struct history_state *st;
+
+	if (!customer_path_id(req, c) || !customer_role_check(req, c))
+		return (OP_REPLIED);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("history: out of memory");
+	c->state = st;
+	c->state_free = state_free;
+	access_scope(&c->claims, &st->scope);
+	q->sql = sql;
+	q->nparams = 4;
+	q->values[0] = c->customer_id;
+	q->values[1] = st->scope.kind;
+	q->values[2] = st->scope.list;
+	q->values[3] = st->scope.user;
+	return (OP_QUERY);
+}
+
+static void
+rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+{
+	struct history_state *st = c->state;
+
+	if (kore_pgsql_ntuples(sql) == 1 && !st->found) {
+		st->found = 1;
+		(void)jsonw_compact(&st->json, kore_pgsql_getvalue(sql, 0, 0));
+	}
+}
+
+static enum op_next
+done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct history_state *st = c->state;
+
+	if (!st->found)
+		(void)reply_detail(req, 404, "Customer not found");
+	else if (st->json.failed)
+		(void)reply_detail(req, 500, "Internal Server Error");
+	else
+		(void)reply_json(req, 200, st->json.buf, st->json.len);
+	return (OP_REPLIED);
 }

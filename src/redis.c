@@ -106,8 +106,9 @@ try_connect(void *arg, u_int64_t now)
 	if (!enabled || conn != NULL)
 		return;
 	/* The address resolved at start-up: no resolver on the loop. */
+	/* the port was checked (digits only) when the settings were read */
 	ac = redisAsyncConnect(deps_address(DEP_REDIS),
-	    atoi(settings.redis.port));
+	    (int)strtol(settings.redis.port, NULL, 10));
 	if (ac == NULL)
 		return;
 	if (ac->err) {

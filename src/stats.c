@@ -1,10 +1,138 @@
-/* PLACEHOLDER: being written (issue 5); answers 501 until then. */
+/*
+ * GET /customers/{id}/stats (and the original's /statistics alias): the
+ * statistics of a customer the caller reaches (self, admin, superadmin,
+ * internal). Out of reach and nonexistent are the same 404.
+ */
+#include <stdlib.h>
+
+#include "access.h"
+#include "customer_row.h"
+#include "customers.h"
+#include "op.h"
 #include "reply.h"
+#include "route.h"
+#include "stats.h"
+
+static const char sql_stats[] =
+    "SELECT " CUSTOMER_COLUMNS " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+
+/* total_orders is column 8 of CUSTOMER_COLUMNS; the other four follow. */
+#define STATS_FIRST_COLUMN 8
+
+enum kind { K_NUMBER, K_STRING };
+
+static const struct {
+	const char *key;
+	enum kind kind;
+} fields[] = {
+	{ "total_orders", K_NUMBER },
+	{ "total_appointments", K_NUMBER },
+	{ "last_order_date", K_STRING },
+	{ "last_appointment_date", K_STRING },
+	{ "lifetime_value", K_NUMBER },
+};
+
+struct stats_state {
+	struct scope scope;
+	struct jsonw json; /* the stats, once found */
+	int found;
+};
 
 int h_stats(struct http_request *);
+
+static enum op_next prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static enum op_next done(struct http_request *, struct ctx *,
+    struct op_query *);
+static void state_free(void *);
+
+static const struct op op_stats = { prepare, NULL, rows, done };
 
 int
 h_stats(struct http_request *req)
 {
-	return (reply_detail(req, 501, "Not Implemented"));
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}/stats", HTTP_METHOD_GET,
+		"GET", &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, &op_stats));
+}
+
+void
+stats_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
+{
+	size_t i;
+	int at;
+
+	jsonw_open(w, '{');
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		at = col + STATS_FIRST_COLUMN + (int)i;
+		jsonw_key(w, fields[i].key);
+		if (PQgetisnull(sql->result, row, at))
+			jsonw_raw(w, "null", 4);
+		else if (fields[i].kind == K_NUMBER)
+			jsonw_rawz(w, kore_pgsql_getvalue(sql, row, at));
+		else
+			jsonw_string(w, kore_pgsql_getvalue(sql, row, at));
+	}
+	jsonw_close(w, '}');
+}
+
+static void
+state_free(void *arg)
+{
+	struct stats_state *st = arg;
+
+	jsonw_free(&st->json);
+	free(st);
+}
+
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct stats_state *st;
+
+	if (!customer_path_id(req, c) || !customer_role_check(req, c))
+		return (OP_REPLIED);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("stats: out of memory");
+	c->state = st;
+	c->state_free = state_free;
+	access_scope(&c->claims, &st->scope);
+	q->sql = sql_stats;
+	q->nparams = 4;
+	q->values[0] = c->customer_id;
+	q->values[1] = st->scope.kind;
+	q->values[2] = st->scope.list;
+	q->values[3] = st->scope.user;
+	return (OP_QUERY);
+}
+
+static void
+rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+{
+	struct stats_state *st = c->state;
+
+	if (kore_pgsql_ntuples(sql) == 1 && !st->found) {
+		st->found = 1;
+		stats_json(sql, 0, 0, &st->json);
+	}
+}
+
+static enum op_next
+done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct stats_state *st = c->state;
+
+	if (!st->found)
+		(void)reply_detail(req, 404, "Customer not found");
+	else if (st->json.failed)
+		(void)reply_detail(req, 500, "Internal Server Error");
+	else
+		(void)reply_json(req, 200, st->json.buf, st->json.len);
+	return (OP_REPLIED);
 }

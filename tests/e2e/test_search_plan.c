@@ -52,7 +52,11 @@ Test(search_plan, trigram_indexes_serve_the_search)
 {
 	const char *p;
 
-	p = plan(NULL, "%ana%");
+	/*
+	 * A rare term, as real searches are: a common one may rightly be
+	 * served in full_name order by the btree instead.
+	 */
+	p = plan(NULL, "%qzxjv%");
 	cr_assert_not_null(strstr(p, "BitmapOr"), "plan:\n%s", p);
 	cr_assert_not_null(strstr(p, "ix_customer_full_name_trgm"), "%s", p);
 	cr_assert_not_null(strstr(p, "ix_customer_email_trgm"), "%s", p);

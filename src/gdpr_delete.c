@@ -1,0 +1,119 @@
+/*
+ * POST /gdpr/delete, the original's form of erasure: body {user_id,
+ * business_id}, the customer found by that pair within the caller's reach
+ * (self, admin, superadmin), then exactly DELETE /customers/{id}'s erasure
+ * (customer_erase_sql: profile, tags, notes, customer_history, the order
+ * and appointment history, the `deleted` event; the avatar file after the
+ * commit). 204, or 404 "Customer not found" when out of reach.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "customers.h"
+#include "gdpr.h"
+#include "log.h"
+#include "op.h"
+#include "reply.h"
+#include "route.h"
+
+struct erase_state {
+	struct scope scope;
+	struct gdpr_request body;
+	int found;
+	char *avatar_file; /* owned */
+};
+
+int h_gdpr_delete(struct http_request *);
+
+static enum op_next prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static enum op_next done(struct http_request *, struct ctx *,
+    struct op_query *);
+static void state_free(void *);
+
+static const struct op op_gdpr_delete = { prepare, NULL, rows, done };
+
+int
+h_gdpr_delete(struct http_request *req)
+{
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/gdpr/delete", HTTP_METHOD_POST, "POST", &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, &op_gdpr_delete));
+}
+
+static void
+state_free(void *arg)
+{
+	struct erase_state *st = arg;
+
+	free(st->avatar_file);
+	free(st);
+}
+
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct gdpr_request body;
+	struct erase_state *st;
+
+	if (!gdpr_request_read(req, &body) || !gdpr_role_check(req, c))
+		return (OP_REPLIED);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("gdpr_delete: out of memory");
+	c->state = st;
+	c->state_free = state_free;
+	st->body = body;
+	access_scope(&c->claims, &st->scope);
+	q->sql = customer_erase_sql;
+	q->nparams = 7;
+	q->values[0] = NULL; /* by (user_id, business_id) */
+	q->values[1] = st->body.user_id;
+	q->values[2] = st->body.business_id;
+	q->values[3] = st->scope.kind;
+	q->values[4] = st->scope.list;
+	q->values[5] = st->scope.user;
+	q->values[6] = c->trace_id;
+	return (OP_QUERY);
+}
+
+static void
+rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+{
+	struct erase_state *st = c->state;
+
+	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+		return;
+	st->found = 1;
+	(void)kore_strlcpy(c->customer_id, kore_pgsql_getvalue(sql, 0, 0),
+	    sizeof(c->customer_id));
+	if (!PQgetisnull(sql->result, 0, 1) &&
+	    (st->avatar_file = strdup(kore_pgsql_getvalue(sql, 0, 1))) == NULL)
+		fatal("gdpr_delete: out of memory");
+}
+
+static enum op_next
+done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct erase_state *st = c->state;
+	struct log_field f[2];
+
+	if (!st->found) {
+		(void)reply_detail(req, 404, "Customer not found");
+		return (OP_REPLIED);
+	}
+	memset(f, 0, sizeof(f));
+	f[0].key = "customer_id";
+	f[0].str = c->customer_id;
+	f[1].key = "business_id";
+	f[1].str = st->body.business_id;
+	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 2);
+	/* committed: the file is no longer referenced */
+	customer_avatar_detached(st->avatar_file);
+	(void)reply_no_content(req);
+	return (OP_REPLIED);
+}

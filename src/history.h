@@ -1,0 +1,54 @@
+/*
+ * Order and appointment history as the API shows it (GET
+ * /customers/{id}/orders, /appointments and the export), as SQL
+ * expressions over a customers row `c`. History is keyed by (business_id,
+ * user_id), not by customer id: it may arrive before the profile exists
+ * (design.md section 6, "In"), and shows once it does.
+ *
+ * Each expression is one json array (PostgreSQL's text form: write it
+ * with jsonw_compact), newest first, never NULL:
+ *   orders:       created_at desc (rows without one last), updated_at
+ *                 desc, order_id; items {order_id, total, currency,
+ *                 status, created_at, updated_at}, total a JSON number
+ *                 written as a Python float (12.5, 2750.0) or null
+ *   appointments: starts_at desc (rows without one last), updated_at
+ *                 desc, appointment_id; items {appointment_id, starts_at,
+ *                 status, updated_at}
+ * Timestamps are UTC, ...T12:00:00.500000Z.
+ */
+#ifndef BEE_HISTORY_H
+#define BEE_HISTORY_H
+
+#include "customer_row.h"
+
+/* The total of order `o`, as a JSON number or null. */
+#define HISTORY_ORDER_TOTAL SQL_PY_FLOAT("o.total") "::json"
+
+#define HISTORY_ORDERS_JSON \
+	"(SELECT coalesce(json_agg(json_build_object(" \
+	"'order_id', o.order_id, " \
+	"'total', " HISTORY_ORDER_TOTAL ", " \
+	"'currency', o.currency, 'status', o.status, " \
+	"'created_at', to_char(o.created_at AT TIME ZONE 'UTC', " SQL_TS_FORMAT \
+	"), " \
+	"'updated_at', to_char(o.updated_at AT TIME ZONE 'UTC', " SQL_TS_FORMAT \
+	"))" \
+	" ORDER BY o.created_at DESC NULLS LAST, o.updated_at DESC," \
+	" o.order_id COLLATE \"C\"), '[]')" \
+	" FROM customer_orders o" \
+	" WHERE o.business_id = c.business_id AND o.user_id = c.user_id)"
+
+#define HISTORY_APPOINTMENTS_JSON \
+	"(SELECT coalesce(json_agg(json_build_object(" \
+	"'appointment_id', a.appointment_id, " \
+	"'starts_at', to_char(a.starts_at AT TIME ZONE 'UTC', " SQL_TS_FORMAT \
+	"), " \
+	"'status', a.status, " \
+	"'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', " SQL_TS_FORMAT \
+	"))" \
+	" ORDER BY a.starts_at DESC NULLS LAST, a.updated_at DESC," \
+	" a.appointment_id COLLATE \"C\"), '[]')" \
+	" FROM customer_appointments a" \
+	" WHERE a.business_id = c.business_id AND a.user_id = c.user_id)"
+
+#endif
