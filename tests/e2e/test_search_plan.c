@@ -12,8 +12,10 @@
 #include "../../src/customer_search.h"
 #include "env.h"
 
+static char *plan(const char *, const char *, int);
+
 static char *
-plan(const char *business, const char *pattern)
+plan(const char *business, const char *pattern, int bitmap_only)
 {
 	static char text[8192];
 	const char *values[4];
@@ -25,6 +27,8 @@ plan(const char *business, const char *pattern)
 	db = PQconnectdb(env_database_url());
 	cr_assert_eq(PQstatus(db), CONNECTION_OK, "%s", PQerrorMessage(db));
 	PQclear(PQexec(db, "SET enable_seqscan = off"));
+	if (bitmap_only)
+		PQclear(PQexec(db, "SET enable_indexscan = off"));
 	values[0] = business;
 	values[1] = pattern;
 	values[2] = "0";
@@ -53,10 +57,13 @@ Test(search_plan, trigram_indexes_serve_the_search)
 	const char *p;
 
 	/*
-	 * A rare term, as real searches are: a common one may rightly be
-	 * served in full_name order by the btree instead.
+	 * On the small test table a walk of the full_name btree in ORDER BY
+	 * order is as cheap as anything, so plain index scans are off too:
+	 * what is asserted is that the ILIKEs themselves are index
+	 * conditions of the trigram indexes (README "Search" shows the plan
+	 * on the benchmark's 100 000 rows).
 	 */
-	p = plan(NULL, "%qzxjv%");
+	p = plan(NULL, "%qzxjv%", 1);
 	cr_assert_not_null(strstr(p, "BitmapOr"), "plan:\n%s", p);
 	cr_assert_not_null(strstr(p, "ix_customer_full_name_trgm"), "%s", p);
 	cr_assert_not_null(strstr(p, "ix_customer_email_trgm"), "%s", p);
@@ -68,7 +75,7 @@ Test(search_plan, business_listing_uses_an_index)
 {
 	const char *p;
 
-	p = plan("11111111-1111-4111-8111-111111111111", NULL);
+	p = plan("11111111-1111-4111-8111-111111111111", NULL, 0);
 	cr_assert_null(strstr(p, "Seq Scan"), "plan:\n%s", p);
 	cr_assert_not_null(strstr(p, "ix_customer_business_id"), "%s", p);
 }
