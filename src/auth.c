@@ -5,6 +5,7 @@
  * are refused here, before a token is looked at.
  */
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@
 #include "reply.h"
 #include "settings.h"
 #include "token.h"
+#include "token_cache.h"
 
 static int unauthorized(struct http_request *, const char *, int);
 
@@ -32,6 +34,7 @@ v_jwt(struct http_request *req, const void *data)
 	struct token_key key;
 	struct ctx *c;
 	const char *hdr, *tok;
+	time_t now;
 
 	(void)data;
 	c = ctx_get(req);
@@ -59,6 +62,12 @@ v_jwt(struct http_request *req, const void *data)
 	if (*tok == '\0')
 		return (unauthorized(req, "Not authenticated", 1));
 
+	now = time(NULL);
+	if (token_cache_get(tok, now, &c->claims)) {
+		c->authed = 1;
+		return (KORE_RESULT_OK);
+	}
+
 	memset(&key, 0, sizeof(key));
 	key.rs256 = settings.algorithm == JWT_ALGO_RS256;
 	key.key = key.rs256 ? settings.jwt_public_key : settings.secret_key;
@@ -67,7 +76,7 @@ v_jwt(struct http_request *req, const void *data)
 	key.audience = settings.jwt_audience;
 	key.leeway = settings.jwt_leeway;
 
-	switch (token_verify(tok, &key, time(NULL), &c->claims)) {
+	switch (token_verify(tok, &key, now, &c->claims)) {
 	case TOKEN_OK:
 		break;
 	case TOKEN_EXPIRED:
@@ -78,6 +87,8 @@ v_jwt(struct http_request *req, const void *data)
 	default:
 		return (unauthorized(req, "Invalid authentication token", 0));
 	}
+	token_cache_put(tok, (time_t)floor(c->claims.exp + (double)key.leeway),
+	    &c->claims);
 	c->authed = 1;
 	return (KORE_RESULT_OK);
 }

@@ -43,6 +43,10 @@ struct ctx {
 	int unique_violated;
 	const struct op *op; /* the handler's operation */
 	struct op_query q;
+	int stmt; /* its prepared statement (stmt.h) */
+	int stmt_preparing; /* PREPARE in flight */
+	int stmt_nparams;
+	const char *const *stmt_values; /* the parameters, borrowed */
 	void *state; /* handler's, owned */
 	void (*state_free)(void *);
 	void *gate; /* the gate's (rate limit), owned */

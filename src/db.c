@@ -9,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "reply.h"
+#include "stmt.h"
 
 #define BREAKER_MIN_MS 250
 #define BREAKER_MAX_MS 5000
@@ -21,6 +22,10 @@ static void breaker_trip(const char *, const char *);
 static void breaker_reset(void);
 static int fail_unavailable(struct http_request *, struct ctx *);
 static int unique_violation(struct kore_pgsql *);
+static void schedule(struct http_request *, struct ctx *);
+static int send_prepare(struct http_request *, struct ctx *, const char *, int);
+static int send_prepared(struct http_request *, struct ctx *);
+static enum db_poll prepared(struct http_request *, struct ctx *);
 
 void
 db_register(const char *conninfo, int pool_size)
@@ -114,6 +119,16 @@ db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
 	}
 	breaker_reset();
 
+	c->stmt = stmt_id(query);
+	if (c->stmt >= 0) {
+		c->stmt_nparams = nparams;
+		c->stmt_values = values;
+		if (stmt_prepared(c->sql.conn->db, c->stmt))
+			return (send_prepared(req, c));
+		return (send_prepare(req, c, query, nparams));
+	}
+
+	/* more statements than the registry holds: unnamed, as Kore does */
 	for (i = 0; i < nparams; i++) {
 		lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
 		formats[i] = 0;
@@ -126,11 +141,92 @@ db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
 	return (HTTP_STATE_CONTINUE);
 }
 
+/*
+ * What Kore's (static) pgsql_schedule does after a send: wait for the
+ * socket, and let the request sleep until PostgreSQL answers.
+ */
+static void
+schedule(struct http_request *req, struct ctx *c)
+{
+	kore_platform_schedule_read(PQsocket(c->sql.conn->db), c->sql.conn);
+	c->sql.state = KORE_PGSQL_STATE_WAIT;
+	c->sql.flags |= KORE_PGSQL_SCHEDULED;
+	http_request_sleep(req);
+}
+
+/* The first use of a statement on this connection: PREPARE it. */
+static int
+send_prepare(struct http_request *req, struct ctx *c, const char *query,
+    int nparams)
+{
+	char name[STMT_NAMELEN];
+
+	stmt_name(c->stmt, name, sizeof(name));
+	if (!PQsendPrepare(c->sql.conn->db, name, query, nparams, NULL)) {
+		breaker_trip(c->trace_id, PQerrorMessage(c->sql.conn->db));
+		return (fail_unavailable(req, c));
+	}
+	c->stmt_preparing = 1;
+	schedule(req, c);
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+send_prepared(struct http_request *req, struct ctx *c)
+{
+	char name[STMT_NAMELEN];
+	int lengths[OP_PARAMS_MAX], formats[OP_PARAMS_MAX], i;
+
+	for (i = 0; i < c->stmt_nparams; i++) {
+		lengths[i] =
+		    c->stmt_values[i] ? (int)strlen(c->stmt_values[i]) : 0;
+		formats[i] = 0;
+	}
+	stmt_name(c->stmt, name, sizeof(name));
+	if (!PQsendQueryPrepared(c->sql.conn->db, name, c->stmt_nparams,
+		(const char *const *)c->stmt_values, lengths, formats, 0)) {
+		breaker_trip(c->trace_id, PQerrorMessage(c->sql.conn->db));
+		return (fail_unavailable(req, c));
+	}
+	schedule(req, c);
+	return (HTTP_STATE_CONTINUE);
+}
+
+/*
+ * The PREPARE finished: read its result to the end on the same
+ * connection (giving it back would end our hold on it), then execute.
+ */
+static enum db_poll
+prepared(struct http_request *req, struct ctx *c)
+{
+	PGconn *db = c->sql.conn->db;
+	PGresult *r;
+
+	if (c->sql.result != NULL) {
+		PQclear(c->sql.result);
+		c->sql.result = NULL;
+	}
+	while (!PQisBusy(db) && (r = PQgetResult(db)) != NULL)
+		PQclear(r);
+	if (PQisBusy(db)) {
+		/* the end of the reply is still on its way */
+		schedule(req, c);
+		return (DB_POLL_WAIT);
+	}
+	stmt_mark_prepared(db, c->stmt);
+	c->stmt_preparing = 0;
+	if (send_prepared(req, c) != HTTP_STATE_CONTINUE)
+		return (DB_POLL_FAILED);
+	return (DB_POLL_WAIT);
+}
+
 enum db_poll
 db_poll(struct http_request *req, struct ctx *c)
 {
 	char msg[512];
 
+	if (c->stmt_preparing && c->sql.state == KORE_PGSQL_STATE_DONE)
+		return (prepared(req, c));
 	switch (c->sql.state) {
 	case KORE_PGSQL_STATE_WAIT:
 		return (DB_POLL_WAIT);

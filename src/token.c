@@ -77,6 +77,7 @@ check_claims(json_t *payload, const struct token_key *key, time_t now,
 		return (TOKEN_INVALID);
 	if (exp < (double)(now - key->leeway))
 		return (TOKEN_EXPIRED);
+	out->exp = exp;
 	if (!check_time(payload, "nbf", 0, &nbf))
 		return (TOKEN_INVALID);
 	if (!isnan(nbf) && nbf > (double)(now + key->leeway))

@@ -36,6 +36,7 @@ struct token_key {
 };
 
 struct claims {
+	double exp; /* the token's exp claim */
 	char sub[UUID_STRLEN];
 	enum role role;
 	size_t nbusinesses;

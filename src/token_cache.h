@@ -1,0 +1,25 @@
+/*
+ * Verified tokens, remembered per worker until they expire: a client
+ * sends the same bearer token with every request, and verifying it
+ * (HMAC, base64, two JSON parses) was a tenth of a worker's CPU on a
+ * primary-key GET. Entries are keyed by the whole token text, so only
+ * byte-identical tokens that verified before are taken from here.
+ */
+#ifndef BEE_TOKEN_CACHE_H
+#define BEE_TOKEN_CACHE_H
+
+#include <time.h>
+
+#include "token.h"
+
+#define TOKEN_CACHE_SLOTS 256
+#define TOKEN_CACHE_MAXLEN 2048 /* longer tokens are not remembered */
+
+/* 1 and the claims when token verified before and has not expired. */
+int token_cache_get(const char *token, time_t now, struct claims *out);
+/* Remembers a verified token until `until` (its exp plus the leeway). */
+void token_cache_put(const char *token, time_t until,
+    const struct claims *claims);
+void token_cache_clear(void);
+
+#endif
