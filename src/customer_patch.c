@@ -20,68 +20,63 @@
 
 #define SET(k) "'" k "' = ANY($5::text[])"
 
+/* clang-format off */
 static const char sql_patch[] =
     "WITH old AS ("
     " SELECT c.* FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
-	"$4") " FOR UPDATE),"
-	      " new AS ("
-	      " SELECT o.id, o.business_id, o.avatar_file,"
-	      "  CASE WHEN " SET(
-		  "full_name") " THEN $6 ELSE o.full_name END"
-			       "   AS full_name,"
-			       "  CASE WHEN " SET(
-				   "email") " THEN $7 ELSE o.email END AS email,"
-					    "  CASE WHEN " SET(
-						"phone") " THEN $8 ELSE o.phone END AS phone,"
-							 "  CASE WHEN " SET(
-							     "gender") " THEN $9::gender_enum ELSE o.gender END"
-								       "   AS gender,"
-								       "  CASE WHEN " SET(
-									   "avatar_url") " THEN $10 ELSE o.avatar_url END"
-											 "   AS avatar_url,"
-											 "  CASE WHEN " SET(
-											     "preferences") " THEN $11::jsonb"
-													    "   ELSE o.preferences END AS preferences"
-													    " FROM old o),"
-													    " diff AS ("
-													    " SELECT n.*, array_remove(ARRAY["
-													    "  CASE WHEN n.full_name IS DISTINCT FROM o.full_name"
-													    "   THEN 'full_name' END,"
-													    "  CASE WHEN n.email IS DISTINCT FROM o.email THEN 'email' END,"
-													    "  CASE WHEN n.phone IS DISTINCT FROM o.phone THEN 'phone' END,"
-													    "  CASE WHEN n.gender IS DISTINCT FROM o.gender THEN 'gender' END,"
-													    "  CASE WHEN n.avatar_url IS DISTINCT FROM o.avatar_url"
-													    "   THEN 'avatar_url' END,"
-													    "  CASE WHEN n.preferences IS DISTINCT FROM o.preferences"
-													    "   THEN 'preferences' END], NULL) AS changed"
-													    " FROM new n JOIN old o USING (id)),"
-													    /* a new avatar_url detaches the uploaded file (never deleted by URL) */
-													    " upd AS ("
-													    " UPDATE customers c SET full_name = d.full_name, email = d.email,"
-													    "  phone = d.phone, gender = d.gender, avatar_url = d.avatar_url,"
-													    "  preferences = d.preferences,"
-													    "  avatar_file = CASE WHEN 'avatar_url' = ANY(d.changed) THEN NULL"
-													    "   ELSE c.avatar_file END,"
-													    "  updated_at = now() AT TIME ZONE 'utc'"
-													    " FROM diff d WHERE c.id = d.id AND cardinality(d.changed) > 0"
-													    " RETURNING c.*),"
-													    " ev AS ("
-													    " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
-													    "  trace_id)"
-													    " SELECT 'v1.customer.updated', d.business_id, d.id,"
-													    "  jsonb_build_object('id', d.id, 'fields_changed', to_jsonb(d.changed),"
-													    "  'trace_id', $12::text), $12"
-													    " FROM diff d WHERE cardinality(d.changed) > 0 RETURNING 1),"
-													    " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-													    " SELECT (SELECT array_to_string(changed, ',') FROM diff),"
-													    "  (SELECT CASE WHEN 'avatar_url' = ANY(changed) THEN avatar_file END"
-													    "  FROM diff), " CUSTOMER_COLUMNS
-													    " FROM upd c, wake"
-													    " UNION ALL"
-													    " SELECT '', NULL, " CUSTOMER_COLUMNS
-													    " FROM old c"
-													    " WHERE NOT EXISTS (SELECT 1 FROM upd)";
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
+    " new AS ("
+    " SELECT o.id, o.business_id, o.avatar_file,"
+    "  CASE WHEN " SET("full_name") " THEN $6 ELSE o.full_name END"
+    "   AS full_name,"
+    "  CASE WHEN " SET("email") " THEN $7 ELSE o.email END AS email,"
+    "  CASE WHEN " SET("phone") " THEN $8 ELSE o.phone END AS phone,"
+    "  CASE WHEN " SET("gender") " THEN $9::gender_enum ELSE o.gender END"
+    "   AS gender,"
+    "  CASE WHEN " SET("avatar_url") " THEN $10 ELSE o.avatar_url END"
+    "   AS avatar_url,"
+    "  CASE WHEN " SET("preferences") " THEN $11::jsonb"
+    "   ELSE o.preferences END AS preferences"
+    " FROM old o),"
+    " diff AS ("
+    " SELECT n.*, array_remove(ARRAY["
+    "  CASE WHEN n.full_name IS DISTINCT FROM o.full_name"
+    "   THEN 'full_name' END,"
+    "  CASE WHEN n.email IS DISTINCT FROM o.email THEN 'email' END,"
+    "  CASE WHEN n.phone IS DISTINCT FROM o.phone THEN 'phone' END,"
+    "  CASE WHEN n.gender IS DISTINCT FROM o.gender THEN 'gender' END,"
+    "  CASE WHEN n.avatar_url IS DISTINCT FROM o.avatar_url"
+    "   THEN 'avatar_url' END,"
+    "  CASE WHEN n.preferences IS DISTINCT FROM o.preferences"
+    "   THEN 'preferences' END], NULL) AS changed"
+    " FROM new n JOIN old o USING (id)),"
+    /* a new avatar_url detaches the uploaded file (never deleted by URL) */
+    " upd AS ("
+    " UPDATE customers c SET full_name = d.full_name, email = d.email,"
+    "  phone = d.phone, gender = d.gender, avatar_url = d.avatar_url,"
+    "  preferences = d.preferences,"
+    "  avatar_file = CASE WHEN 'avatar_url' = ANY(d.changed) THEN NULL"
+    "   ELSE c.avatar_file END,"
+    "  updated_at = now() AT TIME ZONE 'utc'"
+    " FROM diff d WHERE c.id = d.id AND cardinality(d.changed) > 0"
+    " RETURNING c.*),"
+    " ev AS ("
+    " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
+    "  trace_id)"
+    " SELECT 'v1.customer.updated', d.business_id, d.id,"
+    "  jsonb_build_object('id', d.id, 'fields_changed', to_jsonb(d.changed),"
+    "  'trace_id', $12::text), $12"
+    " FROM diff d WHERE cardinality(d.changed) > 0 RETURNING 1),"
+    " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+    " SELECT (SELECT array_to_string(changed, ',') FROM diff),"
+    "  (SELECT CASE WHEN 'avatar_url' = ANY(changed) THEN avatar_file END"
+    "  FROM diff), " CUSTOMER_COLUMNS
+    " FROM upd c, wake"
+    " UNION ALL"
+    " SELECT '', NULL, " CUSTOMER_COLUMNS
+    " FROM old c"
+    " WHERE NOT EXISTS (SELECT 1 FROM upd)";
+/* clang-format on */
 
 struct patch_state {
 	struct scope scope;
