@@ -4,8 +4,9 @@
 
 #include "customer_row.h"
 #include "json_compact.h"
+#include "pgtext.h"
 
-enum kind { K_STRING, K_NUMBER, K_JSON };
+enum kind { K_STRING, K_NUMBER, K_FLOAT, K_TIMESTAMP, K_JSON };
 
 static const struct {
 	const char *key;
@@ -23,9 +24,9 @@ static const struct {
 	{ "total_appointments", K_NUMBER },
 	{ "last_order_date", K_STRING },
 	{ "last_appointment_date", K_STRING },
-	{ "lifetime_value", K_NUMBER },
-	{ "created_at", K_STRING },
-	{ "updated_at", K_STRING },
+	{ "lifetime_value", K_FLOAT },
+	{ "created_at", K_TIMESTAMP },
+	{ "updated_at", K_TIMESTAMP },
 	{ "preferences", K_JSON },
 };
 
@@ -34,31 +35,54 @@ static void write_compact(struct jsonw *, const char *);
 void
 customer_row_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 {
-	const char *v;
 	int i;
 
 	jsonw_open(w, '{');
 	for (i = 0; i < CUSTOMER_NCOLUMNS; i++) {
 		jsonw_key(w, fields[i].key);
-		if (PQgetisnull(sql->result, row, col + i)) {
-			jsonw_raw(w, fields[i].kind == K_JSON ? "{}" : "null",
-			    fields[i].kind == K_JSON ? 2 : 4);
-			continue;
-		}
-		v = kore_pgsql_getvalue(sql, row, col + i);
-		switch (fields[i].kind) {
-		case K_STRING:
-			jsonw_string(w, v);
-			break;
-		case K_NUMBER:
-			jsonw_rawz(w, v);
-			break;
-		case K_JSON:
-			write_compact(w, v);
-			break;
-		}
+		customer_row_value(sql, row, col, i, w);
 	}
 	jsonw_close(w, '}');
+}
+
+void
+customer_row_value(struct kore_pgsql *sql, int row, int col, int index,
+    struct jsonw *w)
+{
+	char ts[PGTEXT_TS_LEN], num[40];
+	const char *v;
+
+	if (PQgetisnull(sql->result, row, col + index)) {
+		if (fields[index].kind == K_JSON)
+			jsonw_raw(w, "{}", 2);
+		else
+			jsonw_raw(w, "null", 4);
+		return;
+	}
+	v = kore_pgsql_getvalue(sql, row, col + index);
+	switch (fields[index].kind) {
+	case K_STRING:
+		jsonw_string(w, v);
+		break;
+	case K_NUMBER:
+		jsonw_rawz(w, v);
+		break;
+	case K_FLOAT:
+		if (pgtext_pyfloat(v, num, sizeof(num)) == -1)
+			w->failed = 1;
+		else
+			jsonw_rawz(w, num);
+		break;
+	case K_TIMESTAMP:
+		if (pgtext_timestamp(v, ts) == -1)
+			w->failed = 1;
+		else
+			jsonw_string(w, ts);
+		break;
+	case K_JSON:
+		write_compact(w, v);
+		break;
+	}
 }
 
 /* jsonb's text form has spaces after ':' and ','; responses are compact. */

@@ -24,17 +24,17 @@
 
 #define CUSTOMER_LIFETIME_VALUE SQL_PY_FLOAT("coalesce(c.lifetime_value, 0)")
 
-/* `c` is the customers row; CUSTOMER_NCOLUMNS values, in this order. */
+/*
+ * `c` is the customers row; CUSTOMER_NCOLUMNS values, in this order, as
+ * PostgreSQL's plain text: customer_row_json writes them in the API's forms.
+ */
 #define CUSTOMER_COLUMNS \
-	"c.full_name, c.email, c.phone, c.gender::text, c.avatar_url, " \
+	"c.full_name, c.email, c.phone, c.gender, c.avatar_url, " \
 	"c.id, c.user_id, c.business_id, " \
 	"coalesce(c.total_orders, 0), coalesce(c.total_appointments, 0), " \
-	"to_char(c.last_order_date, 'YYYY-MM-DD'), " \
-	"to_char(c.last_appointment_date, 'YYYY-MM-DD'), " CUSTOMER_LIFETIME_VALUE \
-	", " \
-	"to_char(c.created_at, " SQL_TS_FORMAT "), " \
-	"to_char(c.updated_at, " SQL_TS_FORMAT "), " \
-	"c.preferences::text"
+	"c.last_order_date, c.last_appointment_date, " \
+	"coalesce(c.lifetime_value, 0), c.created_at, c.updated_at, " \
+	"c.preferences"
 
 #define CUSTOMER_NCOLUMNS 16
 
@@ -49,6 +49,9 @@
 	"ELSE false END)"
 
 /* Writes the customer at (row, first column col) as a JSON object. */
+/* One of its values: index 0 .. CUSTOMER_NCOLUMNS - 1 (e.g. statistics). */
+void customer_row_value(struct kore_pgsql *sql, int row, int col, int index,
+    struct jsonw *w);
 void customer_row_json(struct kore_pgsql *sql, int row, int col,
     struct jsonw *w);
 

@@ -404,14 +404,16 @@ settings_pg_conninfo(const char *url)
 	/*
 	 * connect_timeout bounds the blocking PQconnectdb (Kore's pool
 	 * connects on the worker's loop); no GSSAPI probing (it stats
-	 * credential caches, outside the sandbox).
+	 * credential caches, outside the sandbox); ISO dates and times,
+	 * which src/pgtext.c reads, whatever the server's default.
 	 */
-	len = strlen(rest) + 96;
+	len = strlen(rest) + 160;
 	if ((out = malloc(len)) == NULL)
 		return (NULL);
-	n = snprintf(out, len, "postgresql://%s%s%s%s", rest,
+	n = snprintf(out, len, "postgresql://%s%s%s%s%s", rest,
 	    strchr(rest, '?') ? "&" : "?",
 	    strstr(rest, "connect_timeout=") ? "" : "connect_timeout=2&",
+	    strstr(rest, "options=") ? "" : "options=-c%20DateStyle%3DISO&",
 	    strstr(rest, "gssencmode=") ?
 		"application_name=bee-customers" :
 		"gssencmode=disable&application_name=bee-customers");

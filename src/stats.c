@@ -20,18 +20,9 @@ static const char sql_stats[] =
 /* total_orders is column 8 of CUSTOMER_COLUMNS; the other four follow. */
 #define STATS_FIRST_COLUMN 8
 
-enum kind { K_NUMBER, K_STRING };
-
-static const struct {
-	const char *key;
-	enum kind kind;
-} fields[] = {
-	{ "total_orders", K_NUMBER },
-	{ "total_appointments", K_NUMBER },
-	{ "last_order_date", K_STRING },
-	{ "last_appointment_date", K_STRING },
-	{ "lifetime_value", K_NUMBER },
-};
+/* the values, written as customer_row.c writes them in a customer */
+static const char *fields[] = { "total_orders", "total_appointments",
+	"last_order_date", "last_appointment_date", "lifetime_value" };
 
 struct stats_state {
 	struct scope scope;
@@ -70,14 +61,9 @@ stats_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 
 	jsonw_open(w, '{');
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		at = col + STATS_FIRST_COLUMN + (int)i;
-		jsonw_key(w, fields[i].key);
-		if (PQgetisnull(sql->result, row, at))
-			jsonw_raw(w, "null", 4);
-		else if (fields[i].kind == K_NUMBER)
-			jsonw_rawz(w, kore_pgsql_getvalue(sql, row, at));
-		else
-			jsonw_string(w, kore_pgsql_getvalue(sql, row, at));
+		at = STATS_FIRST_COLUMN + (int)i;
+		jsonw_key(w, fields[i]);
+		customer_row_value(sql, row, col, at, w);
 	}
 	jsonw_close(w, '}');
 }
