@@ -20,6 +20,7 @@
 
 #define LOG_BUF_SIZE (256 * 1024)
 #define LOG_LINE_MAX 4000
+#define LOG_BATCH_BYTES (32 * 1024)
 
 static char buf[LOG_BUF_SIZE];
 static size_t buf_len;
@@ -27,6 +28,7 @@ static int log_fd = STDERR_FILENO;
 static int log_min = LOG_LEVEL_INFO;
 static char service[128] = "BeeConect Customer Service";
 static uint64_t dropped;
+static int batched;
 
 static const char *level_names[] = { "debug", "info", "warning", "error" };
 
@@ -107,8 +109,18 @@ enqueue(const char *line, size_t len)
 	}
 	memcpy(buf + buf_len, line, len);
 	buf_len += len;
-	/* Write at once when the reader keeps up; the loop drains the rest. */
-	log_flush();
+	/*
+	 * Batched (a worker): the loop's timer writes the lines in large
+	 * chunks, one write for many requests; else at once.
+	 */
+	if (!batched || buf_len >= LOG_BATCH_BYTES)
+		log_flush();
+}
+
+void
+log_batch(int on)
+{
+	batched = on;
 }
 
 void

@@ -21,6 +21,8 @@ struct log_field {
 /* In each process that logs: stderr made non-blocking for this process. */
 void log_init(const char *service_name, int min_level);
 void log_flush(void);
+/* Lines wait for log_flush (a timer) instead of one write each. */
+void log_batch(int on);
 void log_write(int level, const char *trace_id, const char *message,
     const struct log_field *fields, size_t nfields);
 void log_request(const char *trace_id, const char *method, const char *route,

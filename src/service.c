@@ -21,6 +21,7 @@
 #include "db.h"
 #include "deps.h"
 #include "log.h"
+#include "publisher.h"
 #include "redis.h"
 #include "reply.h"
 #include "settings.h"
@@ -72,7 +73,8 @@ static const char *required_validators[] = { "v_uuid", "v_phone",
 /*
  * Syscalls beyond Kore's own list: libpq's connect (stat, directory
  * reads), task threads (clone3, rseq), client libraries closing sockets,
- * avatar files (fsync, rename: src/avatar_store.c; unlink is Kore's).
+ * avatar files (fsync, rename: src/avatar_store.c; unlink is Kore's),
+ * the publisher's task thread (gettid, sched_getaffinity at its start).
  * The asan flavor also lets the sanitizers finish a report: they probe
  * memory through a pipe (sanitizer_common's IsAccessibleMemoryRange), and
  * a report cut short by the sandbox is a report lost.
@@ -88,7 +90,8 @@ KORE_SECCOMP_FILTER("bee_customers",
     KORE_SYSCALL_ALLOW(getdents64), KORE_SYSCALL_ALLOW(clone3),
     KORE_SYSCALL_ALLOW(rseq), KORE_SYSCALL_ALLOW(shutdown),
     KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname),
-    KORE_SYSCALL_ALLOW(fsync), KORE_SYSCALL_ALLOW(rename))
+    KORE_SYSCALL_ALLOW(fsync), KORE_SYSCALL_ALLOW(rename),
+    KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity))
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -166,6 +169,9 @@ kore_worker_configure(void)
 	reply_init(settings.cors_origins);
 	deps_start();
 	redis_start();
+	publisher_start();
+	/* one write per 50 ms instead of one per request */
+	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
 }
 

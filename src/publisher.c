@@ -1,0 +1,633 @@
+/*
+ * The outbox publisher (design.md section 6).
+ *
+ * Where it runs: a Kore task thread in worker 1 only, started from
+ * kore_worker_configure. It never returns, so it holds one of the
+ * worker's task_threads for good (the config keeps a second one free).
+ * Blocking I/O is fine there: HTTP runs on the worker's loop, and a
+ * blocked or dead broker only stalls this thread. If worker 1 dies, Kore
+ * restarts it and the thread starts again.
+ *
+ * One publisher across workers and instances: the thread holds the
+ * session advisory lock PUB_LOCK on a dedicated blocking libpq connection
+ * (never the worker's pool) that also LISTENs on bee_outbox. Without the
+ * lock it retries every LOCK_RETRY_MS; when that connection breaks, the
+ * lock is gone with it, and the thread starts over.
+ *
+ * The loop: read up to BATCH unsent rows in id order; publish them all
+ * (mandatory, persistent, message_id = event_id, timestamp = created_at,
+ * header trace_id; the body is the stored payload plus event_id,
+ * occurred_at and business_id, built in SQL); wait for the broker's
+ * confirms; mark the confirmed rows sent (only on basic.ack: a nack, a
+ * closed channel or a timeout leaves them unsent), and remove the Redis
+ * mirror item of those that had been parked. Then wait for a bee_outbox
+ * notification, or 1 s. Rows go strictly in id order: a failure stops the
+ * batch at the first unconfirmed row, and the next attempt starts there
+ * (at least once; consumers dedupe by message_id).
+ *
+ * Broker failures: a connection that had been idle may simply be stale
+ * (a broker restart), so the batch is retried once on a fresh connection
+ * at once. If that fails too, every unsent row not yet parked is mirrored
+ * to Redis failed_events (RPUSH of the original's item plus message_id)
+ * and marked parked_at; the outbox stays the source of truth. Retries back
+ * off from 1 s, doubling, to 30 s; when the broker answers again unsent
+ * rows go out in order, parked ones included, and their items are removed
+ * with LREM count 0 (every copy: a crash between RPUSH and the parked_at
+ * update can leave two). The item text is a deterministic function of the
+ * row (jsonb's canonical text), computed in SQL both when parking and when
+ * removing, so it matches byte for byte. With Redis down too, rows stay
+ * unsent and unparked, and are tried again. A mirror item whose LREM
+ * failed (Redis down at the confirm) stays behind; resending it is a
+ * duplicate that consumers drop.
+ *
+ * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
+ *
+ * The thread touches no Kore state and does not call log.c (not
+ * thread-safe): it queues its log lines under a mutex, and a timer on the
+ * worker's loop writes them with log_write.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <kore/kore.h>
+#include <kore/tasks.h>
+#include <libpq-fe.h>
+
+#include "amqp_pub.h"
+#include "deps.h"
+#include "log.h"
+#include "mirror.h"
+#include "publisher.h"
+#include "settings.h"
+
+/* pg_try_advisory_lock(int, int): "beec" and "publ" (the migrator: "migr") */
+#define PUB_LOCK "1650812259, 1886740076"
+#define BATCH 100 /* = the LIMIT of sql_unsent */
+#define WAIT_MS 1000
+#define LOCK_RETRY_MS 3000
+#define DB_RETRY_MS 1000
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define AMQP_TIMEOUT_MS 5000
+#define REDIS_TIMEOUT_MS 500
+#define PRUNE_EVERY_S 60
+#define LOGQ_LEN 64
+#define LOG_DRAIN_MS 200
+
+/*
+ * The published body and the mirror item of outbox row o. occurred_at is
+ * created_at in UTC, ISO 8601 with microseconds and +00:00.
+ */
+#define SQL_BODY \
+	"(o.payload || jsonb_build_object('event_id', o.event_id," \
+	" 'occurred_at', to_char(o.created_at AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')," \
+	" 'business_id', o.business_id))"
+#define SQL_ITEM \
+	"jsonb_build_object('event', o.routing_key, 'payload', b.body," \
+	" 'trace_id', o.trace_id, 'message_id', o.event_id)::text"
+
+static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
+static const char sql_unsent[] =
+    "SELECT o.id, o.event_id, o.routing_key, o.trace_id,"
+    " extract(epoch FROM o.created_at)::bigint, b.body::text,"
+    " o.parked_at IS NOT NULL, " SQL_ITEM
+    " FROM outbox o, LATERAL (SELECT " SQL_BODY " AS body) b"
+    " WHERE o.sent_at IS NULL ORDER BY o.id LIMIT 100";
+static const char sql_unparked[] =
+    "SELECT o.id, " SQL_ITEM " FROM outbox o, LATERAL (SELECT " SQL_BODY
+    " AS body) b"
+    " WHERE o.sent_at IS NULL AND o.parked_at IS NULL"
+    " ORDER BY o.id LIMIT 1000";
+static const char sql_sent[] =
+    "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])";
+static const char sql_parked[] =
+    "UPDATE outbox SET parked_at = now() WHERE id = ANY($1::bigint[])";
+static const char sql_attempted[] = "UPDATE outbox SET attempts = attempts + 1"
+				    " WHERE id = ANY($1::bigint[])";
+static const char sql_prune[] =
+    "DELETE FROM outbox WHERE sent_at IS NOT NULL"
+    " AND sent_at < now() - make_interval(days => $1::int)";
+
+enum outcome { SENT_ALL, SENT_SOME, BROKER_FAILED, DB_FAILED };
+
+struct publisher {
+	PGconn *pg; /* dedicated: LISTEN and the advisory lock */
+	int locked;
+	struct amqp_pub amqp;
+	int amqp_used; /* the connection has carried a batch already */
+	struct mirror redis;
+	int backoff_ms;
+	int broker_down; /* logged once per outage */
+	time_t pruned_at;
+	char err[AMQP_PUB_ERRLEN];
+};
+
+/* An id list being built: zeroed = empty (see ids_add). */
+struct ids {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+/* Log lines from the thread, written by the worker's loop. */
+struct logline {
+	int level;
+	char message[64];
+	char detail[256];
+	long long count;
+};
+
+static struct kore_task task;
+static atomic_uint_least64_t returns;
+static pthread_mutex_t logq_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct logline logq[LOGQ_LEN];
+static size_t logq_len;
+
+static int run(struct kore_task *);
+static void say(int, const char *, const char *, long long);
+static void log_drain(void *, u_int64_t);
+static void nap(int);
+static int db_ready(struct publisher *);
+static void db_drop(struct publisher *);
+static int db_ok(struct publisher *, PGresult *, ExecStatusType);
+static int ids_update(struct publisher *, const char *, const char *);
+static void ids_add(struct ids *, const char *);
+static const char *ids_text(struct ids *);
+static void ids_free(struct ids *);
+static enum outcome send_batch(struct publisher *);
+static int mark(struct publisher *, PGresult *, int, int);
+static void park(struct publisher *);
+static int mirror_ready(struct publisher *);
+static void prune(struct publisher *);
+static void wait_notify(struct publisher *, int);
+
+void
+publisher_start(void)
+{
+	if (worker == NULL || worker->id != 1)
+		return;
+	kore_task_create(&task, run);
+	(void)kore_timer_add(log_drain, LOG_DRAIN_MS, NULL, 0);
+	kore_task_run(&task);
+}
+
+uint64_t
+publisher_returns(void)
+{
+	return (atomic_load(&returns));
+}
+
+/* Thread side: queue one log line (dropped when the queue is full). */
+static void
+say(int level, const char *message, const char *detail, long long count)
+{
+	struct logline *l;
+
+	pthread_mutex_lock(&logq_lock);
+	if (logq_len < LOGQ_LEN) {
+		l = &logq[logq_len++];
+		l->level = level;
+		(void)snprintf(l->message, sizeof(l->message), "%s", message);
+		(void)snprintf(l->detail, sizeof(l->detail), "%s",
+		    detail != NULL ? detail : "");
+		l->count = count;
+	}
+	pthread_mutex_unlock(&logq_lock);
+}
+
+/* Worker side (timer): write the queued lines. */
+static void
+log_drain(void *arg, u_int64_t now)
+{
+	struct logline lines[LOGQ_LEN];
+	struct log_field f[2];
+	size_t i, n, nf;
+
+	(void)arg;
+	(void)now;
+	pthread_mutex_lock(&logq_lock);
+	n = logq_len;
+	memcpy(lines, logq, n * sizeof(lines[0]));
+	logq_len = 0;
+	pthread_mutex_unlock(&logq_lock);
+	for (i = 0; i < n; i++) {
+		nf = 0;
+		memset(f, 0, sizeof(f));
+		if (lines[i].detail[0] != '\0') {
+			f[nf].key = "error";
+			f[nf++].str = lines[i].detail;
+		}
+		if (lines[i].count >= 0) {
+			f[nf].key = "count";
+			f[nf++].num = lines[i].count;
+		}
+		log_write(lines[i].level, NULL, lines[i].message, f, nf);
+	}
+}
+
+/* poll() as a sleep: allowed by the sandbox, unlike some sleep calls. */
+static void
+nap(int ms)
+{
+	(void)poll(NULL, 0, ms);
+}
+
+static int
+run(struct kore_task *t)
+{
+	struct publisher p;
+	enum outcome o;
+
+	(void)t;
+	memset(&p, 0, sizeof(p));
+	p.amqp.failed = 1;
+	p.backoff_ms = BACKOFF_MIN_MS;
+	for (;;) {
+		if (!db_ready(&p))
+			continue;
+		prune(&p);
+		o = send_batch(&p);
+		if (o == DB_FAILED) {
+			db_drop(&p);
+			nap(DB_RETRY_MS);
+			continue;
+		}
+		if (o == BROKER_FAILED) {
+			if (!p.broker_down)
+				say(LOG_LEVEL_WARNING,
+				    "Broker unreachable: outbox events parked",
+				    p.err, -1);
+			p.broker_down = 1;
+			park(&p);
+			nap(p.backoff_ms);
+			p.backoff_ms = p.backoff_ms * 2 > BACKOFF_MAX_MS ?
+			    BACKOFF_MAX_MS :
+			    p.backoff_ms * 2;
+			continue;
+		}
+		p.backoff_ms = BACKOFF_MIN_MS;
+		if (o == SENT_SOME)
+			continue; /* a full batch: more may wait */
+		wait_notify(&p, WAIT_MS);
+	}
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * A connection that LISTENs and holds the lock; 0 after waiting a little
+ * when there is none yet.
+ */
+static int
+db_ready(struct publisher *p)
+{
+	static const char *keys[] = { "dbname", "hostaddr", "connect_timeout",
+		"application_name", NULL };
+	const char *values[5];
+	PGresult *r;
+	int got;
+
+	if (p->pg != NULL && PQstatus(p->pg) != CONNECTION_OK)
+		db_drop(p);
+	if (p->pg == NULL) {
+		values[0] = settings.database_conninfo;
+		values[1] = deps_address(DEP_POSTGRES);
+		values[2] = "5";
+		values[3] = "bee-customers publisher";
+		values[4] = NULL;
+		/* no resolved address: "" is skipped, the URL's host serves */
+		if (values[1] == NULL)
+			values[1] = "";
+		p->pg = PQconnectdbParams(keys, values, 1);
+		if (PQstatus(p->pg) != CONNECTION_OK) {
+			say(LOG_LEVEL_WARNING,
+			    "Publisher cannot connect to PostgreSQL",
+			    PQerrorMessage(p->pg), -1);
+			db_drop(p);
+			nap(DB_RETRY_MS);
+			return (0);
+		}
+		r = PQexec(p->pg, "LISTEN bee_outbox");
+		if (!db_ok(p, r, PGRES_COMMAND_OK)) {
+			nap(DB_RETRY_MS);
+			return (0);
+		}
+	}
+	if (p->locked)
+		return (1);
+	r = PQexec(p->pg, sql_lock);
+	if (!db_ok(p, r, PGRES_TUPLES_OK)) {
+		nap(DB_RETRY_MS);
+		return (0);
+	}
+	got = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	if (!got) {
+		nap(LOCK_RETRY_MS);
+		return (0);
+	}
+	p->locked = 1;
+	say(LOG_LEVEL_INFO, "Outbox publisher started", NULL, -1);
+	return (1);
+}
+
+static void
+db_drop(struct publisher *p)
+{
+	if (p->pg != NULL)
+		PQfinish(p->pg);
+	p->pg = NULL;
+	p->locked = 0;
+}
+
+/* Clears r; on an unexpected status logs and drops the connection. */
+static int
+db_ok(struct publisher *p, PGresult *r, ExecStatusType want)
+{
+	if (r != NULL && PQresultStatus(r) == want) {
+		if (want != PGRES_TUPLES_OK)
+			PQclear(r);
+		return (1);
+	}
+	say(LOG_LEVEL_ERROR, "Publisher query failed",
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->pg), -1);
+	PQclear(r);
+	db_drop(p);
+	return (0);
+}
+
+/* A PostgreSQL bigint[] literal, "{1,2,3}", built row by row; NULL id:
+ * just make room for the closing brace. */
+static void
+ids_add(struct ids *l, const char *id)
+{
+	size_t need;
+	char *n;
+
+	need = l->len + (id != NULL ? strlen(id) : 0) + 4;
+	if (need > l->cap) {
+		l->cap = need * 2;
+		if ((n = realloc(l->s, l->cap)) == NULL)
+			abort(); /* a few kilobytes */
+		l->s = n;
+	}
+	if (l->len == 0)
+		l->s[l->len++] = '{';
+	l->s[l->len] = '\0';
+	if (id == NULL)
+		return; /* room for the closing brace */
+	l->len += (size_t)snprintf(l->s + l->len, l->cap - l->len, "%s%s",
+	    l->len > 1 ? "," : "", id);
+}
+
+/* The literal, closed; s stays owned by l (free it with ids_free). */
+static const char *
+ids_text(struct ids *l)
+{
+	ids_add(l, NULL);
+	l->s[l->len++] = '}';
+	l->s[l->len] = '\0';
+	return (l->s);
+}
+
+static void
+ids_free(struct ids *l)
+{
+	free(l->s);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Runs one of the id-array UPDATEs; ids is "{1,2,...}". */
+static int
+ids_update(struct publisher *p, const char *sql, const char *ids)
+{
+	PGresult *r;
+	const char *params[1] = { ids };
+
+	r = PQexecParams(p->pg, sql, 1, NULL, params, NULL, NULL, 0);
+	return (db_ok(p, r, PGRES_COMMAND_OK));
+}
+
+/*
+ * Publishes the next batch. The columns of sql_unsent: 0 id, 1 event_id,
+ * 2 routing_key, 3 trace_id, 4 created_at epoch, 5 body, 6 parked,
+ * 7 mirror item.
+ */
+static enum outcome
+send_batch(struct publisher *p)
+{
+	PGresult *r;
+	struct amqp_msg m;
+	uint64_t base;
+	int i, n, sent, retried;
+
+	r = PQexec(p->pg, sql_unsent);
+	if (!db_ok(p, r, PGRES_TUPLES_OK))
+		return (DB_FAILED);
+	if ((n = PQntuples(r)) == 0) {
+		PQclear(r);
+		return (SENT_ALL);
+	}
+	retried = 0;
+again:
+	if (p->amqp.failed) {
+		amqp_pub_close(&p->amqp);
+		/* never the resolver in the sandbox: it would kill the worker */
+		if (*deps_address(DEP_RABBITMQ) == '\0') {
+			(void)snprintf(p->err, sizeof(p->err),
+			    "RabbitMQ address not resolved at start-up");
+			PQclear(r);
+			return (BROKER_FAILED);
+		}
+		if (amqp_pub_open(&p->amqp, settings.rabbitmq_url,
+			deps_address(DEP_RABBITMQ), settings.rabbitmq_exchange,
+			AMQP_TIMEOUT_MS, p->err, sizeof(p->err)) == -1) {
+			PQclear(r);
+			return (BROKER_FAILED);
+		}
+		p->amqp_used = 0;
+		if (p->broker_down)
+			say(LOG_LEVEL_INFO, "Broker reachable again", NULL, -1);
+		p->broker_down = 0;
+	}
+	base = p->amqp.published;
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof(m));
+		m.message_id = PQgetvalue(r, i, 1);
+		m.routing_key = PQgetvalue(r, i, 2);
+		m.trace_id = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3);
+		m.timestamp = strtoull(PQgetvalue(r, i, 4), NULL, 10);
+		m.body = PQgetvalue(r, i, 5);
+		m.body_len = (size_t)PQgetlength(r, i, 5);
+		if (amqp_pub_send(&p->amqp, &m, p->err, sizeof(p->err)) == -1)
+			break;
+	}
+	if (i == n)
+		(void)amqp_pub_confirm(&p->amqp, AMQP_TIMEOUT_MS, p->err,
+		    sizeof(p->err));
+	atomic_store(&returns, atomic_load(&returns) + p->amqp.returns);
+	p->amqp.returns = 0;
+	/* confirmed: tags base+1 .. acked, i.e. the first rows */
+	sent = p->amqp.acked > base ? (int)(p->amqp.acked - base) : 0;
+	if (sent > n)
+		sent = n;
+	if (sent > 0 && mark(p, r, sent, n) == -1) {
+		PQclear(r);
+		return (DB_FAILED);
+	}
+	if (!p->amqp.failed) {
+		p->amqp_used = 1;
+		PQclear(r);
+		return (n == BATCH ? SENT_SOME : SENT_ALL);
+	}
+	if (sent == 0 && p->amqp_used && !retried) {
+		/* an idle connection may just be stale: once more, fresh */
+		retried = 1;
+		p->amqp_used = 0;
+		goto again;
+	}
+	PQclear(r);
+	return (sent > 0 ? SENT_SOME : BROKER_FAILED);
+}
+
+/*
+ * Marks the first `sent` rows of r sent, counts an attempt for the rest,
+ * and removes the mirror items of the parked ones. 0, or -1 (database).
+ */
+static int
+mark(struct publisher *p, PGresult *r, int sent, int n)
+{
+	struct ids done, rest;
+	int i, parked, ok;
+
+	memset(&done, 0, sizeof(done));
+	memset(&rest, 0, sizeof(rest));
+	parked = 0;
+	for (i = 0; i < sent; i++) {
+		ids_add(&done, PQgetvalue(r, i, 0));
+		parked += !strcmp(PQgetvalue(r, i, 6), "t");
+	}
+	for (; i < n; i++)
+		ids_add(&rest, PQgetvalue(r, i, 0));
+	ok = ids_update(p, sql_sent, ids_text(&done));
+	if (ok && sent < n)
+		ok = ids_update(p, sql_attempted, ids_text(&rest));
+	ids_free(&done);
+	ids_free(&rest);
+	if (!ok)
+		return (-1);
+	if (parked > 0 && mirror_ready(p)) {
+		for (i = 0; i < sent; i++) {
+			if (strcmp(PQgetvalue(r, i, 6), "t"))
+				continue;
+			if (mirror_remove(&p->redis, PQgetvalue(r, i, 7),
+				p->err, sizeof(p->err)) == -1) {
+				say(LOG_LEVEL_WARNING,
+				    "Mirror items of sent events left in "
+				    "failed_events",
+				    p->err, -1);
+				break;
+			}
+		}
+	}
+	return (0);
+}
+
+static int
+mirror_ready(struct publisher *p)
+{
+	if (p->redis.ctx != NULL)
+		return (1);
+	if (*settings.redis_url == '\0' || *deps_address(DEP_REDIS) == '\0')
+		return (0); /* disabled, or no address (no resolver here) */
+	return (mirror_connect(&p->redis, settings.redis_url,
+		    deps_address(DEP_REDIS), REDIS_TIMEOUT_MS, p->err,
+		    sizeof(p->err)) == 0);
+}
+
+/* Mirrors unsent, unparked rows to failed_events and marks them parked. */
+static void
+park(struct publisher *p)
+{
+	PGresult *r;
+	struct ids ids;
+	int i, n;
+
+	if (!mirror_ready(p))
+		return;
+	r = PQexec(p->pg, sql_unparked);
+	if (!db_ok(p, r, PGRES_TUPLES_OK))
+		return;
+	n = PQntuples(r);
+	memset(&ids, 0, sizeof(ids));
+	for (i = 0; i < n; i++) {
+		if (mirror_push(&p->redis, PQgetvalue(r, i, 1), p->err,
+			sizeof(p->err)) == -1) {
+			say(LOG_LEVEL_WARNING,
+			    "Redis unreachable: events stay in the outbox",
+			    p->err, -1);
+			break;
+		}
+		ids_add(&ids, PQgetvalue(r, i, 0));
+	}
+	if (i > 0 && ids_update(p, sql_parked, ids_text(&ids)))
+		say(LOG_LEVEL_WARNING,
+		    "Outbox events mirrored to failed_events", NULL, i);
+	ids_free(&ids);
+	PQclear(r);
+}
+
+static void
+prune(struct publisher *p)
+{
+	PGresult *r;
+	char days[16];
+	const char *params[1] = { days };
+	time_t now;
+
+	now = time(NULL);
+	if (now - p->pruned_at < PRUNE_EVERY_S)
+		return;
+	p->pruned_at = now;
+	(void)snprintf(days, sizeof(days), "%d",
+	    settings.outbox_retention_days);
+	r = PQexecParams(p->pg, sql_prune, 1, NULL, params, NULL, NULL, 0);
+	(void)db_ok(p, r, PGRES_COMMAND_OK);
+}
+
+/* Until a bee_outbox notification or ms pass; drains notifications. */
+static void
+wait_notify(struct publisher *p, int ms)
+{
+	struct pollfd pfd;
+	PGnotify *nt;
+	int woke;
+
+	woke = 0;
+	for (;;) {
+		if (PQconsumeInput(p->pg) == 0) {
+			db_drop(p);
+			return;
+		}
+		while ((nt = PQnotifies(p->pg)) != NULL) {
+			PQfreemem(nt);
+			woke = 1;
+		}
+		if (woke)
+			return;
+		pfd.fd = PQsocket(p->pg);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, ms) <= 0)
+			return;
+		ms = 0; /* readable: consume, then return either way */
+	}
+}
