@@ -552,7 +552,7 @@ Test(migrate, fresh_database_gets_every_table_index_and_key)
 		"ix_customer_appointments_customer_id",
 		"ix_processed_events_processed_at",
 		"ix_customer_full_name_trgm", "ix_customer_email_trgm",
-		"ix_customer_phone_trgm", NULL };
+		"ix_customer_phone_trgm", "ix_customer_avatar_file", NULL };
 	struct run r;
 	char stmt[512];
 	char *text;
