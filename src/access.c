@@ -44,3 +44,11 @@ access_customer_role(const struct claims *c)
 {
 	return (c->role != ROLE_OTHER);
 }
+
+void
+access_params(const struct scope *s, const char **values)
+{
+	values[0] = s->kind;
+	values[1] = s->list;
+	values[2] = s->user;
+}

@@ -16,6 +16,8 @@ struct scope {
 };
 
 void access_scope(const struct claims *c, struct scope *s);
+/* The scope as three statement parameters: kind, list, user. */
+void access_params(const struct scope *s, const char **values);
 /* May this role use a route about one customer (profile, stats, ...)? */
 int access_customer_role(const struct claims *c);
 

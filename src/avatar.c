@@ -273,9 +273,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_avatar;
 	q->nparams = 7;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->file;
 	q->values[5] = st->url;
 	q->values[6] = c->trace_id;

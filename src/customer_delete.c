@@ -100,9 +100,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->values[0] = c->customer_id;
 	q->values[1] = NULL;
 	q->values[2] = NULL;
-	q->values[3] = st->scope.kind;
-	q->values[4] = st->scope.list;
-	q->values[5] = st->scope.user;
+	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
 	return (OP_QUERY);
 }

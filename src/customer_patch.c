@@ -138,9 +138,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_patch;
 	q->nparams = 12;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->present;
 	q->values[5] = st->in.full_name;
 	q->values[6] = st->in.email[0] != '\0' ? st->in.email : NULL;

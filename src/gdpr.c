@@ -194,9 +194,7 @@ prepare_path(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_export_id;
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	return (OP_QUERY);
 }
 
@@ -213,9 +211,7 @@ prepare_body(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_export_pair;
 	q->nparams = 5;
 	q->values[0] = st->body.user_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->body.business_id;
 	return (OP_QUERY);
 }

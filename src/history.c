@@ -111,9 +111,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q,
 	q->sql = sql;
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	return (OP_QUERY);
 }
 

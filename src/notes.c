@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "body.h"
 #include "customer_input.h"
 #include "customer_row.h"
@@ -165,9 +166,7 @@ scope_params(struct ctx *c, struct note_state *st, struct op_query *q)
 {
 	access_scope(&c->claims, &st->scope);
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 }
 
 /* ---- create ---- */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "access.h"
 #include "body.h"
 #include "customer_row.h"
 #include "customers.h"
@@ -259,9 +260,7 @@ tags_insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
 	q->sql = sql_insert;
 	q->nparams = 9;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->in.labels;
 	q->values[5] = st->in.color;
 	q->values[6] = st->in.priority;
@@ -390,9 +389,7 @@ tags_list_query(struct ctx *c, struct op_query *q)
 	q->sql = sql_list;
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 }
 
 void
@@ -461,9 +458,7 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_delete;
 	q->nparams = 5;
 	q->values[0] = c->customer_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->tag_id;
 	return (OP_QUERY);
 }

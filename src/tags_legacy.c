@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "body.h"
 #include "customer_row.h"
 #include "reply.h"
@@ -150,9 +151,7 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->sql = sql_delete;
 	q->nparams = 4;
 	q->values[0] = st->tag_id;
-	q->values[1] = st->scope.kind;
-	q->values[2] = st->scope.list;
-	q->values[3] = st->scope.user;
+	access_params(&st->scope, &q->values[1]);
 	return (OP_QUERY);
 }
 
