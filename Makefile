@@ -9,6 +9,7 @@
 #   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
 #   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
 #                 etc.: `eval "$(scripts/dev e2e-up)"`)
+#   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
 #                 original's stack, on private servers (README "Benchmark")
 #   clean
@@ -95,7 +96,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 	lint-format lint-cppcheck lint-tidy lint-shell
 
 help:
-	@sed -n '1,17s/^# \{0,1\}//p' Makefile
+	@sed -n '1,18s/^# \{0,1\}//p' Makefile
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
@@ -123,9 +124,31 @@ e2e:
 	$(MAKE) --no-print-directory $(E2E_BIN)
 	@[ -z "$(E2E_BIN)" ] || CRITERION_ARGS="$(E2E_ARGS) $${CRITERION_ARGS:-}" $(RUN_TESTS) e2e $(E2E_BIN)
 
+# --- tools ----------------------------------------------------------------------
+
+# Command-line tools built from the module's pure sources (no Kore). Linked
+# to a temporary name and renamed: concurrent builds (parallel e2e tests
+# calling the wrapper) never see a half-written binary.
+TOOLS_DIR := .run/tools
+TOOLS_SRC := src/amqp_pub.c src/mirror.c src/settings.c src/dotenv.c \
+	src/resend_item.c src/uuid.c
+TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
+	-I/usr/include/postgresql
+TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
+
+.PHONY: tools
+tools: $(TOOLS_DIR)/resend-failed-events
+
+$(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
+		$(wildcard src/amqp_pub.h src/mirror.h src/settings.h \
+		src/dotenv.h src/resend_item.h src/uuid.h)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
+		mv -f $@.$$$$.tmp $@
+
 # --- lint -----------------------------------------------------------------------
 
-LINT_C := $(shell find src tests -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
+LINT_C := $(shell find src tests tools -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
 LINT_C_SRC := $(filter %.c,$(LINT_C))
 HASH := \#
 SHELL_SCRIPTS := $(shell for f in scripts/* .ci/run; do [ -f "$$f" ] || continue; \
@@ -137,6 +160,7 @@ LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 LINT_INC_FN := lint_inc() { case $$1 in \
 	src/*) echo "-Isrc -I/usr/include/kore -I$(LINT_GEN)" ;; \
 	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support" ;; \
+	tools/*) echo "-Isrc" ;; \
 	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support" ;; esac; }
 
 # Every part runs, then lint fails if any part failed.
@@ -166,7 +190,7 @@ $(LINT_GEN)/assets.h: $(shell find assets -type f 2>/dev/null) Makefile
 lint-cppcheck: $(LINT_GEN)/assets.h
 	@echo "lint: cppcheck ($(words $(LINT_C_SRC)) files)"
 	@$(LINT_INC_FN); rc=0; \
-	for tree in src tests/unit tests/migrate tests/e2e; do \
+	for tree in src tests/unit tests/migrate tests/e2e tools; do \
 		files=$$(printf '%s\n' $(LINT_C_SRC) | grep "^$$tree/" || true); \
 		[ -n "$$files" ] || continue; \
 		cppcheck -q -j $(NPROC) --error-exitcode=1 --inline-suppr \

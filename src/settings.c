@@ -30,9 +30,25 @@ static int parse_long(const char *, long, long, long *);
 static int load_secret(struct settings *, struct dotenv *, char *, size_t);
 static char *read_file(const char *, size_t *);
 static int pem_is_rsa_public_key(const char *, size_t);
+static int load(struct settings *, const char *, int, char *, size_t);
 
 int
 settings_load(struct settings *s, const char *dotenv_path, char *err,
+    size_t errlen)
+{
+	return (load(s, dotenv_path, 1, err, errlen));
+}
+
+/* For tools that verify no token (scripts/resend-failed-events). */
+int
+settings_load_noauth(struct settings *s, const char *dotenv_path, char *err,
+    size_t errlen)
+{
+	return (load(s, dotenv_path, 0, err, errlen));
+}
+
+static int
+load(struct settings *s, const char *dotenv_path, int auth, char *err,
     size_t errlen)
 {
 	struct dotenv env;
@@ -144,7 +160,7 @@ settings_load(struct settings *s, const char *dotenv_path, char *err,
 	v = dotenv_get(&env, "CORS_ORIGINS");
 	s->cors_origins = dupe(v ? v : "*");
 
-	if (load_secret(s, &env, err, errlen) == -1) {
+	if (auth && load_secret(s, &env, err, errlen) == -1) {
 		dotenv_free(&env);
 		return (-1);
 	}

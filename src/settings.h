@@ -68,6 +68,9 @@ enum log_level {
  */
 int settings_load(struct settings *s, const char *dotenv_path, char *err,
     size_t errlen);
+/* The same without the JWT settings (SECRET_KEY, ...): for tools. */
+int settings_load_noauth(struct settings *s, const char *dotenv_path, char *err,
+    size_t errlen);
 void settings_free(struct settings *s);
 
 /* Parses "5/minute", "10 per second", "100/hour"; 0 or -1. */
