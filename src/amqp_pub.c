@@ -23,6 +23,8 @@ static int fail(struct amqp_pub *, char *, size_t, const char *, const char *);
 static int rpc_ok(struct amqp_pub *, const char *, char *, size_t);
 static void tv_ms(struct timeval *, int);
 static int frame_wait(struct amqp_pub *, struct timeval *, char *, size_t);
+static int connect_login(struct amqp_pub *, const char *, const char *, int,
+    char *, size_t);
 
 static int
 fail(struct amqp_pub *p, char *err, size_t errlen, const char *what,
@@ -81,22 +83,35 @@ rpc_ok(struct amqp_pub *p, const char *what, char *err, size_t errlen)
 	}
 }
 
+/*
+ * Connects, logs in and opens channel 1 (shared with the history consumer,
+ * src/consumer.c). 0 with *out set, or -1 with the reason in err.
+ */
 int
-amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
-    const char *exchange, int timeout_ms, char *err, size_t errlen)
+amqp_pub_connect(amqp_connection_state_t *out, const char *url,
+    const char *address, int timeout_ms, char *err, size_t errlen)
+{
+	struct amqp_pub p;
+
+	memset(&p, 0, sizeof(p));
+	*out = NULL;
+	if (connect_login(&p, url, address, timeout_ms, err, errlen) == -1)
+		return (-1);
+	*out = p.conn;
+	return (0);
+}
+
+/* amqp_pub_connect's work on p: p->conn is NULL on a failure. */
+static int
+connect_login(struct amqp_pub *p, const char *url, const char *address,
+    int timeout_ms, char *err, size_t errlen)
 {
 	struct amqp_connection_info ci;
 	amqp_socket_t *sock;
 	struct timeval tv;
 	char *copy;
-	size_t len;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	len = strlen(exchange);
-	if (len >= sizeof(p->exchange))
-		return (fail(p, err, errlen, "exchange", "name too long"));
-	memcpy(p->exchange, exchange, len + 1);
 	if ((copy = strdup(url)) == NULL)
 		return (fail(p, err, errlen, "open", "out of memory"));
 	amqp_default_connection_info(&ci);
@@ -141,8 +156,26 @@ amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
 		}
 	}
 	(void)amqp_channel_open(p->conn, CHANNEL);
-	if (!rpc_ok(p, "channel.open", err, errlen))
-		goto bad;
+	if (!rpc_ok(p, "channel.open", err, errlen)) {
+		amqp_pub_close(p);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
+    const char *exchange, int timeout_ms, char *err, size_t errlen)
+{
+	size_t len;
+
+	memset(p, 0, sizeof(*p));
+	len = strlen(exchange);
+	if (len >= sizeof(p->exchange))
+		return (fail(p, err, errlen, "exchange", "name too long"));
+	memcpy(p->exchange, exchange, len + 1);
+	if (connect_login(p, url, address, timeout_ms, err, errlen) == -1)
+		return (-1);
 	(void)amqp_confirm_select(p->conn, CHANNEL);
 	if (!rpc_ok(p, "confirm.select", err, errlen))
 		goto bad;

@@ -48,6 +48,13 @@ struct amqp_msg {
  */
 int amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
     const char *exchange, int timeout_ms, char *err, size_t errlen);
+/*
+ * The connection alone, for other AMQP clients (the history consumer):
+ * connected and logged in as amqp_pub_open does, with channel 1 open and
+ * nothing else set up. The caller owns *out (amqp_destroy_connection).
+ */
+int amqp_pub_connect(amqp_connection_state_t *out, const char *url,
+    const char *address, int timeout_ms, char *err, size_t errlen);
 /* Publishes one message (no wait). 0, or -1 with the reason in err. */
 int amqp_pub_send(struct amqp_pub *p, const struct amqp_msg *m, char *err,
     size_t errlen);

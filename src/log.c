@@ -29,6 +29,7 @@ static int log_min = LOG_LEVEL_INFO;
 static char service[128] = "BeeConect Customer Service";
 static uint64_t dropped;
 static int batched;
+static void (*line_hook)(const char *, size_t);
 
 static const char *level_names[] = { "debug", "info", "warning", "error" };
 
@@ -118,6 +119,12 @@ enqueue(const char *line, size_t len)
 }
 
 void
+log_set_hook(void (*hook)(const char *, size_t))
+{
+	line_hook = hook;
+}
+
+void
 log_batch(int on)
 {
 	batched = on;
@@ -163,6 +170,8 @@ log_write(int level, const char *trace_id, const char *message,
 	if (len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
 	line[len++] = '}';
+	if (line_hook != NULL)
+		line_hook(line, len);
 	line[len++] = '\n';
 	enqueue(line, len);
 }

@@ -28,6 +28,11 @@ void log_write(int level, const char *trace_id, const char *message,
 void log_request(const char *trace_id, const char *method, const char *route,
     int status, double duration_ms, const char *customer_id);
 uint64_t log_dropped(void);
+/*
+ * Called with every finished line (without its newline) as it is
+ * written, in the writing thread; NULL removes it (src/logfwd.c).
+ */
+void log_set_hook(void (*hook)(const char *line, size_t len));
 
 #define log_info(trace, msg) log_write(LOG_LEVEL_INFO, trace, msg, NULL, 0)
 #define log_warn(trace, msg) log_write(LOG_LEVEL_WARNING, trace, msg, NULL, 0)

@@ -43,14 +43,12 @@
  * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
  *
  * The thread touches no Kore state and does not call log.c (not
- * thread-safe): it queues its log lines under a mutex, and a timer on the
- * worker's loop writes them with log_write.
+ * thread-safe): it queues its log lines with task_log (src/task_log.c).
  */
 #include <sys/types.h>
 
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +65,8 @@
 #include "mirror.h"
 #include "publisher.h"
 #include "settings.h"
+#include "task_db.h"
+#include "task_log.h"
 
 /* pg_try_advisory_lock(int, int): "beec" and "publ" (the migrator: "migr") */
 #define PUB_LOCK "1650812259, 1886740076"
@@ -79,8 +79,6 @@
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
-#define LOGQ_LEN 64
-#define LOG_DRAIN_MS 200
 
 /*
  * The published body and the mirror item of outbox row o. occurred_at is
@@ -138,23 +136,10 @@ struct ids {
 	size_t cap;
 };
 
-/* Log lines from the thread, written by the worker's loop. */
-struct logline {
-	int level;
-	char message[64];
-	char detail[256];
-	long long count;
-};
-
 static struct kore_task task;
 static atomic_uint_least64_t returns;
-static pthread_mutex_t logq_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct logline logq[LOGQ_LEN];
-static size_t logq_len;
 
 static int run(struct kore_task *);
-static void say(int, const char *, const char *, long long);
-static void log_drain(void *, u_int64_t);
 static void nap(int);
 static int db_ready(struct publisher *);
 static void db_drop(struct publisher *);
@@ -176,7 +161,7 @@ publisher_start(void)
 	if (worker == NULL || worker->id != 1)
 		return;
 	kore_task_create(&task, run);
-	(void)kore_timer_add(log_drain, LOG_DRAIN_MS, NULL, 0);
+	task_log_start();
 	kore_task_run(&task);
 }
 
@@ -184,54 +169,6 @@ uint64_t
 publisher_returns(void)
 {
 	return (atomic_load(&returns));
-}
-
-/* Thread side: queue one log line (dropped when the queue is full). */
-static void
-say(int level, const char *message, const char *detail, long long count)
-{
-	struct logline *l;
-
-	pthread_mutex_lock(&logq_lock);
-	if (logq_len < LOGQ_LEN) {
-		l = &logq[logq_len++];
-		l->level = level;
-		(void)snprintf(l->message, sizeof(l->message), "%s", message);
-		(void)snprintf(l->detail, sizeof(l->detail), "%s",
-		    detail != NULL ? detail : "");
-		l->count = count;
-	}
-	pthread_mutex_unlock(&logq_lock);
-}
-
-/* Worker side (timer): write the queued lines. */
-static void
-log_drain(void *arg, u_int64_t now)
-{
-	struct logline lines[LOGQ_LEN];
-	struct log_field f[2];
-	size_t i, n, nf;
-
-	(void)arg;
-	(void)now;
-	pthread_mutex_lock(&logq_lock);
-	n = logq_len;
-	memcpy(lines, logq, n * sizeof(lines[0]));
-	logq_len = 0;
-	pthread_mutex_unlock(&logq_lock);
-	for (i = 0; i < n; i++) {
-		nf = 0;
-		memset(f, 0, sizeof(f));
-		if (lines[i].detail[0] != '\0') {
-			f[nf].key = "error";
-			f[nf++].str = lines[i].detail;
-		}
-		if (lines[i].count >= 0) {
-			f[nf].key = "count";
-			f[nf++].num = lines[i].count;
-		}
-		log_write(lines[i].level, NULL, lines[i].message, f, nf);
-	}
 }
 
 /* poll() as a sleep: allowed by the sandbox, unlike some sleep calls. */
@@ -263,7 +200,7 @@ run(struct kore_task *t)
 		}
 		if (o == BROKER_FAILED) {
 			if (!p.broker_down)
-				say(LOG_LEVEL_WARNING,
+				task_log(LOG_LEVEL_WARNING,
 				    "Broker unreachable: outbox events parked",
 				    p.err, -1);
 			p.broker_down = 1;
@@ -289,29 +226,15 @@ run(struct kore_task *t)
 static int
 db_ready(struct publisher *p)
 {
-	static const char *keys[] = { "dbname", "hostaddr", "connect_timeout",
-		"application_name", NULL };
-	const char *values[5];
 	PGresult *r;
 	int got;
 
 	if (p->pg != NULL && PQstatus(p->pg) != CONNECTION_OK)
 		db_drop(p);
 	if (p->pg == NULL) {
-		values[0] = settings.database_conninfo;
-		values[1] = deps_address(DEP_POSTGRES);
-		values[2] = "5";
-		values[3] = "bee-customers publisher";
-		values[4] = NULL;
-		/* no resolved address: "" is skipped, the URL's host serves */
-		if (values[1] == NULL)
-			values[1] = "";
-		p->pg = PQconnectdbParams(keys, values, 1);
-		if (PQstatus(p->pg) != CONNECTION_OK) {
-			say(LOG_LEVEL_WARNING,
-			    "Publisher cannot connect to PostgreSQL",
-			    PQerrorMessage(p->pg), -1);
-			db_drop(p);
+		p->pg = task_db_connect("bee-customers publisher",
+		    "Publisher cannot connect to PostgreSQL");
+		if (p->pg == NULL) {
 			nap(DB_RETRY_MS);
 			return (0);
 		}
@@ -335,7 +258,7 @@ db_ready(struct publisher *p)
 		return (0);
 	}
 	p->locked = 1;
-	say(LOG_LEVEL_INFO, "Outbox publisher started", NULL, -1);
+	task_log(LOG_LEVEL_INFO, "Outbox publisher started", NULL, -1);
 	return (1);
 }
 
@@ -357,7 +280,7 @@ db_ok(struct publisher *p, PGresult *r, ExecStatusType want)
 			PQclear(r);
 		return (1);
 	}
-	say(LOG_LEVEL_ERROR, "Publisher query failed",
+	task_log(LOG_LEVEL_ERROR, "Publisher query failed",
 	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->pg), -1);
 	PQclear(r);
 	db_drop(p);
@@ -455,7 +378,8 @@ again:
 		}
 		p->amqp_used = 0;
 		if (p->broker_down)
-			say(LOG_LEVEL_INFO, "Broker reachable again", NULL, -1);
+			task_log(LOG_LEVEL_INFO, "Broker reachable again", NULL,
+			    -1);
 		p->broker_down = 0;
 	}
 	base = p->amqp.published;
@@ -530,7 +454,7 @@ mark(struct publisher *p, PGresult *r, int sent, int n)
 				continue;
 			if (mirror_remove(&p->redis, PQgetvalue(r, i, 7),
 				p->err, sizeof(p->err)) == -1) {
-				say(LOG_LEVEL_WARNING,
+				task_log(LOG_LEVEL_WARNING,
 				    "Mirror items of sent events left in "
 				    "failed_events",
 				    p->err, -1);
@@ -571,7 +495,7 @@ park(struct publisher *p)
 	for (i = 0; i < n; i++) {
 		if (mirror_push(&p->redis, PQgetvalue(r, i, 1), p->err,
 			sizeof(p->err)) == -1) {
-			say(LOG_LEVEL_WARNING,
+			task_log(LOG_LEVEL_WARNING,
 			    "Redis unreachable: events stay in the outbox",
 			    p->err, -1);
 			break;
@@ -579,7 +503,7 @@ park(struct publisher *p)
 		ids_add(&ids, PQgetvalue(r, i, 0));
 	}
 	if (i > 0 && ids_update(p, sql_parked, ids_text(&ids)))
-		say(LOG_LEVEL_WARNING,
+		task_log(LOG_LEVEL_WARNING,
 		    "Outbox events mirrored to failed_events", NULL, i);
 	ids_free(&ids);
 	PQclear(r);

@@ -17,10 +17,12 @@
 #include <kore/seccomp.h>
 
 #include "auth.h"
+#include "consumer.h"
 #include "customers.h"
 #include "db.h"
 #include "deps.h"
 #include "log.h"
+#include "logfwd.h"
 #include "publisher.h"
 #include "redis.h"
 #include "reply.h"
@@ -150,6 +152,8 @@ kore_parent_configure(int argc, char **argv)
 
 	if (deps_resolve(err, sizeof(err)) == -1)
 		die("%s", err);
+	if (logfwd_init(err, sizeof(err)) == -1)
+		die("%s", err);
 	conninfo = conninfo_with_address(settings.database_conninfo,
 	    deps_address(DEP_POSTGRES));
 	db_register(conninfo, settings.db_pool_size);
@@ -170,6 +174,8 @@ kore_worker_configure(void)
 	deps_start();
 	redis_start();
 	publisher_start();
+	consumer_start();
+	logfwd_start();
 	/* one write per 50 ms instead of one per request */
 	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);

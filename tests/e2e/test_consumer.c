@@ -1,0 +1,428 @@
+/*
+ * The history consumer (design.md §6 "In", src/consumer.c): events
+ * published to bee.orders.events / bee.scheduling.events as the orders and
+ * scheduling teams will, consumed by the running service, checked in the
+ * database (polled, bounded) and through the API; malformed ones and those
+ * naming an unknown customer_id found in bee.customers.history.dlq.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "customer.h"
+#include "db.h"
+#include "expect.h"
+#include "http.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define ORDERS "bee.orders.events"
+#define SCHEDULING "bee.scheduling.events"
+#define DLQ "bee.customers.history.dlq"
+#define WAIT_MS 15000
+
+static amqp_connection_state_t
+amqp_open(void)
+{
+	struct amqp_connection_info ci;
+	amqp_connection_state_t c;
+	amqp_rpc_reply_t r;
+	const char *env;
+	char *url;
+
+	env = getenv("RABBITMQ_URL");
+	cr_assert_not_null(env, "RABBITMQ_URL not set");
+	url = strdup(env);
+	cr_assert_eq(amqp_parse_url(url, &ci), AMQP_STATUS_OK);
+	if (ci.vhost == NULL || *ci.vhost == '\0')
+		ci.vhost = "/";
+	c = amqp_new_connection();
+	cr_assert_eq(amqp_socket_open(amqp_tcp_socket_new(c), ci.host, ci.port),
+	    AMQP_STATUS_OK);
+	r = amqp_login(c, ci.vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+	    ci.user, ci.password);
+	cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "amqp login");
+	free(url);
+	amqp_channel_open(c, 1);
+	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL);
+	return (c);
+}
+
+static void
+amqp_done(amqp_connection_state_t c)
+{
+	amqp_channel_close(c, 1, AMQP_REPLY_SUCCESS);
+	amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+	amqp_destroy_connection(c);
+}
+
+static void
+publish(const char *exchange, const char *key, const char *body)
+{
+	amqp_connection_state_t c;
+	amqp_basic_properties_t p;
+
+	c = amqp_open();
+	memset(&p, 0, sizeof(p));
+	p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+	p.content_type = amqp_cstring_bytes("application/json");
+	p.delivery_mode = 2;
+	cr_assert_eq(amqp_basic_publish(c, 1, amqp_cstring_bytes(exchange),
+			 amqp_cstring_bytes(key), 0, 0, &p,
+			 amqp_cstring_bytes(body)),
+	    AMQP_STATUS_OK);
+	amqp_done(c);
+}
+
+static void
+order(const char *event_id, const char *bid, const char *who_key,
+    const char *who, const char *order_id, const char *total,
+    const char *status, const char *created_at, const char *updated_at)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+	    "{\"event_id\":\"%s\",\"order_id\":\"%s\",\"business_id\":\"%s\","
+	    "\"%s\":\"%s\",\"total\":%s,\"currency\":\"RON\","
+	    "\"status\":\"%s\",\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
+	    event_id, order_id, bid, who_key, who, total, status, created_at,
+	    updated_at);
+	publish(ORDERS,
+	    !strcmp(status, "cancelled") ? "v1.order.cancelled" :
+					   "v1.order.updated",
+	    body);
+}
+
+static void
+appointment(const char *bid, const char *who_key, const char *who,
+    const char *appointment_id, const char *status, const char *starts_at)
+{
+	char body[2048], ev[UUID_STR_LEN];
+
+	uuid4(ev);
+	snprintf(body, sizeof(body),
+	    "{\"event_id\":\"%s\",\"appointment_id\":\"%s\","
+	    "\"business_id\":\"%s\",\"%s\":\"%s\",\"starts_at\":\"%s\","
+	    "\"status\":\"%s\",\"updated_at\":\"2025-01-01T00:00:00Z\"}",
+	    ev, appointment_id, bid, who_key, who, starts_at, status);
+	publish(SCHEDULING, "v1.appointment.created", body);
+}
+
+/* Polls `SELECT count(*)` until it is want (bounded). */
+static void
+wait_count(long want, const char *sql, const char *a, const char *b)
+{
+	long n = -1;
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS; waited += 100) {
+		n = db_count(sql, a, b, DB_END);
+		if (n == want)
+			return;
+		(void)poll(NULL, 0, 100);
+	}
+	cr_assert_fail("%s: %ld rows, want %ld", sql, n, want);
+}
+
+static void
+wait_order(const char *order_id)
+{
+	wait_count(1,
+	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
+	    " AND order_id = $2",
+	    order_id, order_id);
+}
+
+static char *
+oid(char *buf, const char *pre, const char *name)
+{
+	sprintf(buf, "%s-%s", pre, name);
+	return (buf);
+}
+
+/* A customer (business bid, user uid) created through the API. */
+static void
+create_for(const char *uid, const char *bid, char id[UUID_STR_LEN])
+{
+	struct http_resp *r;
+	char *tok, *body;
+	json_t *j;
+
+	tok = tok_internal();
+	body = cust_body(uid, bid, NULL);
+	r = http_req_tok("POST", "/customers", tok, body);
+	expect_status(r, 201);
+	j = resp_json(r);
+	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
+	json_decref(j);
+	http_resp_free(r);
+	free(body);
+	free(tok);
+}
+
+static void
+expect_value(const char *want, const char *sql, const char *a)
+{
+	char *v = db_value(sql, a, DB_END);
+
+	cr_assert(v != NULL && !strcmp(v, want), "%s: got %s, want %s", sql,
+	    v != NULL ? v : "NULL", want);
+	free(v);
+}
+
+/*
+ * Orders and appointments upserted; the stats of the existing customer
+ * recomputed: cancelled ones excluded, lifetime_value their sum, the last
+ * dates the latest not in the future; an event naming only customer_id
+ * resolved to the customer's (business_id, user_id).
+ */
+Test(consumer, history_upserted_and_stats_recomputed)
+{
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], id[UUID_STR_LEN];
+	char pre[UUID_STR_LEN], ev[UUID_STR_LEN], o[6][80];
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(pre);
+	create_for(uid, bid, id);
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[0], pre, "a"), "10.50", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	uuid4(ev);
+	order(ev, bid, "customer_id", id, oid(o[1], pre, "b"), "\"6\"",
+	    "created", "2025-07-03T23:30:00-02:00", "2025-07-03T10:00:00Z");
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[2], pre, "c"), "100", "cancelled",
+	    "2025-07-09T10:00:00Z", "2025-07-09T10:00:00Z");
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[3], pre, "d"), "1", "created",
+	    "2099-01-01T00:00:00Z", "2025-07-09T10:00:00Z");
+	appointment(bid, "user_id", uid, oid(o[4], pre, "x"), "booked",
+	    "2025-08-01T09:00:00Z");
+	appointment(bid, "customer_id", id, oid(o[5], pre, "y"), "booked",
+	    "2099-08-01T09:00:00Z");
+	appointment(bid, "user_id", uid, oid(o[5], pre, "z"), "cancelled",
+	    "2025-09-01T09:00:00Z");
+	wait_count(4,
+	    "SELECT count(*) FROM customer_orders WHERE business_id = $1"
+	    " AND user_id = $2",
+	    bid, uid);
+	wait_count(3,
+	    "SELECT count(*) FROM customer_appointments WHERE business_id = $1"
+	    " AND user_id = $2",
+	    bid, uid);
+	/* every row knows its customer, the customer_id-only ones too */
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_orders WHERE"
+			      " business_id = $1 AND customer_id = $2",
+			 bid, id, DB_END),
+	    4);
+	/* a 10.50, b 6 and d 1 (future, so not the last date); c cancelled */
+	expect_value("3|17.50|2025-07-04|2|2025-08-01",
+	    "SELECT concat_ws('|', total_orders, lifetime_value,"
+	    " last_order_date, total_appointments, last_appointment_date)"
+	    " FROM customers WHERE id = $1",
+	    id);
+}
+
+/* An older update after a newer one changes nothing; a duplicate event_id
+ * is applied once. */
+Test(consumer, newest_wins_and_duplicates_applied_once)
+{
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], pre[UUID_STR_LEN];
+	char ev[UUID_STR_LEN], dup[UUID_STR_LEN], o[3][80];
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(pre);
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[0], pre, "a"), "20", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-02T10:00:00Z");
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[0], pre, "a"), "10", "created",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	uuid4(dup);
+	order(dup, bid, "user_id", uid, oid(o[1], pre, "b"), "5", "created",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	order(dup, bid, "user_id", uid, oid(o[1], pre, "b"), "7", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-05T10:00:00Z");
+	/* one consumer, in order: once the marker is in, the rest is too */
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[2], pre, "marker"), "1", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	wait_order(o[2]);
+	expect_value("paid 20.00 2025-07-02 10:00:00+00",
+	    "SELECT concat_ws(' ', status, total, updated_at AT TIME ZONE 'UTC'"
+	    " || '+00') FROM customer_orders WHERE order_id = $1",
+	    o[0]);
+	expect_value("created 5.00",
+	    "SELECT concat_ws(' ', status, total) FROM customer_orders"
+	    " WHERE order_id = $1",
+	    o[1]);
+	cr_assert_eq(db_count("SELECT count(*) FROM processed_events"
+			      " WHERE event_id = $1",
+			 dup, DB_END),
+	    1);
+}
+
+/* History that arrives before the profile is kept and shows once the
+ * customer is created. */
+Test(consumer, history_before_profile)
+{
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], id[UUID_STR_LEN];
+	char pre[UUID_STR_LEN], ev[UUID_STR_LEN], o[80], path[160];
+	struct http_resp *r;
+	char *tok;
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(pre);
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o, pre, "early"), "12.5", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	wait_order(o);
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_orders WHERE"
+			      " order_id = $1 AND customer_id IS NULL"
+			      " AND user_id = $2",
+			 o, uid, DB_END),
+	    1);
+	create_for(uid, bid, id);
+	tok = tok_superadmin();
+	snprintf(path, sizeof(path), "/customers/%s/orders", id);
+	r = http_req_tok("GET", path, tok, NULL);
+	expect_status(r, 200);
+	cr_assert_not_null(strstr(r->body, o), "%s", r->body);
+	cr_assert_not_null(strstr(r->body, "\"total\":12.5"), "%s", r->body);
+	http_resp_free(r);
+	free(tok);
+}
+
+/*
+ * Takes from the DLQ until a message whose body contains `needle`
+ * (others go back); 1 when found within WAIT_MS.
+ */
+static int
+dlq_find(amqp_connection_state_t c, const char *needle)
+{
+	amqp_rpc_reply_t r;
+	amqp_message_t m;
+	amqp_basic_get_ok_t *ok;
+	char *body;
+	int waited, found;
+
+	for (waited = 0; waited < WAIT_MS;) {
+		r = amqp_basic_get(c, 1, amqp_cstring_bytes(DLQ), 0);
+		cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "basic.get");
+		if (r.reply.id != AMQP_BASIC_GET_OK_METHOD) {
+			(void)poll(NULL, 0, 100);
+			waited += 100;
+			continue;
+		}
+		ok = r.reply.decoded;
+		cr_assert_eq(amqp_read_message(c, 1, &m, 0).reply_type,
+		    AMQP_RESPONSE_NORMAL);
+		body = strndup(m.body.bytes, m.body.len);
+		found = strstr(body, needle) != NULL;
+		free(body);
+		if (found)
+			amqp_basic_ack(c, 1, ok->delivery_tag, 0);
+		else
+			amqp_basic_reject(c, 1, ok->delivery_tag, 1);
+		amqp_destroy_message(&m);
+		if (found)
+			return (1);
+	}
+	return (0);
+}
+
+/* Malformed events and events naming an unknown customer_id are
+ * dead-lettered, and nothing of them is applied. */
+Test(consumer, malformed_and_unknown_customer_dead_lettered)
+{
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], pre[UUID_STR_LEN];
+	char ev[UUID_STR_LEN], nobody[UUID_STR_LEN], o[5][80];
+	char body[1024];
+	amqp_connection_state_t c;
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(pre);
+	uuid4(nobody);
+	/* not JSON */
+	snprintf(body, sizeof(body), "not json %s", oid(o[0], pre, "nj"));
+	publish(ORDERS, "v1.order.created", body);
+	/* event_id missing */
+	snprintf(body, sizeof(body),
+	    "{\"order_id\":\"%s\",\"business_id\":\"%s\",\"user_id\":\"%s\","
+	    "\"status\":\"paid\",\"updated_at\":\"2025-07-01T10:00:00Z\"}",
+	    oid(o[1], pre, "noev"), bid, uid);
+	publish(ORDERS, "v1.order.created", body);
+	/* total of the wrong type */
+	uuid4(ev);
+	order(ev, bid, "user_id", uid, oid(o[2], pre, "type"), "true", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	/* an unknown routing key (v1.order.* routes it here) */
+	uuid4(ev);
+	snprintf(body, sizeof(body),
+	    "{\"event_id\":\"%s\",\"order_id\":\"%s\",\"business_id\":\"%s\","
+	    "\"user_id\":\"%s\",\"status\":\"paid\","
+	    "\"updated_at\":\"2025-07-01T10:00:00Z\"}",
+	    ev, oid(o[3], pre, "key"), bid, uid);
+	publish(ORDERS, "v1.order.shipped", body);
+	/* a customer_id that names no customer */
+	uuid4(ev);
+	order(ev, bid, "customer_id", nobody, oid(o[4], pre, "nobody"), "1",
+	    "paid", "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+
+	c = amqp_open();
+	for (int i = 0; i < 5; i++)
+		cr_assert(dlq_find(c, o[i]), "%s not dead-lettered", o[i]);
+	amqp_done(c);
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_orders"
+			      " WHERE order_id LIKE $1 || '%'",
+			 pre, DB_END),
+	    0);
+	cr_assert_eq(db_count("SELECT count(*) FROM processed_events"
+			      " WHERE event_id = $1",
+			 ev, DB_END),
+	    0);
+}
+
+/*
+ * A database error (the consumer's connection killed under it) is not the
+ * message's fault: it is requeued and applied once the consumer has
+ * reconnected, never dead-lettered.
+ */
+Test(consumer, database_error_requeues)
+{
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], pre[UUID_STR_LEN];
+	char ev[UUID_STR_LEN], o[80];
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(pre);
+	uuid4(ev);
+	cr_assert_geq(db_count("SELECT count(*) FROM (SELECT"
+			       " pg_terminate_backend(pid) FROM"
+			       " pg_stat_activity WHERE application_name"
+			       " = $1) t",
+			  "bee-customers history consumer", DB_END),
+	    1);
+	order(ev, bid, "user_id", uid, oid(o, pre, "requeued"), "3", "paid",
+	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
+	wait_order(o);
+	cr_assert_eq(db_count("SELECT count(*) FROM processed_events"
+			      " WHERE event_id = $1",
+			 ev, DB_END),
+	    1);
+}
