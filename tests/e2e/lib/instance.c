@@ -32,6 +32,8 @@
 	"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|" \
 	"runtime error:|died from sandbox violation|seccomp violation"
 
+static void remember_group(pid_t);
+static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
 static void runtime_preload(char *, size_t);
@@ -192,6 +194,7 @@ instance_spawn(struct instance *in, const char *const *env)
 	}
 	setpgid(pid, pid);
 	in->pid = pid;
+	remember_group(pid);
 }
 
 int
@@ -271,6 +274,32 @@ instance_stop(struct instance *in)
 		waitpid(in->pid, NULL, 0);
 		in->pid = -1;
 	}
+}
+
+/*
+ * A failed assertion ends the test before instance_stop: the parent dies
+ * with the test (PR_SET_PDEATHSIG) but Kore's workers would outlive it,
+ * so the test process kills every group it started when it exits.
+ */
+static pid_t groups[16];
+static size_t ngroups;
+
+static void
+kill_groups(void)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++)
+		(void)kill(-groups[i], SIGKILL);
+}
+
+static void
+remember_group(pid_t pgid)
+{
+	if (ngroups == 0)
+		(void)atexit(kill_groups);
+	if (ngroups < sizeof(groups) / sizeof(groups[0]))
+		groups[ngroups++] = pgid;
 }
 
 /* The first line of a file that matches an extended regex, or NULL. */
