@@ -89,3 +89,15 @@ customer_avatar_detached(const char *file)
 	if (file != NULL)
 		(void)avatar_remove(file);
 }
+
+enum op_next
+customer_reply(struct http_request *req, int found, const struct jsonw *json)
+{
+	if (!found)
+		(void)reply_detail(req, 404, "Customer not found");
+	else if (json->failed)
+		(void)reply_detail(req, 500, "Internal Server Error");
+	else
+		(void)reply_json(req, 200, json->buf, json->len);
+	return (OP_REPLIED);
+}

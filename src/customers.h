@@ -7,6 +7,8 @@
 
 #include "ctx.h"
 #include "customer_input.h"
+#include "jsonw.h"
+#include "op.h"
 
 int h_customers(struct http_request *req);
 int h_customer(struct http_request *req);
@@ -39,6 +41,13 @@ extern const char customer_erase_sql[];
  * avatar_url, an erasure): remove it. NULL does nothing.
  */
 void customer_avatar_detached(const char *file);
+
+/*
+ * The reply of a read about one customer: 404 Customer not found when out
+ * of reach, 500 when its JSON could not be built, else 200 with it.
+ */
+enum op_next customer_reply(struct http_request *req, int found,
+    const struct jsonw *json);
 
 /* The config's v_phone validator, for customer_input. */
 extern struct phone_rule customer_phone_rule;

@@ -289,13 +289,7 @@ list_done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct note_state *st = c->state;
 
-	if (!st->found)
-		(void)reply_detail(req, 404, "Customer not found");
-	else if (st->json.failed)
-		(void)reply_detail(req, 500, "Internal Server Error");
-	else
-		(void)reply_json(req, 200, st->json.buf, st->json.len);
-	return (OP_REPLIED);
+	return (customer_reply(req, st->found, &st->json));
 }
 
 /* ---- delete ---- */
