@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 #define LOG_BUF_SIZE (256 * 1024)
 #define LOG_LINE_MAX 4000
@@ -105,6 +106,7 @@ enqueue(const char *line, size_t len)
 		log_flush();
 		if (len > sizeof(buf) - buf_len) {
 			dropped++;
+			metrics_add(METRIC_LOG_LINES_DROPPED, 1);
 			return;
 		}
 	}

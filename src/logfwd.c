@@ -56,6 +56,7 @@
 #include "log.h"
 #include "logfwd.h"
 #include "logq.h"
+#include "metrics.h"
 #include "settings.h"
 
 #define LOGQ_LINES 10000
@@ -170,7 +171,7 @@ on_line(const char *line, size_t len)
 	pthread_mutex_lock(&lock);
 	if (queue.count == 0)
 		first_ms = now_ms();
-	(void)logq_push(&queue, line, len);
+	metrics_add(METRIC_LOG_FORWARD_DROPPED, logq_push(&queue, line, len));
 	if (queue.count == 1 || queue.count == BATCH_LINES)
 		(void)pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
@@ -201,6 +202,7 @@ run(struct kore_task *t)
 		if (curl == NULL || post(curl, &b, error) == -1) {
 			atomic_fetch_add(&batches_failed, 1);
 			atomic_fetch_add(&lines_failed, b.count);
+			metrics_add(METRIC_LOG_FORWARD_DROPPED, b.count);
 			pthread_mutex_lock(&lock);
 			(void)snprintf(last_error, sizeof(last_error), "%s",
 			    curl == NULL ? "curl_easy_init failed" : error);

@@ -14,7 +14,7 @@
 #include "mirror.h"
 
 static int command(struct mirror *, const char *const *, const size_t *, int,
-    char *, size_t);
+    long long *, char *, size_t);
 
 int
 mirror_parse_url(const char *url, struct mirror_url *out)
@@ -105,7 +105,7 @@ mirror_connect(struct mirror *m, const char *url, const char *address,
 		argv[1] = u.password;
 		lens[0] = 4;
 		lens[1] = strlen(u.password);
-		if (command(m, argv, lens, 2, err, errlen) == -1)
+		if (command(m, argv, lens, 2, NULL, err, errlen) == -1)
 			return (-1);
 	}
 	if (u.db > 0) {
@@ -114,16 +114,19 @@ mirror_connect(struct mirror *m, const char *url, const char *address,
 		argv[1] = db;
 		lens[0] = 6;
 		lens[1] = strlen(db);
-		if (command(m, argv, lens, 2, err, errlen) == -1)
+		if (command(m, argv, lens, 2, NULL, err, errlen) == -1)
 			return (-1);
 	}
 	return (0);
 }
 
-/* One command; an error reply or a lost connection drops the connection. */
+/*
+ * One command; an error reply or a lost connection drops the connection.
+ * An integer reply goes to *integer when that is not NULL.
+ */
 static int
 command(struct mirror *m, const char *const *argv, const size_t *lens, int argc,
-    char *err, size_t errlen)
+    long long *integer, char *err, size_t errlen)
 {
 	redisReply *r;
 
@@ -141,6 +144,8 @@ command(struct mirror *m, const char *const *argv, const size_t *lens, int argc,
 		mirror_close(m);
 		return (-1);
 	}
+	if (integer != NULL)
+		*integer = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 	freeReplyObject(r);
 	return (0);
 }
@@ -151,7 +156,7 @@ mirror_push(struct mirror *m, const char *item, char *err, size_t errlen)
 	const char *argv[3] = { "RPUSH", MIRROR_LIST, item };
 	size_t lens[3] = { 5, sizeof(MIRROR_LIST) - 1, strlen(item) };
 
-	return (command(m, argv, lens, 3, err, errlen));
+	return (command(m, argv, lens, 3, NULL, err, errlen));
 }
 
 int
@@ -160,7 +165,16 @@ mirror_remove(struct mirror *m, const char *item, char *err, size_t errlen)
 	const char *argv[4] = { "LREM", MIRROR_LIST, "1", item };
 	size_t lens[4] = { 4, sizeof(MIRROR_LIST) - 1, 1, strlen(item) };
 
-	return (command(m, argv, lens, 4, err, errlen));
+	return (command(m, argv, lens, 4, NULL, err, errlen));
+}
+
+int
+mirror_length(struct mirror *m, long long *n, char *err, size_t errlen)
+{
+	const char *argv[2] = { "LLEN", MIRROR_LIST };
+	size_t lens[2] = { 4, sizeof(MIRROR_LIST) - 1 };
+
+	return (command(m, argv, lens, 2, n, err, errlen));
 }
 
 void

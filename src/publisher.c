@@ -62,6 +62,7 @@
 #include "amqp_pub.h"
 #include "deps.h"
 #include "log.h"
+#include "metrics.h"
 #include "mirror.h"
 #include "publisher.h"
 #include "settings.h"
@@ -79,6 +80,7 @@
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
+#define GAUGES_EVERY_S 1
 
 /*
  * The published body and the mirror item of outbox row o. occurred_at is
@@ -111,6 +113,9 @@ static const char sql_parked[] =
     "UPDATE outbox SET parked_at = now() WHERE id = ANY($1::bigint[])";
 static const char sql_attempted[] = "UPDATE outbox SET attempts = attempts + 1"
 				    " WHERE id = ANY($1::bigint[])";
+/* Counted through the partial index outbox_unsent. */
+static const char sql_pending[] =
+    "SELECT count(*) FROM outbox WHERE sent_at IS NULL";
 static const char sql_prune[] =
     "DELETE FROM outbox WHERE sent_at IS NOT NULL"
     " AND sent_at < now() - make_interval(days => $1::int)";
@@ -126,6 +131,7 @@ struct publisher {
 	int backoff_ms;
 	int broker_down; /* logged once per outage */
 	time_t pruned_at;
+	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
 };
 
@@ -153,6 +159,7 @@ static int mark(struct publisher *, PGresult *, int, int);
 static void park(struct publisher *);
 static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
+static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
 
 void
@@ -235,6 +242,7 @@ db_ready(struct publisher *p)
 		p->pg = task_db_connect("bee-customers publisher",
 		    "Publisher cannot connect to PostgreSQL");
 		if (p->pg == NULL) {
+			metrics_gauge(METRIC_OUTBOX_PENDING, -1);
 			nap(DB_RETRY_MS);
 			return (0);
 		}
@@ -244,6 +252,7 @@ db_ready(struct publisher *p)
 			return (0);
 		}
 	}
+	gauges(p);
 	if (p->locked)
 		return (1);
 	r = PQexec(p->pg, sql_lock);
@@ -398,6 +407,7 @@ again:
 		(void)amqp_pub_confirm(&p->amqp, AMQP_TIMEOUT_MS, p->err,
 		    sizeof(p->err));
 	atomic_store(&returns, atomic_load(&returns) + p->amqp.returns);
+	metrics_add(METRIC_AMQP_RETURNS, p->amqp.returns);
 	p->amqp.returns = 0;
 	/* confirmed: tags base+1 .. acked, i.e. the first rows */
 	sent = p->amqp.acked > base ? (int)(p->amqp.acked - base) : 0;
@@ -525,6 +535,36 @@ prune(struct publisher *p)
 	    settings.outbox_retention_days);
 	r = PQexecParams(p->pg, sql_prune, 1, NULL, params, NULL, NULL, 0);
 	(void)db_ok(p, r, PGRES_COMMAND_OK);
+}
+
+/*
+ * The backlog gauges of /metrics, once a second, by every instance's
+ * publisher thread whether it holds the lock or not (metrics.h): -1
+ * (rendered NaN) when a figure cannot be read.
+ */
+static void
+gauges(struct publisher *p)
+{
+	PGresult *r;
+	long long n;
+	time_t now;
+
+	now = time(NULL);
+	if (now - p->gauged_at < GAUGES_EVERY_S)
+		return;
+	p->gauged_at = now;
+	r = PQexec(p->pg, sql_pending);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		metrics_gauge(METRIC_OUTBOX_PENDING,
+		    strtoll(PQgetvalue(r, 0, 0), NULL, 10));
+	else
+		metrics_gauge(METRIC_OUTBOX_PENDING, -1);
+	PQclear(r);
+	if (mirror_ready(p) &&
+	    mirror_length(&p->redis, &n, p->err, sizeof(p->err)) == 0)
+		metrics_gauge(METRIC_FAILED_EVENTS, n);
+	else
+		metrics_gauge(METRIC_FAILED_EVENTS, -1);
 }
 
 /* Until a bee_outbox notification or ms pass; drains notifications. */

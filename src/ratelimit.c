@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "redis.h"
 #include "reply.h"
@@ -107,6 +108,7 @@ verdict(struct http_request *req, struct rl_wait *w)
 	(void)snprintf(after, sizeof(after), "%lld", w->ttl > 0 ? w->ttl : 1);
 	(void)snprintf(msg, sizeof(msg), "Rate limit exceeded: %u per %u %s",
 	    r->count, r->amount, r->unit);
+	metrics_add(METRIC_RATE_LIMITED, 1);
 	http_response_header(req, "retry-after", after);
 	(void)reply_doc(req, 429, json_pack("{s:s}", "error", msg));
 	return (OP_REPLIED);

@@ -7,6 +7,7 @@
 
 #include "ctx.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 
 #define CORS_MAX 32
@@ -18,7 +19,7 @@ static int cors_any;
 static void common_headers(struct http_request *, struct ctx *);
 static void cors_headers(struct http_request *);
 static void date_header(struct http_request *);
-static void finish(struct http_request *, int);
+static void finish(struct http_request *, int, size_t);
 
 void
 reply_init(const char *cors_origins)
@@ -144,14 +145,23 @@ common_headers(struct http_request *req, struct ctx *c)
 }
 
 static void
-finish(struct http_request *req, int status)
+finish(struct http_request *req, int status, size_t len)
 {
 	struct ctx *c;
+	const char *route;
+	uint64_t us;
 
 	c = ctx_get(req);
 	c->replied = 1;
+	us = ctx_now_us() - c->start_us;
 	log_request(c->trace_id, method_name(req->method), c->route, status,
-	    (double)(ctx_now_us() - c->start_us) / 1000.0, c->customer_id);
+	    (double)us / 1000.0, c->customer_id);
+	/* refused before its handler ran (authentication): no template yet */
+	route = c->route;
+	if (route == req->path && req->hdlr != NULL)
+		route = metrics_route_of_handler(req->hdlr->func, req->path);
+	metrics_request(route != NULL ? route : "other",
+	    method_name(req->method), status, us, req->content_length, len);
 }
 
 int
@@ -170,7 +180,7 @@ reply_body(struct http_request *req, int status, const char *content_type,
 	common_headers(req, c);
 	http_response_header(req, "content-type", content_type);
 	http_response(req, status, body, len);
-	finish(req, status);
+	finish(req, status, len);
 	return (KORE_RESULT_OK);
 }
 
@@ -268,10 +278,10 @@ reply_preflight(struct http_request *req)
 	http_response_header(req, "content-type", "text/plain; charset=utf-8");
 	if (allowed) {
 		http_response(req, 200, "OK", 2);
-		finish(req, 200);
+		finish(req, 200, 2);
 	} else {
 		http_response(req, 400, "Disallowed CORS origin", 22);
-		finish(req, 400);
+		finish(req, 400, 22);
 	}
 	return (KORE_RESULT_OK);
 }

@@ -23,6 +23,7 @@
 #include "deps.h"
 #include "log.h"
 #include "logfwd.h"
+#include "metrics.h"
 #include "publisher.h"
 #include "redis.h"
 #include "reply.h"
@@ -49,6 +50,7 @@ static const struct {
 	{ "h_root",		0 },
 	{ "h_health",		0 },
 	{ "h_ready",		0 },
+	{ "h_metrics",		0 },
 	{ "h_not_found",	0 },
 	{ "h_upload_file",	0 },
 	{ "h_customers",	1 },
@@ -150,6 +152,8 @@ kore_parent_configure(int argc, char **argv)
 	if (!kore_server_bind(srv, settings.host, settings.port, NULL))
 		die("cannot listen on %s:%s", settings.host, settings.port);
 
+	if (metrics_init() == -1)
+		die("metrics: shared memory: %s", strerror(errno));
 	if (deps_resolve(err, sizeof(err)) == -1)
 		die("%s", err);
 	if (logfwd_init(err, sizeof(err)) == -1)
@@ -176,6 +180,7 @@ kore_worker_configure(void)
 	publisher_start();
 	consumer_start();
 	logfwd_start();
+	metrics_worker_start();
 	/* one write per 50 ms instead of one per request */
 	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
