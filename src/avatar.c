@@ -75,7 +75,7 @@ int h_avatar(struct http_request *);
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -281,17 +281,17 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct avatar_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	if (!PQgetisnull(sql->result, 0, 0) &&
-	    (st->old_file = strdup(kore_pgsql_getvalue(sql, 0, 0))) == NULL)
+	if (!PQgetisnull(res, 0, 0) &&
+	    (st->old_file = strdup(PQgetvalue(res, 0, 0))) == NULL)
 		fatal("avatar: out of memory");
-	customer_row_json(sql, 0, 1, &st->json);
+	customer_row_json(res, 0, 1, &st->json);
 }
 
 static enum op_next

@@ -1,12 +1,13 @@
 /*
  * Request context. Kore owns the allocation (http_state_create) and calls
  * ctx_free when the request ends, also when the client went away mid-way:
- * the place to give back the database connection safely.
+ * the place to let go of a statement still in flight.
  */
 #include <string.h>
 #include <time.h>
 
 #include "ctx.h"
+#include "db.h"
 #include "uuid.h"
 
 static void ctx_free(struct http_request *);
@@ -48,7 +49,6 @@ ctx_get(struct http_request *req)
 	else if (uuid_random(c->trace_id) == -1)
 		(void)kore_strlcpy(c->trace_id, "untraced",
 		    sizeof(c->trace_id));
-	kore_pgsql_init(&c->sql);
 	return (c);
 }
 
@@ -59,15 +59,7 @@ ctx_free(struct http_request *req)
 
 	if ((c = http_state_get(req)) == NULL)
 		return;
-	/*
-	 * Kore rolls back only failed transactions when it hands a pooled
-	 * connection out again: never give one back inside a transaction.
-	 */
-	if (c->sql.conn != NULL &&
-	    PQtransactionStatus(c->sql.conn->db) == PQTRANS_INTRANS)
-		PQclear(PQexec(c->sql.conn->db, "ROLLBACK"));
-	if (c->sql_bound)
-		kore_pgsql_cleanup(&c->sql);
+	db_release(c);
 	if (c->gate != NULL && c->gate_free != NULL)
 		c->gate_free(c->gate);
 	c->gate = NULL;

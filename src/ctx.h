@@ -8,13 +8,14 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
-#include <kore/pgsql.h>
+#include <libpq-fe.h>
 
 #include "token.h"
 
 #define OP_PARAMS_MAX 16
 
 struct op;
+struct db_wait;
 
 /* The statement a handler runs next (see op.h). */
 struct op_query {
@@ -32,8 +33,6 @@ struct ctx {
 	char customer_id[UUID_STRLEN];
 	int authed;
 	struct claims claims;
-	int sql_bound;
-	struct kore_pgsql sql;
 	/*
 	 * Set by a handler whose statement may fail on a unique index (which
 	 * rolls it back whole): the failure then ends the query like one
@@ -43,10 +42,8 @@ struct ctx {
 	int unique_violated;
 	const struct op *op; /* the handler's operation */
 	struct op_query q;
-	int stmt; /* its prepared statement (stmt.h) */
-	int stmt_preparing; /* PREPARE in flight */
-	int stmt_nparams;
-	const char *const *stmt_values; /* the parameters, borrowed */
+	struct db_wait *wait; /* the statement in flight (db.c) */
+	PGresult *result; /* its rows, while op.c hands them over */
 	void *state; /* handler's, owned */
 	void (*state_free)(void *);
 	void *gate; /* the gate's (rate limit), owned */

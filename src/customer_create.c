@@ -54,7 +54,7 @@ struct create_state {
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static int may_create(struct http_request *, struct ctx *, const char *);
@@ -149,18 +149,17 @@ may_create(struct http_request *req, struct ctx *c, const char *business)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct create_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->created = *kore_pgsql_getvalue(sql, 0, 0) == 't';
-	(void)kore_strlcpy(st->id, kore_pgsql_getvalue(sql, 0, 1),
-	    sizeof(st->id));
+	st->created = *PQgetvalue(res, 0, 0) == 't';
+	(void)kore_strlcpy(st->id, PQgetvalue(res, 0, 1), sizeof(st->id));
 	if (st->created)
-		customer_row_json(sql, 0, 2, &st->json);
+		customer_row_json(res, 0, 2, &st->json);
 }
 
 static enum op_next

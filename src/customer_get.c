@@ -22,7 +22,7 @@ struct get_state {
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -64,13 +64,13 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct get_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) == 1 && !st->found) {
+	if (PQntuples(res) == 1 && !st->found) {
 		st->found = 1;
-		customer_row_json(sql, 0, 0, &st->json);
+		customer_row_json(res, 0, 0, &st->json);
 	}
 }
 

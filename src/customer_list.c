@@ -37,7 +37,7 @@ struct list_state {
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static int parse_query(struct http_request *, struct list_state *);
@@ -201,18 +201,18 @@ like_pattern(const char *term)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct list_state *st = c->state;
 	int i, n;
 
-	n = kore_pgsql_ntuples(sql);
+	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		if (st->count++ == 0)
 			jsonw_raw(&st->json, "[", 1);
 		else
 			jsonw_raw(&st->json, ",", 1);
-		customer_row_json(sql, i, 0, &st->json);
+		customer_row_json(res, i, 0, &st->json);
 	}
 }
 

@@ -90,7 +90,7 @@ struct patch_state {
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static int read_request(struct http_request *, struct ctx *,
@@ -184,17 +184,17 @@ read_request(struct http_request *req, struct ctx *c, struct patch_state *st)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct patch_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->changed = strdup(kore_pgsql_getvalue(sql, 0, 0));
-	if (!PQgetisnull(sql->result, 0, 1))
-		st->old_file = strdup(kore_pgsql_getvalue(sql, 0, 1));
-	customer_row_json(sql, 0, 2, &st->json);
+	st->changed = strdup(PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 1))
+		st->old_file = strdup(PQgetvalue(res, 0, 1));
+	customer_row_json(res, 0, 2, &st->json);
 }
 
 static enum op_next

@@ -33,33 +33,33 @@ static const struct {
 static void write_compact(struct jsonw *, const char *);
 
 void
-customer_row_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
+customer_row_json(const PGresult *res, int row, int col, struct jsonw *w)
 {
 	int i;
 
 	jsonw_open(w, '{');
 	for (i = 0; i < CUSTOMER_NCOLUMNS; i++) {
 		jsonw_key(w, fields[i].key);
-		customer_row_value(sql, row, col, i, w);
+		customer_row_value(res, row, col, i, w);
 	}
 	jsonw_close(w, '}');
 }
 
 void
-customer_row_value(struct kore_pgsql *sql, int row, int col, int index,
+customer_row_value(const PGresult *res, int row, int col, int index,
     struct jsonw *w)
 {
 	char ts[PGTEXT_TS_LEN], num[40];
 	const char *v;
 
-	if (PQgetisnull(sql->result, row, col + index)) {
+	if (PQgetisnull(res, row, col + index)) {
 		if (fields[index].kind == K_JSON)
 			jsonw_raw(w, "{}", 2);
 		else
 			jsonw_raw(w, "null", 4);
 		return;
 	}
-	v = kore_pgsql_getvalue(sql, row, col + index);
+	v = PQgetvalue(res, row, col + index);
 	switch (fields[index].kind) {
 	case K_STRING:
 		jsonw_string(w, v);

@@ -6,7 +6,7 @@
 #define BEE_CUSTOMER_ROW_H
 
 #include <kore/kore.h>
-#include <kore/pgsql.h>
+#include <libpq-fe.h>
 
 #include "jsonw.h"
 
@@ -50,9 +50,8 @@
 
 /* Writes the customer at (row, first column col) as a JSON object. */
 /* One of its values: index 0 .. CUSTOMER_NCOLUMNS - 1 (e.g. statistics). */
-void customer_row_value(struct kore_pgsql *sql, int row, int col, int index,
+void customer_row_value(const PGresult *res, int row, int col, int index,
     struct jsonw *w);
-void customer_row_json(struct kore_pgsql *sql, int row, int col,
-    struct jsonw *w);
+void customer_row_json(const PGresult *res, int row, int col, struct jsonw *w);
 
 #endif

@@ -1,10 +1,24 @@
 /*
- * Async PostgreSQL for handlers. Kore's pool connects with a blocking
- * PQconnectdb on the worker's loop (bounded by connect_timeout=2): after a
- * failed connect the breaker answers 503 at once for a back-off period,
- * then lets one request try again.
+ * Pipelined PostgreSQL connections on the worker's loop (db.h).
+ *
+ * Ownership: a request's `struct db_wait` belongs to its connection while
+ * the statement's results are due (queued in the connection's FIFO), and
+ * to the request's context once delivered. A request that ends early
+ * (client gone) leaves its wait to the connection, which frees it when the
+ * results arrive. Connections are slots of a per-worker array that is
+ * never freed, so an epoll event for a closed one finds an empty slot.
+ *
+ * Connecting is a blocking PQconnectdb on the loop, bounded by
+ * connect_timeout=2 (as with Kore's pool), and only when every open
+ * connection is busy: after a failure the breaker answers 503 for a
+ * back-off period, then lets one request try again.
  */
+#include <sys/epoll.h>
+
+#include <stdlib.h>
 #include <string.h>
+
+#include <libpq-fe.h>
 
 #include "db.h"
 #include "log.h"
@@ -13,26 +27,57 @@
 
 #define BREAKER_MIN_MS 250
 #define BREAKER_MAX_MS 5000
+/* statements in flight per worker, as Kore's pgsql_queue_limit */
+#define INFLIGHT_MAX 1000
 
+struct db_wait {
+	struct db_wait *next;
+	struct http_request *req; /* NULL: the request went away */
+	PGresult *result; /* the statement's result (or its first error) */
+	int preparing; /* the statement this segment PREPAREs, or -1 */
+	int results; /* statement results seen so far */
+	int done;
+	int lost; /* the connection broke before the results came */
+};
+
+struct conn {
+	struct kore_event evt; /* first: epoll's udata points here */
+	PGconn *db; /* NULL: not connected */
+	int fd;
+	int writing; /* EPOLLOUT wanted: libpq has unsent bytes */
+	unsigned long long prepared; /* bit n: statement n (stmt.h) */
+	struct db_wait *head, *tail;
+	int inflight;
+};
+
+static char *conninfo;
+static int pool_size;
+static struct conn *conns; /* this worker's, pool_size of them */
+static int inflight;
 static uint64_t open_until_ms;
 static unsigned int failures;
 
 static int breaker_allows(void);
 static void breaker_trip(const char *, const char *);
-static void breaker_reset(void);
-static int fail_unavailable(struct http_request *, struct ctx *);
-static int unique_violation(struct kore_pgsql *);
-static void schedule(struct http_request *, struct ctx *);
-static int send_prepare(struct http_request *, struct ctx *, const char *, int);
-static int send_prepared(struct http_request *, struct ctx *);
-static enum db_poll prepared(struct http_request *, struct ctx *);
+static int fail_unavailable(struct http_request *);
+static struct conn *pick(const char *);
+static int conn_open(struct conn *, const char *);
+static void conn_lost(struct conn *, const char *);
+static void conn_interest(struct conn *, int);
+static void conn_event(void *, int);
+static void conn_read(struct conn *);
+static void conn_result(struct conn *, PGresult *);
+static void deliver(struct conn *);
+static int send_statement(struct conn *, struct db_wait *, const char *, int,
+    const char *const *);
+static void notice_ignore(void *, const char *);
 
 void
-db_register(const char *conninfo, int pool_size)
+db_register(const char *info, int size)
 {
-	pgsql_conn_max = (u_int16_t)pool_size;
-	if (!kore_pgsql_register(DB_NAME, conninfo))
-		fatal("cannot register the database");
+	if ((conninfo = strdup(info)) == NULL)
+		fatal("db_register: out of memory");
+	pool_size = size;
 }
 
 int
@@ -66,209 +111,371 @@ breaker_trip(const char *trace_id, const char *why)
 	log_error(trace_id, msg);
 }
 
-static void
-breaker_reset(void)
-{
-	failures = 0;
-	open_until_ms = 0;
-}
-
 static int
-fail_unavailable(struct http_request *req, struct ctx *c)
+fail_unavailable(struct http_request *req)
 {
 	(void)reply_detail(req, 503, "database unavailable");
 	return (HTTP_STATE_ERROR);
-}
-
-/* SQLSTATE 23505: the failed statement was rolled back whole. */
-static int
-unique_violation(struct kore_pgsql *sql)
-{
-	const char *state;
-
-	if (sql->result == NULL)
-		return (0);
-	state = PQresultErrorField(sql->result, PG_DIAG_SQLSTATE);
-	return (state != NULL && strcmp(state, "23505") == 0);
 }
 
 int
 db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
     const char *const *values)
 {
-	int lengths[16], formats[16], i;
+	struct conn *cn;
+	struct db_wait *w;
 
-	if (nparams > 16)
+	if (nparams > OP_PARAMS_MAX)
 		fatal("db_send: too many parameters");
 	if (!breaker_allows())
-		return (fail_unavailable(req, c));
-
-	if (!c->sql_bound) {
-		kore_pgsql_bind_request(&c->sql, req);
-		c->sql_bound = 1;
+		return (fail_unavailable(req));
+	if (inflight >= INFLIGHT_MAX) {
+		log_error(c->trace_id, "database pool queue is full");
+		return (fail_unavailable(req));
 	}
-	if (!kore_pgsql_setup(&c->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
-		if (c->sql.state == KORE_PGSQL_STATE_INIT)
-			return (HTTP_STATE_RETRY);
-		if (c->sql.error == NULL ||
-		    strcmp(c->sql.error, "no available connection") != 0)
-			breaker_trip(c->trace_id, c->sql.error);
-		else
-			log_error(c->trace_id, "database pool queue is full");
-		return (fail_unavailable(req, c));
+	if ((cn = pick(c->trace_id)) == NULL)
+		return (fail_unavailable(req));
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		(void)reply_detail(req, 500, "Internal Server Error");
+		return (HTTP_STATE_ERROR);
 	}
-	breaker_reset();
-
-	c->stmt = stmt_id(query);
-	if (c->stmt >= 0) {
-		c->stmt_nparams = nparams;
-		c->stmt_values = values;
-		if (stmt_prepared(c->sql.conn->db, c->stmt))
-			return (send_prepared(req, c));
-		return (send_prepare(req, c, query, nparams));
+	if (!send_statement(cn, w, query, nparams, values)) {
+		free(w);
+		conn_lost(cn, c->trace_id);
+		return (fail_unavailable(req));
 	}
-
-	/* more statements than the registry holds: unnamed, as Kore does */
-	for (i = 0; i < nparams; i++) {
-		lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
-		formats[i] = 0;
-	}
-	if (!kore_pgsql_query_param_fields(&c->sql, query, 0, nparams,
-		(const char **)(uintptr_t)values, lengths, formats)) {
-		breaker_trip(c->trace_id, c->sql.error);
-		return (fail_unavailable(req, c));
-	}
-	return (HTTP_STATE_CONTINUE);
-}
-
-/*
- * What Kore's (static) pgsql_schedule does after a send: wait for the
- * socket, and let the request sleep until PostgreSQL answers.
- */
-static void
-schedule(struct http_request *req, struct ctx *c)
-{
-	kore_platform_schedule_read(PQsocket(c->sql.conn->db), c->sql.conn);
-	c->sql.state = KORE_PGSQL_STATE_WAIT;
-	c->sql.flags |= KORE_PGSQL_SCHEDULED;
+	w->req = req;
+	if (cn->tail != NULL)
+		cn->tail->next = w;
+	else
+		cn->head = w;
+	cn->tail = w;
+	cn->inflight++;
+	inflight++;
+	c->wait = w;
 	http_request_sleep(req);
-}
-
-/* The first use of a statement on this connection: PREPARE it. */
-static int
-send_prepare(struct http_request *req, struct ctx *c, const char *query,
-    int nparams)
-{
-	char name[STMT_NAMELEN];
-
-	stmt_name(c->stmt, name, sizeof(name));
-	if (!PQsendPrepare(c->sql.conn->db, name, query, nparams, NULL)) {
-		breaker_trip(c->trace_id, PQerrorMessage(c->sql.conn->db));
-		return (fail_unavailable(req, c));
-	}
-	c->stmt_preparing = 1;
-	schedule(req, c);
 	return (HTTP_STATE_CONTINUE);
-}
-
-static int
-send_prepared(struct http_request *req, struct ctx *c)
-{
-	char name[STMT_NAMELEN];
-	int lengths[OP_PARAMS_MAX], formats[OP_PARAMS_MAX], i;
-
-	for (i = 0; i < c->stmt_nparams; i++) {
-		lengths[i] =
-		    c->stmt_values[i] ? (int)strlen(c->stmt_values[i]) : 0;
-		formats[i] = 0;
-	}
-	stmt_name(c->stmt, name, sizeof(name));
-	if (!PQsendQueryPrepared(c->sql.conn->db, name, c->stmt_nparams,
-		(const char *const *)c->stmt_values, lengths, formats, 0)) {
-		breaker_trip(c->trace_id, PQerrorMessage(c->sql.conn->db));
-		return (fail_unavailable(req, c));
-	}
-	schedule(req, c);
-	return (HTTP_STATE_CONTINUE);
-}
-
-/*
- * The PREPARE finished: read its result to the end on the same
- * connection (giving it back would end our hold on it), then execute.
- */
-static enum db_poll
-prepared(struct http_request *req, struct ctx *c)
-{
-	PGconn *db = c->sql.conn->db;
-	PGresult *r;
-
-	if (c->sql.result != NULL) {
-		PQclear(c->sql.result);
-		c->sql.result = NULL;
-	}
-	while (!PQisBusy(db) && (r = PQgetResult(db)) != NULL)
-		PQclear(r);
-	if (PQisBusy(db)) {
-		/* the end of the reply is still on its way */
-		schedule(req, c);
-		return (DB_POLL_WAIT);
-	}
-	stmt_mark_prepared(db, c->stmt);
-	c->stmt_preparing = 0;
-	if (send_prepared(req, c) != HTTP_STATE_CONTINUE)
-		return (DB_POLL_FAILED);
-	return (DB_POLL_WAIT);
 }
 
 enum db_poll
 db_poll(struct http_request *req, struct ctx *c)
 {
+	struct db_wait *w = c->wait;
+	PGresult *r;
+	const char *state;
 	char msg[512];
+	int lost;
 
-	if (c->stmt_preparing && c->sql.state == KORE_PGSQL_STATE_DONE)
-		return (prepared(req, c));
-	switch (c->sql.state) {
-	case KORE_PGSQL_STATE_WAIT:
+	if (w == NULL || !w->done)
 		return (DB_POLL_WAIT);
-	case KORE_PGSQL_STATE_RESULT:
+	c->wait = NULL;
+	r = w->result;
+	lost = w->lost;
+	free(w);
+	if (lost) {
+		PQclear(r);
+		(void)fail_unavailable(req);
+		return (DB_POLL_FAILED);
+	}
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+		c->result = r;
 		return (DB_POLL_ROWS);
-	case KORE_PGSQL_STATE_COMPLETE:
+	case PGRES_COMMAND_OK:
+		PQclear(r);
 		return (DB_POLL_DONE);
-	case KORE_PGSQL_STATE_DONE:
-	case KORE_PGSQL_STATE_NOTIFY:
-		kore_pgsql_continue(&c->sql);
-		return (c->sql.state == KORE_PGSQL_STATE_WAIT ? DB_POLL_WAIT :
-								DB_POLL_DONE);
-	case KORE_PGSQL_STATE_ERROR:
 	default:
 		break;
 	}
-
-	/* Read on to the end, as after rows; the handler decides. */
-	if (c->unique_retry && unique_violation(&c->sql)) {
+	/* SQLSTATE 23505: the statement was rolled back whole */
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (c->unique_retry && state != NULL && !strcmp(state, "23505")) {
 		c->unique_violated = 1;
-		kore_pgsql_continue(&c->sql);
-		if (c->sql.state == KORE_PGSQL_STATE_WAIT)
-			return (DB_POLL_WAIT);
-		if (c->sql.state == KORE_PGSQL_STATE_DONE) {
-			kore_pgsql_continue(&c->sql);
-			return (DB_POLL_DONE);
-		}
+		PQclear(r);
+		return (DB_POLL_DONE);
 	}
-
-	/* A dropped connection is the database being away, not a bug. */
-	if (c->sql.conn == NULL || c->sql.error == NULL ||
-	    *c->sql.error == '\0' ||
-	    PQstatus(c->sql.conn->db) == CONNECTION_BAD) {
-		breaker_trip(c->trace_id, c->sql.error);
-		kore_pgsql_cleanup(&c->sql);
-		(void)fail_unavailable(req, c);
-		return (DB_POLL_FAILED);
-	}
-	(void)snprintf(msg, sizeof(msg), "query failed: %s", c->sql.error);
+	(void)snprintf(msg, sizeof(msg), "query failed: %s",
+	    r != NULL ? PQresultErrorMessage(r) : "no result");
 	msg[strcspn(msg, "\n")] = '\0';
 	log_error(c->trace_id, msg);
-	kore_pgsql_cleanup(&c->sql);
+	PQclear(r);
 	(void)reply_detail(req, 500, "Internal Server Error");
 	return (DB_POLL_FAILED);
+}
+
+void
+db_release(struct ctx *c)
+{
+	struct db_wait *w = c->wait;
+
+	PQclear(c->result);
+	c->result = NULL;
+	c->wait = NULL;
+	if (w == NULL)
+		return;
+	if (!w->done) {
+		w->req = NULL; /* the connection frees it */
+		return;
+	}
+	PQclear(w->result);
+	free(w);
+}
+
+void
+db_close_all(void)
+{
+	int i;
+
+	for (i = 0; conns != NULL && i < pool_size; i++) {
+		if (conns[i].db != NULL)
+			PQfinish(conns[i].db);
+		conns[i].db = NULL;
+	}
+}
+
+/*
+ * An idle connection if there is one; else a new one while the pool has
+ * room; else the open connection with the fewest statements in flight.
+ */
+static struct conn *
+pick(const char *trace_id)
+{
+	struct conn *best, *empty;
+	int i;
+
+	if (conns == NULL &&
+	    (conns = calloc((size_t)pool_size, sizeof(*conns))) == NULL)
+		return (NULL);
+	best = empty = NULL;
+	for (i = 0; i < pool_size; i++) {
+		if (conns[i].db == NULL) {
+			if (empty == NULL)
+				empty = &conns[i];
+			continue;
+		}
+		if (conns[i].inflight == 0)
+			return (&conns[i]);
+		if (best == NULL || conns[i].inflight < best->inflight)
+			best = &conns[i];
+	}
+	if (empty != NULL && conn_open(empty, trace_id))
+		return (empty);
+	return (best);
+}
+
+static int
+conn_open(struct conn *cn, const char *trace_id)
+{
+	PGconn *db;
+
+	db = PQconnectdb(conninfo);
+	if (PQstatus(db) != CONNECTION_OK || PQsetnonblocking(db, 1) != 0 ||
+	    PQenterPipelineMode(db) != 1) {
+		breaker_trip(trace_id, PQerrorMessage(db));
+		PQfinish(db);
+		return (0);
+	}
+	/* notices would go to stderr, in the middle of the JSON log lines */
+	(void)PQsetNoticeProcessor(db, notice_ignore, NULL);
+	failures = 0;
+	open_until_ms = 0;
+	memset(cn, 0, sizeof(*cn));
+	cn->db = db;
+	cn->fd = PQsocket(db);
+	cn->evt.type = KORE_TYPE_CONNECTION + 101; /* ours (redis.c: +100) */
+	cn->evt.handle = conn_event;
+	conn_interest(cn, 0);
+	return (1);
+}
+
+/* Level-triggered read interest always; write only while libpq must. */
+static void
+conn_interest(struct conn *cn, int writing)
+{
+	cn->writing = writing;
+	kore_platform_event_schedule(cn->fd,
+	    EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0), 0, cn);
+}
+
+/* Every waiting request gets a 503; the slot is free for a new one. */
+static void
+conn_lost(struct conn *cn, const char *trace_id)
+{
+	struct db_wait *w, *next;
+
+	breaker_trip(trace_id, PQerrorMessage(cn->db));
+	kore_platform_disable_read(cn->fd);
+	PQfinish(cn->db);
+	cn->db = NULL;
+	for (w = cn->head; w != NULL; w = next) {
+		next = w->next;
+		inflight--;
+		if (w->req == NULL) {
+			PQclear(w->result);
+			free(w);
+			continue;
+		}
+		w->lost = 1;
+		w->done = 1;
+		http_request_wakeup(w->req);
+	}
+	cn->head = cn->tail = NULL;
+	cn->inflight = 0;
+}
+
+static void
+conn_event(void *arg, int err)
+{
+	struct conn *cn = arg;
+	int flags;
+
+	flags = cn->evt.flags;
+	cn->evt.flags = 0; /* Kore never clears them */
+	if (cn->db == NULL)
+		return;
+	if ((flags & KORE_EVENT_WRITE) && cn->writing) {
+		switch (PQflush(cn->db)) {
+		case 0:
+			conn_interest(cn, 0);
+			break;
+		case 1:
+			break;
+		default:
+			conn_lost(cn, NULL);
+			return;
+		}
+	}
+	if (err || (flags & KORE_EVENT_READ))
+		conn_read(cn);
+}
+
+static void
+conn_read(struct conn *cn)
+{
+	PGresult *r;
+	int ends;
+
+	if (!PQconsumeInput(cn->db)) {
+		conn_lost(cn, NULL);
+		return;
+	}
+	/*
+	 * Pipeline mode: each statement's results end with NULL, each
+	 * request's segment with a PGRES_PIPELINE_SYNC result.
+	 */
+	ends = 0;
+	while (cn->head != NULL && !PQisBusy(cn->db)) {
+		if ((r = PQgetResult(cn->db)) == NULL) {
+			/* two ends in a row: libpq has nothing queued */
+			if (++ends > 1)
+				break;
+			continue;
+		}
+		ends = 0;
+		conn_result(cn, r);
+	}
+	if (PQstatus(cn->db) == CONNECTION_BAD)
+		conn_lost(cn, NULL);
+}
+
+static void
+conn_result(struct conn *cn, PGresult *r)
+{
+	struct db_wait *w = cn->head;
+
+	switch (PQresultStatus(r)) {
+	case PGRES_PIPELINE_SYNC:
+		PQclear(r);
+		deliver(cn);
+		return;
+	case PGRES_PIPELINE_ABORTED:
+		PQclear(r); /* after an error, which is kept */
+		return;
+	case PGRES_FATAL_ERROR:
+		/* a failed PREPARE (the first result): again next time */
+		if (w->results == 0 && w->preparing >= 0)
+			cn->prepared &= ~(1ULL << w->preparing);
+		break;
+	default:
+		break;
+	}
+	w->results++;
+	if (w->result != NULL &&
+	    PQresultStatus(w->result) == PGRES_FATAL_ERROR) {
+		PQclear(r); /* the first error is the one to report */
+		return;
+	}
+	PQclear(w->result); /* a PREPARE's, superseded by its statement's */
+	w->result = r;
+}
+
+static void
+deliver(struct conn *cn)
+{
+	struct db_wait *w = cn->head;
+
+	cn->head = w->next;
+	if (cn->head == NULL)
+		cn->tail = NULL;
+	cn->inflight--;
+	inflight--;
+	w->next = NULL;
+	if (w->req == NULL) {
+		PQclear(w->result);
+		free(w);
+		return;
+	}
+	w->done = 1;
+	http_request_wakeup(w->req);
+}
+
+/*
+ * PREPARE (first use on this connection), execute, Sync, flush what the
+ * socket takes. 0 when libpq refused: the connection is broken.
+ */
+static int
+send_statement(struct conn *cn, struct db_wait *w, const char *query,
+    int nparams, const char *const *values)
+{
+	char name[STMT_NAMELEN];
+	int id, rc;
+
+	w->preparing = -1;
+	id = stmt_id(query);
+	if (id < 0) {
+		/* more statements than the registry holds: unnamed */
+		rc = PQsendQueryParams(cn->db, query, nparams, NULL, values,
+		    NULL, NULL, 0);
+	} else {
+		stmt_name(id, name, sizeof(name));
+		rc = 1;
+		if (!(cn->prepared & (1ULL << id))) {
+			rc = PQsendPrepare(cn->db, name, query, nparams, NULL);
+			/* later statements may use it at once: in order */
+			cn->prepared |= 1ULL << id;
+			w->preparing = id;
+		}
+		rc = rc &&
+		    PQsendQueryPrepared(cn->db, name, nparams, values, NULL,
+			NULL, 0);
+	}
+	if (!rc || !PQpipelineSync(cn->db))
+		return (0);
+	switch (PQflush(cn->db)) {
+	case 0:
+		return (1);
+	case 1:
+		if (!cn->writing)
+			conn_interest(cn, 1);
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+static void
+notice_ignore(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
 }

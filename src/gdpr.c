@@ -92,8 +92,8 @@ static enum op_next prepare_path(struct http_request *, struct ctx *,
 static enum op_next prepare_body(struct http_request *, struct ctx *,
     struct op_query *);
 static struct export_state *state_new(struct ctx *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
-static void write_json(struct jsonw *, const char *, struct kore_pgsql *, int);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
+static void write_json(struct jsonw *, const char *, const PGresult *, int);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -217,39 +217,39 @@ prepare_body(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct export_state *st = c->state;
 	struct jsonw *w = &st->json;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	(void)kore_strlcpy(c->customer_id, kore_pgsql_getvalue(sql, 0, COL_ID),
+	(void)kore_strlcpy(c->customer_id, PQgetvalue(res, 0, COL_ID),
 	    sizeof(c->customer_id));
-	(void)kore_strlcpy(st->business_id,
-	    kore_pgsql_getvalue(sql, 0, COL_BUSINESS), sizeof(st->business_id));
+	(void)kore_strlcpy(st->business_id, PQgetvalue(res, 0, COL_BUSINESS),
+	    sizeof(st->business_id));
 
 	jsonw_open(w, '{');
 	jsonw_key(w, "customer");
-	customer_row_json(sql, 0, 0, w);
-	write_json(w, "tags", sql, COL_TAGS);
-	write_json(w, "notes", sql, COL_NOTES);
-	if (!PQgetisnull(sql->result, 0, COL_HISTORY))
-		write_json(w, "history", sql, COL_HISTORY);
-	write_json(w, "orders", sql, COL_ORDERS);
-	write_json(w, "appointments", sql, COL_APPOINTMENTS);
+	customer_row_json(res, 0, 0, w);
+	write_json(w, "tags", res, COL_TAGS);
+	write_json(w, "notes", res, COL_NOTES);
+	if (!PQgetisnull(res, 0, COL_HISTORY))
+		write_json(w, "history", res, COL_HISTORY);
+	write_json(w, "orders", res, COL_ORDERS);
+	write_json(w, "appointments", res, COL_APPOINTMENTS);
 	jsonw_key(w, "stats");
-	stats_json(sql, 0, 0, w);
+	stats_json(res, 0, 0, w);
 	jsonw_close(w, '}');
 }
 
 /* "key": and the json text of column col, written compactly. */
 static void
-write_json(struct jsonw *w, const char *key, struct kore_pgsql *sql, int col)
+write_json(struct jsonw *w, const char *key, const PGresult *res, int col)
 {
 	jsonw_key(w, key);
-	(void)jsonw_compact(w, kore_pgsql_getvalue(sql, 0, col));
+	(void)jsonw_compact(w, PQgetvalue(res, 0, col));
 }
 
 static enum op_next

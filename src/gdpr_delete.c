@@ -28,7 +28,7 @@ int h_gdpr_delete(struct http_request *);
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -80,17 +80,17 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct erase_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	(void)kore_strlcpy(c->customer_id, kore_pgsql_getvalue(sql, 0, 0),
+	(void)kore_strlcpy(c->customer_id, PQgetvalue(res, 0, 0),
 	    sizeof(c->customer_id));
-	if (!PQgetisnull(sql->result, 0, 1) &&
-	    (st->avatar_file = strdup(kore_pgsql_getvalue(sql, 0, 1))) == NULL)
+	if (!PQgetisnull(res, 0, 1) &&
+	    (st->avatar_file = strdup(PQgetvalue(res, 0, 1))) == NULL)
 		fatal("gdpr_delete: out of memory");
 }
 

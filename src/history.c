@@ -40,7 +40,7 @@ static enum op_next prepare_orders(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next prepare_appointments(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -116,13 +116,13 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q,
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct history_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) == 1 && !st->found) {
+	if (PQntuples(res) == 1 && !st->found) {
 		st->found = 1;
-		(void)jsonw_compact(&st->json, kore_pgsql_getvalue(sql, 0, 0));
+		(void)jsonw_compact(&st->json, PQgetvalue(res, 0, 0));
 	}
 }
 

@@ -86,19 +86,17 @@ struct note_state {
 
 static enum op_next create_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void create_rows(struct http_request *, struct ctx *,
-    struct kore_pgsql *);
+static void create_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next create_done(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void list_rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void list_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next list_done(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void delete_rows(struct http_request *, struct ctx *,
-    struct kore_pgsql *);
+static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next delete_done(struct http_request *, struct ctx *,
     struct op_query *);
 static struct note_state *state_new(struct ctx *);
@@ -214,16 +212,15 @@ create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-create_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+create_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct note_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	(void)kore_strlcpy(st->id, kore_pgsql_getvalue(sql, 0, 1),
-	    sizeof(st->id));
-	row_object_json(sql, 0, 0, note_fields, NOTE_NCOLUMNS, &st->json);
+	(void)kore_strlcpy(st->id, PQgetvalue(res, 0, 1), sizeof(st->id));
+	row_object_json(res, 0, 0, note_fields, NOTE_NCOLUMNS, &st->json);
 }
 
 static enum op_next
@@ -264,21 +261,21 @@ list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-list_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+list_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct note_state *st = c->state;
 	int i, n;
 
-	n = kore_pgsql_ntuples(sql);
+	n = PQntuples(res);
 	if (n == 0 || st->found)
 		return;
 	st->found = 1;
 	jsonw_open(&st->json, '[');
 	for (i = 0; i < n; i++) {
-		if (PQgetisnull(sql->result, i, 1))
+		if (PQgetisnull(res, i, 1))
 			continue;
 		jsonw_next(&st->json);
-		row_object_json(sql, i, 0, note_fields, NOTE_NCOLUMNS,
+		row_object_json(res, i, 0, note_fields, NOTE_NCOLUMNS,
 		    &st->json);
 	}
 	jsonw_close(&st->json, ']');
@@ -322,14 +319,14 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-delete_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct note_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->deleted = strcmp(kore_pgsql_getvalue(sql, 0, 0), "0") != 0;
+	st->deleted = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
 }
 
 static enum op_next

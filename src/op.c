@@ -86,8 +86,10 @@ state_wait(struct http_request *req)
 		return (HTTP_STATE_RETRY);
 	case DB_POLL_ROWS:
 		if (c->op->rows != NULL)
-			c->op->rows(req, c, &c->sql);
-		kore_pgsql_continue(&c->sql);
+			c->op->rows(req, c, c->result);
+		PQclear(c->result);
+		c->result = NULL;
+		req->fsm_state = S_DONE;
 		return (HTTP_STATE_CONTINUE);
 	case DB_POLL_DONE:
 		req->fsm_state = S_DONE;

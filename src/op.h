@@ -10,7 +10,7 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
-#include <kore/pgsql.h>
+#include <libpq-fe.h>
 
 #include "ctx.h"
 
@@ -29,8 +29,8 @@ struct op {
 	    *prepare)(struct http_request *, struct ctx *, struct op_query *);
 	/* Optional, after prepare: OP_QUERY to go on, OP_SLEEP, OP_REPLIED. */
 	enum op_next (*gate)(struct http_request *, struct ctx *);
-	/* Each result of the statement, rows in sql->result. */
-	void (*rows)(struct http_request *, struct ctx *, struct kore_pgsql *);
+	/* The statement's rows (zero or more), when it returns rows. */
+	void (*rows)(struct http_request *, struct ctx *, const PGresult *);
 	/* The statement finished: reply (OP_REPLIED) or fill q (OP_QUERY). */
 	enum op_next (
 	    *done)(struct http_request *, struct ctx *, struct op_query *);

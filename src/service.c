@@ -13,7 +13,6 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
-#include <kore/pgsql.h>
 #include <kore/seccomp.h>
 
 #include "auth.h"
@@ -198,7 +197,7 @@ void
 kore_worker_teardown(void)
 {
 	log_flush();
-	kore_pgsql_sys_cleanup();
+	db_close_all();
 	kore_msg_send(KORE_MSG_PARENT, KORE_MSG_SHUTDOWN, NULL, 0);
 	(void)fflush(stdout);
 	_exit(0);

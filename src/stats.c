@@ -34,7 +34,7 @@ int h_stats(struct http_request *);
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -54,7 +54,7 @@ h_stats(struct http_request *req)
 }
 
 void
-stats_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
+stats_json(const PGresult *res, int row, int col, struct jsonw *w)
 {
 	size_t i;
 	int at;
@@ -63,7 +63,7 @@ stats_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		at = STATS_FIRST_COLUMN + (int)i;
 		jsonw_key(w, fields[i]);
-		customer_row_value(sql, row, col, at, w);
+		customer_row_value(res, row, col, at, w);
 	}
 	jsonw_close(w, '}');
 }
@@ -97,13 +97,13 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct stats_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) == 1 && !st->found) {
+	if (PQntuples(res) == 1 && !st->found) {
 		st->found = 1;
-		stats_json(sql, 0, 0, &st->json);
+		stats_json(res, 0, 0, &st->json);
 	}
 }
 

@@ -10,11 +10,11 @@
 #define BEE_STATS_H
 
 #include <kore/kore.h>
-#include <kore/pgsql.h>
+#include <libpq-fe.h>
 
 #include "jsonw.h"
 
 /* Writes the stats object of the customer whose CUSTOMER_COLUMNS start at col. */
-void stats_json(struct kore_pgsql *sql, int row, int col, struct jsonw *w);
+void stats_json(const PGresult *res, int row, int col, struct jsonw *w);
 
 #endif

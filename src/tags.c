@@ -112,8 +112,7 @@ static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void delete_rows(struct http_request *, struct ctx *,
-    struct kore_pgsql *);
+static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next delete_done(struct http_request *, struct ctx *,
     struct op_query *);
 static void insert_free(void *);
@@ -168,7 +167,7 @@ admin_only(struct http_request *req, struct ctx *c)
 }
 
 void
-row_object_json(struct kore_pgsql *sql, int row, int col,
+row_object_json(const PGresult *res, int row, int col,
     const struct row_field *fields, int n, struct jsonw *w)
 {
 	int i;
@@ -176,12 +175,12 @@ row_object_json(struct kore_pgsql *sql, int row, int col,
 	jsonw_open(w, '{');
 	for (i = 0; i < n; i++) {
 		jsonw_key(w, fields[i].key);
-		if (PQgetisnull(sql->result, row, col + i))
+		if (PQgetisnull(res, row, col + i))
 			jsonw_rawz(w, "null");
 		else if (fields[i].number)
-			jsonw_rawz(w, kore_pgsql_getvalue(sql, row, col + i));
+			jsonw_rawz(w, PQgetvalue(res, row, col + i));
 		else
-			jsonw_string(w, kore_pgsql_getvalue(sql, row, col + i));
+			jsonw_string(w, PQgetvalue(res, row, col + i));
 	}
 	jsonw_close(w, '}');
 }
@@ -269,18 +268,17 @@ tags_insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
 }
 
 void
-tags_insert_rows(struct http_request *req, struct ctx *c,
-    struct kore_pgsql *sql)
+tags_insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct tags_insert *st = c->state;
 	int i, n;
 
-	n = kore_pgsql_ntuples(sql);
+	n = PQntuples(res);
 	if (n == 0 || st->found)
 		return;
 	st->found = 1;
-	if (!PQgetisnull(sql->result, 0, 0)) {
-		st->taken = strdup(kore_pgsql_getvalue(sql, 0, 0));
+	if (!PQgetisnull(res, 0, 0)) {
+		st->taken = strdup(PQgetvalue(res, 0, 0));
 		if (st->taken == NULL)
 			fatal("tags: out of memory");
 		return;
@@ -290,12 +288,12 @@ tags_insert_rows(struct http_request *req, struct ctx *c,
 	if (!st->single)
 		jsonw_open(&st->json, '[');
 	for (i = 0; i < n; i++) {
-		if (PQgetisnull(sql->result, i, 5))
+		if (PQgetisnull(res, i, 5))
 			continue;
 		(void)kore_strlcpy(st->tag_ids[st->ntags++],
-		    kore_pgsql_getvalue(sql, i, 5), UUID_STRLEN);
+		    PQgetvalue(res, i, 5), UUID_STRLEN);
 		jsonw_next(&st->json);
-		row_object_json(sql, i, 1, tag_fields, TAG_NCOLUMNS, &st->json);
+		row_object_json(res, i, 1, tag_fields, TAG_NCOLUMNS, &st->json);
 	}
 	if (!st->single)
 		jsonw_close(&st->json, ']');
@@ -393,21 +391,21 @@ tags_list_query(struct ctx *c, struct op_query *q)
 }
 
 void
-tags_list_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+tags_list_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct list_state *st = c->state;
 	int i, n;
 
-	n = kore_pgsql_ntuples(sql);
+	n = PQntuples(res);
 	if (n == 0 || st->found)
 		return;
 	st->found = 1;
 	jsonw_open(&st->json, '[');
 	for (i = 0; i < n; i++) {
-		if (PQgetisnull(sql->result, i, 4))
+		if (PQgetisnull(res, i, 4))
 			continue;
 		jsonw_next(&st->json);
-		row_object_json(sql, i, 0, tag_fields, TAG_NCOLUMNS, &st->json);
+		row_object_json(res, i, 0, tag_fields, TAG_NCOLUMNS, &st->json);
 	}
 	jsonw_close(&st->json, ']');
 }
@@ -458,14 +456,14 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-delete_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct delete_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->found)
+	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->deleted = strcmp(kore_pgsql_getvalue(sql, 0, 0), "0") != 0;
+	st->deleted = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
 }
 
 static enum op_next

@@ -9,7 +9,7 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
-#include <kore/pgsql.h>
+#include <libpq-fe.h>
 
 #include "access.h"
 #include "ctx.h"
@@ -30,7 +30,7 @@ struct row_field {
 };
 
 /* Writes columns col.. of row as an object; SQL NULL is null. */
-void row_object_json(struct kore_pgsql *sql, int row, int col,
+void row_object_json(const PGresult *res, int row, int col,
     const struct row_field *fields, int n, struct jsonw *w);
 
 /*
@@ -60,14 +60,14 @@ struct tags_insert *tags_insert_new(struct ctx *c);
 void tags_insert_query(struct ctx *c, struct tags_insert *st,
     struct op_query *q);
 void tags_insert_rows(struct http_request *req, struct ctx *c,
-    struct kore_pgsql *sql);
+    const PGresult *res);
 enum op_next tags_insert_done(struct http_request *req, struct ctx *c,
     struct op_query *q);
 
 /* Listing a customer's tags once c->customer_id is set and checked. */
 void tags_list_query(struct ctx *c, struct op_query *q);
 void tags_list_rows(struct http_request *req, struct ctx *c,
-    struct kore_pgsql *sql);
+    const PGresult *res);
 enum op_next tags_list_done(struct http_request *req, struct ctx *c,
     struct op_query *q);
 

@@ -35,8 +35,7 @@ static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void delete_rows(struct http_request *, struct ctx *,
-    struct kore_pgsql *);
+static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next delete_done(struct http_request *, struct ctx *,
     struct op_query *);
 
@@ -156,14 +155,14 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-delete_rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct delete_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) != 1 || st->deleted)
+	if (PQntuples(res) != 1 || st->deleted)
 		return;
 	st->deleted = 1;
-	(void)kore_strlcpy(st->customer_id, kore_pgsql_getvalue(sql, 0, 0),
+	(void)kore_strlcpy(st->customer_id, PQgetvalue(res, 0, 0),
 	    sizeof(st->customer_id));
 }
 

@@ -40,7 +40,7 @@ int h_upload_file(struct http_request *);
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, struct kore_pgsql *);
+static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
 static void state_free(void *);
@@ -94,11 +94,11 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 static void
-rows(struct http_request *req, struct ctx *c, struct kore_pgsql *sql)
+rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct file_state *st = c->state;
 
-	if (kore_pgsql_ntuples(sql) > 0)
+	if (PQntuples(res) > 0)
 		st->referenced = 1;
 }
 
