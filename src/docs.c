@@ -13,8 +13,12 @@
  */
 #include <string.h>
 
+#include <kore/kore.h>
+#include <kore/http.h>
+
 #include <jansson.h>
 
+/* kodev's assets.h needs struct http_request declared first */
 #include "assets.h"
 #include "docs_files.h"
 #include "log.h"
