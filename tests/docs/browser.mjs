@@ -25,7 +25,8 @@ const created = await request('POST', '/customers', {
 });
 if (created.status !== 201) throw new Error(`POST /customers: ${created.status} ${created.body}`);
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+// No sandbox (CI runs as root in a container) and no /dev/shm (64 MiB there).
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: ['--disable-dev-shm-usage'] });
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
