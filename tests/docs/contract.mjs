@@ -11,6 +11,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { need, openapi, operations, reporter, request, sql, tokens } from './lib.mjs';
 
 need('BEE_URL', 'SECRET_KEY', 'DATABASE_URL');
@@ -231,7 +232,7 @@ async function customersRun(prefix) {
 }
 
 async function publicRun(avatarCustomer) {
-  for (const k of ['get /', 'get /health', 'get /healthcheck', 'get /ready', 'get /openapi.json', 'get /docs', 'get /docs/oauth2-redirect', 'get /redoc']) await call(k, { expect: 200 });
+  for (const k of ['get /', 'get /health', 'get /healthcheck', 'get /ready', 'get /metrics', 'get /openapi.json', 'get /docs', 'get /docs/oauth2-redirect', 'get /redoc']) await call(k, { expect: 200 });
   for (const f of opOf.get('get /docs/assets/{file}').op.parameters[0].schema.enum) await call('get /docs/assets/{file}', { params: { file: f }, expect: 200 });
   await call('get /docs/assets/{file}', { params: { file: 'index.html' }, expect: 404 });
   await call('get /uploads/{file}', { params: { file: `${'0'.repeat(32)}.png` }, expect: 404 });
@@ -250,6 +251,17 @@ const img = await call('get /uploads/{file}', { params: { file }, expect: 200 })
 t.ok(img.body.subarray(0, 8).equals(PNG.subarray(0, 8)), 'GET /uploads/{file}: the PNG');
 t.ok(first && first.avatar_url, 'the first run uploaded an avatar');
 await publicRun();
+
+// --- every route of the config is documented: some documented path
+// (ids filled in) matches each route (the catch-all aside)
+const CONF = new URL('../../conf/bee_customers.conf', import.meta.url);
+const concrete = Object.keys(doc.paths).map((p) => p.replace(/\{\w+\}/g, '0e5a6c2e-3d4b-4c1a-9f00-000000000001'));
+for (const line of readFileSync(CONF, 'utf8').split('\n')) {
+  const m = line.match(/^\s*route\s+(\S+)\s+(\w+)/);
+  if (!m || m[1] === '^/.*$') continue;
+  const ok = m[1].startsWith('/') ? concrete.some((p) => p === m[1] || `${p}/` === m[1]) : concrete.some((p) => new RegExp(m[1]).test(p));
+  t.ok(ok, `route ${m[1]} (${m[2]}) of the config is not in the document`);
+}
 
 // --- coverage: every documented status was seen
 for (const o of ops) {
