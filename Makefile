@@ -2,13 +2,17 @@
 # (`scripts/dev build [dev|prod|asan]`); `scripts/dev test` runs everything
 # below against private servers. Targets:
 #
-#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck
+#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
+#                 @redocly/cli lint of assets/openapi.json (lint-openapi)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/*.c that do not pull in a Kore header)
 #   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
 #   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
 #                 etc.: `eval "$(scripts/dev e2e-up)"`)
+#   docs-test     tests/docs: the OpenAPI contract against real responses and
+#                 the /docs and /redoc pages in headless Chromium (needs
+#                 BEE_URL etc. and `scripts/dev docs`)
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
 #                 original's stack, on private servers (README "Benchmark")
@@ -92,8 +96,8 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 
 # --- test targets ---------------------------------------------------------------
 
-.PHONY: help unit migrate-test e2e lint format clean bench \
-	lint-format lint-cppcheck lint-tidy lint-shell
+.PHONY: help unit migrate-test e2e lint format clean bench docs-test \
+	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi
 
 help:
 	@sed -n '1,18s/^# \{0,1\}//p' Makefile
@@ -123,6 +127,21 @@ e2e:
 	@if [ -z "$(E2E_BIN)" ]; then echo "e2e: no tests (tests/e2e/test_*.c)"; exit 0; fi; \
 	$(MAKE) --no-print-directory $(E2E_BIN)
 	@[ -z "$(E2E_BIN)" ] || CRITERION_ARGS="$(E2E_ARGS) $${CRITERION_ARGS:-}" $(RUN_TESTS) e2e $(E2E_BIN)
+
+# The OpenAPI contract and the docs pages (tests/docs/*.mjs, node and the
+# pinned npm packages of package-lock.json: `scripts/dev docs`), against the
+# running service, like e2e. Both run even if the first fails.
+NODE := node
+NODE_BIN := node_modules/.bin
+docs-test:
+	@missing=; for v in BEE_URL SECRET_KEY DATABASE_URL; do \
+		[ -n "$${!v:-}" ] || missing="$$missing $$v"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "docs-test: not set:$$missing. Start the service with: eval \"\$$(scripts/dev e2e-up)\"" >&2; \
+		exit 1; fi
+	@[ -d node_modules/playwright-core ] || { echo "docs-test: no node_modules: run scripts/dev docs" >&2; exit 1; }
+	@rc=0; $(NODE) tests/docs/contract.mjs || rc=1; \
+	$(NODE) tests/docs/browser.mjs || rc=1; exit $$rc
 
 # --- tools ----------------------------------------------------------------------
 
@@ -165,7 +184,8 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 
 # Every part runs, then lint fails if any part failed.
 lint:
-	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell
+	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
+		lint-openapi
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -209,6 +229,13 @@ lint-tidy: $(LINT_GEN)/assets.h
 lint-shell:
 	@echo "lint: shellcheck ($(words $(SHELL_SCRIPTS)) scripts)"
 	@shellcheck -x $(SHELL_SCRIPTS)
+
+# The pinned @redocly/cli (scripts/dev docs); rules in redocly.yaml.
+lint-openapi:
+	@echo "lint: redocly (assets/openapi.json)"
+	@[ -x $(NODE_BIN)/redocly ] || { echo "lint-openapi: no $(NODE_BIN)/redocly: run scripts/dev docs" >&2; exit 1; }
+	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		$(NODE_BIN)/redocly lint --config redocly.yaml --format stylish assets/openapi.json
 
 format:
 	clang-format -i $(LINT_C)

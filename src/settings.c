@@ -167,6 +167,8 @@ load(struct settings *s, const char *dotenv_path, int auth, char *err,
 
 	v = dotenv_get(&env, "UPLOAD_DIR");
 	s->upload_dir = dupe(v && *v ? v : "uploads");
+	v = dotenv_get(&env, "DOCS_ASSETS_DIR");
+	s->docs_assets_dir = dupe(v && *v ? v : "docs-assets");
 	s->avatar_max_bytes = 1048576;
 	if ((v = dotenv_get(&env, "AVATAR_MAX_BYTES")) != NULL) {
 		if (!parse_long(v, 1, 1048576, &n)) {
@@ -271,6 +273,7 @@ settings_free(struct settings *s)
 	free(s->jwt_public_key);
 	free(s->jwt_audience);
 	free(s->upload_dir);
+	free(s->docs_assets_dir);
 	free(s->service_name);
 	free(s->version);
 	memset(s, 0, sizeof(*s));

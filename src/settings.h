@@ -48,6 +48,7 @@ struct settings {
 	char *jwt_audience; /* owned; NULL: unchecked */
 	long jwt_leeway;
 	char *upload_dir; /* owned */
+	char *docs_assets_dir; /* owned: Swagger UI and ReDoc files */
 	size_t avatar_max_bytes;
 	int outbox_retention_days;
 	char *service_name; /* owned */

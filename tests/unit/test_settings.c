@@ -140,6 +140,7 @@ Test(settings, defaults)
 	cr_assert_null(s.jwt_audience);
 	cr_assert_eq(s.jwt_leeway, 0);
 	cr_assert_str_eq(s.upload_dir, "uploads");
+	cr_assert_str_eq(s.docs_assets_dir, "docs-assets");
 	cr_assert_eq(s.avatar_max_bytes, 1048576);
 	cr_assert_eq(s.outbox_retention_days, 7);
 	cr_assert_str_eq(s.service_name, "BeeConect Customer Service");
@@ -167,6 +168,7 @@ Test(settings, from_the_environment)
 	cr_assert_eq(setenv("JWT_AUDIENCE", "bee-customers", 1), 0);
 	cr_assert_eq(setenv("JWT_LEEWAY_SECONDS", "30", 1), 0);
 	cr_assert_eq(setenv("UPLOAD_DIR", "/data/uploads", 1), 0);
+	cr_assert_eq(setenv("DOCS_ASSETS_DIR", "/srv/docs-assets", 1), 0);
 	cr_assert_eq(setenv("AVATAR_MAX_BYTES", "524288", 1), 0);
 	cr_assert_eq(setenv("OUTBOX_RETENTION_DAYS", "0", 1), 0);
 	cr_assert_eq(setenv("SERVICE_NAME", "Bee Test", 1), 0);
@@ -186,6 +188,7 @@ Test(settings, from_the_environment)
 	cr_assert_str_eq(s.jwt_audience, "bee-customers");
 	cr_assert_eq(s.jwt_leeway, 30);
 	cr_assert_str_eq(s.upload_dir, "/data/uploads");
+	cr_assert_str_eq(s.docs_assets_dir, "/srv/docs-assets");
 	cr_assert_eq(s.avatar_max_bytes, 524288);
 	cr_assert_eq(s.outbox_retention_days, 0);
 	cr_assert_str_eq(s.service_name, "Bee Test");
