@@ -41,6 +41,11 @@ static const struct route_label routes[] = {
 	{ "/customers/tags/customer/{customer_id}", NULL, 0 },
 	{ "/customers/tags/{tag_id}", NULL, 0 },
 	{ "/uploads/{file}", "h_upload_file", 0 },
+	{ "/openapi.json", "h_openapi", 0 },
+	{ "/docs", "h_docs", 0 },
+	{ "/docs/oauth2-redirect", "h_docs_oauth2_redirect", 0 },
+	{ "/docs/assets/{file}", "h_docs_asset", 0 },
+	{ "/redoc", "h_redoc", 0 },
 	{ "unmatched", "h_not_found", 0 },
 	/* a template this table does not know yet: counted, not lost */
 	{ "other", NULL, 0 },

@@ -213,6 +213,8 @@ Test(metrics, templates_of_requests_refused_before_their_handler)
 	cr_expect_str_eq(metrics_route_of_handler("h_tags_legacy",
 			     "/customers/tags/abc"),
 	    "/customers/tags/{tag_id}");
+	cr_expect_str_eq(metrics_route_of_handler("h_docs_asset", "/x"),
+	    "/docs/assets/{file}");
 	cr_expect_null(metrics_route_of_handler("h_nothing", "/"));
 	cr_expect_eq(metrics_route_index("/customers/{customer_id}/stats"),
 	    metrics_route_index("/customers/{customer_id}/stats"));
