@@ -2,7 +2,8 @@
 # (`scripts/dev build [dev|prod|asan]`); `scripts/dev test` runs everything
 # below against private servers. Targets:
 #
-#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck
+#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
+#                 the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/*.c that do not pull in a Kore header)
@@ -93,7 +94,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 # --- test targets ---------------------------------------------------------------
 
 .PHONY: help unit migrate-test e2e lint format clean bench \
-	lint-format lint-cppcheck lint-tidy lint-shell
+	lint-format lint-cppcheck lint-tidy lint-shell lint-config
 
 help:
 	@sed -n '1,18s/^# \{0,1\}//p' Makefile
@@ -151,7 +152,7 @@ $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 LINT_C := $(shell find src tests tools -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
 LINT_C_SRC := $(filter %.c,$(LINT_C))
 HASH := \#
-SHELL_SCRIPTS := $(shell for f in scripts/* .ci/run; do [ -f "$$f" ] || continue; \
+SHELL_SCRIPTS := $(shell for f in scripts/* scripts/container/* .ci/run; do [ -f "$$f" ] || continue; \
 	case $$(head -n 1 "$$f") in ("$(HASH)!"*sh) echo "$$f" ;; esac; done)
 LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 # Include directories of a C file by tree (as for the test builds above):
@@ -165,7 +166,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 
 # Every part runs, then lint fails if any part failed.
 lint:
-	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell
+	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell lint-config
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -209,6 +210,11 @@ lint-tidy: $(LINT_GEN)/assets.h
 lint-shell:
 	@echo "lint: shellcheck ($(words $(SHELL_SCRIPTS)) scripts)"
 	@shellcheck -x $(SHELL_SCRIPTS)
+
+# YAML and JSON syntax, docker-compose.yml (docker compose config where a
+# client is installed), the scrape config and the dashboards' PromQL (promtool)
+lint-config:
+	@scripts/lint-config
 
 format:
 	clang-format -i $(LINT_C)
