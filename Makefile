@@ -3,7 +3,8 @@
 # below against private servers. Targets:
 #
 #   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
-#                 @redocly/cli lint of assets/openapi.json (lint-openapi)
+#                 @redocly/cli lint of assets/openapi.json (lint-openapi),
+#                 the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/*.c that do not pull in a Kore header)
@@ -97,7 +98,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 # --- test targets ---------------------------------------------------------------
 
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
-	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi
+	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
 
 help:
 	@sed -n '1,18s/^# \{0,1\}//p' Makefile
@@ -170,7 +171,7 @@ $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 LINT_C := $(shell find src tests tools -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
 LINT_C_SRC := $(filter %.c,$(LINT_C))
 HASH := \#
-SHELL_SCRIPTS := $(shell for f in scripts/* .ci/run; do [ -f "$$f" ] || continue; \
+SHELL_SCRIPTS := $(shell for f in scripts/* scripts/container/* .ci/run; do [ -f "$$f" ] || continue; \
 	case $$(head -n 1 "$$f") in ("$(HASH)!"*sh) echo "$$f" ;; esac; done)
 LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 # Include directories of a C file by tree (as for the test builds above):
@@ -185,7 +186,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 # Every part runs, then lint fails if any part failed.
 lint:
 	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
-		lint-openapi
+		lint-openapi lint-config
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -236,6 +237,11 @@ lint-openapi:
 	@[ -x $(NODE_BIN)/redocly ] || { echo "lint-openapi: no $(NODE_BIN)/redocly: run scripts/dev docs" >&2; exit 1; }
 	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 		$(NODE_BIN)/redocly lint --config redocly.yaml --format stylish assets/openapi.json
+
+# YAML and JSON syntax, docker-compose.yml (docker compose config where a
+# client is installed), the scrape config and the dashboards' PromQL (promtool)
+lint-config:
+	@scripts/lint-config
 
 format:
 	clang-format -i $(LINT_C)
