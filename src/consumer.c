@@ -25,8 +25,8 @@
  * updated_at wins, ties to the later message; a row of another business
  * is never touched); recompute the stats of the customer (business_id,
  * user_id) if it exists; commit; then ack. History of a customer without
- * a profile is kept and counted when the profile is created (see
- * HISTORY_STATS_SET).
+ * a profile is kept and counted when the profile is created (POST
+ * /customers computes the same history_stats.h values).
  *
  * Failures: a database error nacks the message with requeue, closes the
  * AMQP connection (the broker requeues the prefetched ones too: nothing
@@ -56,6 +56,7 @@
 #include "consumer.h"
 #include "deps.h"
 #include "history_event.h"
+#include "history_stats.h"
 #include "log.h"
 #include "settings.h"
 #include "task_db.h"
@@ -75,29 +76,8 @@
 #define PRUNE_EVERY_S 60
 #define KEYLEN 256
 
-/*
- * The stats of customers row `c`, recomputed from its history: orders and
- * appointments not cancelled; lifetime_value their sum, clamped to the
- * column's numeric(10, 2); the last dates the latest day (UTC) not after
- * now. POST /customers can use the same SET for history that came first.
- */
-#define NOT_CANCELLED(t) "lower(" t ".status) NOT IN ('cancelled', 'canceled')"
-#define OF_C(t) t ".business_id = c.business_id AND " t ".user_id = c.user_id"
-#define HISTORY_STATS_SET \
-	"total_orders = (SELECT count(*) FROM customer_orders o WHERE " OF_C("o") " AND " NOT_CANCELLED( \
-	    "o") ")," \
-		 " lifetime_value = (SELECT greatest(-99999999.99, least(99999999.99," \
-		 " coalesce(sum(o.total), 0))) FROM customer_orders o WHERE " OF_C("o") " AND " NOT_CANCELLED( \
-		     "o") ")," \
-			  " last_order_date = (SELECT max((o.created_at AT TIME ZONE 'UTC')" \
-			  "::date) FROM customer_orders o WHERE " OF_C("o") " AND " NOT_CANCELLED( \
-			      "o") " AND o.created_at <= now())," \
-				   " total_appointments = (SELECT count(*) FROM customer_appointments a" \
-				   " WHERE " OF_C("a") " AND " NOT_CANCELLED( \
-				       "a") ")," \
-					    " last_appointment_date = (SELECT max((a.starts_at AT TIME ZONE 'UTC')" \
-					    "::date) FROM customer_appointments a WHERE " OF_C( \
-						"a") " AND " NOT_CANCELLED("a") " AND a.starts_at <= now())"
+/* The stats of customers row `c`, recomputed from its history. */
+#define STATS_OF_C HISTORY_STATS_VALUES("c.business_id", "c.user_id")
 
 static const char sql_seen[] = "INSERT INTO processed_events (event_id)"
 			       " VALUES ($1) ON CONFLICT DO NOTHING";
@@ -130,8 +110,9 @@ static const char sql_appointment[] =
 	      " event_id = excluded.event_id"
 	      " WHERE x.business_id = excluded.business_id"
 	      " AND x.updated_at <= excluded.updated_at";
-static const char sql_stats[] = "UPDATE customers c SET " HISTORY_STATS_SET
-				" WHERE c.business_id = $1 AND c.user_id = $2";
+static const char sql_stats[] =
+    "UPDATE customers c SET (" HISTORY_STATS_COLUMNS ") = (" STATS_OF_C ")"
+    " WHERE c.business_id = $1 AND c.user_id = $2";
 static const char sql_prune[] =
     "DELETE FROM processed_events"
     " WHERE processed_at < now() - interval '30 days'";

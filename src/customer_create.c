@@ -12,9 +12,17 @@
 #include "customer_input.h"
 #include "customer_row.h"
 #include "customers.h"
+#include "history_stats.h"
 #include "log.h"
 #include "reply.h"
 #include "op.h"
+
+/*
+ * The statistics of the new row ($1 user_id, $2 business_id): from the
+ * history already recorded for them, since history may arrive before the
+ * profile and the consumer recomputes them only on the next event.
+ */
+#define STATS_OF_NEW HISTORY_STATS_VALUES("$2::uuid", "$1::uuid")
 
 /*
  * The row, its outbox event and the publisher's wake-up, atomically.
@@ -24,10 +32,10 @@
 static const char sql_create[] =
     "WITH ins AS ("
     " INSERT INTO customers (user_id, business_id, full_name, email,"
-    "  phone, gender, avatar_url, preferences, total_orders,"
-    "  total_appointments, lifetime_value, created_at, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6::gender_enum, $7, $8::jsonb, 0, 0,"
-    "  0, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')"
+    "  phone, gender, avatar_url, preferences, " HISTORY_STATS_COLUMNS ","
+    "  created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6::gender_enum, $7, $8::jsonb, " STATS_OF_NEW
+    ", now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')"
     " ON CONFLICT ON CONSTRAINT uq_user_per_business DO NOTHING"
     " RETURNING *),"
     " ev AS ("

@@ -304,7 +304,13 @@ conn_lost(struct conn *cn, const char *trace_id)
 	struct db_wait *w, *next;
 
 	breaker_trip(trace_id, PQerrorMessage(cn->db));
-	kore_platform_disable_read(cn->fd);
+	/*
+	 * When libpq saw the server go (a restart), it has closed the socket
+	 * already, and epoll forgot it with the close: removing it again
+	 * fails with EBADF, which Kore makes fatal for the whole server.
+	 */
+	if (PQsocket(cn->db) == cn->fd)
+		kore_platform_disable_read(cn->fd);
 	PQfinish(cn->db);
 	cn->db = NULL;
 	for (w = cn->head; w != NULL; w = next) {

@@ -163,6 +163,79 @@ Test(stats, equal_the_profile_fields)
 	free(tok);
 }
 
+/*
+ * History that arrived before the profile (keyed by business and user)
+ * counts at once: POST /customers computes the statistics in its INSERT
+ * (design.md §6 semantics), without waiting for the next event.
+ */
+Test(stats, history_before_the_profile_counts_at_creation)
+{
+	static const char want[] =
+	    "{\"total_orders\":3,\"total_appointments\":2,"
+	    "\"last_order_date\":\"2025-07-04\","
+	    "\"last_appointment_date\":\"2025-08-01\","
+	    "\"lifetime_value\":17.5}";
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], other[UUID_STR_LEN];
+	char pre[UUID_STR_LEN], oid[8][64];
+	struct http_resp *r;
+	json_t *j;
+	char *tok, *body, id[UUID_STR_LEN];
+	int i;
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(other);
+	uuid4(pre);
+	for (i = 0; i < 8; i++)
+		snprintf(oid[i], sizeof(oid[i]), "%.8s-%d", pre, i);
+	/* counted: 10.50 + 6 + 1 (in the future: not the last date) */
+	hist_order(bid, uid, oid[0], "10.50", "paid", "2025-07-01T10:00:00Z",
+	    "2025-07-01T10:00:00Z");
+	hist_order(bid, uid, oid[1], "6", "created",
+	    "2025-07-03T23:30:00-02:00", "2025-07-03T10:00:00Z");
+	hist_order(bid, uid, oid[2], "1", "created", "2099-01-01T00:00:00Z",
+	    "2025-07-09T10:00:00Z");
+	/* not counted: cancelled (either spelling), another user, business */
+	hist_order(bid, uid, oid[3], "100", "cancelled", "2025-07-09T10:00:00Z",
+	    "2025-07-09T10:00:00Z");
+	hist_order(bid, uid, oid[4], "50", "Canceled", "2025-07-10T10:00:00Z",
+	    "2025-07-10T10:00:00Z");
+	hist_order(bid, other, oid[5], "7", "paid", "2025-07-20T10:00:00Z",
+	    "2025-07-20T10:00:00Z");
+	hist_order(other, uid, oid[6], "8", "paid", "2025-07-21T10:00:00Z",
+	    "2025-07-21T10:00:00Z");
+	hist_appointment(bid, uid, oid[0], "2025-08-01T09:00:00Z", "booked",
+	    "2025-01-01T00:00:00Z");
+	hist_appointment(bid, uid, oid[1], "2099-08-01T09:00:00Z", "booked",
+	    "2025-01-01T00:00:00Z");
+	hist_appointment(bid, uid, oid[2], "2025-09-01T09:00:00Z", "cancelled",
+	    "2025-01-01T00:00:00Z");
+	hist_appointment(bid, other, oid[3], "2025-09-02T09:00:00Z", "booked",
+	    "2025-01-01T00:00:00Z");
+
+	tok = tok_internal();
+	body = cust_body(uid, bid, NULL);
+	r = http_req_tok("POST", "/customers", tok, body);
+	expect_status(r, 201);
+	j = resp_json(r);
+	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
+	/* the created customer already shows them */
+	cr_assert_eq(json_integer_value(json_object_get(j, "total_orders")), 3);
+	cr_assert_eq(json_integer_value(
+			 json_object_get(j, "total_appointments")),
+	    2);
+	cr_assert_str_eq(json_str(j, "last_order_date"), "2025-07-04");
+	cr_assert_str_eq(json_str(j, "last_appointment_date"), "2025-08-01");
+	cr_assert_float_eq(json_real_value(
+			       json_object_get(j, "lifetime_value")),
+	    17.5, 1e-9);
+	json_decref(j);
+	http_resp_free(r);
+	free(body);
+	free(tok);
+	expect_stats(id, want);
+}
+
 Test(stats, role_matrix_and_tenants)
 {
 	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];

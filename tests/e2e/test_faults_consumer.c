@@ -1,0 +1,162 @@
+/*
+ * The history consumer under a database outage (issue 6 item 5, design.md
+ * §6 "In"): a good v1.order.* message published while PostgreSQL is down
+ * is requeued, not dead-lettered, and applied once the database is back.
+ *
+ * It stops PostgreSQL, so it runs on a stack of its own (lib/stack.c) with
+ * an instance of its own; the shared e2e servers are not touched.
+ *
+ * A message delivered twice is applied once: test_consumer.c,
+ * consumer/newest_wins_and_duplicates_applied_once (the same event_id
+ * twice; the second delivery changes nothing). A database error on the
+ * consumer's connection: consumer/database_error_requeues there.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "broker.h"
+#include "customer.h"
+#include "db.h"
+#include "expect.h"
+#include "http.h"
+#include "instance.h"
+#include "stack.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define QUEUE "bee.customers.history"
+#define DLQ "bee.customers.history.dlq"
+#define ORDERS "bee.orders.events"
+
+/* Polls the queue's counters until they are (messages, consumers). */
+static int
+wait_queue(const char *queue, long messages, long consumers, int ms)
+{
+	long deadline, m, c;
+
+	deadline = instance_now_ms() + ms;
+	do {
+		if (broker_queue_counts(queue, &m, &c) && m == messages &&
+		    (consumers < 0 || c == consumers))
+			return (1);
+		(void)poll(NULL, 0, 100);
+	} while (instance_now_ms() < deadline);
+	return (0);
+}
+
+/* A line of kore.err matches re: the thread's log lines reach it
+ * through a worker timer, a little later. */
+static int
+wait_log(const struct instance *in, const char *re, int ms)
+{
+	long deadline;
+
+	deadline = instance_now_ms() + ms;
+	while (!instance_file_matches(in, "kore.err", re)) {
+		if (instance_now_ms() >= deadline)
+			return (0);
+		(void)poll(NULL, 0, 100);
+	}
+	return (1);
+}
+
+static long
+wait_count(long want, const char *sql, const char *a, int ms)
+{
+	long deadline, n;
+
+	deadline = instance_now_ms() + ms;
+	for (;;) {
+		n = db_count(sql, a, DB_END);
+		if (n == want || instance_now_ms() >= deadline)
+			return (n);
+		(void)poll(NULL, 0, 100);
+	}
+}
+
+Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
+{
+	static const char *const env[] = { "WORKERS", "1", NULL };
+	struct instance in;
+	struct stack s;
+	struct http_resp *r;
+	json_t *j;
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], ev[UUID_STR_LEN];
+	char order[64], body[1024], id[UUID_STR_LEN], *tok, *cbody;
+	long m, c;
+
+	stack_start(&s, "postgres rabbitmq");
+	instance_start(&in, env);
+	/* the consumer has declared and bound its queue and consumes it */
+	cr_assert(wait_queue(QUEUE, 0, 1, 20000), "no consumer on %s", QUEUE);
+
+	uuid4(bid);
+	uuid4(uid);
+	uuid4(ev);
+	snprintf(order, sizeof(order), "faults-%.8s", ev);
+	tok = tok_internal();
+	cbody = cust_body(uid, bid, NULL);
+	r = http_req_tok("POST", "/customers", tok, cbody);
+	expect_status(r, 201);
+	j = resp_json(r);
+	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
+	json_decref(j);
+	http_resp_free(r);
+	free(cbody);
+	free(tok);
+
+	db_close(); /* reconnects on next use */
+	stack_ctl(&s, "stop", "postgres");
+	snprintf(body, sizeof(body),
+	    "{\"event_id\":\"%s\",\"order_id\":\"%s\",\"business_id\":\"%s\","
+	    "\"user_id\":\"%s\",\"total\":\"42.50\",\"currency\":\"RON\","
+	    "\"status\":\"paid\",\"created_at\":\"2025-07-01T10:00:00Z\","
+	    "\"updated_at\":\"2025-07-01T10:00:00Z\"}",
+	    ev, order, bid, uid);
+	broker_publish(ORDERS, "v1.order.created", body);
+	/*
+	 * The consumer took it, failed on the database, and closed its
+	 * connection (returning the message) to back off: it is back in the
+	 * queue, with nobody consuming.
+	 */
+	cr_assert(wait_queue(QUEUE, 1, 0, 15000),
+	    "the message is not back in %s with the consumer paused", QUEUE);
+	cr_assert(broker_queue_counts(DLQ, &m, &c) && m == 0,
+	    "dead-lettered during the outage");
+	cr_assert(wait_log(&in, "History consumer paused", 5000),
+	    "the consumer did not meet the outage");
+	stack_ctl(&s, "start", "postgres");
+
+	cr_assert_eq(wait_count(1,
+			 "SELECT count(*) FROM customer_orders WHERE"
+			 " order_id = $1",
+			 order, 45000),
+	    1, "the order was not applied after the outage");
+	cr_assert_eq(db_count("SELECT count(*) FROM processed_events WHERE"
+			      " event_id = $1",
+			 ev, DB_END),
+	    1);
+	/* applied once: one order of 42.50 in the customer's statistics */
+	cr_assert_eq(wait_count(1,
+			 "SELECT count(*) FROM customers WHERE id = $1"
+			 " AND total_orders = 1 AND lifetime_value = 42.50",
+			 id, 5000),
+	    1, "statistics after the outage");
+	cr_assert(wait_queue(QUEUE, 0, 1, 10000), "%s not drained", QUEUE);
+	cr_assert(broker_queue_counts(DLQ, &m, &c), "%s missing", DLQ);
+	cr_assert_eq(m, 0, "%ld message(s) dead-lettered", m);
+
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	db_close();
+	stack_reset(&s);
+}
