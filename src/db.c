@@ -70,7 +70,7 @@ static void conn_result(struct conn *, PGresult *);
 static void deliver(struct conn *);
 static int send_statement(struct conn *, struct db_wait *, const char *, int,
     const char *const *);
-static void notice_ignore(void *, const char *);
+static void notice_to_log(void *, const char *);
 
 void
 db_register(const char *info, int size)
@@ -275,8 +275,8 @@ conn_open(struct conn *cn, const char *trace_id)
 		PQfinish(db);
 		return (0);
 	}
-	/* notices would go to stderr, in the middle of the JSON log lines */
-	(void)PQsetNoticeProcessor(db, notice_ignore, NULL);
+	/* libpq would print them on stderr, amid the JSON log lines */
+	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
 	failures = 0;
 	open_until_ms = 0;
 	memset(cn, 0, sizeof(*cn));
@@ -480,8 +480,12 @@ send_statement(struct conn *cn, struct db_wait *w, const char *query,
 }
 
 static void
-notice_ignore(void *arg, const char *message)
+notice_to_log(void *arg, const char *message)
 {
+	char line[512];
+
 	(void)arg;
-	(void)message;
+	(void)snprintf(line, sizeof(line), "PostgreSQL notice: %s", message);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn(NULL, line);
 }

@@ -11,6 +11,8 @@
 #include "task_db.h"
 #include "task_log.h"
 
+static void notice_to_log(void *, const char *);
+
 PGconn *
 task_db_connect(const char *application_name, const char *what)
 {
@@ -33,5 +35,18 @@ task_db_connect(const char *application_name, const char *what)
 		PQfinish(pg);
 		return (NULL);
 	}
+	/*
+	 * libpq prints notices, and errors that arrive between queries (the
+	 * server's "terminating connection due to administrator command"),
+	 * on stderr: in the middle of the JSON log lines.
+	 */
+	(void)PQsetNoticeProcessor(pg, notice_to_log, NULL);
 	return (pg);
+}
+
+static void
+notice_to_log(void *arg, const char *message)
+{
+	(void)arg;
+	task_log(LOG_LEVEL_WARNING, "PostgreSQL notice", message, -1);
 }
