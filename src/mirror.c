@@ -162,7 +162,7 @@ mirror_push(struct mirror *m, const char *item, char *err, size_t errlen)
 int
 mirror_remove(struct mirror *m, const char *item, char *err, size_t errlen)
 {
-	const char *argv[4] = { "LREM", MIRROR_LIST, "1", item };
+	const char *argv[4] = { "LREM", MIRROR_LIST, "0", item };
 	size_t lens[4] = { 4, sizeof(MIRROR_LIST) - 1, 1, strlen(item) };
 
 	return (command(m, argv, lens, 4, NULL, err, errlen));

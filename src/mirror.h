@@ -38,7 +38,7 @@ int mirror_connect(struct mirror *m, const char *url, const char *address,
     int timeout_ms, char *err, size_t errlen);
 /* RPUSH failed_events item. 0, or -1 (the connection is dropped). */
 int mirror_push(struct mirror *m, const char *item, char *err, size_t errlen);
-/* LREM failed_events 1 item: 0 (removed or absent), or -1 (dropped). */
+/* LREM failed_events 0 item (every copy): 0, or -1 (dropped). */
 int mirror_remove(struct mirror *m, const char *item, char *err, size_t errlen);
 /* LLEN failed_events into *n: 0, or -1 (the connection is dropped). */
 int mirror_length(struct mirror *m, long long *n, char *err, size_t errlen);
