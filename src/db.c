@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <libpq-fe.h>
+#include <openssl/ssl.h>
 
 #include "db.h"
 #include "log.h"
@@ -29,6 +30,8 @@
 #define BREAKER_MAX_MS 5000
 /* statements in flight per worker, as Kore's pgsql_queue_limit */
 #define INFLIGHT_MAX 1000
+/* after a failed attempt to grow the pool, use the open connections */
+#define GROW_RETRY_MS 1000
 
 struct db_wait {
 	struct db_wait *next;
@@ -54,6 +57,7 @@ static char *conninfo;
 static int pool_size;
 static struct conn *conns; /* this worker's, pool_size of them */
 static int inflight;
+static uint64_t grow_after_ms;
 static uint64_t open_until_ms;
 static unsigned int failures;
 
@@ -61,11 +65,13 @@ static int breaker_allows(void);
 static void breaker_trip(const char *, const char *);
 static int fail_unavailable(struct http_request *);
 static struct conn *pick(const char *);
-static int conn_open(struct conn *, const char *);
+static int conn_open(struct conn *, const char *, int);
 static void conn_lost(struct conn *, const char *);
 static void conn_interest(struct conn *, int);
 static void conn_event(void *, int);
 static void conn_read(struct conn *);
+static void conn_drain(struct conn *);
+static int tls_pending(PGconn *);
 static void conn_result(struct conn *, PGresult *);
 static void deliver(struct conn *);
 static int send_statement(struct conn *, struct db_wait *, const char *, int,
@@ -154,6 +160,8 @@ db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
 	inflight++;
 	c->wait = w;
 	http_request_sleep(req);
+	/* sending may have read replies into libpq: no epoll event for them */
+	conn_drain(cn);
 	return (HTTP_STATE_CONTINUE);
 }
 
@@ -258,24 +266,42 @@ pick(const char *trace_id)
 		if (best == NULL || conns[i].inflight < best->inflight)
 			best = &conns[i];
 	}
-	if (empty != NULL && conn_open(empty, trace_id))
+	if (empty != NULL &&
+	    (best == NULL || kore_time_ms() >= grow_after_ms) &&
+	    conn_open(empty, trace_id, best == NULL))
 		return (empty);
 	return (best);
 }
 
+/*
+ * A new connection in slot cn. When it fails and no other connection is
+ * open (`only`), PostgreSQL is away: the breaker trips. Otherwise the pool
+ * just cannot grow now (max_connections reached, say): the open
+ * connections carry on, and growing waits a little.
+ */
 static int
-conn_open(struct conn *cn, const char *trace_id)
+conn_open(struct conn *cn, const char *trace_id, int only)
 {
 	PGconn *db;
+	char msg[256];
 
 	db = PQconnectdb(conninfo);
 	if (PQstatus(db) != CONNECTION_OK || PQsetnonblocking(db, 1) != 0 ||
 	    PQenterPipelineMode(db) != 1) {
-		breaker_trip(trace_id, PQerrorMessage(db));
+		if (only) {
+			breaker_trip(trace_id, PQerrorMessage(db));
+		} else {
+			grow_after_ms = kore_time_ms() + GROW_RETRY_MS;
+			(void)snprintf(msg, sizeof(msg),
+			    "database pool cannot grow: %s",
+			    PQerrorMessage(db));
+			msg[strcspn(msg, "\n")] = '\0';
+			log_warn(trace_id, msg);
+		}
 		PQfinish(db);
 		return (0);
 	}
-	/* libpq would print them on stderr, amid the JSON log lines */
+	/* libpq would print notices on stderr, amid the JSON log lines */
 	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
 	failures = 0;
 	open_until_ms = 0;
@@ -302,8 +328,16 @@ static void
 conn_lost(struct conn *cn, const char *trace_id)
 {
 	struct db_wait *w, *next;
+	char msg[256];
 
-	breaker_trip(trace_id, PQerrorMessage(cn->db));
+	/*
+	 * Not the breaker: the other connections may be fine. When the
+	 * server is away, the next connect fails with none open and trips it.
+	 */
+	(void)snprintf(msg, sizeof(msg), "database connection lost: %s",
+	    PQerrorMessage(cn->db));
+	msg[strcspn(msg, "\n")] = '\0';
+	log_error(trace_id, msg);
 	/*
 	 * When libpq saw the server go (a restart), it has closed the socket
 	 * already, and epoll forgot it with the close: removing it again
@@ -353,24 +387,42 @@ conn_event(void *arg, int err)
 	}
 	if (err || (flags & KORE_EVENT_READ))
 		conn_read(cn);
+	else if (flags & KORE_EVENT_WRITE)
+		conn_drain(cn); /* a flush may have read replies into libpq */
 }
 
 static void
 conn_read(struct conn *cn)
 {
+	for (;;) {
+		if (!PQconsumeInput(cn->db)) {
+			conn_lost(cn, NULL);
+			return;
+		}
+		conn_drain(cn);
+		/*
+		 * With TLS, a record larger than libpq's free buffer leaves
+		 * decrypted bytes in OpenSSL and none on the socket: no epoll
+		 * event would come for them.
+		 */
+		if (cn->db == NULL || !tls_pending(cn->db))
+			return;
+	}
+}
+
+/* Hands out every complete result libpq holds (no socket read). */
+static void
+conn_drain(struct conn *cn)
+{
 	PGresult *r;
 	int ends;
 
-	if (!PQconsumeInput(cn->db)) {
-		conn_lost(cn, NULL);
-		return;
-	}
 	/*
 	 * Pipeline mode: each statement's results end with NULL, each
 	 * request's segment with a PGRES_PIPELINE_SYNC result.
 	 */
 	ends = 0;
-	while (cn->head != NULL && !PQisBusy(cn->db)) {
+	while (cn->db != NULL && cn->head != NULL && !PQisBusy(cn->db)) {
 		if ((r = PQgetResult(cn->db)) == NULL) {
 			/* two ends in a row: libpq has nothing queued */
 			if (++ends > 1)
@@ -380,8 +432,19 @@ conn_read(struct conn *cn)
 		ends = 0;
 		conn_result(cn, r);
 	}
-	if (PQstatus(cn->db) == CONNECTION_BAD)
+	if (cn->db != NULL && PQstatus(cn->db) == CONNECTION_BAD)
 		conn_lost(cn, NULL);
+}
+
+static int
+tls_pending(PGconn *db)
+{
+	SSL *ssl;
+
+	if (!PQsslInUse(db))
+		return (0);
+	ssl = PQsslStruct(db, "OpenSSL");
+	return (ssl != NULL && SSL_pending(ssl) > 0);
 }
 
 static void
@@ -425,6 +488,7 @@ deliver(struct conn *cn)
 		cn->tail = NULL;
 	cn->inflight--;
 	inflight--;
+	failures = 0; /* PostgreSQL answered */
 	w->next = NULL;
 	if (w->req == NULL) {
 		PQclear(w->result);
@@ -483,9 +547,14 @@ static void
 notice_to_log(void *arg, const char *message)
 {
 	char line[512];
+	size_t i;
 
 	(void)arg;
+
 	(void)snprintf(line, sizeof(line), "PostgreSQL notice: %s", message);
-	line[strcspn(line, "\n")] = '\0';
+	for (i = 0; line[i] != '\0'; i++) {
+		if (line[i] == '\n')
+			line[i] = line[i + 1] == '\0' ? '\0' : ' ';
+	}
 	log_warn(NULL, line);
 }

@@ -275,13 +275,26 @@ metrics_render(const int deps_up[METRIC_DEPS], size_t *len)
 			    "dependency_up{dependency=\"%s\"} %d\n",
 			    dep_names[d], deps_up[d] ? 1 : 0);
 	}
-	rss = 0;
-	for (i = 0; i < METRICS_WORKERS; i++)
-		rss += get(&s->rss[i]);
-	render_gauge(f, "process_resident_memory_bytes",
-	    "Resident memory of all workers together, in bytes.", (int64_t)rss);
+	/* one series per process, as the name means; sum() for the service */
+	(void)fputs("# HELP process_resident_memory_bytes Resident memory of "
+		    "each worker process, in bytes.\n"
+		    "# TYPE process_resident_memory_bytes gauge\n",
+	    f);
+	for (i = 0; i < METRICS_WORKERS; i++) {
+		if ((rss = get(&s->rss[i])) != 0)
+			(void)fprintf(f,
+			    "process_resident_memory_bytes{worker=\"%zu\"} "
+			    "%llu\n",
+			    i, (unsigned long long)rss);
+	}
 
 	free(zero);
+	/* a failed write (out of memory) must not pass as a short scrape */
+	if (ferror(f)) {
+		(void)fclose(f);
+		free(out);
+		return (NULL);
+	}
 	if (fclose(f) != 0) {
 		free(out);
 		return (NULL);

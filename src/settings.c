@@ -421,17 +421,24 @@ settings_pg_conninfo(const char *url)
 		return (NULL);
 
 	/*
-	 * connect_timeout bounds the blocking PQconnectdb (Kore's pool
-	 * connects on the worker's loop); no GSSAPI probing (it stats
-	 * credential caches, outside the sandbox); ISO dates and times,
-	 * which src/pgtext.c reads, whatever the server's default.
+	 * connect_timeout bounds the blocking PQconnectdb (the pool connects
+	 * on the worker's loop); keepalives and tcp_user_timeout end a
+	 * connection whose peer vanished (no reset) within about a minute,
+	 * so the statements in flight on it get their 503 instead of
+	 * waiting for ever; no GSSAPI probing (it stats credential caches,
+	 * outside the sandbox); ISO dates and times, which src/pgtext.c
+	 * reads, whatever the server's default.
 	 */
-	len = strlen(rest) + 160;
+	len = strlen(rest) + 320;
 	if ((out = malloc(len)) == NULL)
 		return (NULL);
-	n = snprintf(out, len, "postgresql://%s%s%s%s%s", rest,
+	n = snprintf(out, len, "postgresql://%s%s%s%s%s%s", rest,
 	    strchr(rest, '?') ? "&" : "?",
 	    strstr(rest, "connect_timeout=") ? "" : "connect_timeout=2&",
+	    strstr(rest, "keepalives") || strstr(rest, "tcp_user_timeout=") ?
+		"" :
+		"keepalives_idle=30&keepalives_interval=10&"
+		"keepalives_count=3&tcp_user_timeout=60000&",
 	    strstr(rest, "options=") ? "" : "options=-c%20DateStyle%3DISO&",
 	    strstr(rest, "gssencmode=") ?
 		"application_name=bee-customers" :

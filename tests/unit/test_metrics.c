@@ -130,7 +130,11 @@ Test(metrics, sizes_and_counters_and_gauges)
 	cr_expect_eq(sample(t, "log_lines_dropped_total"), 0);
 	cr_expect_eq(sample(t, "outbox_pending"), 42);
 	cr_expect_not_null(strstr(t, "\nfailed_events_length NaN\n"));
-	cr_expect_eq(sample(t, "process_resident_memory_bytes"), 1024);
+	cr_expect_eq(sample(t, "process_resident_memory_bytes{worker=\"1\"}"),
+	    1000);
+	cr_expect_eq(sample(t, "process_resident_memory_bytes{worker=\"2\"}"),
+	    24);
+	cr_expect_null(strstr(t, "worker=\"3\""));
 	cr_expect_not_null(strstr(t, "# TYPE http_requests_total counter\n"));
 	cr_expect_not_null(
 	    strstr(t, "# TYPE http_request_duration_seconds histogram\n"));

@@ -302,6 +302,8 @@ Test(settings, pg_conninfo_forms)
 	assert_conninfo(c, "host", "db");
 	assert_conninfo(c, "dbname", "x");
 	assert_conninfo(c, "connect_timeout", "2");
+	assert_conninfo(c, "keepalives_idle", "30");
+	assert_conninfo(c, "tcp_user_timeout", "60000");
 	free(c);
 
 	/* an explicit timeout is kept */
