@@ -37,7 +37,8 @@ struct db_wait {
 	struct db_wait *next;
 	struct http_request *req; /* NULL: the request went away */
 	PGresult *result; /* the statement's result (or its first error) */
-	int preparing; /* the statement this segment PREPAREs, or -1 */
+	int stmt; /* its statement number (stmt.h), or -1: unnamed */
+	int preparing; /* this segment PREPAREs it too */
 	int results; /* statement results seen so far */
 	int done;
 	int lost; /* the connection broke before the results came */
@@ -72,6 +73,7 @@ static void conn_event(void *, int);
 static void conn_read(struct conn *);
 static void conn_drain(struct conn *);
 static int tls_pending(PGconn *);
+static int sqlstate_is(const PGresult *, const char *);
 static void conn_result(struct conn *, PGresult *);
 static void deliver(struct conn *);
 static int send_statement(struct conn *, struct db_wait *, const char *, int,
@@ -170,7 +172,6 @@ db_poll(struct http_request *req, struct ctx *c)
 {
 	struct db_wait *w = c->wait;
 	PGresult *r;
-	const char *state;
 	char msg[512];
 	int lost;
 
@@ -196,8 +197,7 @@ db_poll(struct http_request *req, struct ctx *c)
 		break;
 	}
 	/* SQLSTATE 23505: the statement was rolled back whole */
-	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	if (c->unique_retry && state != NULL && !strcmp(state, "23505")) {
+	if (c->unique_retry && r != NULL && sqlstate_is(r, "23505")) {
 		c->unique_violated = 1;
 		PQclear(r);
 		return (DB_POLL_DONE);
@@ -437,6 +437,15 @@ conn_drain(struct conn *cn)
 }
 
 static int
+sqlstate_is(const PGresult *r, const char *code)
+{
+	const char *state;
+
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return (state != NULL && !strcmp(state, code));
+}
+
+static int
 tls_pending(PGconn *db)
 {
 	SSL *ssl;
@@ -461,9 +470,15 @@ conn_result(struct conn *cn, PGresult *r)
 		PQclear(r); /* after an error, which is kept */
 		return;
 	case PGRES_FATAL_ERROR:
-		/* a failed PREPARE (the first result): again next time */
-		if (w->results == 0 && w->preparing >= 0)
-			cn->prepared &= ~(1ULL << w->preparing);
+		/*
+		 * A failed PREPARE (the first result), or a statement that ran
+		 * behind one (26000, no such prepared statement): the next
+		 * request prepares it again.
+		 */
+		if (w->stmt >= 0 &&
+		    ((w->results == 0 && w->preparing) ||
+			sqlstate_is(r, "26000")))
+			cn->prepared &= ~(1ULL << w->stmt);
 		break;
 	default:
 		break;
@@ -510,8 +525,8 @@ send_statement(struct conn *cn, struct db_wait *w, const char *query,
 	char name[STMT_NAMELEN];
 	int id, rc;
 
-	w->preparing = -1;
-	id = stmt_id(query);
+	w->preparing = 0;
+	w->stmt = id = stmt_id(query);
 	if (id < 0) {
 		/* more statements than the registry holds: unnamed */
 		rc = PQsendQueryParams(cn->db, query, nparams, NULL, values,
@@ -523,7 +538,7 @@ send_statement(struct conn *cn, struct db_wait *w, const char *query,
 			rc = PQsendPrepare(cn->db, name, query, nparams, NULL);
 			/* later statements may use it at once: in order */
 			cn->prepared |= 1ULL << id;
-			w->preparing = id;
+			w->preparing = 1;
 		}
 		rc = rc &&
 		    PQsendQueryPrepared(cn->db, name, nparams, values, NULL,
