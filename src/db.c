@@ -36,10 +36,17 @@
 struct db_wait {
 	struct db_wait *next;
 	struct http_request *req; /* NULL: the request went away */
+	/* the statement, borrowed from the request (c->q), for a retry */
+	const char *query;
+	int nparams;
+	const char *const *values;
 	PGresult *result; /* the statement's result (or its first error) */
 	int stmt; /* its statement number (stmt.h), or -1: unnamed */
-	int preparing; /* this segment PREPAREs it too */
-	int results; /* statement results seen so far */
+	int preparing; /* a PREPARE of it goes first */
+	int commands; /* commands sent: the PREPARE and the statement */
+	int ended; /* of those, finished (each ends with a NULL result) */
+	int aborted; /* skipped: an earlier read of its batch failed */
+	int retried;
 	int done;
 	int lost; /* the connection broke before the results came */
 };
@@ -52,12 +59,14 @@ struct conn {
 	unsigned long long prepared; /* bit n: statement n (stmt.h) */
 	struct db_wait *head, *tail;
 	int inflight;
+	int unsynced; /* reads sent since the last Sync */
 };
 
 static char *conninfo;
 static int pool_size;
 static struct conn *conns; /* this worker's, pool_size of them */
 static int inflight;
+static int sync_armed; /* sync_tick is due at the next loop turn */
 static uint64_t grow_after_ms;
 static uint64_t open_until_ms;
 static unsigned int failures;
@@ -76,8 +85,11 @@ static int tls_pending(PGconn *);
 static int sqlstate_is(const PGresult *, const char *);
 static void conn_result(struct conn *, PGresult *);
 static void deliver(struct conn *);
-static int send_statement(struct conn *, struct db_wait *, const char *, int,
-    const char *const *);
+static int send_statement(struct conn *, struct db_wait *);
+static void enqueue(struct conn *, struct db_wait *);
+static void retry(struct db_wait *);
+static void sync_tick(void *, u_int64_t);
+static int flush(struct conn *);
 static void notice_to_log(void *, const char *);
 
 void
@@ -147,19 +159,16 @@ db_send(struct http_request *req, struct ctx *c, const char *query, int nparams,
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (HTTP_STATE_ERROR);
 	}
-	if (!send_statement(cn, w, query, nparams, values)) {
+	w->query = query;
+	w->nparams = nparams;
+	w->values = values;
+	if (!send_statement(cn, w)) {
 		free(w);
 		conn_lost(cn, c->trace_id);
 		return (fail_unavailable(req));
 	}
 	w->req = req;
-	if (cn->tail != NULL)
-		cn->tail->next = w;
-	else
-		cn->head = w;
-	cn->tail = w;
-	cn->inflight++;
-	inflight++;
+	enqueue(cn, w);
 	c->wait = w;
 	http_request_sleep(req);
 	/* sending may have read replies into libpq: no epoll event for them */
@@ -347,6 +356,7 @@ conn_lost(struct conn *cn, const char *trace_id)
 		kore_platform_disable_read(cn->fd);
 	PQfinish(cn->db);
 	cn->db = NULL;
+	cn->unsynced = 0;
 	for (w = cn->head; w != NULL; w = next) {
 		next = w->next;
 		inflight--;
@@ -418,8 +428,8 @@ conn_drain(struct conn *cn)
 	int ends;
 
 	/*
-	 * Pipeline mode: each statement's results end with NULL, each
-	 * request's segment with a PGRES_PIPELINE_SYNC result.
+	 * Pipeline mode: each command's results end with NULL; a Sync gives
+	 * a PGRES_PIPELINE_SYNC result of its own.
 	 */
 	ends = 0;
 	while (cn->db != NULL && cn->head != NULL && !PQisBusy(cn->db)) {
@@ -427,6 +437,9 @@ conn_drain(struct conn *cn)
 			/* two ends in a row: libpq has nothing queued */
 			if (++ends > 1)
 				break;
+			/* one command of the oldest wait finished */
+			if (++cn->head->ended == cn->head->commands)
+				deliver(cn);
 			continue;
 		}
 		ends = 0;
@@ -464,10 +477,10 @@ conn_result(struct conn *cn, PGresult *r)
 	switch (PQresultStatus(r)) {
 	case PGRES_PIPELINE_SYNC:
 		PQclear(r);
-		deliver(cn);
 		return;
 	case PGRES_PIPELINE_ABORTED:
-		PQclear(r); /* after an error, which is kept */
+		w->aborted = 1;
+		PQclear(r);
 		return;
 	case PGRES_FATAL_ERROR:
 		/*
@@ -476,14 +489,13 @@ conn_result(struct conn *cn, PGresult *r)
 		 * request prepares it again.
 		 */
 		if (w->stmt >= 0 &&
-		    ((w->results == 0 && w->preparing) ||
+		    ((w->ended == 0 && w->preparing) ||
 			sqlstate_is(r, "26000")))
 			cn->prepared &= ~(1ULL << w->stmt);
 		break;
 	default:
 		break;
 	}
-	w->results++;
 	if (w->result != NULL &&
 	    PQresultStatus(w->result) == PGRES_FATAL_ERROR) {
 		PQclear(r); /* the first error is the one to report */
@@ -510,42 +522,140 @@ deliver(struct conn *cn)
 		free(w);
 		return;
 	}
+	if (w->aborted && w->result == NULL) {
+		retry(w);
+		return;
+	}
 	w->done = 1;
 	http_request_wakeup(w->req);
 }
 
 /*
- * PREPARE (first use on this connection), execute, Sync, flush what the
- * socket takes. 0 when libpq refused: the connection is broken.
+ * A read skipped because an earlier read of its batch failed (the batch
+ * is one implicit transaction): sent again, alone in its segment this
+ * time, so that only its own failure can fail it.
+ */
+static void
+retry(struct db_wait *w)
+{
+	struct conn *cn;
+
+	log_warn(NULL,
+	    "database: a read sent again, an earlier read of its "
+	    "batch failed");
+	if (!w->retried && (cn = pick(NULL)) != NULL) {
+		w->retried = 1;
+		w->aborted = 0;
+		w->ended = 0;
+		if (send_statement(cn, w)) {
+			enqueue(cn, w);
+			return;
+		}
+		conn_lost(cn, NULL);
+	}
+	w->lost = 1;
+	w->done = 1;
+	http_request_wakeup(w->req);
+}
+
+static void
+enqueue(struct conn *cn, struct db_wait *w)
+{
+	if (cn->tail != NULL)
+		cn->tail->next = w;
+	else
+		cn->head = w;
+	cn->tail = w;
+	cn->inflight++;
+	inflight++;
+}
+
+/*
+ * PREPARE (first use on this connection), then the statement. A write
+ * gets its own Sync at once: it is its own transaction, shared with
+ * nothing. A read (a statement that starts with SELECT: ours call no
+ * function that writes) joins the reads sent in the same turn of the
+ * worker's loop, which get one Sync at the next turn (sync_tick): one
+ * flush on each side for the whole batch. 0 when libpq refused: the
+ * connection is broken.
  */
 static int
-send_statement(struct conn *cn, struct db_wait *w, const char *query,
-    int nparams, const char *const *values)
+send_statement(struct conn *cn, struct db_wait *w)
 {
 	char name[STMT_NAMELEN];
-	int id, rc;
+	int id, rc, read;
 
+	read = !w->retried && strncmp(w->query, "SELECT ", 7) == 0;
+	/* a write never joins a batch of reads: close it first */
+	if (!read && cn->unsynced > 0) {
+		if (!PQpipelineSync(cn->db))
+			return (0);
+		cn->unsynced = 0;
+	}
 	w->preparing = 0;
-	w->stmt = id = stmt_id(query);
+	w->commands = 1;
+	w->stmt = id = stmt_id(w->query);
 	if (id < 0) {
 		/* more statements than the registry holds: unnamed */
-		rc = PQsendQueryParams(cn->db, query, nparams, NULL, values,
-		    NULL, NULL, 0);
+		rc = PQsendQueryParams(cn->db, w->query, w->nparams, NULL,
+		    w->values, NULL, NULL, 0);
 	} else {
 		stmt_name(id, name, sizeof(name));
 		rc = 1;
 		if (!(cn->prepared & (1ULL << id))) {
-			rc = PQsendPrepare(cn->db, name, query, nparams, NULL);
+			rc = PQsendPrepare(cn->db, name, w->query, w->nparams,
+			    NULL);
 			/* later statements may use it at once: in order */
 			cn->prepared |= 1ULL << id;
 			w->preparing = 1;
+			w->commands = 2;
 		}
 		rc = rc &&
-		    PQsendQueryPrepared(cn->db, name, nparams, values, NULL,
-			NULL, 0);
+		    PQsendQueryPrepared(cn->db, name, w->nparams, w->values,
+			NULL, NULL, 0);
 	}
-	if (!rc || !PQpipelineSync(cn->db))
+	if (!rc)
 		return (0);
+	if (read) {
+		cn->unsynced++;
+		if (!sync_armed) {
+			sync_armed = 1;
+			(void)kore_timer_add(sync_tick, 0, NULL,
+			    KORE_TIMER_ONESHOT);
+		}
+		return (1);
+	}
+	if (!PQpipelineSync(cn->db))
+		return (0);
+	return (flush(cn));
+}
+
+/* The next turn of the loop: every batch of reads gets its Sync. */
+static void
+sync_tick(void *arg, u_int64_t now)
+{
+	int i;
+
+	(void)arg;
+	(void)now;
+	sync_armed = 0;
+	for (i = 0; conns != NULL && i < pool_size; i++) {
+		if (conns[i].db == NULL || conns[i].unsynced == 0)
+			continue;
+		conns[i].unsynced = 0;
+		if (!PQpipelineSync(conns[i].db) || !flush(&conns[i])) {
+			conn_lost(&conns[i], NULL);
+			continue;
+		}
+		/* flushing may have read replies into libpq */
+		conn_drain(&conns[i]);
+	}
+}
+
+/* What the socket takes now; the rest on EPOLLOUT. 0: broken. */
+static int
+flush(struct conn *cn)
+{
 	switch (PQflush(cn->db)) {
 	case 0:
 		return (1);

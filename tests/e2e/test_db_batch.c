@@ -1,0 +1,136 @@
+/*
+ * Reads batched under one Sync (src/db.c): a batch is one implicit
+ * transaction, so a read that fails aborts the reads after it in the same
+ * batch. Those must be sent again and answered, never left asleep, never a
+ * 5xx of their own.
+ *
+ * An instance of the test's own connects as a role that may not read
+ * customer_orders: GET /customers/{id}/orders fails in PostgreSQL (42501,
+ * a 500), GET /customers/{id} works. Threads send both at once, so the
+ * worker's batches mix them.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "customer.h"
+#include "db.h"
+#include "env.h"
+#include "expect.h"
+#include "http.h"
+#include "instance.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define ROLE "bee_e2e_no_orders"
+#define THREADS 8
+#define ROUNDS 40
+
+struct worker {
+	const char *tok;
+	const char *id;
+	int ok_customer; /* GET /customers/{id}: 200 with its id */
+	int failed_orders; /* GET .../orders: 500 */
+	int other; /* anything else */
+	char other_text[128];
+};
+
+/* DATABASE_URL with its user replaced by ROLE. */
+static void
+limited_url(char *out, size_t len)
+{
+	const char *url, *at, *scheme;
+
+	url = env_database_url();
+	scheme = strstr(url, "://");
+	at = strchr(url, '@');
+	cr_assert(scheme != NULL && at != NULL, "DATABASE_URL %s", url);
+	(void)snprintf(out, len, "%.*s://" ROLE "%s", (int)(scheme - url), url,
+	    at);
+}
+
+static void
+create_role(void)
+{
+	db_exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+		"rolname = '" ROLE "') THEN CREATE ROLE " ROLE
+		" LOGIN; END IF; END $$",
+	    DB_END);
+	db_exec("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+		"public TO " ROLE,
+	    DB_END);
+	db_exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " ROLE,
+	    DB_END);
+	db_exec("REVOKE SELECT ON customer_orders FROM " ROLE, DB_END);
+}
+
+static void *
+hammer(void *arg)
+{
+	struct worker *w = arg;
+	struct http_resp *r;
+	char path[160];
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		(void)snprintf(path, sizeof(path), "/customers/%s%s", w->id,
+		    i % 2 ? "/orders" : "");
+		r = http_req_tok("GET", path, w->tok, NULL);
+		if (i % 2 == 0 && r->status == 200 && strstr(r->body, w->id))
+			w->ok_customer++;
+		else if (i % 2 == 1 && r->status == 500)
+			w->failed_orders++;
+		else if (w->other++ == 0)
+			(void)snprintf(w->other_text, sizeof(w->other_text),
+			    "GET %s: %d %.60s", path, r->status, r->body);
+		http_resp_free(r);
+	}
+	return (NULL);
+}
+
+Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
+    .timeout = 60)
+{
+	char url[512], bid[UUID_STR_LEN], id[UUID_STR_LEN], user[UUID_STR_LEN];
+	/* one connection: every read of a loop turn shares its batch */
+	const char *env[] = { "DATABASE_URL", url, "DB_POOL_SIZE", "1", NULL };
+	struct worker w[THREADS];
+	pthread_t t[THREADS];
+	struct instance in;
+	char *tok;
+	int i, ok, failed;
+
+	create_role();
+	uuid4(bid);
+	cust_create(bid, id, user); /* through the shared service */
+	limited_url(url, sizeof(url));
+	instance_start(&in, env);
+	tok = tok_admin(bid);
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < THREADS; i++) {
+		w[i].tok = tok;
+		w[i].id = id;
+		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
+	}
+	ok = failed = 0;
+	for (i = 0; i < THREADS; i++) {
+		cr_assert_eq(pthread_join(t[i], NULL), 0);
+		ok += w[i].ok_customer;
+		failed += w[i].failed_orders;
+		cr_expect_eq(w[i].other, 0, "%d unexpected answers, first: %s",
+		    w[i].other, w[i].other_text);
+	}
+	cr_expect_eq(ok, THREADS * ROUNDS / 2);
+	cr_expect_eq(failed, THREADS * ROUNDS / 2);
+	/* the path under test was taken (else the test proves nothing) */
+	cr_expect(instance_file_matches(&in, "kore.err",
+		      "a read sent again, an earlier read of its batch failed"),
+	    "no read was aborted by a failing neighbour: no batch mixed them");
+	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
