@@ -1,11 +1,13 @@
 /* Avatar files on disk: save (atomically), remove, load. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "avatar_name.h"
@@ -165,4 +167,30 @@ avatar_load(const char *name, unsigned char **data, size_t *len)
 	*data = buf;
 	*len = off;
 	return (0);
+}
+
+int
+avatar_sweep_temporaries(time_t before)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	int dfd, n;
+
+	if ((d = opendir(settings.upload_dir)) == NULL)
+		return (-1);
+	dfd = dirfd(d);
+	n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".tmp-", 5) != 0 ||
+		    avatar_name_type(e->d_name + 5) == IMAGE_NONE)
+			continue;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= before)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			n++;
+	}
+	(void)closedir(d);
+	return (n);
 }

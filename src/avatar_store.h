@@ -10,6 +10,7 @@
 #define BEE_AVATAR_STORE_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* Largest file avatar_load reads (AVATAR_MAX_BYTES may be lowered later). */
 #define AVATAR_LOAD_MAX (16 * 1024 * 1024)
@@ -32,5 +33,13 @@ int avatar_remove(const char *file);
  * bytes) into a malloc'd buffer the caller frees. 0, or -1 with errno.
  */
 int avatar_load(const char *name, unsigned char **data, size_t *len);
+
+/*
+ * Removes the temporary files (.tmp-<generated name>) that a crash
+ * between write and rename left in UPLOAD_DIR, when last modified before
+ * `before` (instances sharing the volume may be writing younger ones).
+ * Returns how many went, or -1 when the directory cannot be read.
+ */
+int avatar_sweep_temporaries(time_t before);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kore/kore.h>
@@ -16,6 +17,7 @@
 #include <kore/seccomp.h>
 
 #include "auth.h"
+#include "avatar_store.h"
 #include "consumer.h"
 #include "customers.h"
 #include "db.h"
@@ -104,6 +106,7 @@ KORE_SECCOMP_FILTER("bee_customers",
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 static void check_config(void);
+static void sweep_avatar_temporaries(void);
 static int handler_protected(const char *, int *);
 static char *conninfo_with_address(const char *, const char *);
 static void log_flush_tick(void *, u_int64_t);
@@ -169,6 +172,7 @@ kore_parent_configure(int argc, char **argv)
 
 	if (mkdir(settings.upload_dir, 0755) == -1 && errno != EEXIST)
 		die("UPLOAD_DIR %s: %s", settings.upload_dir, strerror(errno));
+	sweep_avatar_temporaries();
 
 	log_write(LOG_LEVEL_INFO, NULL, "starting", NULL, 0);
 	log_flush();
@@ -263,6 +267,24 @@ log_flush_tick(void *arg, u_int64_t now)
  * Kore only prints unknown directives: check that what it parsed is the
  * service we mean, or refuse to start.
  */
+/*
+ * A crash between an avatar's write and its rename leaves a .tmp- file;
+ * an hour is far beyond any upload (http_body_timeout), so instances
+ * sharing the volume never lose one they are writing.
+ */
+static void
+sweep_avatar_temporaries(void)
+{
+	char msg[128];
+	int n;
+
+	if ((n = avatar_sweep_temporaries(time(NULL) - 3600)) <= 0)
+		return;
+	(void)snprintf(msg, sizeof(msg),
+	    "removed %d temporary avatar file(s) left by a crash", n);
+	log_warn(NULL, msg);
+}
+
 static void
 check_config(void)
 {

@@ -10,7 +10,10 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/stat.h>
+
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "instance.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -1185,4 +1189,47 @@ Test(hostile, huge_part_header)
 	expect_hostile("1 MB of CRs", fill, n, 400,
 	    "There was an error parsing the body");
 	free(fill);
+}
+
+/* A file in dir, last modified at mtime. */
+static void
+old_file(const char *dir, const char *name, time_t mtime)
+{
+	struct timespec ts[2];
+	char path[512];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+	cr_assert_eq(fclose(f), 0);
+	ts[0].tv_sec = ts[1].tv_sec = mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A crash between write and rename leaves .tmp- files: start-up sweeps. */
+Test(avatar, startup_sweeps_old_temporary_files)
+{
+	static const char old_tmp[] =
+	    ".tmp-00112233445566778899aabbccddeeff.png";
+	static const char young_tmp[] =
+	    ".tmp-ffeeddccbbaa99887766554433221100.jpg";
+	struct instance in;
+	char uploads[300], path[600];
+
+	instance_prepare(&in, NULL, NULL);
+	(void)snprintf(uploads, sizeof(uploads), "%s/uploads", in.dir);
+	cr_assert_eq(mkdir(uploads, 0755), 0);
+	old_file(uploads, old_tmp, time(NULL) - 7200);
+	old_file(uploads, young_tmp, time(NULL) - 60);
+	instance_spawn(&in, NULL);
+	instance_wait_ready(&in);
+	(void)snprintf(path, sizeof(path), "%s/%s", uploads, old_tmp);
+	cr_expect_neq(access(path, F_OK), 0, "%s is still there", path);
+	(void)snprintf(path, sizeof(path), "%s/%s", uploads, young_tmp);
+	cr_expect_eq(access(path, F_OK), 0, "%s was removed", path);
+	cr_expect(instance_file_matches(&in, "kore.err",
+	    "removed 1 temporary avatar file"));
+	instance_stop(&in);
+	instance_expect_clean(&in);
 }

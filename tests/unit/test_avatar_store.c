@@ -6,9 +6,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -177,4 +179,59 @@ Test(avatar_store, failed_save_leaves_nothing)
 	cr_assert_eq(avatar_save(NAME, (const unsigned char *)"x", 1), -1);
 	settings.upload_dir = saved;
 	cr_assert_eq(entries(), 0);
+}
+
+/* A file of `name` in the directory, last modified at `mtime`. */
+static void
+touch_at(const char *name, time_t mtime)
+{
+	struct timespec ts[2];
+	char *p;
+	FILE *f;
+
+	p = path_of(name);
+	cr_assert_not_null(f = fopen(p, "w"));
+	cr_assert_eq(fclose(f), 0);
+	ts[0].tv_sec = ts[1].tv_sec = mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	cr_assert_eq(utimensat(AT_FDCWD, p, ts, 0), 0);
+	free(p);
+}
+
+static int
+exists(const char *name)
+{
+	char *p;
+	int rc;
+
+	p = path_of(name);
+	rc = access(p, F_OK) == 0;
+	free(p);
+	return (rc);
+}
+
+Test(avatar_store, sweep_removes_only_old_temporaries)
+{
+	time_t now = time(NULL);
+
+	touch_at(".tmp-" NAME, now - 7200);
+	touch_at(".tmp-ffeeddccbbaa99887766554433221100.jpg", now - 10);
+	touch_at(NAME, now - 7200); /* a stored avatar */
+	touch_at(".tmp-not-generated.png", now - 7200); /* not ours */
+	cr_assert_eq(avatar_sweep_temporaries(now - 3600), 1);
+	cr_expect(!exists(".tmp-" NAME));
+	cr_expect(exists(".tmp-ffeeddccbbaa99887766554433221100.jpg"));
+	cr_expect(exists(NAME));
+	cr_expect(exists(".tmp-not-generated.png"));
+	cr_assert_eq(avatar_sweep_temporaries(now - 3600), 0);
+}
+
+Test(avatar_store, sweep_of_a_missing_directory)
+{
+	char *saved;
+
+	saved = settings.upload_dir;
+	settings.upload_dir = "/nonexistent/bee-uploads";
+	cr_expect_eq(avatar_sweep_temporaries(time(NULL)), -1);
+	settings.upload_dir = saved;
 }
