@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "db.h"
+#include "deps.h"
 #include "log.h"
 #include "reply.h"
 #include "stmt.h"
@@ -101,9 +102,9 @@ db_register(const char *info, int size)
 }
 
 int
-db_breaker_open(void)
+db_up(void)
 {
-	return (!breaker_allows() || failures > 0);
+	return (deps_up(DEP_POSTGRES) && breaker_allows() && failures == 0);
 }
 
 static int

@@ -40,7 +40,10 @@ void db_release(struct ctx *c);
 /* A stopping worker: close the connections properly. */
 void db_close_all(void);
 
-/* For /ready: has this worker reached PostgreSQL lately? */
-int db_breaker_open(void);
+/*
+ * PostgreSQL as this worker sees it, for /ready and /metrics: its port
+ * answers (deps.h) and the breaker is closed.
+ */
+int db_up(void);
 
 #endif

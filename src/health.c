@@ -45,7 +45,7 @@ h_ready(struct http_request *req)
 
 	if (!route_begin(req, "/ready", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
-	ready = deps_up(DEP_POSTGRES) && !db_breaker_open();
+	ready = db_up();
 	pg = ready ? "up" : "down";
 	amqp = deps_up(DEP_RABBITMQ) ? "up" : "down";
 	if (!deps_enabled(DEP_REDIS))

@@ -41,7 +41,7 @@ h_metrics(struct http_request *req)
 
 	if (!route_begin(req, "/metrics", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
-	deps[METRIC_DEP_POSTGRES] = deps_up(DEP_POSTGRES) && !db_breaker_open();
+	deps[METRIC_DEP_POSTGRES] = db_up();
 	deps[METRIC_DEP_RABBITMQ] = dep_state(DEP_RABBITMQ);
 	deps[METRIC_DEP_REDIS] = dep_state(DEP_REDIS);
 	if ((text = metrics_render(deps, &len)) == NULL)

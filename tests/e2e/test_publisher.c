@@ -39,6 +39,7 @@
 #include "http.h"
 #include "env.h"
 #include "instance.h"
+#include "scratch.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -375,74 +376,6 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 	    5, "every row marked sent");
 }
 
-/* scripts/migrate against url (run from the repository root). */
-static void
-migrate(const char *url)
-{
-	pid_t pid;
-	int status, fd;
-
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		if (fd != -1) {
-			(void)dup2(fd, 1);
-			(void)dup2(fd, 2);
-		}
-		(void)setenv("DATABASE_URL", url, 1);
-		execl("scripts/migrate", "scripts/migrate", (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "scripts/migrate failed");
-}
-
-/* A database of this test's own, migrated; its URL in url. */
-static PGconn *
-scratch_db(char *url, size_t len, char *name, size_t namelen)
-{
-	const char *base = env_database_url();
-	const char *slash;
-	char cmd[1024], hex[UUID_STR_LEN];
-	PGconn *c;
-	PGresult *r;
-
-	uuid4(hex);
-	snprintf(name, namelen, "bee_pub_%.8s%.4s", hex, hex + 9);
-	slash = strrchr(base, '/');
-	cr_assert_not_null(slash);
-	snprintf(url, len, "%.*s/%s", (int)(slash - base), base, name);
-	c = PQconnectdb(base);
-	cr_assert_eq(PQstatus(c), CONNECTION_OK);
-	snprintf(cmd, sizeof(cmd), "CREATE DATABASE %s", name);
-	r = PQexec(c, cmd);
-	cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s",
-	    PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-	migrate(url);
-	c = PQconnectdb(url);
-	cr_assert_eq(PQstatus(c), CONNECTION_OK);
-	return (c);
-}
-
-static void
-scratch_drop(PGconn *c, const char *name)
-{
-	char cmd[256];
-	PGresult *r;
-
-	PQfinish(c);
-	c = PQconnectdb(env_database_url());
-	snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-	    name);
-	r = PQexec(c, cmd);
-	PQclear(r);
-	PQfinish(c);
-}
-
 static long
 count(PGconn *c, const char *sql)
 {
@@ -559,7 +492,7 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	long deadline;
 	int i;
 
-	c = scratch_db(url, sizeof(url), name, sizeof(name));
+	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
 	rc = redis_open();
 	snprintf(port, sizeof(port), "%u", instance_free_port());
 	snprintf(dead, sizeof(dead), "amqp://guest:guest@127.0.0.1:%s/", port);
@@ -632,7 +565,7 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	char url[512], name[64], amqp[128], redis[128];
 	char biz[UUID_STR_LEN], cid[UUID_STR_LEN], uid[UUID_STR_LEN];
 
-	c = scratch_db(url, sizeof(url), name, sizeof(name));
+	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
 	snprintf(amqp, sizeof(amqp), "amqp://guest:guest@127.0.0.1:%u/",
 	    instance_free_port());
 	snprintf(redis, sizeof(redis), "redis://127.0.0.1:%u/0",

@@ -32,6 +32,7 @@
 
 #include "env.h"
 #include "instance.h"
+#include "scratch.h"
 #include "uuid4.h"
 
 #define MAX_MSGS 8
@@ -310,72 +311,6 @@ consume(amqp_connection_state_t c, struct msg *out, int want, long ms)
 	return (n);
 }
 
-/* --- a scratch database --------------------------------------------------- */
-
-static void
-migrate(const char *url)
-{
-	pid_t pid;
-	int status, fd;
-
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		if (fd != -1) {
-			(void)dup2(fd, 1);
-			(void)dup2(fd, 2);
-		}
-		(void)setenv("DATABASE_URL", url, 1);
-		execl("scripts/migrate", "scripts/migrate", (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "scripts/migrate failed");
-}
-
-static PGconn *
-scratch_db(char *url, size_t len, char *name, size_t namelen)
-{
-	const char *base = env_database_url();
-	const char *slash;
-	char cmd[256], hex[UUID_STR_LEN];
-	PGconn *c;
-	PGresult *r;
-
-	uuid4(hex);
-	snprintf(name, namelen, "bee_resend_%.8s%.4s", hex, hex + 9);
-	slash = strrchr(base, '/');
-	cr_assert_not_null(slash);
-	snprintf(url, len, "%.*s/%s", (int)(slash - base), base, name);
-	c = PQconnectdb(base);
-	cr_assert_eq(PQstatus(c), CONNECTION_OK);
-	snprintf(cmd, sizeof(cmd), "CREATE DATABASE %s", name);
-	r = PQexec(c, cmd);
-	cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s",
-	    PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-	migrate(url);
-	c = PQconnectdb(url);
-	cr_assert_eq(PQstatus(c), CONNECTION_OK);
-	return (c);
-}
-
-static void
-scratch_drop(PGconn *c, const char *name)
-{
-	char cmd[256];
-
-	PQfinish(c);
-	c = PQconnectdb(env_database_url());
-	snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-	    name);
-	PQclear(PQexec(c, cmd));
-	PQfinish(c);
-}
-
 /* Result of one query with text parameters; asserts success. */
 static PGresult *
 q(PGconn *c, const char *sql, int n, const char *const *params)
@@ -416,7 +351,8 @@ Test(resend, publishes_in_order_with_publisher_bytes_and_marks_sent,
 	int i;
 
 	new_prefix(key, sizeof(key));
-	db = scratch_db(url, sizeof(url), dbname, sizeof(dbname));
+	db =
+	    scratch_db("bee_resend_", url, sizeof(url), dbname, sizeof(dbname));
 	for (i = 0; i < 3; i++) {
 		snprintf(rk[i], sizeof(rk[i]), "%s.n%d", prefix, i);
 		uuid4(tr[i]);
