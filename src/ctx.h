@@ -22,6 +22,11 @@ struct op_query {
 	const char *sql;
 	int nparams;
 	const char *values[OP_PARAMS_MAX]; /* NULL is SQL NULL */
+	/*
+	 * A read that may take long (many rows, a search): it never shares
+	 * a batch, so that quick reads never queue behind it (db.c).
+	 */
+	int long_read;
 };
 
 #define TRACE_ID_MAX 128

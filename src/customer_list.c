@@ -79,6 +79,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 
 	q->sql = sql_list;
+	q->long_read = 1; /* up to 500 rows, or a search */
 	q->nparams = 4;
 	q->values[0] = st->has_business ? st->business : NULL;
 	q->values[1] = st->pattern;

@@ -28,12 +28,11 @@ enum db_poll {
 void db_register(const char *conninfo, int pool_size);
 
 /*
- * Sends `query` with text parameters (a NULL value is SQL NULL) and puts
- * the request to sleep. HTTP_STATE_CONTINUE once sent, or
- * HTTP_STATE_ERROR after replying 503.
+ * Sends the statement q (text parameters; a NULL value is SQL NULL) and
+ * puts the request to sleep. HTTP_STATE_CONTINUE once sent, or
+ * HTTP_STATE_ERROR after replying 503. q must outlive the request's wait.
  */
-int db_send(struct http_request *req, struct ctx *c, const char *query,
-    int nparams, const char *const *values);
+int db_send(struct http_request *req, struct ctx *c, const struct op_query *q);
 enum db_poll db_poll(struct http_request *req, struct ctx *c);
 /* The request ends: its statement's results, if still due, are dropped. */
 void db_release(struct ctx *c);

@@ -192,6 +192,7 @@ prepare_path(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	st = state_new(c);
 	q->sql = sql_export_id;
+	q->long_read = 1; /* the whole history */
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
@@ -209,6 +210,7 @@ prepare_body(struct http_request *req, struct ctx *c, struct op_query *q)
 	st = state_new(c);
 	st->body = body;
 	q->sql = sql_export_pair;
+	q->long_read = 1; /* the whole history */
 	q->nparams = 5;
 	q->values[0] = st->body.user_id;
 	access_params(&st->scope, &q->values[1]);

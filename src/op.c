@@ -70,7 +70,7 @@ state_send(struct http_request *req)
 	struct ctx *c = ctx_get(req);
 	int rc;
 
-	rc = db_send(req, c, c->q.sql, c->q.nparams, c->q.values);
+	rc = db_send(req, c, &c->q);
 	if (rc == HTTP_STATE_CONTINUE)
 		req->fsm_state = S_WAIT;
 	return (rc);

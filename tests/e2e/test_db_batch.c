@@ -5,9 +5,11 @@
  * 5xx of their own.
  *
  * An instance of the test's own connects as a role that may not read
- * customer_orders: GET /customers/{id}/orders fails in PostgreSQL (42501,
- * a 500), GET /customers/{id} works. Threads send both at once, so the
- * worker's batches mix them.
+ * customer_notes nor customer_orders: GET /customers/{id}/notes (a quick
+ * read) and GET /customers/{id}/orders (a long read: a page of history)
+ * fail in PostgreSQL (42501, a 500), GET /customers/{id} works. Threads
+ * send a failing read and the GET at once, so the worker's batches would
+ * mix them; a long read must never share a batch.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,7 +35,8 @@ struct worker {
 	const char *tok;
 	const char *id;
 	int ok_customer; /* GET /customers/{id}: 200 with its id */
-	int failed_orders; /* GET .../orders: 500 */
+	const char *failing; /* the path after the id that fails: "/notes" */
+	int failed; /* GET /customers/{id}<failing>: 500 */
 	int other; /* anything else */
 	char other_text[128];
 };
@@ -64,7 +67,8 @@ create_role(void)
 	    DB_END);
 	db_exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " ROLE,
 	    DB_END);
-	db_exec("REVOKE SELECT ON customer_orders FROM " ROLE, DB_END);
+	db_exec("REVOKE SELECT ON customer_notes, customer_orders FROM " ROLE,
+	    DB_END);
 }
 
 static void *
@@ -77,12 +81,12 @@ hammer(void *arg)
 
 	for (i = 0; i < ROUNDS; i++) {
 		(void)snprintf(path, sizeof(path), "/customers/%s%s", w->id,
-		    i % 2 ? "/orders" : "");
+		    i % 2 ? w->failing : "");
 		r = http_req_tok("GET", path, w->tok, NULL);
 		if (i % 2 == 0 && r->status == 200 && strstr(r->body, w->id))
 			w->ok_customer++;
 		else if (i % 2 == 1 && r->status == 500)
-			w->failed_orders++;
+			w->failed++;
 		else if (w->other++ == 0)
 			(void)snprintf(w->other_text, sizeof(w->other_text),
 			    "GET %s: %d %.60s", path, r->status, r->body);
@@ -91,15 +95,18 @@ hammer(void *arg)
 	return (NULL);
 }
 
-Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
-    .timeout = 60)
+/*
+ * One instance with one database connection (every read of a loop turn
+ * shares its batch), THREADS threads sending GET /customers/{id} and the
+ * failing read alternately. Returns the instance, running, for its log.
+ */
+static void
+mix_reads(struct instance *in, const char *failing)
 {
 	char url[512], bid[UUID_STR_LEN], id[UUID_STR_LEN], user[UUID_STR_LEN];
-	/* one connection: every read of a loop turn shares its batch */
 	const char *env[] = { "DATABASE_URL", url, "DB_POOL_SIZE", "1", NULL };
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
-	struct instance in;
 	char *tok;
 	int i, ok, failed;
 
@@ -107,30 +114,51 @@ Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
 	uuid4(bid);
 	cust_create(bid, id, user); /* through the shared service */
 	limited_url(url, sizeof(url));
-	instance_start(&in, env);
+	instance_start(in, env);
 	tok = tok_admin(bid);
 
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < THREADS; i++) {
 		w[i].tok = tok;
 		w[i].id = id;
+		w[i].failing = failing;
 		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
 	}
 	ok = failed = 0;
 	for (i = 0; i < THREADS; i++) {
 		cr_assert_eq(pthread_join(t[i], NULL), 0);
 		ok += w[i].ok_customer;
-		failed += w[i].failed_orders;
+		failed += w[i].failed;
 		cr_expect_eq(w[i].other, 0, "%d unexpected answers, first: %s",
 		    w[i].other, w[i].other_text);
 	}
 	cr_expect_eq(ok, THREADS * ROUNDS / 2);
 	cr_expect_eq(failed, THREADS * ROUNDS / 2);
+	free(tok);
+}
+
+Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
+    .timeout = 60)
+{
+	struct instance in;
+
+	mix_reads(&in, "/notes");
 	/* the path under test was taken (else the test proves nothing) */
 	cr_expect(instance_file_matches(&in, "kore.err",
 		      "a read sent again, an earlier read of its batch failed"),
 	    "no read was aborted by a failing neighbour: no batch mixed them");
-	free(tok);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+Test(db_batch, a_long_read_never_shares_a_batch, .timeout = 60)
+{
+	struct instance in;
+
+	mix_reads(&in, "/orders");
+	/* its failure aborted no neighbour: none had to be sent again */
+	cr_expect(!instance_file_matches(&in, "kore.err", "a read sent again"),
+	    "a quick read shared a batch with a failing long read");
 	instance_stop(&in);
 	instance_expect_clean(&in);
 }
