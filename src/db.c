@@ -33,7 +33,7 @@
 #define INFLIGHT_MAX 1000
 /* after a failed attempt to grow the pool, use the open connections */
 #define GROW_RETRY_MS 1000
-/* reads that may share one Sync (one batch) on one connection */
+/* quick reads that may share one Sync (one batch) on one connection */
 #define BATCH_MAX 32
 
 struct db_wait {
@@ -259,12 +259,14 @@ db_close_all(void)
 
 /*
  * For a quick read, the connection whose batch this loop turn is still
- * open: the turn's reads then cost PostgreSQL one wake-up and one round
- * trip, instead of one per connection (make bench: GET 23 000 -> 33 000
- * req/s, PostgreSQL's CPU per GET 33 -> 18 us). Else an idle connection
- * if there is one; else a new one while the pool has room; else the open
+ * open, unless a long read waits there: the turn's reads then cost
+ * PostgreSQL one wake-up and one round trip, instead of one per
+ * connection (A/B runs: GET 22 000-26 000 -> 30 000-39 000 req/s,
+ * PostgreSQL's CPU per GET 33-40 -> 11-20 us). Else an idle connection if
+ * there is one; else a new one while the pool has room; else the open
  * connection with the least work queued, a long read counting as a full
- * batch.
+ * batch (only when every connection has one does a quick read queue
+ * behind a long read).
  */
 static struct conn *
 pick(const char *trace_id, int read)
@@ -277,7 +279,7 @@ pick(const char *trace_id, int read)
 		return (NULL);
 	for (i = 0; read && i < pool_size; i++) {
 		if (conns[i].db != NULL && conns[i].unsynced > 0 &&
-		    conns[i].unsynced < BATCH_MAX)
+		    conns[i].long_reads == 0)
 			return (&conns[i]);
 	}
 	best = empty = NULL;
@@ -608,10 +610,12 @@ enqueue(struct conn *cn, struct db_wait *w)
 /*
  * PREPARE (first use on this connection), then the statement. A write
  * gets its own Sync at once: it is its own transaction, shared with
- * nothing; so does a long read, so that no quick read waits for it. A
- * quick read joins the reads sent in the same turn of the worker's loop,
+ * nothing; so does a long read, whose failure then aborts no quick read.
+ * A quick read joins the reads sent in the same turn of the worker's loop,
  * which get one Sync at the next turn (sync_tick): one flush on each side
- * for the whole batch. 0 when libpq refused: the connection is broken.
+ * for the whole batch. A batch of BATCH_MAX reads gets its Sync at once,
+ * which bounds what one failing read can abort (its neighbours are sent
+ * again, one by one). 0 when libpq refused: the connection is broken.
  */
 static int
 send_statement(struct conn *cn, struct db_wait *w)
@@ -650,8 +654,7 @@ send_statement(struct conn *cn, struct db_wait *w)
 	}
 	if (!rc)
 		return (0);
-	if (read) {
-		cn->unsynced++;
+	if (read && ++cn->unsynced < BATCH_MAX) {
 		if (!sync_armed) {
 			sync_armed = 1;
 			(void)kore_timer_add(sync_tick, 0, NULL,
@@ -659,6 +662,7 @@ send_statement(struct conn *cn, struct db_wait *w)
 		}
 		return (1);
 	}
+	cn->unsynced = 0;
 	if (!PQpipelineSync(cn->db))
 		return (0);
 	return (flush(cn));

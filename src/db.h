@@ -9,8 +9,10 @@
  * removes the socket from epoll around every query. Here a request's
  * statement is prepared once per connection and executed by name, and
  * under load the statements of many requests travel on one connection
- * back to back (libpq pipeline mode, one Sync each, so every statement is
- * still its own transaction and one failure touches no other request).
+ * back to back (libpq pipeline mode). Every write and every long read
+ * has a Sync of its own, so it is its own transaction; the quick reads of
+ * one loop turn share one Sync, and a read aborted by a failing neighbour
+ * is sent again alone, so one failure fails no other request.
  */
 #ifndef BEE_DB_H
 #define BEE_DB_H

@@ -109,7 +109,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q,
 	c->state_free = state_free;
 	access_scope(&c->claims, &st->scope);
 	q->sql = sql;
-	q->long_read = 1; /* a page of up to 500 rows */
+	q->long_read = 1; /* the whole order or appointment history */
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);

@@ -255,6 +255,7 @@ list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (!customer_path_id(req, c) || !admin_only(req, c))
 		return (OP_REPLIED);
 	q->sql = sql_list;
+	q->long_read = 1; /* every note of the customer */
 	q->nparams = 4;
 	scope_params(c, state_new(c), q);
 	return (OP_QUERY);

@@ -385,6 +385,7 @@ tags_list_query(struct ctx *c, struct op_query *q)
 	c->state_free = list_free;
 	access_scope(&c->claims, &st->scope);
 	q->sql = sql_list;
+	q->long_read = 1; /* every tag of the customer */
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
