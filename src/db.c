@@ -8,10 +8,13 @@
  * results arrive. Connections are slots of a per-worker array that is
  * never freed, so an epoll event for a closed one finds an empty slot.
  *
- * Connecting is a blocking PQconnectdb on the loop, bounded by
- * connect_timeout=2 (as with Kore's pool), and only when every open
- * connection is busy: after a failure the breaker answers 503 for a
- * back-off period, then lets one request try again.
+ * Connecting is non-blocking, on the loop (PQconnectStart and
+ * PQconnectPoll), bounded by the URL's connect_timeout, one connection at
+ * a time, and only when every open connection is busy: a worker never
+ * stalls on an unreachable server, and meanwhile requests use the open
+ * connections, or wait for the new one when none is open. After a failure
+ * with none open the breaker answers 503 for a back-off period, then lets
+ * one request try again.
  */
 #include <sys/epoll.h>
 
@@ -57,8 +60,11 @@ struct db_wait {
 
 struct conn {
 	struct kore_event evt; /* first: epoll's udata points here */
-	PGconn *db; /* NULL: not connected */
-	int fd;
+	PGconn *db; /* NULL: empty slot */
+	int connecting; /* statements wait unsent in the FIFO */
+	struct kore_timer
+	    *connect_timer; /* connect_timeout, while connecting */
+	int fd; /* the socket registered with epoll, or -1 */
 	int writing; /* EPOLLOUT wanted: libpq has unsent bytes */
 	unsigned long long prepared; /* bit n: statement n (stmt.h) */
 	struct db_wait *head, *tail;
@@ -68,6 +74,7 @@ struct conn {
 };
 
 static char *conninfo;
+static uint64_t connect_timeout_ms; /* 0: none (libpq's meaning) */
 static int pool_size;
 static struct conn *conns; /* this worker's, pool_size of them */
 static int inflight;
@@ -80,7 +87,14 @@ static int breaker_allows(void);
 static void breaker_trip(const char *, const char *);
 static int fail_unavailable(struct http_request *);
 static struct conn *pick(const char *, int);
-static int conn_open(struct conn *, const char *, int);
+static int conn_start(struct conn *, const char *);
+static void connect_wait(struct conn *, int);
+static void connect_step(struct conn *);
+static void connect_done(struct conn *);
+static void connect_expired(void *, u_int64_t);
+static void connect_failed(struct conn *, const char *, const char *);
+static int submit(struct conn *, struct db_wait *);
+static void fail_waits(struct conn *);
 static void conn_lost(struct conn *, const char *);
 static void conn_interest(struct conn *, int);
 static void conn_event(void *, int);
@@ -102,9 +116,27 @@ static void notice_to_log(void *, const char *);
 void
 db_register(const char *info, int size)
 {
+	PQconninfoOption *opts, *o;
+	long secs;
+
 	if ((conninfo = strdup(info)) == NULL)
 		fatal("db_register: out of memory");
 	pool_size = size;
+	/* libpq enforces connect_timeout only in its blocking calls */
+	connect_timeout_ms = 0;
+	if ((opts = PQconninfoParse(info, NULL)) == NULL)
+		return; /* settings.c checked it: out of memory */
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "connect_timeout") != 0 ||
+		    o->val == NULL)
+			continue;
+		secs = strtol(o->val, NULL, 10);
+		/* as libpq: 0 or less waits forever, 1 means 2 */
+		if (secs > 0)
+			connect_timeout_ms =
+			    (uint64_t)(secs < 2 ? 2 : secs) * 1000;
+	}
+	PQconninfoFree(opts);
 }
 
 int
@@ -169,13 +201,12 @@ db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 	w->nparams = q->nparams;
 	w->values = q->values;
 	w->long_read = q->long_read;
-	if (!send_statement(cn, w)) {
+	w->req = req;
+	if (!submit(cn, w)) {
 		free(w);
 		conn_lost(cn, c->trace_id);
 		return (fail_unavailable(req));
 	}
-	w->req = req;
-	enqueue(cn, w);
 	c->wait = w;
 	http_request_sleep(req);
 	/* sending may have read replies into libpq: no epoll event for them */
@@ -263,15 +294,16 @@ db_close_all(void)
  * PostgreSQL one wake-up and one round trip, instead of one per
  * connection (A/B runs: GET 22 000-26 000 -> 30 000-39 000 req/s,
  * PostgreSQL's CPU per GET 33-40 -> 11-20 us). Else an idle connection if
- * there is one; else a new one while the pool has room; else the open
- * connection with the least work queued, a long read counting as a full
- * batch (only when every connection has one does a quick read queue
- * behind a long read).
+ * there is one; else the open connection with the least work queued, a
+ * long read counting as a full batch (only when every connection has one
+ * does a quick read queue behind a long read), while a new connection
+ * starts if the pool has room; else, when none is open, the connecting
+ * one, where the statement waits.
  */
 static struct conn *
 pick(const char *trace_id, int read)
 {
-	struct conn *best, *empty;
+	struct conn *best, *empty, *connecting;
 	int i;
 
 	if (conns == NULL &&
@@ -282,64 +314,182 @@ pick(const char *trace_id, int read)
 		    conns[i].long_reads == 0)
 			return (&conns[i]);
 	}
-	best = empty = NULL;
+	best = empty = connecting = NULL;
 	for (i = 0; i < pool_size; i++) {
 		if (conns[i].db == NULL) {
 			if (empty == NULL)
 				empty = &conns[i];
-			continue;
-		}
-		if (conns[i].inflight == 0)
+		} else if (conns[i].connecting) {
+			connecting = &conns[i];
+		} else if (conns[i].inflight == 0) {
 			return (&conns[i]);
-		if (best == NULL || load(&conns[i]) < load(best))
+		} else if (best == NULL || load(&conns[i]) < load(best)) {
 			best = &conns[i];
+		}
 	}
-	if (empty != NULL &&
+	/* the new one serves later requests: this one waits only if need be */
+	if (connecting == NULL && empty != NULL &&
 	    (best == NULL || kore_time_ms() >= grow_after_ms) &&
-	    conn_open(empty, trace_id, best == NULL))
-		return (empty);
-	return (best);
+	    conn_start(empty, trace_id))
+		connecting = empty;
+	return (best != NULL ? best : connecting);
 }
 
 /*
- * A new connection in slot cn. When it fails and no other connection is
- * open (`only`), PostgreSQL is away: the breaker trips. Otherwise the pool
- * just cannot grow now (max_connections reached, say): the open
- * connections carry on, and growing waits a little.
+ * Starts a new connection in slot cn; connect_step goes on with it. 0
+ * when it failed at once (the slot stays empty).
  */
 static int
-conn_open(struct conn *cn, const char *trace_id, int only)
+conn_start(struct conn *cn, const char *trace_id)
 {
 	PGconn *db;
-	char msg[256];
 
-	db = PQconnectdb(conninfo);
-	if (PQstatus(db) != CONNECTION_OK || PQsetnonblocking(db, 1) != 0 ||
-	    PQenterPipelineMode(db) != 1) {
-		if (only) {
-			breaker_trip(trace_id, PQerrorMessage(db));
-		} else {
-			grow_after_ms = kore_time_ms() + GROW_RETRY_MS;
-			(void)snprintf(msg, sizeof(msg),
-			    "database pool cannot grow: %s",
-			    PQerrorMessage(db));
-			msg[strcspn(msg, "\n")] = '\0';
-			log_warn(trace_id, msg);
-		}
-		PQfinish(db);
+	db = PQconnectStart(conninfo);
+	if (db == NULL || PQstatus(db) == CONNECTION_BAD) {
+		memset(cn, 0, sizeof(*cn));
+		cn->db = db; /* connect_failed frees it */
+		cn->fd = -1;
+		connect_failed(cn, trace_id,
+		    db != NULL ? PQerrorMessage(db) : "out of memory");
 		return (0);
 	}
-	/* libpq would print notices on stderr, amid the JSON log lines */
-	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
-	failures = 0;
-	open_until_ms = 0;
 	memset(cn, 0, sizeof(*cn));
 	cn->db = db;
-	cn->fd = PQsocket(db);
+	cn->connecting = 1;
+	cn->fd = -1;
 	cn->evt.type = KORE_TYPE_CONNECTION + 101; /* ours (redis.c: +100) */
 	cn->evt.handle = conn_event;
-	conn_interest(cn, 0);
+	/* libpq would print notices on stderr, amid the JSON log lines */
+	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
+	if (connect_timeout_ms > 0)
+		cn->connect_timer = kore_timer_add(connect_expired,
+		    connect_timeout_ms, cn, KORE_TIMER_ONESHOT);
+	/* libpq: after PQconnectStart, poll once the socket is writable */
+	connect_wait(cn, 1);
 	return (1);
+}
+
+/*
+ * Waits for the socket libpq uses now: it may open another one (the next
+ * address of a host), having closed the last, which epoll forgot then.
+ */
+static void
+connect_wait(struct conn *cn, int writing)
+{
+	cn->fd = PQsocket(cn->db);
+	kore_platform_event_schedule(cn->fd,
+	    EPOLLRDHUP | (writing ? EPOLLOUT : EPOLLIN), 0, cn);
+}
+
+/* The socket is ready: libpq's next step of connecting. */
+static void
+connect_step(struct conn *cn)
+{
+	switch (PQconnectPoll(cn->db)) {
+	case PGRES_POLLING_READING:
+		connect_wait(cn, 0);
+		break;
+	case PGRES_POLLING_WRITING:
+		connect_wait(cn, 1);
+		break;
+	case PGRES_POLLING_OK:
+		connect_done(cn);
+		break;
+	case PGRES_POLLING_FAILED:
+	default:
+		connect_failed(cn, NULL, PQerrorMessage(cn->db));
+		break;
+	}
+}
+
+/* Connected: pipeline mode, then the statements that waited are sent. */
+static void
+connect_done(struct conn *cn)
+{
+	struct db_wait *w, *next;
+	int broken;
+
+	if (PQsetnonblocking(cn->db, 1) != 0 ||
+	    PQenterPipelineMode(cn->db) != 1) {
+		connect_failed(cn, NULL, PQerrorMessage(cn->db));
+		return;
+	}
+	if (cn->connect_timer != NULL)
+		kore_timer_remove(cn->connect_timer);
+	cn->connect_timer = NULL;
+	cn->connecting = 0;
+	failures = 0;
+	open_until_ms = 0;
+	conn_interest(cn, 0);
+	w = cn->head;
+	cn->head = cn->tail = NULL;
+	inflight -= cn->inflight;
+	cn->inflight = cn->long_reads = 0;
+	broken = 0;
+	for (; w != NULL; w = next) {
+		next = w->next;
+		w->next = NULL;
+		if (w->req == NULL) {
+			free(w); /* its request went away: never sent */
+			continue;
+		}
+		if (!broken && !send_statement(cn, w))
+			broken = 1;
+		enqueue(cn, w);
+	}
+	if (broken)
+		conn_lost(cn, NULL);
+	else
+		conn_drain(cn);
+}
+
+static void
+connect_expired(void *arg, u_int64_t now)
+{
+	struct conn *cn = arg;
+
+	(void)now;
+	cn->connect_timer = NULL; /* Kore frees a one-shot timer */
+	if (cn->db != NULL && cn->connecting)
+		connect_failed(cn, NULL, "connect_timeout expired");
+}
+
+/*
+ * Connecting failed. With no other connection open PostgreSQL is away:
+ * the breaker trips. Otherwise the pool just cannot grow now
+ * (max_connections reached, say): the open connections carry on, and
+ * growing waits a little. The statements that waited get a 503.
+ */
+static void
+connect_failed(struct conn *cn, const char *trace_id, const char *why)
+{
+	char msg[256];
+	int i, only;
+
+	only = 1;
+	for (i = 0; i < pool_size; i++) {
+		if (&conns[i] != cn && conns[i].db != NULL &&
+		    !conns[i].connecting)
+			only = 0;
+	}
+	if (only) {
+		breaker_trip(trace_id, why);
+	} else {
+		grow_after_ms = kore_time_ms() + GROW_RETRY_MS;
+		(void)snprintf(msg, sizeof(msg),
+		    "database pool cannot grow: %s", why);
+		msg[strcspn(msg, "\n")] = '\0';
+		log_warn(trace_id, msg);
+	}
+	if (cn->connect_timer != NULL)
+		kore_timer_remove(cn->connect_timer);
+	cn->connect_timer = NULL;
+	if (cn->db != NULL && cn->fd >= 0 && PQsocket(cn->db) == cn->fd)
+		kore_platform_disable_read(cn->fd);
+	PQfinish(cn->db);
+	cn->db = NULL;
+	cn->connecting = 0;
+	fail_waits(cn);
 }
 
 /* Level-triggered read interest always; write only while libpq must. */
@@ -355,7 +505,6 @@ conn_interest(struct conn *cn, int writing)
 static void
 conn_lost(struct conn *cn, const char *trace_id)
 {
-	struct db_wait *w, *next;
 	char msg[256];
 
 	/*
@@ -376,6 +525,15 @@ conn_lost(struct conn *cn, const char *trace_id)
 	PQfinish(cn->db);
 	cn->db = NULL;
 	cn->unsynced = 0;
+	fail_waits(cn);
+}
+
+/* The connection's statements will not be answered: 503 for each. */
+static void
+fail_waits(struct conn *cn)
+{
+	struct db_wait *w, *next;
+
 	for (w = cn->head; w != NULL; w = next) {
 		next = w->next;
 		inflight--;
@@ -403,6 +561,10 @@ conn_event(void *arg, int err)
 	cn->evt.flags = 0; /* Kore never clears them */
 	if (cn->db == NULL)
 		return;
+	if (cn->connecting) {
+		connect_step(cn);
+		return;
+	}
 	if ((flags & KORE_EVENT_WRITE) && cn->writing) {
 		switch (PQflush(cn->db)) {
 		case 0:
@@ -451,6 +613,8 @@ conn_drain(struct conn *cn)
 	 * Pipeline mode: each command's results end with NULL; a Sync gives
 	 * a PGRES_PIPELINE_SYNC result of its own.
 	 */
+	if (cn->connecting)
+		return; /* nothing was sent yet */
 	ends = 0;
 	while (cn->db != NULL && cn->head != NULL && !PQisBusy(cn->db)) {
 		if ((r = PQgetResult(cn->db)) == NULL) {
@@ -569,10 +733,8 @@ retry(struct db_wait *w)
 		w->retried = 1;
 		w->aborted = 0;
 		w->ended = 0;
-		if (send_statement(cn, w)) {
-			enqueue(cn, w);
+		if (submit(cn, w))
 			return;
-		}
 		conn_lost(cn, NULL);
 	}
 	w->lost = 1;
@@ -585,6 +747,19 @@ static int
 is_read(const char *query)
 {
 	return (strncmp(query, "SELECT ", 7) == 0);
+}
+
+/*
+ * Sends w on cn, or queues it unsent while cn is connecting
+ * (connect_done sends it). 0 when libpq refused: cn is broken.
+ */
+static int
+submit(struct conn *cn, struct db_wait *w)
+{
+	if (!cn->connecting && !send_statement(cn, w))
+		return (0);
+	enqueue(cn, w);
+	return (1);
 }
 
 static int

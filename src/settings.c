@@ -421,8 +421,8 @@ settings_pg_conninfo(const char *url)
 		return (NULL);
 
 	/*
-	 * connect_timeout bounds the blocking PQconnectdb (the pool connects
-	 * on the worker's loop); keepalives and tcp_user_timeout end a
+	 * connect_timeout bounds a connect (src/db.c enforces it on the
+	 * worker's loop, tasks in libpq); keepalives and tcp_user_timeout end a
 	 * connection whose peer vanished (no reset) within about a minute,
 	 * so the statements in flight on it get their 503 instead of
 	 * waiting for ever; no GSSAPI probing (it stats credential caches,

@@ -166,8 +166,9 @@ Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
 
 	mix_reads(&in, 0);
 	/* the path under test was taken (else the test proves nothing) */
-	cr_expect(instance_file_matches(&in, "kore.err",
-		      "a read sent again, an earlier read of its batch failed"),
+	cr_expect(instance_wait_file_matches(&in, "kore.err",
+		      "a read sent again, an earlier read of its batch failed",
+		      5000),
 	    "no read was aborted by a failing neighbour: no batch mixed them");
 	instance_stop(&in);
 	instance_expect_clean(&in);
@@ -175,9 +176,17 @@ Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
 
 Test(db_batch, a_long_read_never_shares_a_batch, .timeout = 60)
 {
+	const char *marker[] = { "X-Trace-Id: db-batch-end", NULL };
 	struct instance in;
+	struct http_resp *r;
 
 	mix_reads(&in, 1);
+	/* every line of the traffic is written once this last one is */
+	r = http_req("GET", "/healthcheck", marker, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+	    "\"trace_id\":\"db-batch-end\"", 5000));
 	/* its failure aborted no neighbour: none had to be sent again */
 	cr_expect(!instance_file_matches(&in, "kore.err", "a read sent again"),
 	    "a quick read shared a batch with a failing long read");

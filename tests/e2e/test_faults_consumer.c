@@ -53,22 +53,6 @@ wait_queue(const char *queue, long messages, long consumers, int ms)
 	return (0);
 }
 
-/* A line of kore.err matches re: the thread's log lines reach it
- * through a worker timer, a little later. */
-static int
-wait_log(const struct instance *in, const char *re, int ms)
-{
-	long deadline;
-
-	deadline = instance_now_ms() + ms;
-	while (!instance_file_matches(in, "kore.err", re)) {
-		if (instance_now_ms() >= deadline)
-			return (0);
-		(void)poll(NULL, 0, 100);
-	}
-	return (1);
-}
-
 static long
 wait_count(long want, const char *sql, const char *a, int ms)
 {
@@ -132,7 +116,8 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	    "the message is not back in %s with the consumer paused", QUEUE);
 	cr_assert(broker_queue_counts(DLQ, &m, &c) && m == 0,
 	    "dead-lettered during the outage");
-	cr_assert(wait_log(&in, "History consumer paused", 5000),
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "History consumer paused", 5000),
 	    "the consumer did not meet the outage");
 	stack_ctl(&s, "start", "postgres");
 

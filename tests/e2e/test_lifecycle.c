@@ -1,11 +1,13 @@
 /*
  * The service's life cycle, on instances of its own: the start-up checks
  * that refuse a broken config or setting, the refusal of SIGHUP reloads,
- * the circuit breaker while PostgreSQL is unreachable, and a prompt stop
+ * the circuit breaker while PostgreSQL is unreachable, a connect to a
+ * server that never answers stalling no other request, and a prompt stop
  * on SIGTERM. Each instance runs the module under test (the asan build in
  * BEE_E2E_DIR) from a scratch directory with a copy of conf/.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
+#include "listener.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -145,6 +148,63 @@ Test(lifecycle, database_unreachable_is_503_at_once)
 	expect_status(r, 200);
 	http_resp_free(r);
 	instance_stop(&in);
+}
+
+/*
+ * One worker, a database that never answers: while the worker connects
+ * (up to connect_timeout, 2 s), it still serves other requests, and the
+ * request that needed the database gets its 503 when the wait ends.
+ */
+Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
+    .timeout = 60)
+{
+	struct instance in;
+	struct http_resp *r;
+	struct pollfd pfd;
+	char url[160], req[1024], id[UUID_STR_LEN], *tok, *raw;
+	const char *env[] = { "DATABASE_URL", url, "WORKERS", "1", NULL };
+	unsigned short port;
+	size_t len;
+	int lfd, fd, closed;
+
+	lfd = loopback_listener(&port, 64);
+	snprintf(url, sizeof(url),
+	    "postgresql://postgres@127.0.0.1:%u/bee_customers", port);
+	instance_start(&in, env);
+
+	tok = tok_internal();
+	uuid4(id);
+	snprintf(req, sizeof(req),
+	    "GET /customers/%s HTTP/1.1\r\nHost: test\r\n"
+	    "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+	    id, tok);
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	usleep(300000); /* the worker takes it and starts connecting */
+
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	/* answered while the customer request still waits for PostgreSQL */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	cr_assert_eq(poll(&pfd, 1, 0), 0,
+	    "the database request was answered before the health check: "
+	    "the worker waited for the connect");
+
+	raw = raw_recv_all(fd, 15000, &len, &closed);
+	cr_assert(closed, "no answer within 15 s");
+	cr_assert_not_null(strstr(raw, "HTTP/1.1 503"), "%s", raw);
+	cr_assert_not_null(strstr(raw, "database unavailable"), "%s", raw);
+	free(raw);
+	raw_close(fd);
+	free(tok);
+	cr_expect(instance_wait_file_matches(&in, "kore.err",
+		      "database unavailable: connect_timeout expired", 5000),
+	    "%s", instance_file_text(&in, "kore.err"));
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	(void)close(lfd);
 }
 
 Test(lifecycle, sigterm_stops_every_process_promptly)

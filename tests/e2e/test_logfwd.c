@@ -28,6 +28,7 @@
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
+#include "listener.h"
 
 #define MAX_POSTS 4096
 /* the full-queue memory check: rounds of requests, RSS after each */
@@ -52,7 +53,6 @@ struct sink {
 
 static struct sink sink;
 
-static int listen_on(unsigned short *);
 static void *sink_run(void *);
 static int sink_serve(int);
 static void sink_start(void);
@@ -65,35 +65,12 @@ static long latency_p99(int);
 static long worker_rss_kb(const struct instance *);
 static void requests(int);
 
-/* A loopback listener on a free port (backlog only: nothing accepts). */
-static int
-listen_on(unsigned short *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len;
-	int fd, one;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(fd != -1);
-	one = 1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	cr_assert(listen(fd, 16) == 0);
-	len = sizeof(sa);
-	cr_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-	*port = ntohs(sa.sin_port);
-	return (fd);
-}
-
 static void
 sink_start(void)
 {
 	memset(&sink, 0, sizeof(sink));
 	pthread_mutex_init(&sink.lock, NULL);
-	sink.fd = listen_on(&sink.port);
+	sink.fd = loopback_listener(&sink.port, 16);
 	cr_assert(pthread_create(&sink.thread, NULL, sink_run, NULL) == 0);
 	pthread_detach(sink.thread);
 }
@@ -445,7 +422,7 @@ Test(logfwd, silent_log_service_slows_nothing, .timeout = 120)
 	long p99, rss[RSS_ROUNDS], t0;
 	int fd, i;
 
-	fd = listen_on(&port);
+	fd = loopback_listener(&port, 16);
 	start_forwarding(&in, port);
 	requests(200);
 	p99 = latency_p99(100);

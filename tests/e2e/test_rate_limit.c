@@ -33,6 +33,7 @@
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
+#include "listener.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -55,7 +56,6 @@ static void expect_limited(struct http_resp *, const char *, int, int);
 static void burst_ok(const char *, const char *, int);
 static void cust_new(struct cust *);
 static redisContext *redis_open(void);
-static int silent_listener(unsigned short *);
 
 /*
  * An instance with CUSTOMER_PATCH_RATE=3/second; redis_url NULL keeps the
@@ -206,30 +206,6 @@ redis_open(void)
 	cr_assert(rep != NULL && rep->type != REDIS_REPLY_ERROR);
 	freeReplyObject(rep);
 	return (rc);
-}
-
-/*
- * A loopback socket that accepts connections (the kernel completes the
- * handshake) and never answers: a Redis that hangs.
- */
-static int
-silent_listener(unsigned short *port)
-{
-	struct sockaddr_in sin;
-	socklen_t len;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	cr_assert(listen(fd, 512) == 0);
-	len = sizeof(sin);
-	cr_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	*port = ntohs(sin.sin_port);
-	return (fd);
 }
 
 /* ---- the default limit, on the shared service ---- */
@@ -497,7 +473,7 @@ Test(rate_fallback, redis_silent)
 	char url[64];
 	int fd;
 
-	fd = silent_listener(&port);
+	fd = loopback_listener(&port, 512);
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%u/0", port);
 	start_rate(&in, url);
 	expect_fallback_window(150);

@@ -339,6 +339,21 @@ instance_file_matches(const struct instance *in, const char *name,
 	return (file_line(in, name, re) != NULL);
 }
 
+int
+instance_wait_file_matches(const struct instance *in, const char *name,
+    const char *re, int ms)
+{
+	long deadline;
+
+	deadline = instance_now_ms() + ms;
+	while (!instance_file_matches(in, name, re)) {
+		if (instance_now_ms() >= deadline)
+			return (0);
+		(void)usleep(50000);
+	}
+	return (1);
+}
+
 void
 instance_expect_clean(const struct instance *in)
 {

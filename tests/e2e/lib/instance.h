@@ -63,6 +63,12 @@ void instance_expect_clean(const struct instance *);
 const char *instance_file_text(const struct instance *, const char *);
 /* 1 when a line of one of its files (kore.err, ...) matches an ERE. */
 int instance_file_matches(const struct instance *, const char *, const char *);
+/*
+ * The same, waiting up to ms for the line: a worker writes its log lines
+ * in batches, every 50 ms.
+ */
+int instance_wait_file_matches(const struct instance *, const char *,
+    const char *, int ms);
 
 /* A loopback TCP port nobody listens on at the time of the call. */
 unsigned short instance_free_port(void);
