@@ -1,5 +1,7 @@
 /*
- * Pipelined PostgreSQL connections on the worker's loop (db.h).
+ * Pipelined PostgreSQL connections on the worker's loop (db.h): the pool,
+ * its requests and their batches. A connection's own life (connecting,
+ * events, results, loss) is db_conn.c's.
  *
  * Ownership: a request's `struct db_wait` belongs to its connection while
  * the statement's results are due (queued in the connection's FIFO), and
@@ -16,22 +18,19 @@
  * with none open the breaker answers 503 for a back-off period, then lets
  * one request try again.
  */
-#include <sys/epoll.h>
-
 #include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <openssl/ssl.h>
 
+#include "breaker.h"
 #include "db.h"
+#include "db_conn.h"
 #include "deps.h"
 #include "log.h"
 #include "reply.h"
 #include "stmt.h"
 
-#define BREAKER_MIN_MS 250
-#define BREAKER_MAX_MS 5000
 /* statements in flight per worker, as Kore's pgsql_queue_limit */
 #define INFLIGHT_MAX 1000
 /* after a failed attempt to grow the pool, use the open connections */
@@ -39,131 +38,44 @@
 /* quick reads that may share one Sync (one batch) on one connection */
 #define BATCH_MAX 32
 
-struct db_wait {
-	struct db_wait *next;
-	struct http_request *req; /* NULL: the request went away */
-	/* the statement, borrowed from the request (c->q), for a retry */
-	const char *query;
-	int nparams;
-	const char *const *values;
-	PGresult *result; /* the statement's result (or its first error) */
-	int stmt; /* its statement number (stmt.h), or -1: unnamed */
-	int preparing; /* a PREPARE of it goes first */
-	int commands; /* commands sent: the PREPARE and the statement */
-	int ended; /* of those, finished (each ends with a NULL result) */
-	int aborted; /* skipped: an earlier read of its batch failed */
-	int retried;
-	int long_read; /* alone in its batch (struct op_query) */
-	int done;
-	int lost; /* the connection broke before the results came */
-};
-
-struct conn {
-	struct kore_event evt; /* first: epoll's udata points here */
-	PGconn *db; /* NULL: empty slot */
-	int connecting; /* statements wait unsent in the FIFO */
-	struct kore_timer
-	    *connect_timer; /* connect_timeout, while connecting */
-	int fd; /* the socket registered with epoll, or -1 */
-	int writing; /* EPOLLOUT wanted: libpq has unsent bytes */
-	unsigned long long prepared; /* bit n: statement n (stmt.h) */
-	struct db_wait *head, *tail;
-	int inflight;
-	int long_reads; /* of those, long reads (struct op_query) */
-	int unsynced; /* reads sent since the last Sync */
-};
-
-static char *conninfo;
-static uint64_t connect_timeout_ms; /* 0: none (libpq's meaning) */
 static int pool_size;
 static struct conn *conns; /* this worker's, pool_size of them */
 static int inflight;
 static int sync_armed; /* sync_tick is due at the next loop turn */
 static uint64_t grow_after_ms;
-static uint64_t open_until_ms;
-static unsigned int failures;
+static struct breaker breaker;
 
-static int breaker_allows(void);
-static void breaker_trip(const char *, const char *);
+static void trip(const char *, const char *);
 static int fail_unavailable(struct http_request *);
 static struct conn *pick(const char *, int);
-static int conn_start(struct conn *, const char *);
-static void connect_wait(struct conn *, int);
-static void connect_step(struct conn *);
-static void connect_done(struct conn *);
-static void connect_expired(void *, u_int64_t);
-static void connect_failed(struct conn *, const char *, const char *);
 static int submit(struct conn *, struct db_wait *);
-static void fail_waits(struct conn *);
-static void conn_lost(struct conn *, const char *);
-static void conn_interest(struct conn *, int);
-static void conn_event(void *, int);
-static void conn_read(struct conn *);
-static void conn_drain(struct conn *);
-static int tls_pending(PGconn *);
-static int sqlstate_is(const PGresult *, const char *);
-static void conn_result(struct conn *, PGresult *);
-static void deliver(struct conn *);
 static int send_statement(struct conn *, struct db_wait *);
 static int is_read(const char *);
 static int load(const struct conn *);
 static void enqueue(struct conn *, struct db_wait *);
 static void retry(struct db_wait *);
 static void sync_tick(void *, u_int64_t);
-static int flush(struct conn *);
-static void notice_to_log(void *, const char *);
 
 void
 db_register(const char *info, int size)
 {
-	PQconninfoOption *opts, *o;
-	long secs;
-
-	if ((conninfo = strdup(info)) == NULL)
-		fatal("db_register: out of memory");
+	conn_configure(info);
 	pool_size = size;
-	/* libpq enforces connect_timeout only in its blocking calls */
-	connect_timeout_ms = 0;
-	if ((opts = PQconninfoParse(info, NULL)) == NULL)
-		return; /* settings.c checked it: out of memory */
-	for (o = opts; o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "connect_timeout") != 0 ||
-		    o->val == NULL)
-			continue;
-		secs = strtol(o->val, NULL, 10);
-		/* as libpq: 0 or less waits forever, 1 means 2 */
-		if (secs > 0)
-			connect_timeout_ms =
-			    (uint64_t)(secs < 2 ? 2 : secs) * 1000;
-	}
-	PQconninfoFree(opts);
 }
 
 int
 db_up(void)
 {
-	return (deps_up(DEP_POSTGRES) && breaker_allows() && failures == 0);
-}
-
-static int
-breaker_allows(void)
-{
-	return (kore_time_ms() >= open_until_ms);
+	return (
+	    deps_up(DEP_POSTGRES) && breaker_closed(&breaker, kore_time_ms()));
 }
 
 static void
-breaker_trip(const char *trace_id, const char *why)
+trip(const char *trace_id, const char *why)
 {
-	uint64_t back_off;
-	unsigned int shift;
 	char msg[256];
 
-	failures++;
-	shift = failures > 5 ? 5 : failures - 1;
-	back_off = (uint64_t)BREAKER_MIN_MS << shift;
-	if (back_off > BREAKER_MAX_MS)
-		back_off = BREAKER_MAX_MS;
-	open_until_ms = kore_time_ms() + back_off;
+	(void)breaker_trip(&breaker, kore_time_ms());
 	(void)snprintf(msg, sizeof(msg), "database unavailable: %s",
 	    why && *why ? why : "connection lost");
 	msg[strcspn(msg, "\n")] = '\0';
@@ -185,7 +97,7 @@ db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 
 	if (q->nparams > OP_PARAMS_MAX)
 		fatal("db_send: too many parameters");
-	if (!breaker_allows())
+	if (!breaker_allows(&breaker, kore_time_ms()))
 		return (fail_unavailable(req));
 	if (inflight >= INFLIGHT_MAX) {
 		log_error(c->trace_id, "database pool queue is full");
@@ -244,7 +156,7 @@ db_poll(struct http_request *req, struct ctx *c)
 		break;
 	}
 	/* SQLSTATE 23505: the statement was rolled back whole */
-	if (c->unique_retry && r != NULL && sqlstate_is(r, "23505")) {
+	if (c->unique_retry && r != NULL && conn_sqlstate_is(r, "23505")) {
 		c->unique_violated = 1;
 		PQclear(r);
 		return (DB_POLL_DONE);
@@ -335,92 +247,13 @@ pick(const char *trace_id, int read)
 	return (best != NULL ? best : connecting);
 }
 
-/*
- * Starts a new connection in slot cn; connect_step goes on with it. 0
- * when it failed at once (the slot stays empty).
- */
-static int
-conn_start(struct conn *cn, const char *trace_id)
-{
-	PGconn *db;
-
-	db = PQconnectStart(conninfo);
-	if (db == NULL || PQstatus(db) == CONNECTION_BAD) {
-		memset(cn, 0, sizeof(*cn));
-		cn->db = db; /* connect_failed frees it */
-		cn->fd = -1;
-		connect_failed(cn, trace_id,
-		    db != NULL ? PQerrorMessage(db) : "out of memory");
-		return (0);
-	}
-	memset(cn, 0, sizeof(*cn));
-	cn->db = db;
-	cn->connecting = 1;
-	cn->fd = -1;
-	cn->evt.type = KORE_TYPE_CONNECTION + 101; /* ours (redis.c: +100) */
-	cn->evt.handle = conn_event;
-	/* libpq would print notices on stderr, amid the JSON log lines */
-	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
-	if (connect_timeout_ms > 0)
-		cn->connect_timer = kore_timer_add(connect_expired,
-		    connect_timeout_ms, cn, KORE_TIMER_ONESHOT);
-	/* libpq: after PQconnectStart, poll once the socket is writable */
-	connect_wait(cn, 1);
-	return (1);
-}
-
-/*
- * Waits for the socket libpq uses now: it may open another one (the next
- * address of a host), having closed the last, which epoll forgot then.
- */
-static void
-connect_wait(struct conn *cn, int writing)
-{
-	cn->fd = PQsocket(cn->db);
-	kore_platform_event_schedule(cn->fd,
-	    EPOLLRDHUP | (writing ? EPOLLOUT : EPOLLIN), 0, cn);
-}
-
-/* The socket is ready: libpq's next step of connecting. */
-static void
-connect_step(struct conn *cn)
-{
-	switch (PQconnectPoll(cn->db)) {
-	case PGRES_POLLING_READING:
-		connect_wait(cn, 0);
-		break;
-	case PGRES_POLLING_WRITING:
-		connect_wait(cn, 1);
-		break;
-	case PGRES_POLLING_OK:
-		connect_done(cn);
-		break;
-	case PGRES_POLLING_FAILED:
-	default:
-		connect_failed(cn, NULL, PQerrorMessage(cn->db));
-		break;
-	}
-}
-
-/* Connected: pipeline mode, then the statements that waited are sent. */
-static void
-connect_done(struct conn *cn)
+void
+pool_connected(struct conn *cn)
 {
 	struct db_wait *w, *next;
 	int broken;
 
-	if (PQsetnonblocking(cn->db, 1) != 0 ||
-	    PQenterPipelineMode(cn->db) != 1) {
-		connect_failed(cn, NULL, PQerrorMessage(cn->db));
-		return;
-	}
-	if (cn->connect_timer != NULL)
-		kore_timer_remove(cn->connect_timer);
-	cn->connect_timer = NULL;
-	cn->connecting = 0;
-	failures = 0;
-	open_until_ms = 0;
-	conn_interest(cn, 0);
+	breaker_reset(&breaker);
 	w = cn->head;
 	cn->head = cn->tail = NULL;
 	inflight -= cn->inflight;
@@ -443,94 +276,37 @@ connect_done(struct conn *cn)
 		conn_drain(cn);
 }
 
-static void
-connect_expired(void *arg, u_int64_t now)
-{
-	struct conn *cn = arg;
-
-	(void)now;
-	cn->connect_timer = NULL; /* Kore frees a one-shot timer */
-	if (cn->db != NULL && cn->connecting)
-		connect_failed(cn, NULL, "connect_timeout expired");
-}
-
 /*
- * Connecting failed. With no other connection open PostgreSQL is away:
- * the breaker trips. Otherwise the pool just cannot grow now
- * (max_connections reached, say): the open connections carry on, and
- * growing waits a little. The statements that waited get a 503.
+ * With no other connection open PostgreSQL is away: the breaker trips.
+ * Otherwise the pool just cannot grow now (max_connections reached, say):
+ * the open connections carry on, and growing waits a little. The
+ * statements that waited get a 503.
  */
-static void
-connect_failed(struct conn *cn, const char *trace_id, const char *why)
+void
+pool_connect_failed(struct conn *cn, const char *trace_id, const char *why)
 {
-	char msg[256];
+	char msg[320];
 	int i, only;
 
 	only = 1;
 	for (i = 0; i < pool_size; i++) {
-		if (&conns[i] != cn && conns[i].db != NULL &&
-		    !conns[i].connecting)
+		if (conns[i].db != NULL && !conns[i].connecting)
 			only = 0;
 	}
 	if (only) {
-		breaker_trip(trace_id, why);
+		trip(trace_id, why);
 	} else {
 		grow_after_ms = kore_time_ms() + GROW_RETRY_MS;
 		(void)snprintf(msg, sizeof(msg),
 		    "database pool cannot grow: %s", why);
-		msg[strcspn(msg, "\n")] = '\0';
 		log_warn(trace_id, msg);
 	}
-	if (cn->connect_timer != NULL)
-		kore_timer_remove(cn->connect_timer);
-	cn->connect_timer = NULL;
-	if (cn->db != NULL && cn->fd >= 0 && PQsocket(cn->db) == cn->fd)
-		kore_platform_disable_read(cn->fd);
-	PQfinish(cn->db);
-	cn->db = NULL;
-	cn->connecting = 0;
-	fail_waits(cn);
-}
-
-/* Level-triggered read interest always; write only while libpq must. */
-static void
-conn_interest(struct conn *cn, int writing)
-{
-	cn->writing = writing;
-	kore_platform_event_schedule(cn->fd,
-	    EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0), 0, cn);
-}
-
-/* Every waiting request gets a 503; the slot is free for a new one. */
-static void
-conn_lost(struct conn *cn, const char *trace_id)
-{
-	char msg[256];
-
-	/*
-	 * Not the breaker: the other connections may be fine. When the
-	 * server is away, the next connect fails with none open and trips it.
-	 */
-	(void)snprintf(msg, sizeof(msg), "database connection lost: %s",
-	    PQerrorMessage(cn->db));
-	msg[strcspn(msg, "\n")] = '\0';
-	log_error(trace_id, msg);
-	/*
-	 * When libpq saw the server go (a restart), it has closed the socket
-	 * already, and epoll forgot it with the close: removing it again
-	 * fails with EBADF, which Kore makes fatal for the whole server.
-	 */
-	if (PQsocket(cn->db) == cn->fd)
-		kore_platform_disable_read(cn->fd);
-	PQfinish(cn->db);
-	cn->db = NULL;
-	cn->unsynced = 0;
-	fail_waits(cn);
+	pool_fail_waits(cn);
 }
 
 /* The connection's statements will not be answered: 503 for each. */
-static void
-fail_waits(struct conn *cn)
+void
+pool_fail_waits(struct conn *cn)
 {
 	struct db_wait *w, *next;
 
@@ -551,146 +327,8 @@ fail_waits(struct conn *cn)
 	cn->long_reads = 0;
 }
 
-static void
-conn_event(void *arg, int err)
-{
-	struct conn *cn = arg;
-	int flags;
-
-	flags = cn->evt.flags;
-	cn->evt.flags = 0; /* Kore never clears them */
-	if (cn->db == NULL)
-		return;
-	if (cn->connecting) {
-		connect_step(cn);
-		return;
-	}
-	if ((flags & KORE_EVENT_WRITE) && cn->writing) {
-		switch (PQflush(cn->db)) {
-		case 0:
-			conn_interest(cn, 0);
-			break;
-		case 1:
-			break;
-		default:
-			conn_lost(cn, NULL);
-			return;
-		}
-	}
-	if (err || (flags & KORE_EVENT_READ))
-		conn_read(cn);
-	else if (flags & KORE_EVENT_WRITE)
-		conn_drain(cn); /* a flush may have read replies into libpq */
-}
-
-static void
-conn_read(struct conn *cn)
-{
-	for (;;) {
-		if (!PQconsumeInput(cn->db)) {
-			conn_lost(cn, NULL);
-			return;
-		}
-		conn_drain(cn);
-		/*
-		 * With TLS, a record larger than libpq's free buffer leaves
-		 * decrypted bytes in OpenSSL and none on the socket: no epoll
-		 * event would come for them.
-		 */
-		if (cn->db == NULL || !tls_pending(cn->db))
-			return;
-	}
-}
-
-/* Hands out every complete result libpq holds (no socket read). */
-static void
-conn_drain(struct conn *cn)
-{
-	PGresult *r;
-	int ends;
-
-	/*
-	 * Pipeline mode: each command's results end with NULL; a Sync gives
-	 * a PGRES_PIPELINE_SYNC result of its own.
-	 */
-	if (cn->connecting)
-		return; /* nothing was sent yet */
-	ends = 0;
-	while (cn->db != NULL && cn->head != NULL && !PQisBusy(cn->db)) {
-		if ((r = PQgetResult(cn->db)) == NULL) {
-			/* two ends in a row: libpq has nothing queued */
-			if (++ends > 1)
-				break;
-			/* one command of the oldest wait finished */
-			if (++cn->head->ended == cn->head->commands)
-				deliver(cn);
-			continue;
-		}
-		ends = 0;
-		conn_result(cn, r);
-	}
-	if (cn->db != NULL && PQstatus(cn->db) == CONNECTION_BAD)
-		conn_lost(cn, NULL);
-}
-
-static int
-sqlstate_is(const PGresult *r, const char *code)
-{
-	const char *state;
-
-	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	return (state != NULL && !strcmp(state, code));
-}
-
-static int
-tls_pending(PGconn *db)
-{
-	SSL *ssl;
-
-	if (!PQsslInUse(db))
-		return (0);
-	ssl = PQsslStruct(db, "OpenSSL");
-	return (ssl != NULL && SSL_pending(ssl) > 0);
-}
-
-static void
-conn_result(struct conn *cn, PGresult *r)
-{
-	struct db_wait *w = cn->head;
-
-	switch (PQresultStatus(r)) {
-	case PGRES_PIPELINE_SYNC:
-		PQclear(r);
-		return;
-	case PGRES_PIPELINE_ABORTED:
-		w->aborted = 1;
-		PQclear(r);
-		return;
-	case PGRES_FATAL_ERROR:
-		/*
-		 * A failed PREPARE (the first result), or a statement that ran
-		 * behind one (26000, no such prepared statement): the next
-		 * request prepares it again.
-		 */
-		if (w->stmt >= 0 &&
-		    ((w->ended == 0 && w->preparing) ||
-			sqlstate_is(r, "26000")))
-			cn->prepared &= ~(1ULL << w->stmt);
-		break;
-	default:
-		break;
-	}
-	if (w->result != NULL &&
-	    PQresultStatus(w->result) == PGRES_FATAL_ERROR) {
-		PQclear(r); /* the first error is the one to report */
-		return;
-	}
-	PQclear(w->result); /* a PREPARE's, superseded by its statement's */
-	w->result = r;
-}
-
-static void
-deliver(struct conn *cn)
+void
+pool_deliver(struct conn *cn)
 {
 	struct db_wait *w = cn->head;
 
@@ -701,7 +339,7 @@ deliver(struct conn *cn)
 	inflight--;
 	if (w->long_read)
 		cn->long_reads--;
-	failures = 0; /* PostgreSQL answered */
+	breaker_reset(&breaker); /* PostgreSQL answered */
 	w->next = NULL;
 	if (w->req == NULL) {
 		PQclear(w->result);
@@ -840,7 +478,7 @@ send_statement(struct conn *cn, struct db_wait *w)
 	cn->unsynced = 0;
 	if (!PQpipelineSync(cn->db))
 		return (0);
-	return (flush(cn));
+	return (conn_flush(cn));
 }
 
 /* The next turn of the loop: every batch of reads gets its Sync. */
@@ -856,43 +494,11 @@ sync_tick(void *arg, u_int64_t now)
 		if (conns[i].db == NULL || conns[i].unsynced == 0)
 			continue;
 		conns[i].unsynced = 0;
-		if (!PQpipelineSync(conns[i].db) || !flush(&conns[i])) {
+		if (!PQpipelineSync(conns[i].db) || !conn_flush(&conns[i])) {
 			conn_lost(&conns[i], NULL);
 			continue;
 		}
 		/* flushing may have read replies into libpq */
 		conn_drain(&conns[i]);
 	}
-}
-
-/* What the socket takes now; the rest on EPOLLOUT. 0: broken. */
-static int
-flush(struct conn *cn)
-{
-	switch (PQflush(cn->db)) {
-	case 0:
-		return (1);
-	case 1:
-		if (!cn->writing)
-			conn_interest(cn, 1);
-		return (1);
-	default:
-		return (0);
-	}
-}
-
-static void
-notice_to_log(void *arg, const char *message)
-{
-	char line[512];
-	size_t i;
-
-	(void)arg;
-
-	(void)snprintf(line, sizeof(line), "PostgreSQL notice: %s", message);
-	for (i = 0; line[i] != '\0'; i++) {
-		if (line[i] == '\n')
-			line[i] = line[i + 1] == '\0' ? '\0' : ' ';
-	}
-	log_warn(NULL, line);
 }
