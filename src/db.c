@@ -16,7 +16,7 @@
  * stalls on an unreachable server, and meanwhile requests use the open
  * connections, or wait for the new one when none is open. After a failure
  * with none open the breaker answers 503 for a back-off period, then lets
- * one request try again.
+ * one request try again (the others get 503 while it waits).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +239,14 @@ pick(const char *trace_id, int read)
 			best = &conns[i];
 		}
 	}
+	/*
+	 * After a failure (the breaker's back-off over), the request that
+	 * starts the connect is the one trial: the others get their 503 at
+	 * once instead of waiting for it too.
+	 */
+	if (best == NULL && connecting != NULL &&
+	    !breaker_closed(&breaker, kore_time_ms()))
+		return (NULL);
 	/* the new one serves later requests: this one waits only if need be */
 	if (connecting == NULL && empty != NULL &&
 	    (best == NULL || kore_time_ms() >= grow_after_ms) &&
@@ -389,7 +397,7 @@ is_read(const char *query)
 
 /*
  * Sends w on cn, or queues it unsent while cn is connecting
- * (connect_done sends it). 0 when libpq refused: cn is broken.
+ * (pool_connected sends it). 0 when libpq refused: cn is broken.
  */
 static int
 submit(struct conn *cn, struct db_wait *w)

@@ -37,7 +37,11 @@ conn_configure(const char *info)
 
 	if ((conninfo = strdup(info)) == NULL)
 		fatal("db_register: out of memory");
-	/* libpq enforces connect_timeout only in its blocking calls */
+	/*
+	 * libpq enforces connect_timeout only in its blocking calls; here it
+	 * bounds the whole connect, where libpq would bound each address
+	 * (service.c passes the one address resolved at start-up).
+	 */
 	connect_timeout_ms = 0;
 	if ((opts = PQconninfoParse(info, NULL)) == NULL)
 		return; /* settings.c checked it: out of memory */
@@ -161,8 +165,12 @@ connect_failed(struct conn *cn, const char *trace_id, const char *why)
 	if (cn->connect_timer != NULL)
 		kore_timer_remove(cn->connect_timer);
 	cn->connect_timer = NULL;
-	if (cn->db != NULL && cn->fd >= 0 && PQsocket(cn->db) == cn->fd)
-		kore_platform_disable_read(cn->fd);
+	/*
+	 * No epoll DEL (fatal in Kore when it fails): libpq may have opened
+	 * a socket of the same number, never registered, just before failing.
+	 * Closing it (PQfinish) ends any registration anyway: a worker's
+	 * sockets are never duplicated.
+	 */
 	PQfinish(cn->db);
 	cn->db = NULL;
 	cn->connecting = 0;

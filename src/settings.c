@@ -421,7 +421,7 @@ settings_pg_conninfo(const char *url)
 		return (NULL);
 
 	/*
-	 * connect_timeout bounds a connect (src/db.c enforces it on the
+	 * connect_timeout bounds a connect (src/db_conn.c enforces it on the
 	 * worker's loop, tasks in libpq); keepalives and tcp_user_timeout end a
 	 * connection whose peer vanished (no reset) within about a minute,
 	 * so the statements in flight on it get their 503 instead of

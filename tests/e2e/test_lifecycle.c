@@ -150,29 +150,13 @@ Test(lifecycle, database_unreachable_is_503_at_once)
 	instance_stop(&in);
 }
 
-/*
- * One worker, a database that never answers: while the worker connects
- * (up to connect_timeout, 2 s), it still serves other requests, and the
- * request that needed the database gets its 503 when the wait ends.
- */
-Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
-    .timeout = 60)
+/* Sends GET /customers/<new id> on a raw connection; its answer comes later. */
+static int
+customer_get_sent(const char *tok)
 {
-	struct instance in;
-	struct http_resp *r;
-	struct pollfd pfd;
-	char url[160], req[1024], id[UUID_STR_LEN], *tok, *raw;
-	const char *env[] = { "DATABASE_URL", url, "WORKERS", "1", NULL };
-	unsigned short port;
-	size_t len;
-	int lfd, fd, closed;
+	char req[1024], id[UUID_STR_LEN];
+	int fd;
 
-	lfd = loopback_listener(&port, 64);
-	snprintf(url, sizeof(url),
-	    "postgresql://postgres@127.0.0.1:%u/bee_customers", port);
-	instance_start(&in, env);
-
-	tok = tok_internal();
 	uuid4(id);
 	snprintf(req, sizeof(req),
 	    "GET /customers/%s HTTP/1.1\r\nHost: test\r\n"
@@ -180,17 +164,27 @@ Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
 	    id, tok);
 	fd = raw_conn_open();
 	raw_send_str(fd, req);
-	usleep(300000); /* the worker takes it and starts connecting */
+	return (fd);
+}
 
-	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
-	expect_status(r, 200);
-	http_resp_free(r);
-	/* answered while the customer request still waits for PostgreSQL */
+/* Nothing to read on fd yet: its request is still waiting. */
+static int
+unanswered(int fd)
+{
+	struct pollfd pfd;
+
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	cr_assert_eq(poll(&pfd, 1, 0), 0,
-	    "the database request was answered before the health check: "
-	    "the worker waited for the connect");
+	return (poll(&pfd, 1, 0) == 0);
+}
+
+/* The answer on fd is a 503 "database unavailable". */
+static void
+expect_unavailable(int fd)
+{
+	size_t len;
+	int closed;
+	char *raw;
 
 	raw = raw_recv_all(fd, 15000, &len, &closed);
 	cr_assert(closed, "no answer within 15 s");
@@ -198,10 +192,57 @@ Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
 	cr_assert_not_null(strstr(raw, "database unavailable"), "%s", raw);
 	free(raw);
 	raw_close(fd);
-	free(tok);
+}
+
+/*
+ * One worker, a database that never answers: while the worker connects
+ * (up to connect_timeout, 2 s), it still serves other requests, and the
+ * request that needed the database gets its 503 when the wait ends. Once
+ * the breaker's back-off is over, one request tries again and waits; the
+ * others get their 503 at once meanwhile.
+ */
+Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
+    .timeout = 60)
+{
+	struct instance in;
+	struct http_resp *r;
+	char url[160], path[64], id[UUID_STR_LEN], *tok;
+	const char *env[] = { "DATABASE_URL", url, "WORKERS", "1", NULL };
+	unsigned short port;
+	int lfd, fd;
+
+	lfd = loopback_listener(&port, 64);
+	snprintf(url, sizeof(url),
+	    "postgresql://postgres@127.0.0.1:%u/bee_customers", port);
+	instance_start(&in, env);
+	tok = tok_internal();
+
+	fd = customer_get_sent(tok);
+	usleep(300000); /* the worker takes it and starts connecting */
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	cr_assert(unanswered(fd),
+	    "the database request was answered before the health check: "
+	    "the worker waited for the connect");
+	expect_unavailable(fd);
 	cr_expect(instance_wait_file_matches(&in, "kore.err",
 		      "database unavailable: connect_timeout expired", 5000),
 	    "%s", instance_file_text(&in, "kore.err"));
+
+	usleep(600000); /* the first back-off (250 ms) is over */
+	fd = customer_get_sent(tok); /* the trial: it waits for a connect */
+	usleep(300000);
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	r = http_req_tok("GET", path, tok, NULL);
+	expect_detail(r, 503, "database unavailable");
+	http_resp_free(r);
+	cr_assert(unanswered(fd),
+	    "the second request waited for the trial's connect");
+	expect_unavailable(fd);
+
+	free(tok);
 	instance_stop(&in);
 	instance_expect_clean(&in);
 	(void)close(lfd);
