@@ -74,6 +74,24 @@ customer_path_id(struct http_request *req, struct ctx *c)
 }
 
 int
+customer_path_ids(struct http_request *req, struct ctx *c, const char *key,
+    char id[UUID_STRLEN])
+{
+	struct problems p;
+	int ok;
+
+	problems_init(&p);
+	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
+	if (!ok)
+		c->customer_id[0] = '\0';
+	ok = path_uuid(&p, req, 3, key, id) && ok;
+	if (!ok)
+		(void)reply_problems(req, &p);
+	problems_free(&p);
+	return (ok);
+}
+
+int
 customer_role_check(struct http_request *req, struct ctx *c)
 {
 	if (!access_customer_role(&c->claims)) {

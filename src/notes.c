@@ -296,19 +296,10 @@ static enum op_next
 delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct note_state *st;
-	struct problems p;
 	char note_id[UUID_STRLEN];
-	int ok;
 
-	problems_init(&p);
-	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
-	if (!ok)
-		c->customer_id[0] = '\0';
-	ok = path_uuid(&p, req, 3, "note_id", note_id) && ok;
-	if (!ok)
-		(void)reply_problems(req, &p);
-	problems_free(&p);
-	if (!ok || !admin_only(req, c))
+	if (!customer_path_ids(req, c, "note_id", note_id) ||
+	    !admin_only(req, c))
 		return (OP_REPLIED);
 	st = state_new(c);
 	(void)memcpy(st->id, note_id, sizeof(st->id));

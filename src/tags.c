@@ -425,22 +425,9 @@ static enum op_next
 delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct delete_state *st;
-	struct problems p;
 	char tag_id[UUID_STRLEN];
-	int ok;
 
-	problems_init(&p);
-	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
-	if (!ok)
-		c->customer_id[0] = '\0';
-	ok = path_uuid(&p, req, 3, "tag_id", tag_id) && ok;
-	if (!ok) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
-		return (OP_REPLIED);
-	}
-	problems_free(&p);
-	if (!admin_only(req, c))
+	if (!customer_path_ids(req, c, "tag_id", tag_id) || !admin_only(req, c))
 		return (OP_REPLIED);
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("tags: out of memory");
