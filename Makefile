@@ -150,7 +150,8 @@ docs-test:
 # to a temporary name and renamed: concurrent builds (parallel e2e tests
 # calling the wrapper) never see a half-written binary.
 TOOLS_DIR := .run/tools
-TOOLS_SRC := src/amqp_pub.c src/mirror.c src/settings.c src/dotenv.c \
+TOOLS_SRC := src/amqp_pub.c src/mirror.c src/settings.c src/settings_rate.c \
+	src/settings_url.c src/dotenv.c \
 	src/resend_item.c src/uuid.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql

@@ -64,6 +64,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mirror.h"
+#include "pg_array.h"
 #include "publisher.h"
 #include "settings.h"
 #include "task_db.h"
@@ -135,13 +136,6 @@ struct publisher {
 	char err[AMQP_PUB_ERRLEN];
 };
 
-/* An id list being built: zeroed = empty (see ids_add). */
-struct ids {
-	char *s;
-	size_t len;
-	size_t cap;
-};
-
 static struct kore_task task;
 static atomic_uint_least64_t returns;
 
@@ -151,9 +145,6 @@ static int db_ready(struct publisher *);
 static void db_drop(struct publisher *);
 static int db_ok(struct publisher *, PGresult *, ExecStatusType);
 static int ids_update(struct publisher *, const char *, const char *);
-static void ids_add(struct ids *, const char *);
-static const char *ids_text(struct ids *);
-static void ids_free(struct ids *);
 static enum outcome send_batch(struct publisher *);
 static int mark(struct publisher *, PGresult *, int, int);
 static void park(struct publisher *);
@@ -296,47 +287,6 @@ db_ok(struct publisher *p, PGresult *r, ExecStatusType want)
 	return (0);
 }
 
-/* A PostgreSQL bigint[] literal, "{1,2,3}", built row by row; NULL id:
- * just make room for the closing brace. */
-static void
-ids_add(struct ids *l, const char *id)
-{
-	size_t need;
-	char *n;
-
-	need = l->len + (id != NULL ? strlen(id) : 0) + 4;
-	if (need > l->cap) {
-		l->cap = need * 2;
-		if ((n = realloc(l->s, l->cap)) == NULL)
-			abort(); /* a few kilobytes */
-		l->s = n;
-	}
-	if (l->len == 0)
-		l->s[l->len++] = '{';
-	l->s[l->len] = '\0';
-	if (id == NULL)
-		return; /* room for the closing brace */
-	l->len += (size_t)snprintf(l->s + l->len, l->cap - l->len, "%s%s",
-	    l->len > 1 ? "," : "", id);
-}
-
-/* The literal, closed; s stays owned by l (free it with ids_free). */
-static const char *
-ids_text(struct ids *l)
-{
-	ids_add(l, NULL);
-	l->s[l->len++] = '}';
-	l->s[l->len] = '\0';
-	return (l->s);
-}
-
-static void
-ids_free(struct ids *l)
-{
-	free(l->s);
-	memset(l, 0, sizeof(*l));
-}
-
 /* Runs one of the id-array UPDATEs; ids is "{1,2,...}". */
 static int
 ids_update(struct publisher *p, const char *sql, const char *ids)
@@ -439,23 +389,23 @@ again:
 static int
 mark(struct publisher *p, PGresult *r, int sent, int n)
 {
-	struct ids done, rest;
+	struct pg_array done, rest;
 	int i, parked, ok;
 
 	memset(&done, 0, sizeof(done));
 	memset(&rest, 0, sizeof(rest));
 	parked = 0;
 	for (i = 0; i < sent; i++) {
-		ids_add(&done, PQgetvalue(r, i, 0));
+		pg_array_add(&done, PQgetvalue(r, i, 0));
 		parked += !strcmp(PQgetvalue(r, i, 6), "t");
 	}
 	for (; i < n; i++)
-		ids_add(&rest, PQgetvalue(r, i, 0));
-	ok = ids_update(p, sql_sent, ids_text(&done));
+		pg_array_add(&rest, PQgetvalue(r, i, 0));
+	ok = ids_update(p, sql_sent, pg_array_text(&done));
 	if (ok && sent < n)
-		ok = ids_update(p, sql_attempted, ids_text(&rest));
-	ids_free(&done);
-	ids_free(&rest);
+		ok = ids_update(p, sql_attempted, pg_array_text(&rest));
+	pg_array_free(&done);
+	pg_array_free(&rest);
 	if (!ok)
 		return (-1);
 	if (parked > 0 && mirror_ready(p)) {
@@ -492,7 +442,7 @@ static void
 park(struct publisher *p)
 {
 	PGresult *r;
-	struct ids ids;
+	struct pg_array ids;
 	int i, n;
 
 	if (!mirror_ready(p))
@@ -510,12 +460,12 @@ park(struct publisher *p)
 			    p->err, -1);
 			break;
 		}
-		ids_add(&ids, PQgetvalue(r, i, 0));
+		pg_array_add(&ids, PQgetvalue(r, i, 0));
 	}
-	if (i > 0 && ids_update(p, sql_parked, ids_text(&ids)))
+	if (i > 0 && ids_update(p, sql_parked, pg_array_text(&ids)))
 		task_log(LOG_LEVEL_WARNING,
 		    "Outbox events mirrored to failed_events", NULL, i);
-	ids_free(&ids);
+	pg_array_free(&ids);
 	PQclear(r);
 }
 
