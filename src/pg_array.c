@@ -1,3 +1,4 @@
+/* pg_array.h: a PostgreSQL array literal, element by element. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,10 @@ struct pg_array {
 };
 
 void pg_array_add(struct pg_array *a, const char *element);
-/* The literal, closed: "{}" when empty. Owned by a; add nothing after. */
+/*
+ * The literal, closed: "{}" when empty. Owned by a. Call it once, then
+ * only pg_array_free (it appends the closing brace).
+ */
 const char *pg_array_text(struct pg_array *a);
 void pg_array_free(struct pg_array *a);
 
