@@ -13,6 +13,10 @@
 #include "avatar_name.h"
 #include "avatar_store.h"
 #include "settings.h"
+#include "whole_file.h"
+
+/* a file being written: renamed to its name once complete */
+#define TMP_PREFIX ".tmp-"
 
 static int store_path(const char *, const char *, char *, size_t);
 static int write_all(int, const unsigned char *, size_t);
@@ -74,7 +78,7 @@ avatar_save(const char *name, const unsigned char *data, size_t len)
 	int fd, saved;
 
 	/* A dot name: never of the generated form, so never served. */
-	if (store_path(".tmp-", name, tmp, sizeof(tmp)) == -1 ||
+	if (store_path(TMP_PREFIX, name, tmp, sizeof(tmp)) == -1 ||
 	    store_path("", name, path, sizeof(path)) == -1)
 		return (-1);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -119,11 +123,7 @@ int
 avatar_load(const char *name, unsigned char **data, size_t *len)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	unsigned char *buf;
-	size_t off;
-	ssize_t n;
-	int fd, saved;
+	int fd;
 
 	*data = NULL;
 	*len = 0;
@@ -131,42 +131,7 @@ avatar_load(const char *name, unsigned char **data, size_t *len)
 		return (-1);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (-1);
-	saved = 0;
-	if (fstat(fd, &st) == -1)
-		saved = errno;
-	else if (!S_ISREG(st.st_mode))
-		saved = EINVAL;
-	else if (st.st_size > AVATAR_LOAD_MAX)
-		saved = EFBIG;
-	if (saved != 0) {
-		(void)close(fd);
-		errno = saved;
-		return (-1);
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		(void)close(fd);
-		errno = ENOMEM;
-		return (-1);
-	}
-	/* +1: a file that grew since fstat is noticed, not cut. */
-	off = 0;
-	while (off <= (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size + 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	(void)close(fd);
-	if (off != (size_t)st.st_size) {
-		free(buf);
-		errno = EIO;
-		return (-1);
-	}
-	*data = buf;
-	*len = off;
-	return (0);
+	return (whole_file_read(fd, AVATAR_LOAD_MAX, data, len));
 }
 
 int
@@ -182,7 +147,8 @@ avatar_sweep_temporaries(time_t before)
 	dfd = dirfd(d);
 	n = 0;
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, ".tmp-", 5) != 0 ||
+		if (strncmp(e->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) !=
+			0 ||
 		    avatar_name_type(e->d_name + 5) == IMAGE_NONE)
 			continue;
 		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||

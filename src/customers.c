@@ -60,17 +60,7 @@ h_customer(struct http_request *req)
 int
 customer_path_id(struct http_request *req, struct ctx *c)
 {
-	struct problems p;
-	int ok;
-
-	problems_init(&p);
-	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
-	if (!ok) {
-		c->customer_id[0] = '\0';
-		(void)reply_problems(req, &p);
-	}
-	problems_free(&p);
-	return (ok);
+	return (customer_path_ids(req, c, NULL, NULL));
 }
 
 int
@@ -84,7 +74,8 @@ customer_path_ids(struct http_request *req, struct ctx *c, const char *key,
 	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
 	if (!ok)
 		c->customer_id[0] = '\0';
-	ok = path_uuid(&p, req, 3, key, id) && ok;
+	if (key != NULL)
+		ok = path_uuid(&p, req, 3, key, id) && ok;
 	if (!ok)
 		(void)reply_problems(req, &p);
 	problems_free(&p);

@@ -28,8 +28,8 @@ int customer_delete(struct http_request *req);
 int customer_path_id(struct http_request *req, struct ctx *c);
 /*
  * For /customers/{customer_id}/<things>/{<key>}: both ids, the customer's
- * in c->customer_id and the other in id; else a 422 with an item for each
- * bad one was sent.
+ * in c->customer_id and the other in id (none when key is NULL); else a
+ * 422 with an item for each bad one was sent.
  */
 int customer_path_ids(struct http_request *req, struct ctx *c, const char *key,
     char id[UUID_STRLEN]);

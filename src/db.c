@@ -45,7 +45,8 @@ static int sync_armed; /* sync_tick is due at the next loop turn */
 static uint64_t grow_after_ms;
 static struct breaker breaker;
 
-static void trip(const char *, const char *);
+static void wait_drop(struct db_wait *);
+static void wait_wake(struct db_wait *, int);
 static int fail_unavailable(struct http_request *);
 static struct conn *pick(const char *, int);
 static int submit(struct conn *, struct db_wait *);
@@ -68,18 +69,6 @@ db_up(void)
 {
 	return (
 	    deps_up(DEP_POSTGRES) && breaker_closed(&breaker, kore_time_ms()));
-}
-
-static void
-trip(const char *trace_id, const char *why)
-{
-	char msg[256];
-
-	(void)breaker_trip(&breaker, kore_time_ms());
-	(void)snprintf(msg, sizeof(msg), "database unavailable: %s",
-	    why && *why ? why : "connection lost");
-	msg[strcspn(msg, "\n")] = '\0';
-	log_error(trace_id, msg);
 }
 
 static int
@@ -184,8 +173,7 @@ db_release(struct ctx *c)
 		w->req = NULL; /* the connection frees it */
 		return;
 	}
-	PQclear(w->result);
-	free(w);
+	wait_drop(w);
 }
 
 void
@@ -302,7 +290,10 @@ pool_connect_failed(struct conn *cn, const char *trace_id, const char *why)
 			only = 0;
 	}
 	if (only) {
-		trip(trace_id, why);
+		(void)breaker_trip(&breaker, kore_time_ms());
+		(void)snprintf(msg, sizeof(msg), "database unavailable: %s",
+		    *why != '\0' ? why : "connection lost");
+		log_error(trace_id, msg);
 	} else {
 		grow_after_ms = kore_time_ms() + GROW_RETRY_MS;
 		(void)snprintf(msg, sizeof(msg),
@@ -321,14 +312,10 @@ pool_fail_waits(struct conn *cn)
 	for (w = cn->head; w != NULL; w = next) {
 		next = w->next;
 		inflight--;
-		if (w->req == NULL) {
-			PQclear(w->result);
-			free(w);
-			continue;
-		}
-		w->lost = 1;
-		w->done = 1;
-		http_request_wakeup(w->req);
+		if (w->req == NULL)
+			wait_drop(w);
+		else
+			wait_wake(w, 1);
 	}
 	cn->head = cn->tail = NULL;
 	cn->inflight = 0;
@@ -350,14 +337,29 @@ pool_deliver(struct conn *cn)
 	breaker_reset(&breaker); /* PostgreSQL answered */
 	w->next = NULL;
 	if (w->req == NULL) {
-		PQclear(w->result);
-		free(w);
+		wait_drop(w);
 		return;
 	}
 	if (w->aborted && w->result == NULL) {
 		retry(w);
 		return;
 	}
+	wait_wake(w, 0);
+}
+
+/* A wait whose request went away: nobody will read its result. */
+static void
+wait_drop(struct db_wait *w)
+{
+	PQclear(w->result);
+	free(w);
+}
+
+/* The wait is over (lost: no answer will come); its request goes on. */
+static void
+wait_wake(struct db_wait *w, int lost)
+{
+	w->lost = lost;
 	w->done = 1;
 	http_request_wakeup(w->req);
 }
@@ -383,9 +385,7 @@ retry(struct db_wait *w)
 			return;
 		conn_lost(cn, NULL);
 	}
-	w->lost = 1;
-	w->done = 1;
-	http_request_wakeup(w->req);
+	wait_wake(w, 1);
 }
 
 /* Ours call no function that writes: a SELECT only reads. */

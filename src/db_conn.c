@@ -68,18 +68,15 @@ conn_start(struct conn *cn, const char *trace_id)
 	PGconn *db;
 
 	db = PQconnectStart(conninfo);
+	memset(cn, 0, sizeof(*cn));
+	cn->db = db; /* on failure, connect_failed frees it */
+	cn->fd = -1;
 	if (db == NULL || PQstatus(db) == CONNECTION_BAD) {
-		memset(cn, 0, sizeof(*cn));
-		cn->db = db; /* connect_failed frees it */
-		cn->fd = -1;
 		connect_failed(cn, trace_id,
 		    db != NULL ? PQerrorMessage(db) : "out of memory");
 		return (0);
 	}
-	memset(cn, 0, sizeof(*cn));
-	cn->db = db;
 	cn->connecting = 1;
-	cn->fd = -1;
 	cn->evt.type = KORE_TYPE_CONNECTION + 101; /* ours (redis.c: +100) */
 	cn->evt.handle = conn_event;
 	/* libpq would print notices on stderr, amid the JSON log lines */

@@ -49,6 +49,8 @@ int h_docs_asset(struct http_request *);
 static int not_installed(struct http_request *, const char *);
 static void security_headers(struct http_request *, const char *, const char *);
 static const char *openapi_document(size_t *);
+static int page(struct http_request *, const char *, int, const char *,
+    const char *, const void *, size_t);
 
 /* The document as served, built once per worker (see openapi_document). */
 static char *openapi_text;
@@ -81,47 +83,41 @@ h_openapi(struct http_request *req)
 	return (reply_json(req, 200, doc, len));
 }
 
-int
-h_docs(struct http_request *req)
+/* One of the docs pages: compiled in, shown once its vendor files are. */
+static int
+page(struct http_request *req, const char *route, int group, const char *vendor,
+    const char *csp, const void *html, size_t len)
 {
 	struct ctx *c;
 
-	if (!route_begin(req, "/docs", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, route, HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
-	if (!docs_files_ready(settings.docs_assets_dir, DOCS_SWAGGER))
-		return (not_installed(req, "Swagger UI"));
-	security_headers(req, CSP_PAGE, CACHE_PAGE);
-	return (
-	    reply_body(req, 200, HTML, asset_docs_html, asset_len_docs_html));
+	if (!docs_files_ready(settings.docs_assets_dir, group))
+		return (not_installed(req, vendor));
+	security_headers(req, csp, CACHE_PAGE);
+	return (reply_body(req, 200, HTML, html, len));
+}
+
+int
+h_docs(struct http_request *req)
+{
+	return (page(req, "/docs", DOCS_SWAGGER, "Swagger UI", CSP_PAGE,
+	    asset_docs_html, asset_len_docs_html));
 }
 
 int
 h_docs_oauth2_redirect(struct http_request *req)
 {
-	struct ctx *c;
-
-	if (!route_begin(req, "/docs/oauth2-redirect", HTTP_METHOD_GET, "GET",
-		&c))
-		return (KORE_RESULT_OK);
-	if (!docs_files_ready(settings.docs_assets_dir, DOCS_SWAGGER))
-		return (not_installed(req, "Swagger UI"));
-	security_headers(req, CSP_PAGE, CACHE_PAGE);
-	return (reply_body(req, 200, HTML, asset_oauth2_redirect_html,
+	return (page(req, "/docs/oauth2-redirect", DOCS_SWAGGER, "Swagger UI",
+	    CSP_PAGE, asset_oauth2_redirect_html,
 	    asset_len_oauth2_redirect_html));
 }
 
 int
 h_redoc(struct http_request *req)
 {
-	struct ctx *c;
-
-	if (!route_begin(req, "/redoc", HTTP_METHOD_GET, "GET", &c))
-		return (KORE_RESULT_OK);
-	if (!docs_files_ready(settings.docs_assets_dir, DOCS_REDOC))
-		return (not_installed(req, "ReDoc"));
-	security_headers(req, CSP_REDOC, CACHE_PAGE);
-	return (
-	    reply_body(req, 200, HTML, asset_redoc_html, asset_len_redoc_html));
+	return (page(req, "/redoc", DOCS_REDOC, "ReDoc", CSP_REDOC,
+	    asset_redoc_html, asset_len_redoc_html));
 }
 
 int

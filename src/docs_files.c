@@ -4,17 +4,15 @@
  * local files of at most a few MiB, read on the first request that needs
  * them, never again.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "docs_files.h"
+#include "whole_file.h"
 
 #define JS "text/javascript; charset=utf-8"
 
@@ -94,18 +92,13 @@ docs_files_reset(void)
 	}
 }
 
-/* A regular file of at most DOCS_FILE_MAX bytes, whole, or -1. */
+/* A regular file of 1 to DOCS_FILE_MAX bytes, whole, or -1. */
 static int
 read_file(const char *dir, const char *name, unsigned char **data, size_t *len)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	unsigned char *buf;
-	size_t off;
-	ssize_t n;
-	int fd, saved, w;
+	int fd, w;
 
-	buf = NULL;
 	w = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (w < 0 || (size_t)w >= sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -113,36 +106,13 @@ read_file(const char *dir, const char *name, unsigned char **data, size_t *len)
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	saved = 0;
-	if (fstat(fd, &st) == -1)
-		saved = errno;
-	else if (!S_ISREG(st.st_mode))
-		saved = EINVAL;
-	else if (st.st_size <= 0 || st.st_size > DOCS_FILE_MAX)
-		saved = EFBIG;
-	else if ((buf = malloc((size_t)st.st_size)) == NULL)
-		saved = ENOMEM;
-	if (saved != 0) {
-		(void)close(fd);
-		errno = saved;
+	if (whole_file_read(fd, DOCS_FILE_MAX, data, len) == -1)
+		return (-1);
+	if (*len == 0) {
+		free(*data);
+		*data = NULL;
+		errno = EFBIG;
 		return (-1);
 	}
-	off = 0;
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	(void)close(fd);
-	if (off != (size_t)st.st_size) {
-		free(buf);
-		errno = EIO;
-		return (-1);
-	}
-	*data = buf;
-	*len = off;
 	return (0);
 }

@@ -70,7 +70,8 @@ static const uint64_t bounds_us[] = { 1000, 2500, 5000, 10000, 25000, 50000,
 	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000 };
 #define BOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
-enum size_slot { REQ_SUM, REQ_COUNT, RESP_SUM, RESP_COUNT, SIZE_SLOTS };
+/* byte sums, and the count both size summaries share */
+enum size_slot { REQ_SUM, RESP_SUM, SIZE_COUNT, SIZE_SLOTS };
 
 struct store {
 	uint64_t requests[ROUTES][METHODS][STATUSES];
@@ -183,9 +184,8 @@ metrics_request(const char *route, const char *method, int status,
 	add(&store->buckets[r][m][b], 1);
 	add(&store->duration_us[r][m], duration_us);
 	add(&store->sizes[r][REQ_SUM], request_bytes);
-	add(&store->sizes[r][REQ_COUNT], 1);
 	add(&store->sizes[r][RESP_SUM], response_bytes);
-	add(&store->sizes[r][RESP_COUNT], 1);
+	add(&store->sizes[r][SIZE_COUNT], 1);
 }
 
 void
@@ -390,7 +390,7 @@ render_sizes(FILE *f, const struct store *s, const char *name, const char *help,
 
 	(void)fprintf(f, "# HELP %s %s\n# TYPE %s summary\n", name, help, name);
 	for (r = 0; r < ROUTES; r++) {
-		if ((n = get(&s->sizes[r][sum + 1])) == 0)
+		if ((n = get(&s->sizes[r][SIZE_COUNT])) == 0)
 			continue;
 		(void)fprintf(f,
 		    "%s_sum{handler=\"%s\"} %llu\n"

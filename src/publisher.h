@@ -11,7 +11,5 @@
 
 /* From kore_worker_configure: starts the thread in worker 1 only. */
 void publisher_start(void);
-/* Messages the broker returned as unroutable (mandatory), this worker. */
-uint64_t publisher_returns(void);
 
 #endif

@@ -264,10 +264,6 @@ log_flush_tick(void *arg, u_int64_t now)
 }
 
 /*
- * Kore only prints unknown directives: check that what it parsed is the
- * service we mean, or refuse to start.
- */
-/*
  * A crash between an avatar's write and its rename leaves a .tmp- file;
  * an hour is far beyond any upload (http_body_timeout), so instances
  * sharing the volume never lose one they are writing.
@@ -285,6 +281,10 @@ sweep_avatar_temporaries(void)
 	log_warn(NULL, msg);
 }
 
+/*
+ * Kore only prints unknown directives: check that what it parsed is the
+ * service we mean, or refuse to start.
+ */
 static void
 check_config(void)
 {
