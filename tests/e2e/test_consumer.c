@@ -16,10 +16,10 @@
 
 #include <amqp.h>
 #include <amqp_framing.h>
-#include <amqp_tcp_socket.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "broker.h"
 #include "customer.h"
 #include "db.h"
 #include "expect.h"
@@ -31,59 +31,6 @@
 #define SCHEDULING "bee.scheduling.events"
 #define DLQ "bee.customers.history.dlq"
 #define WAIT_MS 15000
-
-static amqp_connection_state_t
-amqp_open(void)
-{
-	struct amqp_connection_info ci;
-	amqp_connection_state_t c;
-	amqp_rpc_reply_t r;
-	const char *env;
-	char *url;
-
-	env = getenv("RABBITMQ_URL");
-	cr_assert_not_null(env, "RABBITMQ_URL not set");
-	url = strdup(env);
-	cr_assert_eq(amqp_parse_url(url, &ci), AMQP_STATUS_OK);
-	if (ci.vhost == NULL || *ci.vhost == '\0')
-		ci.vhost = "/";
-	c = amqp_new_connection();
-	cr_assert_eq(amqp_socket_open(amqp_tcp_socket_new(c), ci.host, ci.port),
-	    AMQP_STATUS_OK);
-	r = amqp_login(c, ci.vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-	    ci.user, ci.password);
-	cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "amqp login");
-	free(url);
-	amqp_channel_open(c, 1);
-	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL);
-	return (c);
-}
-
-static void
-amqp_done(amqp_connection_state_t c)
-{
-	amqp_channel_close(c, 1, AMQP_REPLY_SUCCESS);
-	amqp_connection_close(c, AMQP_REPLY_SUCCESS);
-	amqp_destroy_connection(c);
-}
-
-static void
-publish(const char *exchange, const char *key, const char *body)
-{
-	amqp_connection_state_t c;
-	amqp_basic_properties_t p;
-
-	c = amqp_open();
-	memset(&p, 0, sizeof(p));
-	p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
-	p.content_type = amqp_cstring_bytes("application/json");
-	p.delivery_mode = 2;
-	cr_assert_eq(amqp_basic_publish(c, 1, amqp_cstring_bytes(exchange),
-			 amqp_cstring_bytes(key), 0, 0, &p,
-			 amqp_cstring_bytes(body)),
-	    AMQP_STATUS_OK);
-	amqp_done(c);
-}
 
 static void
 order(const char *event_id, const char *bid, const char *who_key,
@@ -98,7 +45,7 @@ order(const char *event_id, const char *bid, const char *who_key,
 	    "\"status\":\"%s\",\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
 	    event_id, order_id, bid, who_key, who, total, status, created_at,
 	    updated_at);
-	publish(ORDERS,
+	broker_publish(ORDERS,
 	    !strcmp(status, "cancelled") ? "v1.order.cancelled" :
 					   "v1.order.updated",
 	    body);
@@ -116,7 +63,7 @@ appointment(const char *bid, const char *who_key, const char *who,
 	    "\"business_id\":\"%s\",\"%s\":\"%s\",\"starts_at\":\"%s\","
 	    "\"status\":\"%s\",\"updated_at\":\"2025-01-01T00:00:00Z\"}",
 	    ev, appointment_id, bid, who_key, who, starts_at, status);
-	publish(SCHEDULING, "v1.appointment.created", body);
+	broker_publish(SCHEDULING, "v1.appointment.created", body);
 }
 
 /* Polls `SELECT count(*)` until it is want (bounded). */
@@ -151,26 +98,6 @@ oid(char *buf, const char *pre, const char *name)
 	return (buf);
 }
 
-/* A customer (business bid, user uid) created through the API. */
-static void
-create_for(const char *uid, const char *bid, char id[UUID_STR_LEN])
-{
-	struct http_resp *r;
-	char *tok, *body;
-	json_t *j;
-
-	tok = tok_internal();
-	body = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, body);
-	expect_status(r, 201);
-	j = resp_json(r);
-	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
-	json_decref(j);
-	http_resp_free(r);
-	free(body);
-	free(tok);
-}
-
 static void
 expect_value(const char *want, const char *sql, const char *a)
 {
@@ -195,7 +122,7 @@ Test(consumer, history_upserted_and_stats_recomputed)
 	uuid4(bid);
 	uuid4(uid);
 	uuid4(pre);
-	create_for(uid, bid, id);
+	cust_create_for(uid, bid, id);
 	uuid4(ev);
 	order(ev, bid, "user_id", uid, oid(o[0], pre, "a"), "10.50", "paid",
 	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
@@ -296,7 +223,7 @@ Test(consumer, history_before_profile)
 			      " AND user_id = $2",
 			 o, uid, DB_END),
 	    1);
-	create_for(uid, bid, id);
+	cust_create_for(uid, bid, id);
 	tok = tok_superadmin();
 	snprintf(path, sizeof(path), "/customers/%s/orders", id);
 	r = http_req_tok("GET", path, tok, NULL);
@@ -360,13 +287,13 @@ Test(consumer, malformed_and_unknown_customer_dead_lettered)
 	uuid4(nobody);
 	/* not JSON */
 	snprintf(body, sizeof(body), "not json %s", oid(o[0], pre, "nj"));
-	publish(ORDERS, "v1.order.created", body);
+	broker_publish(ORDERS, "v1.order.created", body);
 	/* event_id missing */
 	snprintf(body, sizeof(body),
 	    "{\"order_id\":\"%s\",\"business_id\":\"%s\",\"user_id\":\"%s\","
 	    "\"status\":\"paid\",\"updated_at\":\"2025-07-01T10:00:00Z\"}",
 	    oid(o[1], pre, "noev"), bid, uid);
-	publish(ORDERS, "v1.order.created", body);
+	broker_publish(ORDERS, "v1.order.created", body);
 	/* total of the wrong type */
 	uuid4(ev);
 	order(ev, bid, "user_id", uid, oid(o[2], pre, "type"), "true", "paid",
@@ -378,16 +305,16 @@ Test(consumer, malformed_and_unknown_customer_dead_lettered)
 	    "\"user_id\":\"%s\",\"status\":\"paid\","
 	    "\"updated_at\":\"2025-07-01T10:00:00Z\"}",
 	    ev, oid(o[3], pre, "key"), bid, uid);
-	publish(ORDERS, "v1.order.shipped", body);
+	broker_publish(ORDERS, "v1.order.shipped", body);
 	/* a customer_id that names no customer */
 	uuid4(ev);
 	order(ev, bid, "customer_id", nobody, oid(o[4], pre, "nobody"), "1",
 	    "paid", "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");
 
-	c = amqp_open();
+	c = broker_open();
 	for (int i = 0; i < 5; i++)
 		cr_assert(dlq_find(c, o[i]), "%s not dead-lettered", o[i]);
-	amqp_done(c);
+	broker_close(c);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_orders"
 			      " WHERE order_id LIKE $1 || '%'",
 			 pre, DB_END),

@@ -54,6 +54,7 @@
 
 #include "broker.h"
 #include "db.h"
+#include "env.h"
 #include "instance.h"
 #include "stack.h"
 #include "token.h"
@@ -99,14 +100,6 @@ struct row {
 	char *body; /* of the first delivery */
 	size_t body_len;
 };
-
-static const char *
-exchange(void)
-{
-	const char *e = getenv("RABBITMQ_EXCHANGE");
-
-	return (e != NULL && *e != '\0' ? e : "bee.customers.events");
-}
 
 /* --- the writer thread (no Criterion calls: main thread only) ------------ */
 
@@ -413,7 +406,7 @@ queue_declare(void)
 	amqp_connection_state_t c;
 
 	c = broker_open();
-	amqp_exchange_declare(c, 1, amqp_cstring_bytes(exchange()),
+	amqp_exchange_declare(c, 1, amqp_cstring_bytes(env_exchange()),
 	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
 	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
 	    "exchange.declare");
@@ -422,7 +415,7 @@ queue_declare(void)
 	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
 	    "queue.declare");
 	amqp_queue_bind(c, 1, amqp_cstring_bytes(QUEUE),
-	    amqp_cstring_bytes(exchange()), amqp_cstring_bytes("#"),
+	    amqp_cstring_bytes(env_exchange()), amqp_cstring_bytes("#"),
 	    amqp_empty_table);
 	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
 	    "queue.bind");

@@ -37,26 +37,6 @@ hid(struct ids *h, int i, const char *name)
 	return (h->buf[i]);
 }
 
-/* A customer for (user_id, business_id), created through the API. */
-static void
-create_for(const char *uid, const char *bid, char id[UUID_STR_LEN])
-{
-	struct http_resp *r;
-	char *tok, *body;
-	json_t *j;
-
-	tok = tok_internal();
-	body = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, body);
-	expect_status(r, 201);
-	j = resp_json(r);
-	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
-	json_decref(j);
-	http_resp_free(r);
-	free(body);
-	free(tok);
-}
-
 static struct http_resp *
 get_as(const char *tok, const char *fmt, const char *id)
 {
@@ -96,7 +76,7 @@ Test(history, orders_shape_and_order)
 	uuid4(bid);
 	uuid4(uid);
 	uuid4(h.pre);
-	create_for(uid, bid, id);
+	cust_create_for(uid, bid, id);
 	hist_order(bid, uid, hid(&h, 0, "a"), "12.50", "paid",
 	    "2025-07-01 12:00:00.5+02", "2025-07-02 10:00:00+00");
 	hist_order(bid, uid, hid(&h, 1, "b"), "2750", "created",
@@ -141,7 +121,7 @@ Test(history, appointments_shape_and_order)
 	uuid4(bid);
 	uuid4(uid);
 	uuid4(h.pre);
-	create_for(uid, bid, id);
+	cust_create_for(uid, bid, id);
 	hist_appointment(bid, uid, hid(&h, 0, "a"), "2025-08-01 09:00:00+03",
 	    "booked", "2025-07-03 10:00:00+00");
 	hist_appointment(bid, uid, hid(&h, 1, "b"), "2025-09-01 09:00:00.25+00",
@@ -257,7 +237,7 @@ Test(history, keyed_by_business_and_user)
 	hist_appointment(bid, uid2, hid(&h, 5, "other-user"),
 	    "2025-03-06 00:00:00+00", "booked", "2025-03-01 00:00:00+00");
 
-	create_for(uid, bid, id);
+	cust_create_for(uid, bid, id);
 	snprintf(want, sizeof(want),
 	    "[{\"order_id\":\"%s\",\"total\":5.0,\"currency\":\"RON\","
 	    "\"status\":\"created\",\"created_at\":"
@@ -273,7 +253,7 @@ Test(history, keyed_by_business_and_user)
 	expect_list("/customers/%s/appointments", id, want);
 
 	/* the same user in the other business sees only that business's */
-	create_for(uid, bid2, id2);
+	cust_create_for(uid, bid2, id2);
 	snprintf(want, sizeof(want),
 	    "[{\"order_id\":\"%s\",\"total\":6.0,\"currency\":\"RON\","
 	    "\"status\":\"created\",\"created_at\":"

@@ -11,9 +11,6 @@
  */
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -15,9 +15,6 @@
 #endif
 
 #include <sys/time.h>
-#include <sys/wait.h>
-
-#include <fcntl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,14 +56,6 @@ struct consumer {
 	amqp_connection_state_t conn;
 };
 
-static const char *
-exchange(void)
-{
-	const char *e = getenv("RABBITMQ_EXCHANGE");
-
-	return (e != NULL && *e != '\0' ? e : "bee.customers.events");
-}
-
 static void
 rpc_check(amqp_connection_state_t c, const char *what)
 {
@@ -103,14 +92,14 @@ consumer_open(struct consumer *k)
 	free(url);
 	amqp_channel_open(k->conn, 1);
 	rpc_check(k->conn, "channel.open");
-	amqp_exchange_declare(k->conn, 1, amqp_cstring_bytes(exchange()),
+	amqp_exchange_declare(k->conn, 1, amqp_cstring_bytes(env_exchange()),
 	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
 	rpc_check(k->conn, "exchange.declare");
 	q = amqp_queue_declare(k->conn, 1, amqp_empty_bytes, 0, 0, 1, 1,
 	    amqp_empty_table);
 	rpc_check(k->conn, "queue.declare");
 	name = amqp_bytes_malloc_dup(q->queue);
-	amqp_queue_bind(k->conn, 1, name, amqp_cstring_bytes(exchange()),
+	amqp_queue_bind(k->conn, 1, name, amqp_cstring_bytes(env_exchange()),
 	    amqp_cstring_bytes("#"), amqp_empty_table);
 	rpc_check(k->conn, "queue.bind");
 	amqp_basic_consume(k->conn, 1, name, amqp_empty_bytes, 0, 1, 0,

@@ -13,10 +13,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,7 +442,6 @@ Test(rate_fallback, redis_port_closed)
 {
 	struct instance in;
 	char url[64];
-	long deadline;
 	int logged;
 
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%u/0",
@@ -454,11 +449,8 @@ Test(rate_fallback, redis_port_closed)
 	start_rate(&in, url);
 	expect_fallback_window(100);
 	/* workers write their log lines every 50 ms: wait for it, then stop */
-	deadline = instance_now_ms() + 2000;
-	while (!(logged = instance_file_matches(&in, "kore.err",
-		     "\"level\":\"warning\".*([Rr]edis|[Rr]ate)")) &&
-	    instance_now_ms() < deadline)
-		usleep(50000);
+	logged = instance_wait_file_matches(&in, "kore.err",
+	    "\"level\":\"warning\".*([Rr]edis|[Rr]ate)", 2000);
 	instance_stop(&in);
 	cr_assert(logged, "no warning about the limiter logged: %s",
 	    instance_file_text(&in, "kore.err"));

@@ -17,7 +17,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,14 +63,6 @@ struct run {
 };
 
 static char prefix[64]; /* v1.resend.<random>: this test's routing keys */
-
-static const char *
-exchange(void)
-{
-	const char *e = getenv("RABBITMQ_EXCHANGE");
-
-	return (e != NULL && *e != '\0' ? e : "bee.customers.events");
-}
 
 static void
 new_prefix(char *key, size_t len)
@@ -227,7 +218,7 @@ consumer_open(void)
 	free(url);
 	amqp_channel_open(c, 1);
 	rpc_check(c, "channel.open");
-	amqp_exchange_declare(c, 1, amqp_cstring_bytes(exchange()),
+	amqp_exchange_declare(c, 1, amqp_cstring_bytes(env_exchange()),
 	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
 	rpc_check(c, "exchange.declare");
 	q = amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1,
@@ -235,7 +226,7 @@ consumer_open(void)
 	rpc_check(c, "queue.declare");
 	name = amqp_bytes_malloc_dup(q->queue);
 	snprintf(bind, sizeof(bind), "%s.#", prefix);
-	amqp_queue_bind(c, 1, name, amqp_cstring_bytes(exchange()),
+	amqp_queue_bind(c, 1, name, amqp_cstring_bytes(env_exchange()),
 	    amqp_cstring_bytes(bind), amqp_empty_table);
 	rpc_check(c, "queue.bind");
 	amqp_basic_consume(c, 1, name, amqp_empty_bytes, 0, 1, 0,

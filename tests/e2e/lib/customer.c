@@ -34,11 +34,18 @@ void
 cust_create(const char *business_id, char id[UUID_STR_LEN],
     char user_id[UUID_STR_LEN])
 {
+	uuid4(user_id);
+	cust_create_for(user_id, business_id, id);
+}
+
+void
+cust_create_for(const char *user_id, const char *business_id,
+    char id[UUID_STR_LEN])
+{
 	struct http_resp *r;
 	json_t *j;
 	char *tok, *body;
 
-	uuid4(user_id);
 	tok = tok_internal();
 	body = cust_body(user_id, business_id, NULL);
 	r = http_req_tok("POST", "/customers", tok, body);

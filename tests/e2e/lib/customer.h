@@ -11,6 +11,8 @@
 
 char *cust_body(const char *, const char *, const char *);
 void cust_create(const char *, char[UUID_STR_LEN], char[UUID_STR_LEN]);
+/* A customer for (user_id, business_id), created through the API: id. */
+void cust_create_for(const char *, const char *, char[UUID_STR_LEN]);
 void expect_customer(const json_t *);
 
 #define TS_RE \

@@ -91,3 +91,11 @@ env_database_url(void)
 	    "DATABASE_URL must point at the service's database");
 	return (s);
 }
+
+const char *
+env_exchange(void)
+{
+	const char *e = getenv("RABBITMQ_EXCHANGE");
+
+	return (e != NULL && *e != '\0' ? e : "bee.customers.events");
+}

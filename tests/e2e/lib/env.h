@@ -9,5 +9,7 @@ const char *env_host(void);
 unsigned short env_port(void);
 const char *env_secret(void);
 const char *env_database_url(void);
+/* RABBITMQ_EXCHANGE, or the service's default: bee.customers.events. */
+const char *env_exchange(void);
 
 #endif

@@ -13,8 +13,6 @@
 #include "scratch.h"
 #include "uuid4.h"
 
-static void migrate(const char *);
-
 /* scripts/migrate against url, its output discarded. */
 static void
 migrate(const char *url)
