@@ -201,6 +201,21 @@ Test(settings, from_the_environment)
 	settings_free(&s);
 }
 
+/* As in .env.example's commented lines: empty means unchecked. */
+Test(settings, empty_issuer_and_access_type_unset)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	cr_assert_eq(load("SECRET_KEY=" GOOD_SECRET "\nJWT_ISSUER=\n"
+			  "JWT_ACCESS_TYPE=\n",
+			 &s, err),
+	    0, "%s", err);
+	cr_assert_null(s.jwt_issuer);
+	cr_assert_null(s.jwt_access_type);
+	settings_free(&s);
+}
+
 Test(settings, project_name_accepted)
 {
 	struct settings s;
