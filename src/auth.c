@@ -5,7 +5,6 @@
  * are refused here, before a token is looked at.
  */
 #include <ctype.h>
-#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -75,6 +74,8 @@ v_jwt(struct http_request *req, const void *data)
 	    key.rs256 ? settings.jwt_public_key_len : settings.secret_key_len;
 	key.audience = settings.jwt_audience;
 	key.leeway = settings.jwt_leeway;
+	key.issuer = settings.jwt_issuer;
+	key.access_type = settings.jwt_access_type;
 
 	switch (token_verify(tok, &key, now, &c->claims)) {
 	case TOKEN_OK:
@@ -87,8 +88,7 @@ v_jwt(struct http_request *req, const void *data)
 	default:
 		return (unauthorized(req, "Invalid authentication token", 0));
 	}
-	token_cache_put(tok, (time_t)floor(c->claims.exp + (double)key.leeway),
-	    &c->claims);
+	token_cache_put(tok, &c->claims);
 	c->authed = 1;
 	return (KORE_RESULT_OK);
 }

@@ -215,6 +215,10 @@ load_secret(struct settings *s, struct dotenv *env, char *err, size_t errlen)
 
 	if ((v = dotenv_get(env, "JWT_AUDIENCE")) != NULL && *v != '\0')
 		s->jwt_audience = dupe(v);
+	if ((v = dotenv_get(env, "JWT_ISSUER")) != NULL && *v != '\0')
+		s->jwt_issuer = dupe(v);
+	if ((v = dotenv_get(env, "JWT_ACCESS_TYPE")) != NULL && *v != '\0')
+		s->jwt_access_type = dupe(v);
 	if ((v = dotenv_get(env, "JWT_LEEWAY_SECONDS")) != NULL) {
 		if (!parse_long(v, 0, 3600, &n))
 			return (
@@ -271,6 +275,8 @@ settings_free(struct settings *s)
 	}
 	free(s->jwt_public_key);
 	free(s->jwt_audience);
+	free(s->jwt_issuer);
+	free(s->jwt_access_type);
 	free(s->upload_dir);
 	free(s->docs_assets_dir);
 	free(s->service_name);

@@ -47,6 +47,8 @@ struct settings {
 	size_t jwt_public_key_len;
 	char *jwt_audience; /* owned; NULL: unchecked */
 	long jwt_leeway;
+	char *jwt_issuer; /* owned; NULL: iss unchecked */
+	char *jwt_access_type; /* owned; NULL: token kind unchecked */
 	char *upload_dir; /* owned */
 	char *docs_assets_dir; /* owned: Swagger UI and ReDoc files */
 	size_t avatar_max_bytes;

@@ -4,20 +4,30 @@
  * verify: we compare jwt_get_alg() with the configured one. Claims come
  * from the payload parsed by jansson (libjwt 1.10 has no float getters).
  */
-#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <jwt.h>
 
 #include "token.h"
 
-static enum token_result check_claims(json_t *, const struct token_key *,
-    time_t, struct claims *);
+/* A double cast to time_t must be in range: C11 6.3.1.4. */
+_Static_assert(sizeof(time_t) == sizeof(int64_t) && (time_t)-1 < 0,
+    "time_t is a signed 64-bit integer");
+#define TIME_T_MIN ((time_t)INT64_MIN)
+#define TIME_T_MAX ((time_t)INT64_MAX)
+
+static json_t *load_object(char *);
+static enum token_result check_claims(json_t *, json_t *,
+    const struct token_key *, time_t, struct claims *);
 static int check_time(json_t *, const char *, int, double *);
 static int check_audience(json_t *, const char *);
+static int check_type(json_t *, json_t *, const char *);
+static int string_is(json_t *, const char *, int);
 static enum token_result read_businesses(json_t *, struct claims *);
 
 enum token_result
@@ -25,9 +35,7 @@ token_verify(const char *token, const struct token_key *key, time_t now,
     struct claims *out)
 {
 	jwt_t *jwt;
-	json_t *payload;
-	json_error_t jerr;
-	char *grants;
+	json_t *payload, *header;
 	enum token_result rc;
 	jwt_alg_t want;
 
@@ -48,43 +56,69 @@ token_verify(const char *token, const struct token_key *key, time_t now,
 		return (TOKEN_INVALID);
 	}
 
-	grants = jwt_get_grants_json(jwt, NULL);
+	payload = load_object(jwt_get_grants_json(jwt, NULL));
+	header = load_object(jwt_get_headers_json(jwt, NULL));
 	jwt_free(jwt);
-	if (grants == NULL)
-		return (TOKEN_INVALID);
-	payload = json_loads(grants, JSON_REJECT_DUPLICATES, &jerr);
-	free(grants);
-	if (payload == NULL || !json_is_object(payload)) {
-		json_decref(payload);
-		return (TOKEN_INVALID);
-	}
-
-	rc = check_claims(payload, key, now, out);
+	rc = TOKEN_INVALID;
+	if (payload != NULL && header != NULL)
+		rc = check_claims(header, payload, key, now, out);
 	json_decref(payload);
+	json_decref(header);
 	return (rc);
 }
 
+/* libjwt's JSON text (taken over and freed) as an object, or NULL. */
+static json_t *
+load_object(char *text)
+{
+	json_t *v;
+	json_error_t jerr;
+
+	if (text == NULL)
+		return (NULL);
+	v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (v != NULL && !json_is_object(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return (v);
+}
+
 static enum token_result
-check_claims(json_t *payload, const struct token_key *key, time_t now,
-    struct claims *out)
+check_claims(json_t *header, json_t *payload, const struct token_key *key,
+    time_t now, struct claims *out)
 {
 	json_t *sub, *role;
-	double exp, nbf;
+	double exp, nbf, iat;
 	char err[UUID_ERRLEN];
 
-	/* exp: required and numeric; exp == now is still valid. */
+	/*
+	 * exp: required and numeric. The cache (token_cache.c) serves a
+	 * token until the same out->expires, so that both refuse it from
+	 * the same second on.
+	 */
 	if (!check_time(payload, "exp", 1, &exp))
 		return (TOKEN_INVALID);
-	if (exp < (double)(now - key->leeway))
+	out->expires = token_expires(exp, key->leeway);
+	if (now >= out->expires)
 		return (TOKEN_EXPIRED);
-	out->exp = exp;
 	if (!check_time(payload, "nbf", 0, &nbf))
 		return (TOKEN_INVALID);
 	if (!isnan(nbf) && nbf > (double)(now + key->leeway))
 		return (TOKEN_INVALID);
-	if (!check_time(payload, "iat", 0, &nbf))
+	/* A token issued in the future was minted by a wrong clock. */
+	if (!check_time(payload, "iat", 0, &iat))
+		return (TOKEN_INVALID);
+	if (!isnan(iat) && iat > (double)(now + key->leeway))
 		return (TOKEN_INVALID);
 	if (key->audience != NULL && !check_audience(payload, key->audience))
+		return (TOKEN_INVALID);
+	if (key->issuer != NULL &&
+	    !string_is(json_object_get(payload, "iss"), key->issuer, 0))
+		return (TOKEN_INVALID);
+	if (key->access_type != NULL &&
+	    !check_type(header, payload, key->access_type))
 		return (TOKEN_INVALID);
 
 	sub = json_object_get(payload, "sub");
@@ -102,6 +136,25 @@ check_claims(json_t *payload, const struct token_key *key, time_t now,
 		return (TOKEN_BAD_PAYLOAD);
 
 	return (read_businesses(payload, out));
+}
+
+/*
+ * now < exp + leeway holds for a whole second now exactly when now <
+ * ceil(exp + leeway). Out of time_t's range the cast would be undefined:
+ * below it the token is long expired, above it it never expires.
+ */
+time_t
+token_expires(double exp, long leeway)
+{
+	double t;
+
+	t = ceil(exp + (double)leeway);
+	if (isnan(t) || t <= (double)TIME_T_MIN)
+		return (TIME_T_MIN);
+	/* (double)TIME_T_MAX is 2^63, itself out of range */
+	if (t >= (double)TIME_T_MAX)
+		return (TIME_T_MAX);
+	return ((time_t)t);
 }
 
 /* A numeric claim (integer or float); NaN in *v when absent. */
@@ -127,15 +180,53 @@ check_audience(json_t *payload, const char *audience)
 
 	aud = json_object_get(payload, "aud");
 	if (json_is_string(aud))
-		return (!strcmp(json_string_value(aud), audience));
+		return (string_is(aud, audience, 0));
 	if (json_is_array(aud)) {
 		json_array_foreach(aud, i, item) {
-			if (json_is_string(item) &&
-			    !strcmp(json_string_value(item), audience))
+			if (string_is(item, audience, 0))
 				return (1);
 		}
 	}
 	return (0);
+}
+
+/*
+ * JWT_ACCESS_TYPE: where a token states its kind, the kind must be the
+ * configured one. The header's `typ` is a media type (RFC 7515 4.1.9, any
+ * case), and "JWT", which every library writes, says nothing about the
+ * kind (libjwt 1.10 refuses any other string there before we look). The
+ * `type` and `token_type` claims, when present (null included), must be
+ * the configured string exactly. A token that states its kind nowhere is
+ * accepted: the auth service's access tokens carry none of the three.
+ */
+static int
+check_type(json_t *header, json_t *payload, const char *want)
+{
+	json_t *typ;
+
+	typ = json_object_get(header, "typ");
+	if (typ != NULL && !string_is(typ, "JWT", 1) &&
+	    !string_is(typ, want, 1))
+		return (0);
+	typ = json_object_get(payload, "type");
+	if (typ != NULL && !string_is(typ, want, 0))
+		return (0);
+	typ = json_object_get(payload, "token_type");
+	return (typ == NULL || string_is(typ, want, 0));
+}
+
+/* v is a JSON string equal to want: all its bytes, an embedded NUL too. */
+static int
+string_is(json_t *v, const char *want, int any_case)
+{
+	size_t len;
+
+	len = strlen(want);
+	if (!json_is_string(v) || json_string_length(v) != len)
+		return (0);
+	if (any_case)
+		return (strncasecmp(json_string_value(v), want, len) == 0);
+	return (memcmp(json_string_value(v), want, len) == 0);
 }
 
 /*

@@ -10,7 +10,6 @@
 
 struct slot {
 	char *token; /* owned copy */
-	time_t until;
 	struct claims claims;
 };
 
@@ -38,7 +37,7 @@ token_cache_get(const char *token, time_t now, struct claims *out)
 	s = &slots[slot_of(token)];
 	if (s->token == NULL || strcmp(s->token, token) != 0)
 		return (0);
-	if (now > s->until) {
+	if (now >= s->claims.expires) {
 		free(s->token);
 		memset(s, 0, sizeof(*s));
 		return (0);
@@ -48,7 +47,7 @@ token_cache_get(const char *token, time_t now, struct claims *out)
 }
 
 void
-token_cache_put(const char *token, time_t until, const struct claims *claims)
+token_cache_put(const char *token, const struct claims *claims)
 {
 	struct slot *s;
 	char *copy;
@@ -59,7 +58,6 @@ token_cache_put(const char *token, time_t until, const struct claims *claims)
 	s = &slots[slot_of(token)];
 	free(s->token);
 	s->token = copy;
-	s->until = until;
 	s->claims = *claims;
 }
 

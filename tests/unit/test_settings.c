@@ -139,6 +139,8 @@ Test(settings, defaults)
 	cr_assert_null(s.jwt_public_key);
 	cr_assert_null(s.jwt_audience);
 	cr_assert_eq(s.jwt_leeway, 0);
+	cr_assert_null(s.jwt_issuer);
+	cr_assert_null(s.jwt_access_type);
 	cr_assert_str_eq(s.upload_dir, "uploads");
 	cr_assert_str_eq(s.docs_assets_dir, "docs-assets");
 	cr_assert_eq(s.avatar_max_bytes, 1048576);
@@ -167,6 +169,8 @@ Test(settings, from_the_environment)
 	cr_assert_eq(setenv("CORS_ORIGINS", "https://a.example", 1), 0);
 	cr_assert_eq(setenv("JWT_AUDIENCE", "bee-customers", 1), 0);
 	cr_assert_eq(setenv("JWT_LEEWAY_SECONDS", "30", 1), 0);
+	cr_assert_eq(setenv("JWT_ISSUER", "https://auth.example", 1), 0);
+	cr_assert_eq(setenv("JWT_ACCESS_TYPE", "access", 1), 0);
 	cr_assert_eq(setenv("UPLOAD_DIR", "/data/uploads", 1), 0);
 	cr_assert_eq(setenv("DOCS_ASSETS_DIR", "/srv/docs-assets", 1), 0);
 	cr_assert_eq(setenv("AVATAR_MAX_BYTES", "524288", 1), 0);
@@ -187,11 +191,28 @@ Test(settings, from_the_environment)
 	cr_assert_str_eq(s.cors_origins, "https://a.example");
 	cr_assert_str_eq(s.jwt_audience, "bee-customers");
 	cr_assert_eq(s.jwt_leeway, 30);
+	cr_assert_str_eq(s.jwt_issuer, "https://auth.example");
+	cr_assert_str_eq(s.jwt_access_type, "access");
 	cr_assert_str_eq(s.upload_dir, "/data/uploads");
 	cr_assert_str_eq(s.docs_assets_dir, "/srv/docs-assets");
 	cr_assert_eq(s.avatar_max_bytes, 524288);
 	cr_assert_eq(s.outbox_retention_days, 0);
 	cr_assert_str_eq(s.service_name, "Bee Test");
+	settings_free(&s);
+}
+
+/* As in .env.example's commented lines: empty means unchecked. */
+Test(settings, empty_issuer_and_access_type_unset)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	cr_assert_eq(load("SECRET_KEY=" GOOD_SECRET "\nJWT_ISSUER=\n"
+			  "JWT_ACCESS_TYPE=\n",
+			 &s, err),
+	    0, "%s", err);
+	cr_assert_null(s.jwt_issuer);
+	cr_assert_null(s.jwt_access_type);
 	settings_free(&s);
 }
 

@@ -3,12 +3,16 @@
  * algorithm is pinned, every claim is checked here (libjwt 1.10 checks
  * the signature only).
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "token.h"
 #include "support/unit.h"
@@ -21,6 +25,8 @@
 
 static char *sign(jwt_alg_t, const char *, const char *);
 static char *hs256(const char *);
+static char *hs256_header(const char *, const char *);
+static void b64url(const void *, size_t, char *);
 static enum token_result verify(const char *, struct claims *);
 static enum token_result verify_with(const char *, const struct token_key *,
     struct claims *);
@@ -51,6 +57,43 @@ static char *
 hs256(const char *grants)
 {
 	return (sign(JWT_ALG_HS256, SECRET, grants));
+}
+
+static void
+b64url(const void *in, size_t len, char *out)
+{
+	size_t i, n;
+
+	n = (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	while (n > 0 && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	for (i = 0; i < n; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+}
+
+/*
+ * HS256 over a header of the test's choosing: libjwt 1.10 always writes
+ * its own "typ":"JWT", so a token that says another kind is built here.
+ */
+static char *
+hs256_header(const char *header, const char *grants)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen;
+	char h[512], p[1024], sig[128], *signing, *token;
+
+	cr_assert_lt(strlen(header), 360);
+	cr_assert_lt(strlen(grants), 720);
+	b64url(header, strlen(header), h);
+	b64url(grants, strlen(grants), p);
+	cr_assert(asprintf(&signing, "%s.%s", h, p) != -1);
+	cr_assert_not_null(HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+	    (unsigned char *)signing, strlen(signing), mac, &maclen));
+	b64url(mac, maclen, sig);
+	cr_assert(asprintf(&token, "%s.%s", signing, sig) != -1);
+	free(signing);
+	return (token);
 }
 
 static enum token_result
@@ -216,13 +259,24 @@ Test(token, expired)
 	    TOKEN_EXPIRED);
 }
 
-Test(token, exp_equal_to_now_is_valid)
+/* RFC 7519 4.1.4: valid only while now < exp; the second exp is past it. */
+Test(token, exp_equal_to_now_is_expired)
 {
 	struct claims c;
 
 	cr_assert_eq(verify_grants("{\"sub\":\"" SUB "\",\"exp\":1700000000}",
 			 &c),
+	    TOKEN_EXPIRED);
+}
+
+Test(token, exp_one_second_ahead_is_valid)
+{
+	struct claims c;
+
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB "\",\"exp\":1700000001}",
+			 &c),
 	    TOKEN_OK);
+	cr_assert_eq(c.expires, 1700000001);
 }
 
 Test(token, float_exp)
@@ -292,6 +346,264 @@ Test(token, non_numeric_iat)
 	    TOKEN_INVALID);
 }
 
+/*
+ * exp is any JSON number: each must give a defined expiry (a double cast
+ * to time_t out of its range is undefined; UBSan's float-cast-overflow
+ * reports it, see the Makefile).
+ */
+Test(token, expires_defined_for_every_double)
+{
+	static const struct {
+		double exp;
+		long leeway;
+		time_t want;
+	} cases[] = {
+		{ 1700000000.0, 0, 1700000000 },
+		{ 1700000000.5, 0, 1700000001 },
+		{ 1700000000.0, 30, 1700000030 },
+		{ 0.0, 0, 0 },
+		{ -0.5, 0, 0 },
+		{ -1.0, 0, -1 },
+		{ 9223372036854774784.0, 0, 9223372036854774784 },
+		{ 9223372036854775807.0, 0, INT64_MAX }, /* rounds to 2^63 */
+		{ 9223372036854774784.0, 3600, INT64_MAX },
+		{ 1e19, 0, INT64_MAX },
+		{ 1e308, 3600, INT64_MAX },
+		{ INFINITY, 0, INT64_MAX },
+		{ -9223372036854775808.0, 0, INT64_MIN },
+		{ -1e308, 0, INT64_MIN },
+		{ -INFINITY, 0, INT64_MIN },
+		{ NAN, 0, INT64_MIN },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(token_expires(cases[i].exp, cases[i].leeway),
+		    cases[i].want, "exp %.17g leeway %ld: %jd", cases[i].exp,
+		    cases[i].leeway,
+		    (intmax_t)token_expires(cases[i].exp, cases[i].leeway));
+}
+
+Test(token, huge_exp_never_expires)
+{
+	static const char *const exps[] = { "1e308", "9223372036854775807",
+		"9.3e18", "1.7976931348623157e308" };
+	struct claims c;
+	char grants[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(exps) / sizeof(exps[0]); i++) {
+		(void)snprintf(grants, sizeof(grants),
+		    "{\"sub\":\"" SUB "\",\"exp\":%s}", exps[i]);
+		cr_assert_eq(verify_grants(grants, &c), TOKEN_OK, "%s",
+		    exps[i]);
+		cr_assert_eq(c.expires, INT64_MAX, "%s", exps[i]);
+	}
+}
+
+Test(token, negative_exp_expired)
+{
+	static const char *const exps[] = { "-1", "-1e308",
+		"-9223372036854775808", "-0.5" };
+	struct claims c;
+	char grants[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(exps) / sizeof(exps[0]); i++) {
+		(void)snprintf(grants, sizeof(grants),
+		    "{\"sub\":\"" SUB "\",\"exp\":%s}", exps[i]);
+		cr_assert_eq(verify_grants(grants, &c), TOKEN_EXPIRED, "%s",
+		    exps[i]);
+	}
+}
+
+/* Beyond a double, or beyond jansson's integers: not a number at all. */
+Test(token, exp_out_of_json_range_invalid)
+{
+	struct claims c;
+	char *token;
+
+	token = hs256_header("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+	    "{\"sub\":\"" SUB "\",\"exp\":1e400}");
+	cr_assert_eq(verify(token, &c), TOKEN_INVALID);
+	free(token);
+	token = hs256_header("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+	    "{\"sub\":\"" SUB "\",\"exp\":9223372036854775808}");
+	cr_assert_eq(verify(token, &c), TOKEN_INVALID);
+	free(token);
+}
+
+Test(token, iat)
+{
+	struct token_key k = hs_key;
+	struct claims c;
+	char *token;
+
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB
+				   "\",\"iat\":1700000000," EXP_OK "}",
+			 &c),
+	    TOKEN_OK);
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB
+				   "\",\"iat\":1700000001," EXP_OK "}",
+			 &c),
+	    TOKEN_INVALID);
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB
+				   "\",\"iat\":1700000000.5," EXP_OK "}",
+			 &c),
+	    TOKEN_INVALID);
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB "\",\"iat\":1e308," EXP_OK
+				   "}",
+			 &c),
+	    TOKEN_INVALID);
+
+	/* a clock up to the leeway ahead of ours is tolerated, not more */
+	k.leeway = 30;
+	token = hs256("{\"sub\":\"" SUB "\",\"iat\":1700000030," EXP_OK "}");
+	cr_assert_eq(verify_with(token, &k, &c), TOKEN_OK);
+	cr_assert_eq(verify(token, &c), TOKEN_INVALID);
+	free(token);
+	token = hs256("{\"sub\":\"" SUB "\",\"iat\":1700000031," EXP_OK "}");
+	cr_assert_eq(verify_with(token, &k, &c), TOKEN_INVALID);
+	free(token);
+}
+
+Test(token, issuer_unchecked_when_not_configured)
+{
+	struct claims c;
+
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB
+				   "\",\"iss\":\"anyone\"," EXP_OK "}",
+			 &c),
+	    TOKEN_OK);
+}
+
+Test(token, issuer_when_configured)
+{
+	static const struct {
+		const char *iss;
+		enum token_result want;
+	} cases[] = {
+		{ ",\"iss\":\"https://auth.example\"", TOKEN_OK },
+		{ "", TOKEN_INVALID },
+		{ ",\"iss\":\"https://evil.example\"", TOKEN_INVALID },
+		{ ",\"iss\":\"https://auth.example/\"", TOKEN_INVALID },
+		{ ",\"iss\":\"https://auth.exampl\"", TOKEN_INVALID },
+		{ ",\"iss\":\"HTTPS://AUTH.EXAMPLE\"", TOKEN_INVALID },
+		{ ",\"iss\":[\"https://auth.example\"]", TOKEN_INVALID },
+		{ ",\"iss\":null", TOKEN_INVALID },
+		{ ",\"iss\":1", TOKEN_INVALID },
+	};
+	struct token_key k = hs_key;
+	struct claims c;
+	char grants[256], *token;
+	size_t i;
+
+	k.issuer = "https://auth.example";
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(grants, sizeof(grants),
+		    "{\"sub\":\"" SUB "\"," EXP_OK "%s}", cases[i].iss);
+		token = hs256(grants);
+		cr_assert_eq(verify_with(token, &k, &c), cases[i].want, "%s",
+		    grants);
+		free(token);
+	}
+}
+
+/* Signs header and grants by hand, verifies with JWT_ACCESS_TYPE=access. */
+static enum token_result
+verify_typed(const char *header, const char *claims)
+{
+	struct token_key k = hs_key;
+	struct claims c;
+	enum token_result rc;
+	char grants[256], *token;
+
+	k.access_type = "access";
+	(void)snprintf(grants, sizeof(grants),
+	    "{\"sub\":\"" SUB "\"," EXP_OK "%s}", claims);
+	token = hs256_header(header, grants);
+	rc = verify_with(token, &k, &c);
+	free(token);
+	return (rc);
+}
+
+#define H_JWT "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+Test(token, access_type_in_the_claims)
+{
+	static const struct {
+		const char *claims;
+		enum token_result want;
+	} cases[] = {
+		/* the auth service's access tokens say nothing: accepted */
+		{ "", TOKEN_OK },
+		{ ",\"type\":\"access\"", TOKEN_OK },
+		{ ",\"token_type\":\"access\"", TOKEN_OK },
+		{ ",\"type\":\"access\",\"token_type\":\"access\"", TOKEN_OK },
+		{ ",\"type\":\"refresh\"", TOKEN_INVALID },
+		{ ",\"token_type\":\"refresh\"", TOKEN_INVALID },
+		{ ",\"type\":\"access\",\"token_type\":\"refresh\"",
+		    TOKEN_INVALID },
+		{ ",\"type\":\"refresh\",\"token_type\":\"access\"",
+		    TOKEN_INVALID },
+		{ ",\"type\":\"Access\"", TOKEN_INVALID },
+		{ ",\"type\":\"access \"", TOKEN_INVALID },
+		{ ",\"type\":\"\"", TOKEN_INVALID },
+		{ ",\"type\":null", TOKEN_INVALID },
+		{ ",\"token_type\":[\"access\"]", TOKEN_INVALID },
+		{ ",\"token_type\":1", TOKEN_INVALID },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(verify_typed(H_JWT, cases[i].claims),
+		    cases[i].want, "%s", cases[i].claims);
+}
+
+Test(token, access_type_in_the_header)
+{
+	static const struct {
+		const char *header;
+		enum token_result want;
+	} cases[] = {
+		/* the generic media type, written by every library */
+		{ H_JWT, TOKEN_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"jwt\"}", TOKEN_OK },
+		{ "{\"alg\":\"HS256\"}", TOKEN_OK },
+		/* libjwt 1.10 refuses any other string before we look */
+		{ "{\"alg\":\"HS256\",\"typ\":\"refresh\"}", TOKEN_INVALID },
+		{ "{\"alg\":\"HS256\",\"typ\":\"access\"}", TOKEN_INVALID },
+		/* what reaches us: not a string, so not the configured kind */
+		{ "{\"alg\":\"HS256\",\"typ\":[\"refresh\"]}", TOKEN_INVALID },
+		{ "{\"alg\":\"HS256\",\"typ\":{\"kind\":\"refresh\"}}",
+		    TOKEN_INVALID },
+		{ "{\"alg\":\"HS256\",\"typ\":5}", TOKEN_INVALID },
+		{ "{\"alg\":\"HS256\",\"typ\":null}", TOKEN_INVALID },
+		{ "{\"alg\":\"HS256\",\"typ\":true}", TOKEN_INVALID },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(verify_typed(cases[i].header, ""), cases[i].want,
+		    "%s", cases[i].header);
+}
+
+/* Without JWT_ACCESS_TYPE nothing about the kind is looked at. */
+Test(token, access_type_unchecked_when_not_configured)
+{
+	struct claims c;
+	char *token;
+
+	cr_assert_eq(verify_grants("{\"sub\":\"" SUB
+				   "\",\"type\":\"refresh\"," EXP_OK "}",
+			 &c),
+	    TOKEN_OK);
+	token = hs256_header("{\"alg\":\"HS256\",\"typ\":[\"refresh\"]}",
+	    "{\"sub\":\"" SUB "\"," EXP_OK "}");
+	cr_assert_eq(verify(token, &c), TOKEN_OK);
+	free(token);
+}
+
 Test(token, leeway)
 {
 	struct token_key k = hs_key;
@@ -299,12 +611,14 @@ Test(token, leeway)
 	char *token;
 
 	k.leeway = 30;
-	token = hs256("{\"sub\":\"" SUB "\",\"exp\":1699999970}");
+	token = hs256("{\"sub\":\"" SUB "\",\"exp\":1699999971}");
 	cr_assert_eq(verify_with(token, &k, &c), TOKEN_OK);
+	cr_assert_eq(c.expires, 1700000001);
 	cr_assert_eq(verify(token, &c), TOKEN_EXPIRED);
 	free(token);
 
-	token = hs256("{\"sub\":\"" SUB "\",\"exp\":1699999969}");
+	/* now == exp + leeway: expired, as exp == now without leeway */
+	token = hs256("{\"sub\":\"" SUB "\",\"exp\":1699999970}");
 	cr_assert_eq(verify_with(token, &k, &c), TOKEN_EXPIRED);
 	free(token);
 

@@ -13,6 +13,8 @@
 #define TOK_TTL 3600
 
 char *tok_claims(const char *, jwt_alg_t, const char *);
+/* HS256 with SECRET_KEY over a header of the test's own (libjwt writes its own). */
+char *tok_header(const char *header, const char *claims);
 char *tok_role(const char *);
 char *tok_admin(const char *);
 char *tok_admin_multi(const char *, const char *);
