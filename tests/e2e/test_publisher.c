@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "broker.h"
 #include "customer.h"
 #include "db.h"
 #include "expect.h"
@@ -391,8 +392,9 @@ wait_count(PGconn *c, const char *sql, long want, int ms)
 	return (count(c, sql) == want);
 }
 
+/* The Redis of REDIS_URL, database db (-1: the URL's). */
 static redisContext *
-redis_open(void)
+redis_open(int db_override)
 {
 	const char *url = getenv("REDIS_URL");
 	char host[128], *end;
@@ -409,6 +411,8 @@ redis_open(void)
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - url - 8), url + 8);
 	port = strtol(colon + 1, &end, 10);
 	db = *end == '/' ? strtol(end + 1, NULL, 10) : 0;
+	if (db_override >= 0)
+		db = db_override;
 	rc = redisConnect(host, (int)port);
 	cr_assert(rc != NULL && !rc->err);
 	rep = redisCommand(rc, "SELECT %ld", db);
@@ -482,7 +486,7 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	int i;
 
 	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
-	rc = redis_open();
+	rc = redis_open(-1);
 	snprintf(port, sizeof(port), "%u", instance_free_port());
 	snprintf(dead, sizeof(dead), "amqp://guest:guest@127.0.0.1:%s/", port);
 	{
@@ -576,5 +580,179 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	cr_assert_eq(count(c, "SELECT count(*) FROM outbox"), 1);
 	instance_stop(&in);
 	instance_expect_clean(&in);
+	scratch_drop(c, name);
+}
+
+/* Declares an exclusive queue bound to exchange with key; args may be NULL. */
+static void
+queue_bound(amqp_connection_state_t c, const char *exchange, const char *queue,
+    const char *key, const amqp_table_t *args)
+{
+	amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 0, 0, 1, 1,
+	    args != NULL ? *args : amqp_empty_table);
+	rpc_check(c, "queue.declare");
+	amqp_queue_bind(c, 1, amqp_cstring_bytes(queue),
+	    amqp_cstring_bytes(exchange), amqp_cstring_bytes(key),
+	    amqp_empty_table);
+	rpc_check(c, "queue.bind");
+}
+
+/* Ready messages of a queue of this connection (exclusive to it). */
+static long
+queue_depth(amqp_connection_state_t c, const char *queue)
+{
+	amqp_queue_declare_ok_t *ok;
+
+	ok = amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0,
+	    amqp_empty_table);
+	cr_assert_not_null(ok, "queue %s", queue);
+	return ((long)ok->message_count);
+}
+
+/* basic.get with no-ack: the message_id into id, 0 when the queue is empty. */
+static int
+queue_get(amqp_connection_state_t c, const char *queue, char *id, size_t len)
+{
+	amqp_rpc_reply_t r;
+	amqp_message_t msg;
+
+	r = amqp_basic_get(c, 1, amqp_cstring_bytes(queue), 1);
+	cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "basic.get");
+	if (r.reply.id != AMQP_BASIC_GET_OK_METHOD)
+		return (0);
+	r = amqp_read_message(c, 1, &msg, 0);
+	cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "read message");
+	bytes_cpy(id, len, msg.properties.message_id);
+	amqp_destroy_message(&msg);
+	return (1);
+}
+
+/*
+ * Confirms out of order and nacks (issue 12): a queue with x-overflow
+ * reject-publish and room for 2 nacks the later "full" events, while the
+ * unroutable ones are acked at once and the routed ones after their
+ * write. Exactly the acked rows are marked sent; the nacked ones stay
+ * unsent (parked, mirrored) and go out once the queue has room. The
+ * instance has an exchange and a Redis database of its own.
+ */
+Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
+    .timeout = 120)
+{
+	/* 2 accepted, then 3 x (nacked, unroutable, routed) */
+	static const char *keys = "{t.full,t.full,t.full,t.none,t.routed,"
+				  "t.full,t.none,t.routed,t.full,t.none,"
+				  "t.routed}";
+	amqp_table_entry_t arg[2];
+	amqp_table_t args;
+	amqp_connection_state_t bc;
+	struct instance in;
+	redisContext *rc;
+	redisReply *rep;
+	PGconn *c;
+	PGresult *res;
+	char url[512], name[64], exch[64], qfull[64], qok[64], redis[160];
+	char id[64], seen[8][64], sql[512], tag[UUID_STR_LEN];
+	const char *colon;
+	long deadline;
+	int nseen, i, k;
+
+	uuid4(tag);
+	snprintf(exch, sizeof(exch), "bee.e2e.confirms.%.8s", tag);
+	snprintf(qfull, sizeof(qfull), "bee.e2e.full.%.8s", tag);
+	snprintf(qok, sizeof(qok), "bee.e2e.routed.%.8s", tag);
+	bc = broker_open();
+	amqp_exchange_declare(bc, 1, amqp_cstring_bytes(exch),
+	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+	rpc_check(bc, "exchange.declare");
+	arg[0].key = amqp_cstring_bytes("x-overflow");
+	arg[0].value.kind = AMQP_FIELD_KIND_UTF8;
+	arg[0].value.value.bytes = amqp_cstring_bytes("reject-publish");
+	arg[1].key = amqp_cstring_bytes("x-max-length");
+	arg[1].value.kind = AMQP_FIELD_KIND_I32;
+	arg[1].value.value.i32 = 2;
+	args.num_entries = 2;
+	args.entries = arg;
+	queue_bound(bc, exch, qfull, "t.full", &args);
+	queue_bound(bc, exch, qok, "t.routed", NULL);
+
+	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
+	res = PQexecParams(c,
+	    "INSERT INTO outbox (routing_key, payload)"
+	    " SELECT k, jsonb_build_object('n', n)"
+	    " FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
+	    1, NULL, &keys, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	/* the instance's mirror: database 11 of the e2e Redis */
+	colon = strrchr(getenv("REDIS_URL"), ':');
+	snprintf(redis, sizeof(redis), "redis://127.0.0.1:%d/11",
+	    atoi(colon + 1));
+	rc = redis_open(11);
+	freeReplyObject(redisCommand(rc, "DEL failed_events"));
+	{
+		const char *env[] = { "DATABASE_URL", url, "RABBITMQ_EXCHANGE",
+			exch, "REDIS_URL", redis, NULL };
+
+		instance_start(&in, env);
+	}
+
+	cr_assert(wait_count(c,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
+		      8, 15000),
+	    "the 8 acked rows marked sent, %ld are",
+	    count(c, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"));
+	/* the nacked rows, retried with backoff, stay unsent meanwhile */
+	sleep(3);
+	cr_assert_eq(count(c,
+			 "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
+			 " AND (routing_key <> 't.full' OR id <= 2)"),
+	    8, "every acked row sent");
+	cr_assert_eq(count(c,
+			 "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+			 " AND routing_key = 't.full' AND id > 2"
+			 " AND parked_at IS NOT NULL AND attempts > 0"),
+	    3, "the 3 nacked rows unsent, parked, attempted");
+	rep = redisCommand(rc, "LLEN failed_events");
+	cr_assert_eq(rep->integer, 3, "their 3 mirror items");
+	freeReplyObject(rep);
+	cr_assert_eq(queue_depth(bc, qok), 3, "the 3 routed events delivered");
+	cr_assert_eq(queue_depth(bc, qfull), 2, "the full queue holds its 2");
+
+	/* make room as the publisher retries: the 5 full events, in order */
+	nseen = 0;
+	deadline = instance_now_ms() + 60000;
+	while (nseen < 5 && instance_now_ms() < deadline) {
+		if (queue_get(bc, qfull, id, sizeof(id)))
+			memcpy(seen[nseen++], id, sizeof(id));
+		else
+			usleep(100000);
+	}
+	cr_assert_eq(nseen, 5, "got %d of the 5 full events", nseen);
+	for (i = 0; i < 5; i++) {
+		k = i < 3 ? i + 1 : (i == 3 ? 6 : 9);
+		snprintf(sql, sizeof(sql),
+		    "SELECT count(*) FROM outbox WHERE id = %d AND"
+		    " event_id::text = '%s'",
+		    k, seen[i]);
+		cr_assert_eq(count(c, sql), 1, "full event %d is row %d", i, k);
+	}
+	cr_assert(wait_count(c,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
+		      5000),
+	    "every row sent at last");
+	deadline = instance_now_ms() + 5000;
+	do {
+		rep = redisCommand(rc, "LLEN failed_events");
+		k = (int)rep->integer;
+		freeReplyObject(rep);
+	} while (k != 0 && instance_now_ms() < deadline && usleep(50000) == 0);
+	cr_assert_eq(k, 0, "mirror items removed once acked");
+
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	amqp_exchange_delete(bc, 1, amqp_cstring_bytes(exch), 0);
+	broker_close(bc);
+	redisFree(rc);
 	scratch_drop(c, name);
 }
