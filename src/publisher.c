@@ -38,13 +38,16 @@
  * and marked parked_at; the outbox stays the source of truth. Retries back
  * off from 1 s, doubling, to 30 s; when the broker answers again unsent
  * rows go out in order, parked ones included, and their items are removed
- * with LREM count 0 (every copy: a crash between RPUSH and the parked_at
- * update can leave two). The item text is a deterministic function of the
- * row (jsonb's canonical text), computed in SQL both when parking and when
- * removing, so it matches byte for byte. With Redis down too, rows stay
- * unsent and unparked, and are tried again. A mirror item whose LREM
- * failed (Redis down at the confirm) stays behind; resending it is a
- * duplicate that consumers drop.
+ * in one script per batch, linear in the batch (src/mirror.c: they are
+ * at the list's head; parking never pushes an item the list's tail
+ * already holds, which a crash between the push and the parked_at update
+ * would otherwise leave twice). The item text is a deterministic function
+ * of the row (jsonb's canonical text), computed in SQL both when parking
+ * and when removing, so it matches byte for byte. With Redis down too,
+ * rows stay unsent and unparked, and are tried again. A mirror item whose
+ * removal failed (Redis down at the confirm), or of a row sent after a
+ * crash between its push and its parked_at, stays behind; resending it is
+ * a duplicate that consumers drop.
  *
  * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
  *
@@ -69,6 +72,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mirror.h"
+#include "outbox_sql.h"
 #include "pg_array.h"
 #include "publisher.h"
 #include "settings.h"
@@ -88,19 +92,6 @@
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
 #define GAUGES_EVERY_S 1
-
-/*
- * The published body and the mirror item of outbox row o. occurred_at is
- * created_at in UTC, ISO 8601 with microseconds and +00:00.
- */
-#define SQL_BODY \
-	"(o.payload || jsonb_build_object('event_id', o.event_id," \
-	" 'occurred_at', to_char(o.created_at AT TIME ZONE 'UTC'," \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')," \
-	" 'business_id', o.business_id))"
-#define SQL_ITEM \
-	"jsonb_build_object('event', o.routing_key, 'payload', b.body," \
-	" 'trace_id', o.trace_id, 'message_id', o.event_id)::text"
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
 static const char sql_unsent[] =
@@ -420,6 +411,7 @@ static int
 mark(struct publisher *p, PGresult *r, int n)
 {
 	struct pg_array done, rest;
+	const char *items[BATCH];
 	int nacked_rows[BATCH];
 	int i, sent, parked, nacked, ok;
 
@@ -436,7 +428,8 @@ mark(struct publisher *p, PGresult *r, int n)
 			continue;
 		}
 		pg_array_add(&done, PQgetvalue(r, i, 0));
-		parked += !strcmp(PQgetvalue(r, i, 6), "t");
+		if (!strcmp(PQgetvalue(r, i, 6), "t"))
+			items[parked++] = PQgetvalue(r, i, 7);
 		sent++;
 	}
 	ok = 1;
@@ -448,21 +441,12 @@ mark(struct publisher *p, PGresult *r, int n)
 	pg_array_free(&rest);
 	if (!ok)
 		return (-1);
-	if (parked > 0 && mirror_ready(p)) {
-		for (i = 0; i < n; i++) {
-			if (!amqp_pub_acked(&p->amqp, (size_t)i) ||
-			    strcmp(PQgetvalue(r, i, 6), "t"))
-				continue;
-			if (mirror_remove(&p->redis, PQgetvalue(r, i, 7),
-				p->err, sizeof(p->err)) == -1) {
-				task_log(LOG_LEVEL_WARNING,
-				    "Mirror items of sent events left in "
-				    "failed_events",
-				    p->err, -1);
-				break;
-			}
-		}
-	}
+	if (parked > 0 && mirror_ready(p) &&
+	    mirror_remove(&p->redis, items, parked, p->err, sizeof(p->err)) ==
+		-1)
+		task_log(LOG_LEVEL_WARNING,
+		    "Mirror items of sent events left in failed_events", p->err,
+		    -1);
 	if (nacked > 0 && park_rows(p, r, nacked_rows, nacked, 7) == -1)
 		return (-1);
 	return (sent);
@@ -510,25 +494,24 @@ static int
 park_rows(struct publisher *p, PGresult *r, const int *rows, int n, int itemcol)
 {
 	struct pg_array ids;
+	const char *items[PARK_MAX];
 	int i, ok;
 
-	if (!mirror_ready(p))
+	if (n == 0 || !mirror_ready(p))
 		return (0);
-	memset(&ids, 0, sizeof(ids));
-	for (i = 0; i < n; i++) {
-		if (mirror_push(&p->redis, PQgetvalue(r, rows[i], itemcol),
-			p->err, sizeof(p->err)) == -1) {
-			task_log(LOG_LEVEL_WARNING,
-			    "Redis unreachable: events stay in the outbox",
-			    p->err, -1);
-			break;
-		}
-		pg_array_add(&ids, PQgetvalue(r, rows[i], 0));
-	}
-	ok = 1;
-	if (i > 0 && (ok = ids_update(p, sql_parked, pg_array_text(&ids))))
+	for (i = 0; i < n; i++)
+		items[i] = PQgetvalue(r, rows[i], itemcol);
+	if (mirror_push(&p->redis, items, n, p->err, sizeof(p->err)) == -1) {
 		task_log(LOG_LEVEL_WARNING,
-		    "Outbox events mirrored to failed_events", NULL, i);
+		    "Redis unreachable: events stay in the outbox", p->err, -1);
+		return (0);
+	}
+	memset(&ids, 0, sizeof(ids));
+	for (i = 0; i < n; i++)
+		pg_array_add(&ids, PQgetvalue(r, rows[i], 0));
+	if ((ok = ids_update(p, sql_parked, pg_array_text(&ids))))
+		task_log(LOG_LEVEL_WARNING,
+		    "Outbox events mirrored to failed_events", NULL, n);
 	pg_array_free(&ids);
 	return (ok ? 0 : -1);
 }
