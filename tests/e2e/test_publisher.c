@@ -689,9 +689,11 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 	    PQresultErrorMessage(res));
 	PQclear(res);
 	/* the instance's mirror: database 11 of the e2e Redis */
-	colon = strrchr(getenv("REDIS_URL"), ':');
-	snprintf(redis, sizeof(redis), "redis://127.0.0.1:%d/11",
-	    atoi(colon + 1));
+	colon = getenv("REDIS_URL");
+	cr_assert(colon != NULL && (colon = strrchr(colon, ':')) != NULL,
+	    "REDIS_URL");
+	snprintf(redis, sizeof(redis), "redis://127.0.0.1:%ld/11",
+	    strtol(colon + 1, NULL, 10));
 	rc = redis_open(11);
 	freeReplyObject(redisCommand(rc, "DEL failed_events"));
 	/*
@@ -772,6 +774,19 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 	scratch_drop(c, name);
 }
 
+/* A copy of a variable that must be set. */
+static char *
+env_copy(const char *name)
+{
+	const char *v = getenv(name);
+	char *copy;
+
+	cr_assert(v != NULL && *v != '\0', "%s not set", name);
+	copy = strdup(v != NULL ? v : "");
+	cr_assert_not_null(copy);
+	return (copy);
+}
+
 /* A redis://host:port/db URL's connection. */
 static redisContext *
 redis_at(const char *url)
@@ -845,18 +860,17 @@ Test(publisher, parked_backlog_drains_exactly_and_linearly, .timeout = 3600)
 	PGresult *res;
 	char url[512], name[64], exch[64], tag[UUID_STR_LEN], n_txt[16];
 	char *db_url, *amqp_url, *redis;
-	const char *params[1] = { n_txt };
+	const char *n_env, *params[1] = { n_txt };
 	long n, i, t0, ms, lrem, lrem_us, eval, eval_us, deadline, left;
 
-	n = getenv("BEE_PARKED_EVENTS") != NULL ?
-	    strtol(getenv("BEE_PARKED_EVENTS"), NULL, 10) :
-	    2000;
+	n_env = getenv("BEE_PARKED_EVENTS");
+	n = n_env != NULL ? strtol(n_env, NULL, 10) : 2000;
 	cr_assert_gt(n, 0);
 	/* a private Redis (command counts of this test alone) */
-	db_url = strdup(getenv("DATABASE_URL"));
-	amqp_url = strdup(getenv("RABBITMQ_URL"));
+	db_url = env_copy("DATABASE_URL");
+	amqp_url = env_copy("RABBITMQ_URL");
 	stack_start(&s, "redis");
-	redis = strdup(getenv("REDIS_URL"));
+	redis = env_copy("REDIS_URL");
 	cr_assert(setenv("DATABASE_URL", db_url, 1) == 0);
 	cr_assert(setenv("RABBITMQ_URL", amqp_url, 1) == 0);
 
