@@ -174,6 +174,7 @@ amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
 	if (len >= sizeof(p->exchange))
 		return (fail(p, err, errlen, "exchange", "name too long"));
 	memcpy(p->exchange, exchange, len + 1);
+	confirms_begin(&p->confirms, 1);
 	if (connect_login(p, url, address, timeout_ms, err, errlen) == -1)
 		return (-1);
 	(void)amqp_confirm_select(p->conn, CHANNEL);
@@ -201,8 +202,17 @@ amqp_pub_send(struct amqp_pub *p, const struct amqp_msg *m, char *err,
 	amqp_bytes_t body;
 	int rc;
 
+	if (p->confirmed) {
+		confirms_begin(&p->confirms, p->published + 1);
+		p->confirmed = 0;
+	}
 	if (p->conn == NULL || p->failed)
 		return (fail(p, err, errlen, "publish", "not connected"));
+	if (p->confirms.n == CONFIRMS_MAX) {
+		(void)snprintf(err, errlen, "publish: %d messages unconfirmed",
+		    CONFIRMS_MAX);
+		return (-1);
+	}
 	memset(&props, 0, sizeof(props));
 	props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG |
 	    AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
@@ -228,6 +238,7 @@ amqp_pub_send(struct amqp_pub *p, const struct amqp_msg *m, char *err,
 		return (
 		    fail(p, err, errlen, "publish", amqp_error_string2(rc)));
 	p->published++;
+	(void)confirms_add(&p->confirms); /* room checked above */
 	return (0);
 }
 
@@ -256,14 +267,19 @@ frame_wait(struct amqp_pub *p, struct timeval *tv, char *err, size_t errlen)
 	case AMQP_BASIC_ACK_METHOD: {
 		amqp_basic_ack_t *a = f.payload.method.decoded;
 
-		/* multiple or not, everything up to the tag is confirmed */
-		if (a->delivery_tag > p->acked)
-			p->acked = a->delivery_tag;
+		if (confirms_frame(&p->confirms, a->delivery_tag, a->multiple,
+			0) == -1)
+			return (fail(p, err, errlen, "confirm", "unknown tag"));
 		return (0);
 	}
-	case AMQP_BASIC_NACK_METHOD:
-		return (
-		    fail(p, err, errlen, "confirm", "nacked by the broker"));
+	case AMQP_BASIC_NACK_METHOD: {
+		amqp_basic_nack_t *a = f.payload.method.decoded;
+
+		if (confirms_frame(&p->confirms, a->delivery_tag, a->multiple,
+			1) == -1)
+			return (fail(p, err, errlen, "confirm", "unknown tag"));
+		return (0);
+	}
 	case AMQP_BASIC_RETURN_METHOD:
 		/* unroutable: its content follows, then the ack */
 		p->returns++;
@@ -287,10 +303,11 @@ amqp_pub_confirm(struct amqp_pub *p, int timeout_ms, char *err, size_t errlen)
 	struct timeval start, now, left;
 	long ms;
 
+	p->confirmed = 1; /* its outcome stays readable until the next send */
 	if (p->conn == NULL || p->failed)
 		return (fail(p, err, errlen, "confirm", "not connected"));
 	(void)gettimeofday(&start, NULL);
-	while (p->acked < p->published) {
+	while (p->confirms.pending > 0) {
 		(void)gettimeofday(&now, NULL);
 		ms = (now.tv_sec - start.tv_sec) * 1000L +
 		    (now.tv_usec - start.tv_usec) / 1000L;
@@ -300,7 +317,18 @@ amqp_pub_confirm(struct amqp_pub *p, int timeout_ms, char *err, size_t errlen)
 		if (frame_wait(p, &left, err, errlen) == -1)
 			return (-1);
 	}
+	if (p->confirms.nacked > 0) {
+		(void)snprintf(err, errlen, "confirm: %zu of %zu nacked",
+		    p->confirms.nacked, p->confirms.n);
+		return ((int)p->confirms.nacked);
+	}
 	return (0);
+}
+
+int
+amqp_pub_acked(const struct amqp_pub *p, size_t i)
+{
+	return (confirms_get(&p->confirms, i) == CONFIRM_ACK);
 }
 
 void

@@ -5,9 +5,12 @@
  * header, so it is unit-testable and usable outside the service.
  *
  * One connection, channel 1 in confirm mode, the topic exchange declared
- * durable at open. Messages go out with mandatory set and are persistent;
- * amqp_pub_confirm() waits for the broker's basic.ack of everything
- * published so far, counting basic.return (unroutable) on the way.
+ * durable at open. Messages go out with mandatory set and are persistent.
+ * The messages sent since the last amqp_pub_confirm() form a batch:
+ * amqp_pub_confirm() waits until every one of them has its own basic.ack
+ * or basic.nack (confirms.h: in any order, single or multiple), counting
+ * basic.return (unroutable, then acked) on the way; amqp_pub_acked()
+ * then tells which messages the broker took.
  *
  * (Named amqp_pub, not amqp: src/ is on the include path, and <amqp.h> is
  * rabbitmq-c's own header.)
@@ -20,15 +23,18 @@
 
 #include <amqp.h>
 
+#include "confirms.h"
+
 #define AMQP_PUB_ERRLEN 256
 
 struct amqp_pub {
 	amqp_connection_state_t conn; /* NULL: closed */
 	char exchange[256];
 	uint64_t published; /* delivery tags handed out on this channel */
-	uint64_t acked; /* highest tag the broker confirmed */
+	struct confirms confirms; /* of the current batch */
+	int confirmed; /* amqp_pub_confirm ran: the next send starts a batch */
 	uint64_t returns; /* basic.return frames seen (unroutable) */
-	int failed; /* a nack, a close or an I/O error: reopen */
+	int failed; /* a close, an I/O error or a timeout: reopen */
 };
 
 struct amqp_msg {
@@ -55,16 +61,23 @@ int amqp_pub_open(struct amqp_pub *p, const char *url, const char *address,
  */
 int amqp_pub_connect(amqp_connection_state_t *out, const char *url,
     const char *address, int timeout_ms, char *err, size_t errlen);
-/* Publishes one message (no wait). 0, or -1 with the reason in err. */
+/*
+ * Publishes one message (no wait), the next of the batch. 0, or -1 with
+ * the reason in err (CONFIRMS_MAX messages wait already, among others).
+ */
 int amqp_pub_send(struct amqp_pub *p, const struct amqp_msg *m, char *err,
     size_t errlen);
 /*
- * Waits up to timeout_ms for the confirms of every message sent so far.
- * 0 when all are acked; -1 on a nack, a closed channel or connection, an
- * I/O error or the timeout (p->acked tells how far the broker got).
+ * Waits up to timeout_ms until every message of the batch is acked or
+ * nacked. 0 when all are acked; the number nacked (> 0, err says so) when
+ * all are settled; -1 on a closed channel or connection, an I/O error or
+ * the timeout, with some perhaps still pending (p must be reopened). In
+ * every case amqp_pub_acked() tells which messages the broker took.
  */
 int amqp_pub_confirm(struct amqp_pub *p, int timeout_ms, char *err,
     size_t errlen);
+/* 1 when the i-th message (0-based) of the last batch was acked. */
+int amqp_pub_acked(const struct amqp_pub *p, size_t i);
 /* Closes (politely when the connection still works) and resets p. */
 void amqp_pub_close(struct amqp_pub *p);
 

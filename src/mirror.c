@@ -13,8 +13,54 @@
 
 #include "mirror.h"
 
+/* What a removed item becomes for a moment: never a JSON object. */
+#define TOMBSTONE "\001bee-customers:removed"
+
+/*
+ * KEYS[1] the list, ARGV[1] MIRROR_TAIL, then the items. A script is
+ * atomic: nobody sees a half-pushed batch.
+ */
+static const char lua_push[] =
+    "local have = {}\n"
+    "for _, v in ipairs(redis.call('LRANGE', KEYS[1], -tonumber(ARGV[1]),"
+    " -1)) do have[v] = true end\n"
+    "local n = 0\n"
+    "for i = 2, #ARGV do\n"
+    " if not have[ARGV[i]] then\n"
+    "  redis.call('RPUSH', KEYS[1], ARGV[i]) have[ARGV[i]] = true n = n + 1\n"
+    " end\n"
+    "end\n"
+    "return n\n";
+/*
+ * KEYS[1] the list, ARGV[1] a tombstone no item can be (items are JSON
+ * objects), ARGV[2] MIRROR_SLACK, then the items. Items found near the
+ * head become tombstones, removed by one LREM that stops at the last of
+ * them; the others by LREM count 1 from the head. Returns how many were
+ * found near the head.
+ */
+static const char lua_remove[] =
+    "local want = {}\n"
+    "for i = 3, #ARGV do want[ARGV[i]] = (want[ARGV[i]] or 0) + 1 end\n"
+    "local head = redis.call('LRANGE', KEYS[1], 0,"
+    " #ARGV - 3 + tonumber(ARGV[2]))\n"
+    "local hit = 0\n"
+    "for i = 1, #head do\n"
+    " local c = want[head[i]]\n"
+    " if c ~= nil and c > 0 then\n"
+    "  redis.call('LSET', KEYS[1], i - 1, ARGV[1])\n"
+    "  want[head[i]] = c - 1 hit = hit + 1\n"
+    " end\n"
+    "end\n"
+    "if hit > 0 then redis.call('LREM', KEYS[1], hit, ARGV[1]) end\n"
+    "for v, c in pairs(want) do\n"
+    " for j = 1, c do redis.call('LREM', KEYS[1], 1, v) end\n"
+    "end\n"
+    "return hit\n";
+
 static int command(struct mirror *, const char *const *, const size_t *, int,
     long long *, char *, size_t);
+static int script(struct mirror *, const char *, const char *const *, int,
+    const char *const *, int, char *, size_t);
 
 int
 mirror_parse_url(const char *url, struct mirror_url *out)
@@ -150,22 +196,67 @@ command(struct mirror *m, const char *const *argv, const size_t *lens, int argc,
 	return (0);
 }
 
-int
-mirror_push(struct mirror *m, const char *item, char *err, size_t errlen)
+/*
+ * EVAL of src on MIRROR_LIST with the nargs arguments args, then the n
+ * items. 0, or -1 (the connection is dropped).
+ */
+static int
+script(struct mirror *m, const char *src, const char *const *args, int nargs,
+    const char *const *items, int n, char *err, size_t errlen)
 {
-	const char *argv[3] = { "RPUSH", MIRROR_LIST, item };
-	size_t lens[3] = { 5, sizeof(MIRROR_LIST) - 1, strlen(item) };
+	const char **argv;
+	size_t *lens;
+	int argc, i, rc;
 
-	return (command(m, argv, lens, 3, NULL, err, errlen));
+	argc = 4 + nargs + n;
+	argv = calloc((size_t)argc, sizeof(*argv));
+	lens = calloc((size_t)argc, sizeof(*lens));
+	if (argv == NULL || lens == NULL) {
+		free(argv);
+		free(lens);
+		(void)snprintf(err, errlen, "redis EVAL: out of memory");
+		return (-1);
+	}
+	argv[0] = "EVAL";
+	argv[1] = src;
+	argv[2] = "1";
+	argv[3] = MIRROR_LIST;
+	for (i = 0; i < nargs; i++)
+		argv[4 + i] = args[i];
+	for (i = 0; i < n; i++)
+		argv[4 + nargs + i] = items[i];
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	rc = command(m, argv, lens, argc, NULL, err, errlen);
+	free(argv);
+	free(lens);
+	return (rc);
 }
 
 int
-mirror_remove(struct mirror *m, const char *item, char *err, size_t errlen)
+mirror_push(struct mirror *m, const char *const *items, int n, char *err,
+    size_t errlen)
 {
-	const char *argv[4] = { "LREM", MIRROR_LIST, "0", item };
-	size_t lens[4] = { 4, sizeof(MIRROR_LIST) - 1, 1, strlen(item) };
+	char tail[16];
+	const char *args[1] = { tail };
 
-	return (command(m, argv, lens, 4, NULL, err, errlen));
+	if (n == 0)
+		return (0);
+	(void)snprintf(tail, sizeof(tail), "%d", MIRROR_TAIL);
+	return (script(m, lua_push, args, 1, items, n, err, errlen));
+}
+
+int
+mirror_remove(struct mirror *m, const char *const *items, int n, char *err,
+    size_t errlen)
+{
+	char slack[16];
+	const char *args[2] = { TOMBSTONE, slack };
+
+	if (n == 0)
+		return (0);
+	(void)snprintf(slack, sizeof(slack), "%d", MIRROR_SLACK);
+	return (script(m, lua_remove, args, 2, items, n, err, errlen));
 }
 
 int

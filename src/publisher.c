@@ -18,12 +18,18 @@
  * (mandatory, persistent, message_id = event_id, timestamp = created_at,
  * header trace_id; the body is the stored payload plus event_id,
  * occurred_at and business_id, built in SQL); wait for the broker's
- * confirms; mark the confirmed rows sent (only on basic.ack: a nack, a
- * closed channel or a timeout leaves them unsent), and remove the Redis
- * mirror item of those that had been parked. Then wait for a bee_outbox
- * notification, or 1 s. Rows go strictly in id order: a failure stops the
- * batch at the first unconfirmed row, and the next attempt starts there
- * (at least once; consumers dedupe by message_id).
+ * confirms, each row its own (src/confirms.c: the broker confirms in any
+ * order, and a basic.ack of a later tag says nothing of an earlier one);
+ * mark the acked rows sent, and remove the Redis mirror item of those
+ * that had been parked. A nacked row (a full reject-publish queue, say)
+ * stays unsent, counts an attempt and is parked at once (mirrored, as
+ * below); a closed channel or a timeout leaves the rows not acked by then
+ * unsent. Then wait for a bee_outbox notification, or 1 s. Rows go out in
+ * id order, and each batch starts at the first unsent row, so a nacked
+ * row is retried first in the next batch, behind rows of its batch that
+ * were acked (at least once; consumers dedupe by message_id). A batch
+ * that only got nacks backs off as a broker failure does (below), without
+ * parking the rows it did not try.
  *
  * Broker failures: a connection that had been idle may simply be stale
  * (a broker restart), so the batch is retried once on a fresh connection
@@ -32,13 +38,16 @@
  * and marked parked_at; the outbox stays the source of truth. Retries back
  * off from 1 s, doubling, to 30 s; when the broker answers again unsent
  * rows go out in order, parked ones included, and their items are removed
- * with LREM count 0 (every copy: a crash between RPUSH and the parked_at
- * update can leave two). The item text is a deterministic function of the
- * row (jsonb's canonical text), computed in SQL both when parking and when
- * removing, so it matches byte for byte. With Redis down too, rows stay
- * unsent and unparked, and are tried again. A mirror item whose LREM
- * failed (Redis down at the confirm) stays behind; resending it is a
- * duplicate that consumers drop.
+ * in one script per batch, linear in the batch (src/mirror.c: they are
+ * at the list's head; parking never pushes an item the list's tail
+ * already holds, which a crash between the push and the parked_at update
+ * would otherwise leave twice). The item text is a deterministic function
+ * of the row (jsonb's canonical text), computed in SQL both when parking
+ * and when removing, so it matches byte for byte. With Redis down too,
+ * rows stay unsent and unparked, and are tried again. A mirror item whose
+ * removal failed (Redis down at the confirm), or of a row sent after a
+ * crash between its push and its parked_at, stays behind; resending it is
+ * a duplicate that consumers drop.
  *
  * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
  *
@@ -63,6 +72,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mirror.h"
+#include "outbox_sql.h"
 #include "pg_array.h"
 #include "publisher.h"
 #include "settings.h"
@@ -72,6 +82,7 @@
 /* pg_try_advisory_lock(int, int): "beec" and "publ" (the migrator: "migr") */
 #define PUB_LOCK "1650812259, 1886740076"
 #define BATCH 100 /* = the LIMIT of sql_unsent */
+#define PARK_MAX 1000 /* = the LIMIT of sql_unparked */
 #define WAIT_MS 1000
 #define LOCK_RETRY_MS 3000
 #define DB_RETRY_MS 1000
@@ -81,19 +92,6 @@
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
 #define GAUGES_EVERY_S 1
-
-/*
- * The published body and the mirror item of outbox row o. occurred_at is
- * created_at in UTC, ISO 8601 with microseconds and +00:00.
- */
-#define SQL_BODY \
-	"(o.payload || jsonb_build_object('event_id', o.event_id," \
-	" 'occurred_at', to_char(o.created_at AT TIME ZONE 'UTC'," \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')," \
-	" 'business_id', o.business_id))"
-#define SQL_ITEM \
-	"jsonb_build_object('event', o.routing_key, 'payload', b.body," \
-	" 'trace_id', o.trace_id, 'message_id', o.event_id)::text"
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
 static const char sql_unsent[] =
@@ -120,7 +118,18 @@ static const char sql_prune[] =
     "DELETE FROM outbox WHERE sent_at IS NOT NULL"
     " AND sent_at < now() - make_interval(days => $1::int)";
 
-enum outcome { SENT_ALL, SENT_SOME, BROKER_FAILED, DB_FAILED };
+/*
+ * SENT_PART: the broker answered every row, nacking some; REFUSED: it
+ * nacked every one.
+ */
+enum outcome {
+	SENT_ALL,
+	SENT_SOME,
+	SENT_PART,
+	REFUSED,
+	BROKER_FAILED,
+	DB_FAILED
+};
 
 struct publisher {
 	PGconn *pg; /* dedicated: LISTEN and the advisory lock */
@@ -130,6 +139,7 @@ struct publisher {
 	struct mirror redis;
 	int backoff_ms;
 	int broker_down; /* logged once per outage */
+	int refusing; /* logged once per run of nacked batches */
 	time_t pruned_at;
 	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
@@ -139,13 +149,15 @@ static struct kore_task task;
 
 static int run(struct kore_task *);
 static void nap(int);
+static void back_off(struct publisher *);
 static int db_ready(struct publisher *);
 static void db_drop(struct publisher *);
 static int db_ok(struct publisher *, PGresult *, ExecStatusType);
 static int ids_update(struct publisher *, const char *, const char *);
 static enum outcome send_batch(struct publisher *);
-static int mark(struct publisher *, PGresult *, int, int);
+static int mark(struct publisher *, PGresult *, int);
 static void park(struct publisher *);
+static int park_rows(struct publisher *, PGresult *, const int *, int, int);
 static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
 static void gauges(struct publisher *);
@@ -166,6 +178,15 @@ static void
 nap(int ms)
 {
 	(void)poll(NULL, 0, ms);
+}
+
+/* Sleeps the backoff, then doubles it up to BACKOFF_MAX_MS. */
+static void
+back_off(struct publisher *p)
+{
+	nap(p->backoff_ms);
+	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+							     p->backoff_ms * 2;
 }
 
 static int
@@ -195,15 +216,24 @@ run(struct kore_task *t)
 				    p.err, -1);
 			p.broker_down = 1;
 			park(&p);
-			nap(p.backoff_ms);
-			p.backoff_ms = p.backoff_ms * 2 > BACKOFF_MAX_MS ?
-			    BACKOFF_MAX_MS :
-			    p.backoff_ms * 2;
+			back_off(&p);
 			continue;
 		}
+		if (o == REFUSED) {
+			if (!p.refusing)
+				task_log(LOG_LEVEL_WARNING,
+				    "Broker nacked outbox events: retried "
+				    "with backoff",
+				    p.err, -1);
+			p.refusing = 1;
+			back_off(&p);
+			continue;
+		}
+		p.refusing = 0;
 		p.backoff_ms = BACKOFF_MIN_MS;
 		if (o == SENT_SOME)
 			continue; /* a full batch: more may wait */
+		/* SENT_PART too: its nacked rows wait a little */
 		wait_notify(&p, WAIT_MS);
 	}
 	return (KORE_RESULT_OK);
@@ -300,8 +330,7 @@ send_batch(struct publisher *p)
 {
 	PGresult *r;
 	struct amqp_msg m;
-	uint64_t base;
-	int i, n, sent, retried;
+	int i, n, sent, nacked, retried;
 
 	r = PQexec(p->pg, sql_unsent);
 	if (!db_ok(p, r, PGRES_TUPLES_OK))
@@ -333,7 +362,6 @@ again:
 			    -1);
 		p->broker_down = 0;
 	}
-	base = p->amqp.published;
 	for (i = 0; i < n; i++) {
 		memset(&m, 0, sizeof(m));
 		m.message_id = PQgetvalue(r, i, 1);
@@ -345,22 +373,22 @@ again:
 		if (amqp_pub_send(&p->amqp, &m, p->err, sizeof(p->err)) == -1)
 			break;
 	}
+	nacked = 0;
 	if (i == n)
-		(void)amqp_pub_confirm(&p->amqp, AMQP_TIMEOUT_MS, p->err,
+		nacked = amqp_pub_confirm(&p->amqp, AMQP_TIMEOUT_MS, p->err,
 		    sizeof(p->err));
 	metrics_add(METRIC_AMQP_RETURNS, p->amqp.returns);
 	p->amqp.returns = 0;
-	/* confirmed: tags base+1 .. acked, i.e. the first rows */
-	sent = p->amqp.acked > base ? (int)(p->amqp.acked - base) : 0;
-	if (sent > n)
-		sent = n;
-	if (sent > 0 && mark(p, r, sent, n) == -1) {
+	if ((sent = mark(p, r, n)) == -1) {
 		PQclear(r);
 		return (DB_FAILED);
 	}
 	if (!p->amqp.failed) {
+		/* every row has its ack or nack */
 		p->amqp_used = 1;
 		PQclear(r);
+		if (nacked > 0)
+			return (sent > 0 ? SENT_PART : REFUSED);
 		return (n == BATCH ? SENT_SOME : SENT_ALL);
 	}
 	if (sent == 0 && p->amqp_used && !retried) {
@@ -374,46 +402,54 @@ again:
 }
 
 /*
- * Marks the first `sent` rows of r sent, counts an attempt for the rest,
- * and removes the mirror items of the parked ones. 0, or -1 (database).
+ * After the confirms of the n rows of r: marks the acked ones sent (and
+ * removes the mirror items of those that were parked), counts an attempt
+ * for the others, and parks the nacked ones not parked yet. The number
+ * marked sent, or -1 (database).
  */
 static int
-mark(struct publisher *p, PGresult *r, int sent, int n)
+mark(struct publisher *p, PGresult *r, int n)
 {
 	struct pg_array done, rest;
-	int i, parked, ok;
+	const char *items[BATCH];
+	int nacked_rows[BATCH];
+	int i, sent, parked, nacked, ok;
 
 	memset(&done, 0, sizeof(done));
 	memset(&rest, 0, sizeof(rest));
-	parked = 0;
-	for (i = 0; i < sent; i++) {
+	sent = parked = nacked = 0;
+	for (i = 0; i < n; i++) {
+		if (!amqp_pub_acked(&p->amqp, (size_t)i)) {
+			pg_array_add(&rest, PQgetvalue(r, i, 0));
+			if (confirms_get(&p->amqp.confirms, (size_t)i) ==
+				CONFIRM_NACK &&
+			    strcmp(PQgetvalue(r, i, 6), "t"))
+				nacked_rows[nacked++] = i;
+			continue;
+		}
 		pg_array_add(&done, PQgetvalue(r, i, 0));
-		parked += !strcmp(PQgetvalue(r, i, 6), "t");
+		if (!strcmp(PQgetvalue(r, i, 6), "t"))
+			items[parked++] = PQgetvalue(r, i, 7);
+		sent++;
 	}
-	for (; i < n; i++)
-		pg_array_add(&rest, PQgetvalue(r, i, 0));
-	ok = ids_update(p, sql_sent, pg_array_text(&done));
+	ok = 1;
+	if (sent > 0)
+		ok = ids_update(p, sql_sent, pg_array_text(&done));
 	if (ok && sent < n)
 		ok = ids_update(p, sql_attempted, pg_array_text(&rest));
 	pg_array_free(&done);
 	pg_array_free(&rest);
 	if (!ok)
 		return (-1);
-	if (parked > 0 && mirror_ready(p)) {
-		for (i = 0; i < sent; i++) {
-			if (strcmp(PQgetvalue(r, i, 6), "t"))
-				continue;
-			if (mirror_remove(&p->redis, PQgetvalue(r, i, 7),
-				p->err, sizeof(p->err)) == -1) {
-				task_log(LOG_LEVEL_WARNING,
-				    "Mirror items of sent events left in "
-				    "failed_events",
-				    p->err, -1);
-				break;
-			}
-		}
-	}
-	return (0);
+	if (parked > 0 && mirror_ready(p) &&
+	    mirror_remove(&p->redis, items, parked, p->err, sizeof(p->err)) ==
+		-1)
+		task_log(LOG_LEVEL_WARNING,
+		    "Mirror items of sent events left in failed_events", p->err,
+		    -1);
+	if (nacked > 0 && park_rows(p, r, nacked_rows, nacked, 7) == -1)
+		return (-1);
+	return (sent);
 }
 
 static int
@@ -433,7 +469,7 @@ static void
 park(struct publisher *p)
 {
 	PGresult *r;
-	struct pg_array ids;
+	int rows[PARK_MAX];
 	int i, n;
 
 	if (!mirror_ready(p))
@@ -442,22 +478,42 @@ park(struct publisher *p)
 	if (!db_ok(p, r, PGRES_TUPLES_OK))
 		return;
 	n = PQntuples(r);
-	memset(&ids, 0, sizeof(ids));
-	for (i = 0; i < n; i++) {
-		if (mirror_push(&p->redis, PQgetvalue(r, i, 1), p->err,
-			sizeof(p->err)) == -1) {
-			task_log(LOG_LEVEL_WARNING,
-			    "Redis unreachable: events stay in the outbox",
-			    p->err, -1);
-			break;
-		}
-		pg_array_add(&ids, PQgetvalue(r, i, 0));
-	}
-	if (i > 0 && ids_update(p, sql_parked, pg_array_text(&ids)))
-		task_log(LOG_LEVEL_WARNING,
-		    "Outbox events mirrored to failed_events", NULL, i);
-	pg_array_free(&ids);
+	for (i = 0; i < n && i < PARK_MAX; i++)
+		rows[i] = i;
+	(void)park_rows(p, r, rows, i, 1);
 	PQclear(r);
+}
+
+/*
+ * Mirrors the items (column itemcol) of the given rows of r, whose column
+ * 0 is the outbox id, and marks those rows parked. 0, also when Redis is
+ * not there (the rows stay unparked, tried again later), or -1 when the
+ * database failed.
+ */
+static int
+park_rows(struct publisher *p, PGresult *r, const int *rows, int n, int itemcol)
+{
+	struct pg_array ids;
+	const char *items[PARK_MAX];
+	int i, ok;
+
+	if (n == 0 || !mirror_ready(p))
+		return (0);
+	for (i = 0; i < n; i++)
+		items[i] = PQgetvalue(r, rows[i], itemcol);
+	if (mirror_push(&p->redis, items, n, p->err, sizeof(p->err)) == -1) {
+		task_log(LOG_LEVEL_WARNING,
+		    "Redis unreachable: events stay in the outbox", p->err, -1);
+		return (0);
+	}
+	memset(&ids, 0, sizeof(ids));
+	for (i = 0; i < n; i++)
+		pg_array_add(&ids, PQgetvalue(r, rows[i], 0));
+	if ((ok = ids_update(p, sql_parked, pg_array_text(&ids))))
+		task_log(LOG_LEVEL_WARNING,
+		    "Outbox events mirrored to failed_events", NULL, n);
+	pg_array_free(&ids);
+	return (ok ? 0 : -1);
 }
 
 static void

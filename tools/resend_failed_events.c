@@ -338,8 +338,8 @@ publish(struct run *r, struct resend_item *it)
 	m.timestamp = it->timestamp != 0 ? it->timestamp : (uint64_t)time(NULL);
 	m.trace_id = it->trace_id;
 	if (amqp_pub_send(&r->amqp, &m, err, sizeof(err)) == -1 ||
-	    amqp_pub_confirm(&r->amqp, AMQP_TIMEOUT_MS, err, sizeof(err)) ==
-		-1) {
+	    amqp_pub_confirm(&r->amqp, AMQP_TIMEOUT_MS, err, sizeof(err)) !=
+		0) {
 		fprintf(stderr, "resend-failed-events: broker: %s\n", err);
 		return (-1);
 	}

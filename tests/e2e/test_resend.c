@@ -34,18 +34,11 @@
 #include "scratch.h"
 #include "uuid4.h"
 
+/* the publisher's SQL for a row's body and failed_events item */
+#include "../../src/outbox_sql.h"
+
 #define MAX_MSGS 8
 #define OUT_MAX 8192
-
-/* As src/publisher.c builds them: the body and the mirror item of row o. */
-#define SQL_BODY \
-	"(o.payload || jsonb_build_object('event_id', o.event_id," \
-	" 'occurred_at', to_char(o.created_at AT TIME ZONE 'UTC'," \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')," \
-	" 'business_id', o.business_id))"
-#define SQL_ITEM \
-	"jsonb_build_object('event', o.routing_key, 'payload', b.body," \
-	" 'trace_id', o.trace_id, 'message_id', o.event_id)::text"
 
 struct msg {
 	char key[128];

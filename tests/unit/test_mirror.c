@@ -56,6 +56,11 @@ Test(mirror, unreachable_server_fails_without_a_connection)
 	    -1);
 	cr_assert_null(m.ctx);
 	cr_assert(strlen(err) > 0);
-	cr_assert_eq(mirror_push(&m, "{}", err, sizeof(err)), -1);
+	{
+		const char *items[1] = { "{}" };
+
+		cr_assert_eq(mirror_push(&m, items, 1, err, sizeof(err)), -1);
+		cr_assert_eq(mirror_remove(&m, items, 1, err, sizeof(err)), -1);
+	}
 	mirror_close(&m);
 }
