@@ -1226,6 +1226,10 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	cr_expect_str_eq(text,
 	    "1001|cccccccc-0000-4000-8000-000000000003|12.50|RON|paid");
 	free(text);
+	cr_expect(sql_true(db.conn,
+	    "SELECT to_regclass('ix_customer_orders_history_order') IS NOT NULL"
+	    " AND to_regclass('ix_customer_appointments_history_order')"
+	    " IS NOT NULL"));
 	res = sql(db.conn, second_order);
 	cr_expect_eq(PQntuples(res), 1, "the other business's order 1001");
 	PQclear(res);
