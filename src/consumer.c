@@ -21,9 +21,10 @@
  * event_id into processed_events (already there: a duplicate, acked and
  * nothing done); resolve a customer_id-only event to its (business_id,
  * user_id) (no such customer in that business: rolled back and
- * dead-lettered); upsert the row by order_id / appointment_id (the newest
- * updated_at wins, ties to the later message; a row of another business
- * is never touched); recompute the stats of the customer (business_id,
+ * dead-lettered); upsert the row by (business_id, order_id) /
+ * (business_id, appointment_id), as upstream ids are unique only within
+ * a business (migration 0009; the newest updated_at wins, ties to the
+ * later message); recompute the stats of the customer (business_id,
  * user_id) if it exists; commit; then ack. History of a customer without
  * a profile is kept and counted when the profile is created (POST
  * /customers computes the same history_stats.h values).
@@ -92,24 +93,22 @@ static const char sql_order[] =
     " customer_id, total, currency, status, created_at, updated_at,"
     " event_id) VALUES ($1, $2, $3, " CUSTOMER_ID("$2", "$3",
 	"$4") ", $5::numeric, $6, $7, $8::timestamptz, $9::timestamptz, $10)"
-	      " ON CONFLICT (order_id) DO UPDATE SET user_id = excluded.user_id,"
+	      " ON CONFLICT (business_id, order_id) DO UPDATE SET user_id = excluded.user_id,"
 	      " customer_id = excluded.customer_id, total = excluded.total,"
 	      " currency = excluded.currency, status = excluded.status,"
 	      " created_at = excluded.created_at, updated_at = excluded.updated_at,"
 	      " event_id = excluded.event_id"
-	      " WHERE x.business_id = excluded.business_id"
-	      " AND x.updated_at <= excluded.updated_at";
+	      " WHERE x.updated_at <= excluded.updated_at";
 static const char sql_appointment[] =
     "INSERT INTO customer_appointments AS x (appointment_id, business_id,"
     " user_id, customer_id, starts_at, status, updated_at, event_id)"
     " VALUES ($1, $2, $3, " CUSTOMER_ID("$2", "$3",
 	"$4") ", $5::timestamptz, $6, $7::timestamptz, $8)"
-	      " ON CONFLICT (appointment_id) DO UPDATE SET user_id = excluded.user_id,"
+	      " ON CONFLICT (business_id, appointment_id) DO UPDATE SET user_id = excluded.user_id,"
 	      " customer_id = excluded.customer_id, starts_at = excluded.starts_at,"
 	      " status = excluded.status, updated_at = excluded.updated_at,"
 	      " event_id = excluded.event_id"
-	      " WHERE x.business_id = excluded.business_id"
-	      " AND x.updated_at <= excluded.updated_at";
+	      " WHERE x.updated_at <= excluded.updated_at";
 static const char sql_stats[] =
     "UPDATE customers c SET (" HISTORY_STATS_COLUMNS ") = (" STATS_OF_C ")"
     " WHERE c.business_id = $1 AND c.user_id = $2";

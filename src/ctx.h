@@ -54,6 +54,7 @@ struct ctx {
 	void *gate; /* the gate's (rate limit), owned */
 	void (*gate_free)(void *);
 	int replied;
+	int streaming; /* headers sent, body in parts (stream.c) */
 };
 
 struct ctx *ctx_get(struct http_request *req);

@@ -4,7 +4,6 @@
  * and `_` literal, backed by the trigram indexes), ordered by full_name
  * then id, paged by skip and limit.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +17,6 @@
 #include "utf8.h"
 
 #define SEARCH_MIN 3
-#define LIMIT_DEFAULT 100
-#define LIMIT_MAX 500
 
 static const char sql_list[] =
     "SELECT " CUSTOMER_COLUMNS
@@ -29,8 +26,7 @@ struct list_state {
 	char business[UUID_STRLEN];
 	int has_business;
 	char *pattern; /* %term% with \ % _ escaped, owned */
-	char skip[24];
-	char limit[24];
+	struct query_page page;
 	struct jsonw json;
 	int count;
 };
@@ -83,8 +79,8 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->nparams = 4;
 	q->values[0] = st->has_business ? st->business : NULL;
 	q->values[1] = st->pattern;
-	q->values[2] = st->skip;
-	q->values[3] = st->limit;
+	q->values[2] = st->page.skip;
+	q->values[3] = st->page.limit;
 	return (OP_QUERY);
 }
 
@@ -95,7 +91,6 @@ parse_query(struct http_request *req, struct list_state *st)
 	struct problems p;
 	struct query qs;
 	const char *v, *term, *alias;
-	long skip, limit;
 
 	problems_init(&p);
 	if (query_parse(req->query_string, &qs) == -1) {
@@ -103,8 +98,7 @@ parse_query(struct http_request *req, struct list_state *st)
 		(void)reply_detail(req, 400, "Too many query parameters");
 		return (0);
 	}
-	(void)query_int(&p, &qs, "skip", 0, 0, LONG_MAX, &skip);
-	(void)query_int(&p, &qs, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX, &limit);
+	(void)query_page(&p, &qs, &st->page);
 	if ((v = query_get(&qs, "business_id")) != NULL &&
 	    check_uuid(&p, "query", "business_id", v, st->business))
 		st->has_business = 1;
@@ -118,8 +112,6 @@ parse_query(struct http_request *req, struct list_state *st)
 		return (0);
 	}
 	problems_free(&p);
-	(void)snprintf(st->skip, sizeof(st->skip), "%ld", skip);
-	(void)snprintf(st->limit, sizeof(st->limit), "%ld", limit);
 	if (term == NULL)
 		term = alias;
 	if (term != NULL && (st->pattern = like_pattern(term)) == NULL)

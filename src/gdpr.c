@@ -14,8 +14,17 @@
  *    "orders":[...], "appointments":[...],        as their routes (history.h)
  *    "stats":{...}}                               as /stats
  *
- * One statement reads it all; the lists come back as PostgreSQL json text
- * and are written compactly. Out of reach and nonexistent are the same 404.
+ * A list must stay whole here (GDPR Art. 15), but one customer may have
+ * 100 000 history rows: the body is streamed (stream.h). One statement
+ * reads the customer (reach, the history object, the statistics); the
+ * status and headers go out; then each list is read in pages of
+ * EXPORT_PAGE items (PostgreSQL builds their JSON, in the lists' own
+ * order: tags.h, history.h) and each page goes out as a chunk once the
+ * previous one was sent. A worker holds two pages at most, whatever the
+ * history. Each page is its own statement: rows that change during an
+ * export may show in their old or new place. A failure after the headers
+ * cuts the body short (the client sees no final chunk) and is logged.
+ * Out of reach and nonexistent are the same 404.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +43,16 @@
 #include "reply.h"
 #include "route.h"
 #include "stats.h"
+#include "stream.h"
+#include "tags.h"
 
-/* Columns after CUSTOMER_COLUMNS: tags, notes, history (NULL: none), ... */
+/* Items per page of a list, and per chunk. */
+#define EXPORT_PAGE 5000
+#define EXPORT_PAGE_TEXT "5000"
+
+/* Columns after CUSTOMER_COLUMNS: history (NULL: none). */
 #define EXPORT_SELECT \
 	"SELECT " CUSTOMER_COLUMNS ", " \
-	"(SELECT coalesce(json_agg(json_build_object(" \
-	"'id', t.id, 'label', t.label)" \
-	" ORDER BY t.label COLLATE \"C\", t.id), '[]')" \
-	" FROM customer_tags t WHERE t.customer_id = c.id), " \
-	"(SELECT coalesce(json_agg(json_build_object(" \
-	"'id', n.id, 'content', n.content, 'created_by', n.created_by, " \
-	"'created_at', to_char(n.created_at, " SQL_TS_FORMAT "))" \
-	" ORDER BY n.created_at DESC NULLS LAST, n.id DESC), '[]')" \
-	" FROM customer_notes n WHERE n.customer_id = c.id), " \
 	"(SELECT json_build_object('id', h.id, " \
 	"'first_order_date', to_char(h.first_order_date, 'YYYY-MM-DD'), " \
 	"'first_appointment_date', " \
@@ -54,8 +60,7 @@
 	"'returned_orders', h.returned_orders, " \
 	"'cancelled_appointments', h.cancelled_appointments)" \
 	" FROM customer_history h WHERE h.customer_id = c.id" \
-	" ORDER BY h.id LIMIT 1), " HISTORY_ORDERS_JSON \
-	", " HISTORY_APPOINTMENTS_JSON " FROM customers c"
+	" ORDER BY h.id LIMIT 1) FROM customers c"
 
 /* $2, $3, $4: the caller's scope (access.h) */
 #define EXPORT_SCOPE CUSTOMER_SCOPE("$2", "$3", "$4")
@@ -66,22 +71,62 @@ static const char sql_export_id[] =
 static const char sql_export_pair[] = EXPORT_SELECT
     " WHERE c.user_id = $1 AND c.business_id = $5 AND " EXPORT_SCOPE;
 
+/*
+ * The pages: one row (json array, items in it). Tags and notes: $1 the
+ * customer, $2 skip, $3 limit; orders and appointments: $1 business, $2
+ * user, $3 skip, $4 limit.
+ */
+static const char sql_tags[] =
+    "SELECT coalesce(json_agg(json_build_object('id', t.id, 'label', t.label)"
+    " ORDER BY " TAGS_ORDER "), '[]'), count(*)"
+    " FROM (SELECT t.* FROM customer_tags t WHERE t.customer_id = $1"
+    " ORDER BY " TAGS_ORDER " OFFSET $2::bigint LIMIT $3::bigint) t";
+
+static const char sql_notes[] =
+    "SELECT coalesce(json_agg(json_build_object('id', n.id,"
+    " 'content', n.content, 'created_by', n.created_by,"
+    " 'created_at', to_char(n.created_at, " SQL_TS_FORMAT "))"
+    " ORDER BY " NOTES_ORDER "), '[]'), count(*)"
+    " FROM (SELECT n.* FROM customer_notes n WHERE n.customer_id = $1"
+    " ORDER BY " NOTES_ORDER " OFFSET $2::bigint LIMIT $3::bigint) n";
+
+static const char sql_orders[] =
+    "SELECT " HISTORY_ORDERS_PAGE_JSON
+    ", count(*) FROM " HISTORY_ORDERS_ROWS("$1::uuid", "$2::uuid", "$3::bigint",
+	"$4::bigint");
+
+static const char sql_appointments[] =
+    "SELECT " HISTORY_APPOINTMENTS_PAGE_JSON
+    ", count(*) FROM " HISTORY_APPOINTMENTS_ROWS("$1::uuid", "$2::uuid",
+	"$3::bigint", "$4::bigint");
+
 enum {
 	COL_ID = 5, /* in CUSTOMER_COLUMNS */
+	COL_USER = 6,
 	COL_BUSINESS = 7,
-	COL_TAGS = CUSTOMER_NCOLUMNS,
-	COL_NOTES,
-	COL_HISTORY,
-	COL_ORDERS,
-	COL_APPOINTMENTS
+	COL_HISTORY = CUSTOMER_NCOLUMNS
 };
+
+/* The lists, in the export's order, and what comes before each. */
+enum part { PART_TAGS, PART_NOTES, PART_ORDERS, PART_APPOINTMENTS, PART_END };
 
 struct export_state {
 	struct scope scope;
 	struct gdpr_request body; /* the /gdpr form */
-	struct jsonw json; /* the export, once found */
+	struct jsonw head; /* {"customer":{...},"tags":[ */
+	struct jsonw history; /* the history object, or empty */
+	struct jsonw stats;
+	struct stream *stream; /* once the headers went out */
+	char customer_id[UUID_STRLEN];
+	char user_id[UUID_STRLEN];
 	char business_id[UUID_STRLEN];
 	int found;
+	enum part part; /* the list being read */
+	long skip; /* of its next page */
+	char skip_text[24];
+	long page_items; /* in the page just read */
+	int first; /* no item of this list written yet */
+	int failed; /* a page could not be read */
 };
 
 int h_export(struct http_request *);
@@ -93,9 +138,13 @@ static enum op_next prepare_body(struct http_request *, struct ctx *,
     struct op_query *);
 static struct export_state *state_new(struct ctx *);
 static void rows(struct http_request *, struct ctx *, const PGresult *);
-static void write_json(struct jsonw *, const char *, const PGresult *, int);
+static void head_rows(struct export_state *, struct ctx *, const PGresult *);
+static void page_rows(struct export_state *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
+static enum op_next page_query(struct export_state *, struct op_query *);
+static void next_list(struct export_state *);
+static void exported(struct ctx *, struct export_state *);
 static void state_free(void *);
 
 static const struct op op_export_path = { prepare_path, NULL, rows, done };
@@ -168,6 +217,9 @@ state_new(struct ctx *c)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("export: out of memory");
+	jsonw_init(&st->head);
+	jsonw_init(&st->history);
+	jsonw_init(&st->stats);
 	c->state = st;
 	c->state_free = state_free;
 	access_scope(&c->claims, &st->scope);
@@ -179,7 +231,10 @@ state_free(void *arg)
 {
 	struct export_state *st = arg;
 
-	jsonw_free(&st->json);
+	jsonw_free(&st->head);
+	jsonw_free(&st->history);
+	jsonw_free(&st->stats);
+	stream_free(st->stream);
 	free(st);
 }
 
@@ -192,7 +247,6 @@ prepare_path(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	st = state_new(c);
 	q->sql = sql_export_id;
-	q->long_read = 1; /* the whole history */
 	q->nparams = 4;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
@@ -210,7 +264,6 @@ prepare_body(struct http_request *req, struct ctx *c, struct op_query *q)
 	st = state_new(c);
 	st->body = body;
 	q->sql = sql_export_pair;
-	q->long_read = 1; /* the whole history */
 	q->nparams = 5;
 	q->values[0] = st->body.user_id;
 	access_params(&st->scope, &q->values[1]);
@@ -222,58 +275,179 @@ static void
 rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct export_state *st = c->state;
-	struct jsonw *w = &st->json;
+
+	if (st->stream == NULL)
+		head_rows(st, c, res);
+	else
+		page_rows(st, res);
+}
+
+/* The customer: the head of the body, the history and stats for later. */
+static void
+head_rows(struct export_state *st, struct ctx *c, const PGresult *res)
+{
+	struct jsonw *w = &st->head;
 
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
 	(void)kore_strlcpy(c->customer_id, PQgetvalue(res, 0, COL_ID),
 	    sizeof(c->customer_id));
+	(void)kore_strlcpy(st->customer_id, c->customer_id,
+	    sizeof(st->customer_id));
+	(void)kore_strlcpy(st->user_id, PQgetvalue(res, 0, COL_USER),
+	    sizeof(st->user_id));
 	(void)kore_strlcpy(st->business_id, PQgetvalue(res, 0, COL_BUSINESS),
 	    sizeof(st->business_id));
-
 	jsonw_open(w, '{');
 	jsonw_key(w, "customer");
 	customer_row_json(res, 0, 0, w);
-	write_json(w, "tags", res, COL_TAGS);
-	write_json(w, "notes", res, COL_NOTES);
+	jsonw_rawz(w, ",\"tags\":[");
 	if (!PQgetisnull(res, 0, COL_HISTORY))
-		write_json(w, "history", res, COL_HISTORY);
-	write_json(w, "orders", res, COL_ORDERS);
-	write_json(w, "appointments", res, COL_APPOINTMENTS);
-	jsonw_key(w, "stats");
-	stats_json(res, 0, 0, w);
-	jsonw_close(w, '}');
+		(void)jsonw_compact(&st->history,
+		    PQgetvalue(res, 0, COL_HISTORY));
+	stats_json(res, 0, 0, &st->stats);
 }
 
-/* "key": and the json text of column col, written compactly. */
+/* A page: its items, compact, after the ones already written. */
 static void
-write_json(struct jsonw *w, const char *key, const PGresult *res, int col)
+page_rows(struct export_state *st, const PGresult *res)
 {
-	jsonw_key(w, key);
-	(void)jsonw_compact(w, PQgetvalue(res, 0, col));
+	struct jsonw page, *w;
+
+	if (PQntuples(res) != 1 || PQnfields(res) != 2) {
+		st->failed = 1;
+		return;
+	}
+	st->page_items = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+	if (st->page_items == 0)
+		return;
+	jsonw_init(&page);
+	if (!jsonw_compact(&page, PQgetvalue(res, 0, 0)) || page.len < 2) {
+		st->failed = 1;
+		jsonw_free(&page);
+		return;
+	}
+	w = stream_part(st->stream);
+	if (!st->first)
+		jsonw_raw(w, ",", 1);
+	/* the items without the page's brackets */
+	jsonw_raw(w, page.buf + 1, page.len - 2);
+	st->first = 0;
+	jsonw_free(&page);
+}
+
+static enum op_next
+page_query(struct export_state *st, struct op_query *q)
+{
+	(void)snprintf(st->skip_text, sizeof(st->skip_text), "%ld", st->skip);
+	st->page_items = 0;
+	q->long_read = 1; /* up to EXPORT_PAGE items */
+	switch (st->part) {
+	case PART_TAGS:
+	case PART_NOTES:
+		q->sql = st->part == PART_TAGS ? sql_tags : sql_notes;
+		q->nparams = 3;
+		q->values[0] = st->customer_id;
+		q->values[1] = st->skip_text;
+		q->values[2] = EXPORT_PAGE_TEXT;
+		break;
+	default:
+		q->sql =
+		    st->part == PART_ORDERS ? sql_orders : sql_appointments;
+		q->nparams = 4;
+		q->values[0] = st->business_id;
+		q->values[1] = st->user_id;
+		q->values[2] = st->skip_text;
+		q->values[3] = EXPORT_PAGE_TEXT;
+		break;
+	}
+	return (OP_QUERY);
+}
+
+/* Ends the list just read and opens the next part of the body. */
+static void
+next_list(struct export_state *st)
+{
+	struct jsonw *w = stream_part(st->stream);
+
+	jsonw_raw(w, "]", 1);
+	switch (st->part) {
+	case PART_TAGS:
+		jsonw_rawz(w, ",\"notes\":[");
+		break;
+	case PART_NOTES:
+		if (st->history.len > 0) {
+			jsonw_rawz(w, ",\"history\":");
+			jsonw_raw(w, st->history.buf, st->history.len);
+		}
+		jsonw_rawz(w, ",\"orders\":[");
+		break;
+	case PART_ORDERS:
+		jsonw_rawz(w, ",\"appointments\":[");
+		break;
+	default:
+		jsonw_rawz(w, ",\"stats\":");
+		jsonw_raw(w, st->stats.buf, st->stats.len);
+		jsonw_raw(w, "}", 1);
+		break;
+	}
+	st->part++;
+	st->skip = 0;
+	st->first = 1;
 }
 
 static enum op_next
 done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct export_state *st = c->state;
-	struct log_field f[2];
 
-	if (!st->found) {
-		(void)reply_detail(req, 404, "Customer not found");
-		return (OP_REPLIED);
+	if (st->stream == NULL) {
+		if (!st->found) {
+			(void)reply_detail(req, 404, "Customer not found");
+			return (OP_REPLIED);
+		}
+		if (st->head.failed || st->stats.failed || st->history.failed) {
+			(void)reply_detail(req, 500, "Internal Server Error");
+			return (OP_REPLIED);
+		}
+		st->stream = stream_begin(req, 200);
+		jsonw_raw(stream_part(st->stream), st->head.buf, st->head.len);
+		st->part = PART_TAGS;
+		st->first = 1;
+		return (page_query(st, q));
 	}
-	if (st->json.failed || st->json.buf == NULL) {
+	if (st->failed) {
+		/* after the headers: the body is cut short */
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (OP_REPLIED);
 	}
+	/* the client has not taken the previous chunk yet */
+	if (stream_busy(st->stream))
+		return (OP_SLEEP);
+	if (st->page_items == EXPORT_PAGE) {
+		st->skip += EXPORT_PAGE;
+	} else {
+		next_list(st);
+		if (st->part == PART_END) {
+			stream_end(st->stream);
+			exported(c, st);
+			return (OP_REPLIED);
+		}
+	}
+	stream_flush(st->stream);
+	return (page_query(st, q));
+}
+
+static void
+exported(struct ctx *c, struct export_state *st)
+{
+	struct log_field f[2];
+
 	memset(f, 0, sizeof(f));
 	f[0].key = "customer_id";
 	f[0].str = c->customer_id;
 	f[1].key = "business_id";
 	f[1].str = st->business_id;
 	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer exported", f, 2);
-	(void)reply_json(req, 200, st->json.buf, st->json.len);
-	return (OP_REPLIED);
 }

@@ -1,7 +1,9 @@
 /*
  * GET /customers/{id}/orders and /appointments: the order and appointment
  * history of a customer the caller reaches (self, admin, superadmin,
- * internal), newest first (shapes and order in history.h). The history is
+ * internal), newest first (shapes and order in history.h), a page at a
+ * time (skip, limit: query.h; a page shorter than limit is the last; the
+ * export has it all). The history is
  * found by the customer's (business_id, user_id), so rows consumed before
  * the profile existed show too; out of reach and nonexistent customers are
  * the same 404.
@@ -18,15 +20,23 @@
 #include "route.h"
 
 static const char sql_orders[] =
-    "SELECT " HISTORY_ORDERS_JSON " FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+    "SELECT (SELECT " HISTORY_ORDERS_PAGE_JSON
+    " FROM " HISTORY_ORDERS_ROWS("c.business_id", "c.user_id", "$5::bigint",
+	"$6::bigint") ")"
+		      " FROM customers c"
+		      " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
 static const char sql_appointments[] =
-    "SELECT " HISTORY_APPOINTMENTS_JSON " FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
+    "SELECT (SELECT " HISTORY_APPOINTMENTS_PAGE_JSON
+    " FROM " HISTORY_APPOINTMENTS_ROWS("c.business_id", "c.user_id",
+	"$5::bigint",
+	"$6::bigint") ")"
+		      " FROM customers c"
+		      " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
 struct history_state {
 	struct scope scope;
+	struct query_page page;
 	struct jsonw json; /* the array, once found */
 	int found;
 };
@@ -107,12 +117,16 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q,
 		fatal("history: out of memory");
 	c->state = st;
 	c->state_free = state_free;
+	if (!route_page(req, &st->page))
+		return (OP_REPLIED);
 	access_scope(&c->claims, &st->scope);
 	q->sql = sql;
-	q->long_read = 1; /* the whole order or appointment history */
-	q->nparams = 4;
+	q->long_read = 1; /* up to QUERY_LIMIT_MAX rows, past skip ones */
+	q->nparams = 6;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->page.skip;
+	q->values[5] = st->page.limit;
 	return (OP_QUERY);
 }
 

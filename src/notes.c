@@ -46,12 +46,17 @@ static const char sql_create[] =
 	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
 	      " SELECT " NOTE_COLUMNS " FROM ins n, wake";
 
-/* Newest first. One row of NULLs: a customer without notes. */
+/*
+ * A page (skip, limit), newest first. One row of NULLs: a customer
+ * without notes (on that page).
+ */
 static const char sql_list[] =
     "SELECT " NOTE_COLUMNS " FROM customers c"
-    " LEFT JOIN customer_notes n ON n.customer_id = c.id"
+    " LEFT JOIN LATERAL (SELECT * FROM customer_notes n"
+    " WHERE n.customer_id = c.id ORDER BY " NOTES_ORDER
+    " OFFSET $5::bigint LIMIT $6::bigint) n ON true"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
-	"$4") " ORDER BY n.created_at DESC NULLS LAST, n.id DESC";
+	"$4") " ORDER BY " NOTES_ORDER;
 
 /* No row: no reachable customer; else how many notes went (0 or 1). */
 static const char sql_delete[] =
@@ -77,6 +82,7 @@ static const struct row_field note_fields[NOTE_NCOLUMNS] = {
 
 struct note_state {
 	struct scope scope;
+	struct query_page page;
 	char *content; /* owned */
 	char id[UUID_STRLEN]; /* path note_id, or the new note's */
 	int found; /* the customer (create, list, delete) */
@@ -252,12 +258,19 @@ create_done(struct http_request *req, struct ctx *c, struct op_query *q)
 static enum op_next
 list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
+	struct note_state *st;
+
 	if (!customer_path_id(req, c) || !admin_only(req, c))
 		return (OP_REPLIED);
+	st = state_new(c);
+	if (!route_page(req, &st->page))
+		return (OP_REPLIED);
 	q->sql = sql_list;
-	q->long_read = 1; /* every note of the customer */
-	q->nparams = 4;
-	scope_params(c, state_new(c), q);
+	q->long_read = 1; /* up to QUERY_LIMIT_MAX notes, past skip ones */
+	q->nparams = 6;
+	scope_params(c, st, q);
+	q->values[4] = st->page.skip;
+	q->values[5] = st->page.limit;
 	return (OP_QUERY);
 }
 

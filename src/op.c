@@ -106,9 +106,16 @@ state_done(struct http_request *req)
 	struct ctx *c = ctx_get(req);
 
 	memset(&c->q, 0, sizeof(c->q));
-	if (c->op->done(req, c, &c->q) == OP_QUERY) {
+	switch (c->op->done(req, c, &c->q)) {
+	case OP_QUERY:
 		req->fsm_state = S_SEND;
 		return (HTTP_STATE_CONTINUE);
+	case OP_SLEEP:
+		/* woken by what it waits for (a chunk sent), then asked again */
+		http_request_sleep(req);
+		return (HTTP_STATE_RETRY);
+	case OP_REPLIED:
+	default:
+		return (HTTP_STATE_COMPLETE);
 	}
-	return (HTTP_STATE_COMPLETE);
 }

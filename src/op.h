@@ -17,7 +17,7 @@
 enum op_next {
 	OP_QUERY, /* run the prepared query */
 	OP_REPLIED, /* a reply was sent: the request is over */
-	OP_SLEEP /* gate only: asleep until woken, then asked again */
+	OP_SLEEP /* gate or done: asleep until woken, then asked again */
 };
 
 struct op {
@@ -31,7 +31,11 @@ struct op {
 	enum op_next (*gate)(struct http_request *, struct ctx *);
 	/* The statement's rows (zero or more), when it returns rows. */
 	void (*rows)(struct http_request *, struct ctx *, const PGresult *);
-	/* The statement finished: reply (OP_REPLIED) or fill q (OP_QUERY). */
+	/*
+	 * The statement finished: reply (OP_REPLIED), fill q (OP_QUERY), or
+	 * OP_SLEEP until something wakes the request (a streamed chunk sent:
+	 * stream.h), then be called again.
+	 */
 	enum op_next (
 	    *done)(struct http_request *, struct ctx *, struct op_query *);
 };

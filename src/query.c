@@ -126,6 +126,21 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 	return (1);
 }
 
+int
+query_page(struct problems *p, const struct query *q, struct query_page *out)
+{
+	long skip, limit;
+	int ok;
+
+	ok = query_int(p, q, "skip", 0, 0, QUERY_SKIP_MAX, &skip);
+	if (!query_int(p, q, "limit", QUERY_LIMIT_DEFAULT, 1, QUERY_LIMIT_MAX,
+		&limit))
+		ok = 0;
+	(void)snprintf(out->skip, sizeof(out->skip), "%ld", skip);
+	(void)snprintf(out->limit, sizeof(out->limit), "%ld", limit);
+	return (ok);
+}
+
 static int
 hexdigit(int c)
 {

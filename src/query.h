@@ -12,6 +12,21 @@
 
 #define QUERY_ARGS_MAX 32
 
+/*
+ * Paging of every list a client pages (customers, tags, notes, orders,
+ * appointments): skip 0..QUERY_SKIP_MAX, so that no request makes
+ * PostgreSQL walk past millions of rows (an OFFSET costs its rows), and
+ * limit 1..QUERY_LIMIT_MAX.
+ */
+#define QUERY_SKIP_MAX 100000
+#define QUERY_LIMIT_MAX 500
+#define QUERY_LIMIT_DEFAULT 100
+
+struct query_page {
+	char skip[24]; /* decimal, for a bigint parameter */
+	char limit[24];
+};
+
 struct query {
 	size_t count;
 	struct {
@@ -33,5 +48,12 @@ const char *query_get(const struct query *q, const char *name);
  */
 int query_int(struct problems *p, const struct query *q, const char *name,
     long def, long min, long max, long *out);
+
+/*
+ * skip and limit, in the original's order, with the bounds above: 1 and
+ * *out, or 0 with their items added.
+ */
+int query_page(struct problems *p, const struct query *q,
+    struct query_page *out);
 
 #endif

@@ -177,11 +177,40 @@ reply_body(struct http_request *req, int status, const char *content_type,
 	struct ctx *c;
 
 	c = ctx_get(req);
+	if (c->streaming) {
+		log_error(c->trace_id, "response failed after its headers");
+		if (req->owner != NULL)
+			kore_connection_disconnect(req->owner);
+		c->streaming = 0;
+		return (KORE_RESULT_OK);
+	}
 	common_headers(req, c);
 	http_response_header(req, "content-type", content_type);
 	http_response(req, status, body, len);
 	finish(req, status, len);
 	return (KORE_RESULT_OK);
+}
+
+void
+reply_stream_headers(struct http_request *req, int status, int chunked)
+{
+	struct ctx *c;
+
+	c = ctx_get(req);
+	common_headers(req, c);
+	http_response_header(req, "content-type", "application/json");
+	if (chunked)
+		http_response_header(req, "transfer-encoding", "chunked");
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	http_response(req, status, NULL, 0);
+	c->streaming = 1;
+}
+
+void
+reply_stream_finish(struct http_request *req, int status, size_t len)
+{
+	ctx_get(req)->streaming = 0;
+	finish(req, status, len);
 }
 
 int

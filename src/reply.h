@@ -20,6 +20,15 @@ int reply_json(struct http_request *req, int status, const char *body,
 /* Any other body (an avatar image), with the same headers and log line. */
 int reply_body(struct http_request *req, int status, const char *content_type,
     const void *body, size_t len);
+/*
+ * A body sent in parts (stream.c): the status and headers now, with
+ * `transfer-encoding: chunked` when chunked; from then on a failure
+ * cannot be a reply any more, and any reply_* closes the connection
+ * instead (the client sees a body cut short). Then, once the body is
+ * sent, its log line and metrics (len bytes).
+ */
+void reply_stream_headers(struct http_request *req, int status, int chunked);
+void reply_stream_finish(struct http_request *req, int status, size_t len);
 /* Steals doc. */
 int reply_doc(struct http_request *req, int status, json_t *doc);
 int reply_detail(struct http_request *req, int status, const char *detail);

@@ -68,3 +68,23 @@ path_uuid(struct problems *p, struct http_request *req, size_t index,
 	}
 	return (check_uuid(p, "path", name, path.seg[index], out));
 }
+
+int
+route_page(struct http_request *req, struct query_page *out)
+{
+	struct problems p;
+	struct query qs;
+	int ok;
+
+	if (query_parse(req->query_string, &qs) == -1) {
+		(void)reply_detail(req, 400, "Too many query parameters");
+		return (0);
+	}
+	problems_init(&p);
+	ok = query_page(&p, &qs, out);
+	query_free(&qs);
+	if (!ok)
+		(void)reply_problems(req, &p);
+	problems_free(&p);
+	return (ok);
+}

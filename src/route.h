@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "problems.h"
+#include "query.h"
 
 #define PATH_SEGMENTS_MAX 8
 
@@ -35,5 +36,11 @@ int path_split(const char *path, struct path *p);
  */
 int path_uuid(struct problems *p, struct http_request *req, size_t index,
     const char *name, char out[UUID_STRLEN]);
+
+/*
+ * The skip and limit of a list route (query.h's bounds): 1 and *out, or
+ * 0 after the reply (422 items, 400 for too many query parameters).
+ */
+int route_page(struct http_request *req, struct query_page *out);
 
 #endif

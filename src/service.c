@@ -84,7 +84,12 @@ static const char *required_validators[] = { "v_uuid", "v_phone",
  * Syscalls beyond Kore's own list: libpq's connect (stat, directory
  * reads), task threads (clone3, rseq), client libraries closing sockets,
  * avatar files (fsync, rename: src/avatar_store.c; unlink is Kore's),
- * the publisher's task thread (gettid, sched_getaffinity at its start).
+ * the publisher's task thread (gettid, sched_getaffinity at its start),
+ * and mremap: glibc's realloc of a block over its mmap threshold (128 KiB
+ * and up: a large JSON reply, libpq's input buffer for a large row)
+ * moves it with mremap, and without it such a request killed the worker
+ * with SIGSYS (mremap cannot make memory executable: Kore's mmap and
+ * mprotect rules still hold).
  * The asan flavor also lets the sanitizers finish a report: they probe
  * memory through a pipe (sanitizer_common's IsAccessibleMemoryRange), and
  * a report cut short by the sandbox is a report lost.
@@ -101,7 +106,8 @@ KORE_SECCOMP_FILTER("bee_customers",
     KORE_SYSCALL_ALLOW(rseq), KORE_SYSCALL_ALLOW(shutdown),
     KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname),
     KORE_SYSCALL_ALLOW(fsync), KORE_SYSCALL_ALLOW(rename),
-    KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity))
+    KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity),
+    KORE_SYSCALL_ALLOW(mremap))
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));

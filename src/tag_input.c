@@ -92,13 +92,17 @@ batch_label(struct problems *p, json_t *body)
 	return (check_label(p, v, problem_loc("body", "label")));
 }
 
-/* TagsCreate.labels: absent or null, else a list of labels. */
+/*
+ * TagsCreate.labels: absent or null, else a list of at most
+ * TAG_LABELS_MAX labels (pydantic's max_length wording).
+ */
 static int
 batch_labels(struct problems *p, json_t *body)
 {
 	json_t *v, *e;
 	size_t i;
 	int ok;
+	char msg[96];
 
 	v = json_object_get(body, "labels");
 	if (v == NULL || json_is_null(v))
@@ -111,6 +115,19 @@ batch_labels(struct problems *p, json_t *body)
 	if (!ok) {
 		value_error(p, problem_loc("body", "labels"),
 		    "labels must be a list of strings", v);
+		return (0);
+	}
+	/* Before the labels: one item, not one per label of a huge list. */
+	if (json_array_size(v) > TAG_LABELS_MAX) {
+		(void)snprintf(msg, sizeof(msg),
+		    "List should have at most %d items after validation, "
+		    "not %zu",
+		    TAG_LABELS_MAX, json_array_size(v));
+		problems_add(p, "too_long", problem_loc("body", "labels"), msg,
+		    v,
+		    json_pack("{s:s,s:i,s:I}", "field_type", "List",
+			"max_length", TAG_LABELS_MAX, "actual_length",
+			(json_int_t)json_array_size(v)));
 		return (0);
 	}
 	json_array_foreach(v, i, e) {

@@ -3,7 +3,9 @@
  * (original.md section 5): TagsCreate ({"label"} or {"labels"}) for
  * POST /customers/{id}/tags, TagCreate for the original's
  * POST /customers/tags/. Every label is 1..50 code points, inside
- * `labels` too (the original had no limit there and answered 500). Pure C.
+ * `labels` too (the original had no limit there and answered 500), and
+ * `labels` holds at most TAG_LABELS_MAX of them (one request, one
+ * statement, one event per tag: bounded). Pure C.
  */
 #ifndef BEE_TAG_INPUT_H
 #define BEE_TAG_INPUT_H
@@ -17,6 +19,7 @@
 
 #define TAG_LABEL_MAX 50
 #define TAG_COLOR_MAX 20
+#define TAG_LABELS_MAX 100
 
 struct tag_input {
 	char *labels; /* the labels as a JSON array text, owned */

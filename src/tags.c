@@ -61,14 +61,17 @@ static const char sql_insert[] =
 	      " ORDER BY w.n";
 
 /*
- * The customer's tags by label (code point order; the table keeps no
- * creation time), then id. One row of NULLs: a customer without tags.
+ * A page of the customer's tags (skip, limit) by label (code point
+ * order; the table keeps no creation time), then id. One row of NULLs: a
+ * customer without tags (on that page).
  */
 static const char sql_list[] =
     "SELECT " TAG_COLUMNS " FROM customers c"
-    " LEFT JOIN customer_tags t ON t.customer_id = c.id"
+    " LEFT JOIN LATERAL (SELECT * FROM customer_tags t"
+    " WHERE t.customer_id = c.id ORDER BY " TAGS_ORDER
+    " OFFSET $5::bigint LIMIT $6::bigint) t ON true"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
-	"$4") " ORDER BY t.label COLLATE \"C\", t.id";
+	"$4") " ORDER BY " TAGS_ORDER;
 
 /* No row: no reachable customer; else how many tags went (0 or 1). */
 static const char sql_delete[] =
@@ -95,6 +98,7 @@ static const struct row_field tag_fields[TAG_NCOLUMNS] = {
 
 struct list_state {
 	struct scope scope;
+	struct query_page page;
 	int found;
 	struct jsonw json;
 };
@@ -369,12 +373,11 @@ list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	if (!customer_path_id(req, c) || !admin_only(req, c))
 		return (OP_REPLIED);
-	tags_list_query(c, q);
-	return (OP_QUERY);
+	return (tags_list_query(req, c, q));
 }
 
-void
-tags_list_query(struct ctx *c, struct op_query *q)
+enum op_next
+tags_list_query(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct list_state *st;
 
@@ -383,12 +386,17 @@ tags_list_query(struct ctx *c, struct op_query *q)
 	jsonw_init(&st->json);
 	c->state = st;
 	c->state_free = list_free;
+	if (!route_page(req, &st->page))
+		return (OP_REPLIED);
 	access_scope(&c->claims, &st->scope);
 	q->sql = sql_list;
-	q->long_read = 1; /* every tag of the customer */
-	q->nparams = 4;
+	q->long_read = 1; /* up to QUERY_LIMIT_MAX tags, past skip ones */
+	q->nparams = 6;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->page.skip;
+	q->values[5] = st->page.limit;
+	return (OP_QUERY);
 }
 
 void

@@ -22,6 +22,9 @@
 	"t.label, t.color, coalesce(t.priority, 0), t.created_by, t.id, " \
 	"t.customer_id"
 #define TAG_NCOLUMNS 6
+/* The order of every tag list and note list (the routes, the export) */
+#define TAGS_ORDER "t.label COLLATE \"C\", t.id"
+#define NOTES_ORDER "n.created_at DESC NULLS LAST, n.id DESC"
 
 /* One column of a row object: its key, and whether it is a JSON number. */
 struct row_field {
@@ -64,8 +67,12 @@ void tags_insert_rows(struct http_request *req, struct ctx *c,
 enum op_next tags_insert_done(struct http_request *req, struct ctx *c,
     struct op_query *q);
 
-/* Listing a customer's tags once c->customer_id is set and checked. */
-void tags_list_query(struct ctx *c, struct op_query *q);
+/*
+ * Listing a page of a customer's tags once c->customer_id is set and
+ * checked: OP_QUERY, or OP_REPLIED after a 422 for skip or limit.
+ */
+enum op_next tags_list_query(struct http_request *req, struct ctx *c,
+    struct op_query *q);
 void tags_list_rows(struct http_request *req, struct ctx *c,
     const PGresult *res);
 enum op_next tags_list_done(struct http_request *req, struct ctx *c,

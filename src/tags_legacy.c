@@ -100,9 +100,12 @@ create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	(void)memcpy(c->customer_id, st->in.customer_id, UUID_STRLEN);
 	if (!admin_only(req, c))
 		return (OP_REPLIED);
-	/* The original stored the body's created_by; without one, the caller. */
-	if (st->in.created_by[0] == '\0')
-		(void)memcpy(st->in.created_by, c->claims.sub, UUID_STRLEN);
+	/*
+	 * The author is the caller, as on every write: the original stored
+	 * the body's created_by, which let anyone sign as someone else. The
+	 * field is still checked (a UUID) for the original's clients.
+	 */
+	(void)memcpy(st->in.created_by, c->claims.sub, UUID_STRLEN);
 	tags_insert_query(c, st, q);
 	return (OP_QUERY);
 }
@@ -122,8 +125,7 @@ list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	problems_free(&p);
 	if (!ok || !admin_only(req, c))
 		return (OP_REPLIED);
-	tags_list_query(c, q);
-	return (OP_QUERY);
+	return (tags_list_query(req, c, q));
 }
 
 static enum op_next

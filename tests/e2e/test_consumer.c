@@ -353,3 +353,48 @@ Test(consumer, database_error_requeues)
 			 ev, DB_END),
 	    1);
 }
+
+/*
+ * Upstream ids are unique only within a business: the same order id and
+ * appointment id from two businesses are two rows (before migration 0009
+ * the second business's was dropped, and its message acked).
+ */
+Test(consumer, same_ids_in_two_businesses_both_land)
+{
+	char b1[UUID_STR_LEN], b2[UUID_STR_LEN], u1[UUID_STR_LEN],
+	    u2[UUID_STR_LEN], pre[UUID_STR_LEN], id[80], ev[UUID_STR_LEN];
+
+	uuid4(b1);
+	uuid4(b2);
+	uuid4(u1);
+	uuid4(u2);
+	uuid4(pre);
+	oid(id, pre, "1001");
+	uuid4(ev);
+	order(ev, b1, "user_id", u1, id, "10.00", "paid",
+	    "2025-01-01T10:00:00Z", "2025-01-01T10:00:00Z");
+	uuid4(ev);
+	order(ev, b2, "user_id", u2, id, "20.00", "paid",
+	    "2025-01-02T10:00:00Z", "2025-01-02T10:00:00Z");
+	appointment(b1, "user_id", u1, id, "booked", "2025-02-01T09:00:00Z");
+	appointment(b2, "user_id", u2, id, "booked", "2025-02-02T09:00:00Z");
+
+	wait_count(1,
+	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
+	    " AND business_id = $2::uuid AND total = 10.00",
+	    id, b1);
+	wait_count(1,
+	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
+	    " AND business_id = $2::uuid AND total = 20.00",
+	    id, b2);
+	wait_count(1,
+	    "SELECT count(*) FROM customer_appointments"
+	    " WHERE appointment_id = $1 AND business_id = $2::uuid"
+	    " AND starts_at = '2025-02-01T09:00:00Z'",
+	    id, b1);
+	wait_count(1,
+	    "SELECT count(*) FROM customer_appointments"
+	    " WHERE appointment_id = $1 AND business_id = $2::uuid"
+	    " AND starts_at = '2025-02-02T09:00:00Z'",
+	    id, b2);
+}

@@ -929,11 +929,20 @@ Test(tags_legacy, create_single_object)
 		cr_assert_str_eq(json_str(j, "color"), "red");
 		cr_assert_eq(json_integer_value(json_object_get(j, "priority")),
 		    5);
-		cr_assert_str_eq(json_str(j, "created_by"), by);
+		/* the author is the token's sub, whatever the body says */
+		cr_assert_str_eq(json_str(j, "created_by"), f.sub);
 		json_decref(j);
 		http_resp_free(r);
 	}
 	cr_assert_eq(tags_of(f.cid), 4);
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_tags"
+			      " WHERE customer_id = $1 AND created_by = $2",
+			 f.cid, by, DB_END),
+	    0, "a body's created_by was stored");
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_tags"
+			      " WHERE customer_id = $1 AND created_by = $2",
+			 f.cid, f.sub, DB_END),
+	    4);
 	cr_assert_eq(tag_events(f.cid), 4);
 
 	/* priority true is 1 (pydantic's lax int); no created_by: the caller */

@@ -67,6 +67,7 @@ static void create_alembic_schema(PGconn *, const char *);
 static char *make_tmpdir(void);
 static void remove_tmpdir(char *);
 static void write_file(const char *, const char *, const char *);
+static void link_migrations(const char *, const char *);
 
 static char repo_root[PATH_MAX];
 static char server_url[1024]; /* DATABASE_URL at start */
@@ -534,6 +535,28 @@ write_file(const char *dir, const char *name, const char *text)
 	cr_assert_not_null(fp, "%s", path);
 	cr_assert(fputs(text, fp) >= 0);
 	cr_assert(fclose(fp) == 0);
+}
+
+/* Links the repository's migrations up to version `upto` into dir. */
+static void
+link_migrations(const char *dir, const char *upto)
+{
+	char pattern[PATH_MAX + 64], dst[PATH_MAX];
+	const char *name;
+	glob_t g;
+	size_t i;
+
+	(void)snprintf(pattern, sizeof(pattern),
+	    "%s/migrations/[0-9][0-9][0-9][0-9]_*.sql", repo_root);
+	cr_assert(glob(pattern, 0, NULL, &g) == 0);
+	for (i = 0; i < g.gl_pathc; i++) {
+		name = strrchr(g.gl_pathv[i], '/') + 1;
+		if (strncmp(name, upto, 4) > 0)
+			continue;
+		(void)snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+		cr_assert(symlink(g.gl_pathv[i], dst) == 0);
+	}
+	globfree(&g);
 }
 
 Test(migrate, fresh_database_gets_every_table_index_and_key)
@@ -1014,23 +1037,12 @@ Test(migrate, deleting_a_customer_deletes_its_tags_notes_and_history)
 /* A failing migration is rolled back alone; fixed, it applies alone. */
 Test(migrate, failed_migration_rolls_back_only_itself)
 {
-	char pattern[PATH_MAX + 64], dst[PATH_MAX];
 	struct run r;
-	glob_t g;
 	char *dir;
-	size_t i;
 	int n;
 
 	dir = make_tmpdir();
-	(void)snprintf(pattern, sizeof(pattern),
-	    "%s/migrations/[0-9][0-9][0-9][0-9]_*.sql", repo_root);
-	cr_assert(glob(pattern, 0, NULL, &g) == 0);
-	for (i = 0; i < g.gl_pathc; i++) {
-		(void)snprintf(dst, sizeof(dst), "%s/%s", dir,
-		    strrchr(g.gl_pathv[i], '/') + 1);
-		cr_assert(symlink(g.gl_pathv[i], dst) == 0);
-	}
-	globfree(&g);
+	link_migrations(dir, "9998");
 	write_file(dir, "9999_broken.sql",
 	    "CREATE TABLE broken_marker (x integer);\nSELECT 1 / 0;\n");
 
@@ -1137,4 +1149,111 @@ Test(migrate, reads_dotenv_and_accepts_asyncpg_urls)
 	cr_expect_eq(sql_long(db.conn,
 			 "SELECT count(*) FROM schema_migrations"),
 	    migration_count());
+}
+
+/*
+ * 0009: history keyed by (business_id, order_id) and (business_id,
+ * appointment_id). Before it, a second business's order with the same id
+ * could not be stored beside the first; rows already there keep their
+ * values; and the migration's SQL run again changes nothing.
+ */
+Test(migrate, history_keyed_by_business_keeps_rows)
+{
+	static const char pair_sql[] =
+	    "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c"
+	    " CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)"
+	    " JOIN pg_attribute a ON a.attrelid = c.conrelid"
+	    " AND a.attnum = k.attnum WHERE c.contype = 'p'"
+	    " AND c.conrelid = '%s'::regclass";
+	static const char second_order[] =
+	    "INSERT INTO customer_orders (order_id, business_id, status,"
+	    " updated_at) VALUES ('1001', 'bbbbbbbb-0000-4000-8000-000000000002',"
+	    " 'paid', now()) ON CONFLICT DO NOTHING RETURNING 1";
+	static const char second_appointment[] =
+	    "INSERT INTO customer_appointments (appointment_id, business_id,"
+	    " status, updated_at) VALUES ('7', "
+	    "'bbbbbbbb-0000-4000-8000-000000000002', 'booked', now())"
+	    " ON CONFLICT DO NOTHING RETURNING 1";
+	char stmt[512], path[PATH_MAX + 64];
+	struct run r;
+	char *dir, *text, *file;
+	PGresult *res;
+	FILE *fp;
+	long len;
+
+	db_create(&db);
+	dir = make_tmpdir();
+	link_migrations(dir, "0008");
+	run_start(&r, db.url, dir, NULL, NULL);
+	run_finish(&r);
+	cr_assert_eq(r.status, 0, "%s", r.output);
+	run_free(&r);
+	sql_do(db.conn,
+	    "INSERT INTO customer_orders (order_id, business_id, user_id,"
+	    " total, currency, status, created_at, updated_at) VALUES ('1001',"
+	    " 'aaaaaaaa-0000-4000-8000-000000000001',"
+	    " 'cccccccc-0000-4000-8000-000000000003', 12.50, 'RON', 'paid',"
+	    " '2025-07-01T10:00:00Z', '2025-07-01T11:00:00Z');"
+	    "INSERT INTO customer_appointments (appointment_id, business_id,"
+	    " status, updated_at) VALUES ('7',"
+	    " 'aaaaaaaa-0000-4000-8000-000000000001', 'booked', now())");
+	/* before: the same id in another business cannot be stored */
+	res = sql(db.conn, second_order);
+	cr_expect_eq(PQntuples(res), 0);
+	PQclear(res);
+
+	remove_tmpdir(dir);
+	dir = make_tmpdir();
+	link_migrations(dir, "0009");
+	run_start(&r, db.url, dir, NULL, NULL);
+	run_finish(&r);
+	cr_assert_eq(r.status, 0, "%s", r.output);
+	cr_expect_not_null(strstr(r.output, "applied 0009_"), "%s", r.output);
+	run_free(&r);
+	remove_tmpdir(dir);
+
+	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_orders");
+	text = sql_text(db.conn, stmt);
+	cr_expect_str_eq(text, "business_id,order_id");
+	free(text);
+	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_appointments");
+	text = sql_text(db.conn, stmt);
+	cr_expect_str_eq(text, "business_id,appointment_id");
+	free(text);
+	text = sql_text(db.conn,
+	    "SELECT format('%s|%s|%s|%s|%s', order_id, user_id, total,"
+	    " currency, status) FROM customer_orders");
+	cr_expect_str_eq(text,
+	    "1001|cccccccc-0000-4000-8000-000000000003|12.50|RON|paid");
+	free(text);
+	cr_expect(sql_true(db.conn,
+	    "SELECT to_regclass('ix_customer_orders_history_order') IS NOT NULL"
+	    " AND to_regclass('ix_customer_appointments_history_order')"
+	    " IS NOT NULL"));
+	res = sql(db.conn, second_order);
+	cr_expect_eq(PQntuples(res), 1, "the other business's order 1001");
+	PQclear(res);
+	res = sql(db.conn, second_appointment);
+	cr_expect_eq(PQntuples(res), 1, "the other business's appointment 7");
+	PQclear(res);
+
+	/* the file again, by hand: nothing changes, nothing fails */
+	(void)snprintf(path, sizeof(path),
+	    "%s/migrations/0009_history_keyed_by_business.sql", repo_root);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s", path);
+	cr_assert(fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) > 0);
+	rewind(fp);
+	file = calloc(1, (size_t)len + 1);
+	cr_assert_not_null(file);
+	cr_assert(fread(file, 1, (size_t)len, fp) == (size_t)len);
+	(void)fclose(fp);
+	sql_do(db.conn, file);
+	free(file);
+	cr_expect_eq(sql_long(db.conn, "SELECT count(*) FROM customer_orders"),
+	    2);
+	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_orders");
+	text = sql_text(db.conn, stmt);
+	cr_expect_str_eq(text, "business_id,order_id");
+	free(text);
 }

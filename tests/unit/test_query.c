@@ -118,3 +118,39 @@ Test(query, int_items)
 	    "\"msg\":\"Input should be less than or equal to 500\","
 	    "\"input\":\"501\",\"ctx\":{\"le\":500}}");
 }
+
+/* skip beyond QUERY_SKIP_MAX was accepted (9000000000000000000 too). */
+Test(query, page_bounds_skip_and_limit)
+{
+	struct query_page page;
+	struct problems p;
+	struct query q;
+
+	problems_init(&p);
+	cr_assert_eq(query_parse("", &q), 0);
+	cr_assert(query_page(&p, &q, &page));
+	cr_assert_str_eq(page.skip, "0");
+	cr_assert_str_eq(page.limit, "100");
+	query_free(&q);
+
+	cr_assert_eq(query_parse("skip=100000&limit=500", &q), 0);
+	cr_assert(query_page(&p, &q, &page));
+	cr_assert_str_eq(page.skip, "100000");
+	cr_assert_str_eq(page.limit, "500");
+	cr_assert_eq(problems_count(&p), 0);
+	query_free(&q);
+
+	cr_assert_eq(query_parse("skip=9000000000000000000&limit=0", &q), 0);
+	cr_assert_not(query_page(&p, &q, &page));
+	cr_assert_eq(problems_count(&p), 2);
+	unit_assert_json(json_array_get(p.items, 0),
+	    "{\"type\":\"less_than_equal\",\"loc\":[\"query\",\"skip\"],"
+	    "\"msg\":\"Input should be less than or equal to 100000\","
+	    "\"input\":\"9000000000000000000\",\"ctx\":{\"le\":100000}}");
+	unit_assert_json(json_array_get(p.items, 1),
+	    "{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"limit\"],"
+	    "\"msg\":\"Input should be greater than or equal to 1\","
+	    "\"input\":\"0\",\"ctx\":{\"ge\":1}}");
+	query_free(&q);
+	problems_free(&p);
+}

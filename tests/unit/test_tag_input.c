@@ -413,3 +413,43 @@ Test(tag_input, single_missing_fields)
 	    "[{\"type\":\"string_type\",\"loc\":[\"body\",\"label\"],\"msg\":"
 	    "\"Input should be a valid string\",\"input\":null}]");
 }
+
+/* A list of any length was accepted: one statement, one event per tag. */
+Test(tag_input, batch_at_most_100_labels)
+{
+	struct problems p;
+	struct tag_input in;
+	json_t *body, *labels, *item;
+	char label[16];
+	int i;
+
+	body = json_object();
+	labels = json_array();
+	for (i = 0; i < TAG_LABELS_MAX; i++) {
+		(void)snprintf(label, sizeof(label), "L%d", i);
+		(void)json_array_append_new(labels, json_string(label));
+	}
+	(void)json_object_set(body, "labels", labels);
+	problems_init(&p);
+	cr_assert_eq(tag_input_batch(body, &p, &in), 1);
+	cr_assert_eq(in.nlabels, TAG_LABELS_MAX);
+	tag_input_free(&in);
+
+	(void)json_array_append_new(labels, json_string("one too many"));
+	cr_assert_eq(tag_input_batch(body, &p, &in), 0);
+	cr_assert_null(in.labels);
+	cr_assert_eq(problems_count(&p), 1, "one item, not one per label");
+	item = json_array_get(p.items, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(item, "type")),
+	    "too_long");
+	unit_assert_json(json_object_get(item, "loc"), "[\"body\",\"labels\"]");
+	cr_assert_str_eq(json_string_value(json_object_get(item, "msg")),
+	    "List should have at most 100 items after validation, not 101");
+	unit_assert_json(json_object_get(item, "ctx"),
+	    "{\"field_type\":\"List\",\"max_length\":100,"
+	    "\"actual_length\":101}");
+	cr_assert(json_equal(json_object_get(item, "input"), labels));
+	problems_free(&p);
+	json_decref(labels);
+	json_decref(body);
+}

@@ -1,0 +1,494 @@
+/*
+ * Bounded sizes wherever a client chooses a count (issue 12, items 3 and
+ * 6): skip at most 100 000 and limit 1..500 on every list (customers,
+ * tags under both tag routes, notes, orders, appointments), each list a
+ * page at a time; at most 100 labels in one tag request; and the export,
+ * which must stay whole, streamed (chunked) in pages instead of held:
+ * whole, in its lists' order, equal to the routes' pages end to end, on a
+ * keep-alive connection that serves the next request, over HTTP/1.0 (the
+ * body ends with the connection), and with a client that leaves mid-way.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/socket.h>
+
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "customer.h"
+#include "db.h"
+#include "expect.h"
+#include "http.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define SKIP_MAX "100000"
+#define MSG_LE_SKIP "Input should be less than or equal to 100000"
+/* more orders than two of the export's pages (5000 each) */
+#define MANY_ORDERS 12345
+
+struct fx {
+	char biz[UUID_STR_LEN];
+	char cid[UUID_STR_LEN];
+	char uid[UUID_STR_LEN];
+	char *tok; /* superadmin */
+};
+
+static void
+fx_init(struct fx *f)
+{
+	uuid4(f->biz);
+	cust_create(f->biz, f->cid, f->uid);
+	f->tok = tok_superadmin();
+}
+
+static struct http_resp *get(const struct fx *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static struct http_resp *
+get(const struct fx *f, const char *fmt, ...)
+{
+	struct http_resp *r;
+	va_list ap;
+	char *path;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&path, fmt, ap) != -1);
+	va_end(ap);
+	r = http_req_tok("GET", path, f->tok, NULL);
+	free(path);
+	return (r);
+}
+
+/* The body of a 200 that is a JSON array. */
+static json_t *
+expect_array(struct http_resp *r)
+{
+	json_t *j;
+
+	expect_status(r, 200);
+	j = resp_json(r);
+	cr_assert(json_is_array(j), "not an array: %.200s", r->body);
+	http_resp_free(r);
+	return (j);
+}
+
+/* Runs a seeding statement whose last parameter is the row count n. */
+static void
+seed(const char *sql, const char *a, const char *b, const char *c, int n)
+{
+	char count[16];
+
+	snprintf(count, sizeof(count), "%d", n);
+	if (b == NULL)
+		db_exec(sql, a, count, DB_END);
+	else if (c == NULL)
+		db_exec(sql, a, b, count, DB_END);
+	else
+		db_exec(sql, a, b, c, count, DB_END);
+}
+
+static void
+seed_tags(const char *cid, int n)
+{
+	seed("INSERT INTO customer_tags (customer_id, label)"
+	     " SELECT $1, 'tag-' || lpad(i::text, 4, '0')"
+	     " FROM generate_series(1, $2::int) AS i",
+	    cid, NULL, NULL, n);
+}
+
+static void
+seed_notes(const char *cid, int n)
+{
+	seed("INSERT INTO customer_notes (customer_id, content, created_by,"
+	     " created_at) SELECT $1, 'note ' || i, gen_random_uuid(),"
+	     " timestamp '2025-01-01' + i * interval '1 minute'"
+	     " FROM generate_series(1, $2::int) AS i",
+	    cid, NULL, NULL, n);
+}
+
+static void
+seed_orders(const struct fx *f, int n)
+{
+	seed(
+	    "INSERT INTO customer_orders (order_id, business_id, user_id,"
+	    " customer_id, total, currency, status, created_at, updated_at)"
+	    " SELECT 'ord-' || $3::uuid::text || '-' || i, $1, $2, $3::uuid, i % 100 + 0.5,"
+	    " 'RON', 'paid',"
+	    " timestamptz '2025-01-01T00:00:00Z' + (i % 5000) * interval"
+	    " '1 minute', timestamptz '2025-06-01T00:00:00Z'"
+	    " FROM generate_series(1, $4::int) AS i",
+	    f->biz, f->uid, f->cid, n);
+}
+
+static void
+seed_appointments(const struct fx *f, int n)
+{
+	seed("INSERT INTO customer_appointments (appointment_id,"
+	     " business_id, user_id, starts_at, status, updated_at)"
+	     " SELECT 'apt-' || $2::uuid::text || '-' || i, $1, $2::uuid,"
+	     " timestamptz '2025-02-01T00:00:00Z'"
+	     " + i * interval '1 hour', 'booked', now()"
+	     " FROM generate_series(1, $3::int) AS i",
+	    f->biz, f->uid, NULL, n);
+}
+
+/* Every page of `what` with limit `limit`, appended: the whole list. */
+static json_t *
+all_pages(const struct fx *f, const char *what, int limit)
+{
+	json_t *all, *page;
+	int skip;
+	size_t n;
+
+	all = json_array();
+	for (skip = 0;; skip += limit) {
+		page = expect_array(get(f, "/customers/%s/%s?skip=%d&limit=%d",
+		    f->cid, what, skip, limit));
+		n = json_array_size(page);
+		cr_assert(n <= (size_t)limit);
+		(void)json_array_extend(all, page);
+		json_decref(page);
+		if (n < (size_t)limit)
+			break;
+	}
+	return (all);
+}
+
+static void
+expect_skip_422(struct http_resp *r, const char *input)
+{
+	json_t *j, *it;
+
+	j = expect_422(r);
+	cr_assert_eq(items_count(j), 1, "%s", r->body);
+	it = expect_item(j, "[\"query\",\"skip\"]", "less_than_equal",
+	    MSG_LE_SKIP);
+	cr_assert_str_eq(json_str(it, "input"), input);
+	cr_assert_eq(json_integer_value(
+			 json_object_get(json_object_get(it, "ctx"), "le")),
+	    100000);
+	json_decref(j);
+	http_resp_free(r);
+}
+
+/* skip=9000000000000000000 was accepted (PostgreSQL walked the table). */
+Test(bounds, skip_over_100000_is_422_on_every_list)
+{
+	static const char *lists[] = { "tags", "notes", "orders",
+		"appointments" };
+	struct fx f;
+	size_t i;
+
+	fx_init(&f);
+	expect_skip_422(get(&f, "/customers?business_id=%s&skip=100001", f.biz),
+	    "100001");
+	expect_skip_422(get(&f, "/customers?skip=9000000000000000000"),
+	    "9000000000000000000");
+	json_decref(expect_array(
+	    get(&f, "/customers?business_id=%s&skip=" SKIP_MAX, f.biz)));
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		expect_skip_422(get(&f, "/customers/%s/%s?skip=100001", f.cid,
+				    lists[i]),
+		    "100001");
+		expect_skip_422(get(&f, "/api/customers/%s/%s?skip=%s", f.cid,
+				    lists[i], "9000000000000000000"),
+		    "9000000000000000000");
+		json_decref(expect_array(get(&f,
+		    "/customers/%s/%s?skip=" SKIP_MAX, f.cid, lists[i])));
+	}
+	expect_skip_422(get(&f, "/api/customers/tags/customer/%s?skip=100001",
+			    f.cid),
+	    "100001");
+	free(f.tok);
+}
+
+/* limit 1..500 on the lists that had none. */
+Test(bounds, limit_bounds_on_every_list)
+{
+	static const char *lists[] = { "tags", "notes", "orders",
+		"appointments" };
+	struct http_resp *r;
+	struct fx f;
+	json_t *j;
+	size_t i;
+
+	fx_init(&f);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		r = get(&f, "/customers/%s/%s?limit=501&skip=-1", f.cid,
+		    lists[i]);
+		j = expect_422(r);
+		cr_assert_eq(items_count(j), 2, "%s", r->body);
+		expect_item(j, "[\"query\",\"skip\"]", "greater_than_equal",
+		    "Input should be greater than or equal to 0");
+		expect_item(j, "[\"query\",\"limit\"]", "less_than_equal",
+		    "Input should be less than or equal to 500");
+		json_decref(j);
+		http_resp_free(r);
+		r = get(&f, "/customers/%s/%s?limit=0", f.cid, lists[i]);
+		j = expect_422(r);
+		expect_item(j, "[\"query\",\"limit\"]", "greater_than_equal",
+		    "Input should be greater than or equal to 1");
+		json_decref(j);
+		http_resp_free(r);
+	}
+	r = get(&f, "/customers/tags/customer/%s?limit=x", f.cid);
+	j = expect_422(r);
+	expect_item(j, "[\"query\",\"limit\"]", "int_parsing", NULL);
+	json_decref(j);
+	http_resp_free(r);
+	free(f.tok);
+}
+
+/* The lists' pages: default 100, slices of the whole in order. */
+Test(bounds, lists_are_pages_in_order)
+{
+	struct fx f;
+	json_t *page, *all, *v;
+	char want[64];
+	size_t i;
+
+	fx_init(&f);
+	seed_tags(f.cid, 105);
+	seed_notes(f.cid, 12);
+	seed_orders(&f, 23);
+	seed_appointments(&f, 7);
+
+	page = expect_array(get(&f, "/customers/%s/tags", f.cid));
+	cr_assert_eq(json_array_size(page), 100, "the default limit");
+	json_decref(page);
+	page = expect_array(
+	    get(&f, "/customers/tags/customer/%s?skip=100", f.cid));
+	cr_assert_eq(json_array_size(page), 5);
+	cr_assert_str_eq(json_str(json_array_get(page, 0), "label"),
+	    "tag-0101");
+	json_decref(page);
+	all = all_pages(&f, "tags", 7);
+	cr_assert_eq(json_array_size(all), 105);
+	json_array_foreach(all, i, v) {
+		snprintf(want, sizeof(want), "tag-%04zu", i + 1);
+		cr_assert_str_eq(json_str(v, "label"), want);
+	}
+	json_decref(all);
+
+	all = all_pages(&f, "notes", 5);
+	cr_assert_eq(json_array_size(all), 12);
+	json_array_foreach(all, i, v) {
+		snprintf(want, sizeof(want), "note %zu", 12 - i);
+		cr_assert_str_eq(json_str(v, "content"), want, "newest first");
+	}
+	json_decref(all);
+
+	page = expect_array(get(&f, "/customers/%s/orders?limit=500", f.cid));
+	all = all_pages(&f, "orders", 4);
+	cr_assert_eq(json_array_size(all), 23);
+	cr_assert(json_equal(all, page), "pages differ from the whole");
+	json_decref(all);
+	json_decref(page);
+
+	page = expect_array(get(&f, "/customers/%s/appointments", f.cid));
+	all = all_pages(&f, "appointments", 3);
+	cr_assert_eq(json_array_size(all), 7);
+	cr_assert(json_equal(all, page));
+	snprintf(want, sizeof(want), "apt-%.8s", f.uid);
+	cr_assert(!strncmp(json_str(json_array_get(all, 0), "appointment_id"),
+		      want, strlen(want)) &&
+		str_matches(json_str(json_array_get(all, 0), "appointment_id"),
+		    "-7$"),
+	    "the latest first");
+	json_decref(all);
+	json_decref(page);
+	free(f.tok);
+}
+
+/* Any number of labels was taken in one request. */
+Test(bounds, at_most_100_labels_in_one_request)
+{
+	struct http_resp *r;
+	struct fx f;
+	json_t *body, *labels, *j, *it;
+	char label[16], *text, *path;
+	int i;
+
+	fx_init(&f);
+	labels = json_array();
+	for (i = 0; i < 101; i++) {
+		snprintf(label, sizeof(label), "L%03d", i);
+		(void)json_array_append_new(labels, json_string(label));
+	}
+	body = json_pack("{s:O}", "labels", labels);
+	text = json_dumps(body, JSON_COMPACT);
+	cr_assert(asprintf(&path, "/customers/%s/tags", f.cid) != -1);
+	r = http_req_tok("POST", path, f.tok, text);
+	j = expect_422(r);
+	cr_assert_eq(items_count(j), 1, "%s", r->body);
+	it = expect_item(j, "[\"body\",\"labels\"]", "too_long",
+	    "List should have at most 100 items after validation, not 101");
+	cr_assert_eq(json_integer_value(
+			 json_object_get(json_object_get(it, "ctx"),
+			     "max_length")),
+	    100);
+	json_decref(j);
+	http_resp_free(r);
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_tags"
+			      " WHERE customer_id = $1",
+			 f.cid, DB_END),
+	    0);
+	free(text);
+
+	(void)json_array_remove(labels, 100);
+	text = json_dumps(body, JSON_COMPACT);
+	r = http_req_tok("POST", path, f.tok, text);
+	expect_status(r, 201);
+	j = resp_json(r);
+	http_resp_free(r);
+	cr_assert_eq(json_array_size(j), 100);
+	json_decref(j);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id"
+			      " = $1 AND routing_key = 'v1.customer.tagged'",
+			 f.cid, DB_END),
+	    100);
+	free(text);
+	free(path);
+	json_decref(body);
+	json_decref(labels);
+	free(f.tok);
+}
+
+/*
+ * The export of a long history: chunked, whole, every list equal to its
+ * routes' pages end to end, then the same connection serves another
+ * request (reading resumed after the last chunk).
+ */
+Test(bounds, export_streams_a_long_history_whole, .timeout = 60)
+{
+	struct http_conn *c;
+	struct http_resp *r;
+	struct fx f;
+	const char *hdrs[2];
+	char *auth, *path;
+	json_t *doc, *all;
+
+	fx_init(&f);
+	seed_tags(f.cid, 7);
+	seed_notes(f.cid, 3);
+	seed_orders(&f, MANY_ORDERS);
+	seed_appointments(&f, 5);
+	cr_assert(asprintf(&auth, "Authorization: Bearer %s", f.tok) != -1);
+	hdrs[0] = auth;
+	hdrs[1] = NULL;
+	cr_assert(asprintf(&path, "/customers/%s/export", f.cid) != -1);
+
+	c = http_conn_open();
+	r = http_conn_req(c, "GET", path, hdrs, NULL, 0);
+	expect_status(r, 200);
+	expect_module_headers(r);
+	cr_assert_str_eq(http_hdr(r, "transfer-encoding"), "chunked");
+	cr_assert_null(http_hdr(r, "content-length"));
+	doc = resp_json(r);
+	cr_assert(json_is_object(doc), "%.300s", r->body);
+	http_resp_free(r);
+	cr_assert_eq(json_array_size(json_object_get(doc, "orders")),
+	    MANY_ORDERS);
+	cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 7);
+	cr_assert_eq(json_array_size(json_object_get(doc, "notes")), 3);
+	cr_assert_eq(json_array_size(json_object_get(doc, "appointments")), 5);
+	cr_assert_str_eq(json_str(json_object_get(doc, "customer"), "id"),
+	    f.cid);
+	cr_assert(json_is_object(json_object_get(doc, "stats")));
+	cr_assert_null(json_object_get(doc, "history"));
+
+	all = all_pages(&f, "orders", 500);
+	cr_assert(json_equal(all, json_object_get(doc, "orders")),
+	    "the export's orders differ from the route's pages");
+	json_decref(all);
+	all = all_pages(&f, "appointments", 2);
+	cr_assert(json_equal(all, json_object_get(doc, "appointments")));
+	json_decref(all);
+	json_decref(doc);
+
+	/* the connection goes on */
+	r = http_conn_req(c, "GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+	http_conn_close(c);
+	free(path);
+	free(auth);
+	free(f.tok);
+}
+
+/* HTTP/1.0 has no chunks: the body is sent as is, then the close. */
+Test(bounds, export_over_http10_ends_with_the_close)
+{
+	struct http_resp *r;
+	struct fx f;
+	char *req, *buf;
+	size_t len, used;
+	int fd, closed;
+	json_t *doc;
+
+	fx_init(&f);
+	seed_orders(&f, 6000);
+	cr_assert(asprintf(&req,
+		      "GET /customers/%s/export HTTP/1.0\r\nHost: x\r\n"
+		      "Authorization: Bearer %s\r\n\r\n",
+		      f.cid, f.tok) != -1);
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	buf = raw_recv_all(fd, 20000, &len, &closed);
+	raw_close(fd);
+	cr_assert(closed, "the body must end with the connection");
+	cr_assert_eq(http_parse(buf, len, 1, 0, &r, &used), 1, "%.300s", buf);
+	cr_assert_eq(used, len, "one response, nothing after it");
+	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, "transfer-encoding"));
+	doc = resp_json(r);
+	cr_assert_eq(json_array_size(json_object_get(doc, "orders")), 6000);
+	json_decref(doc);
+	http_resp_free(r);
+	free(buf);
+	free(req);
+	free(f.tok);
+}
+
+/* A client that leaves mid-export: the worker carries on serving. */
+Test(bounds, export_client_gone_mid_stream)
+{
+	struct http_resp *r;
+	struct fx f;
+	char *req, part[4096];
+	int fd, i;
+
+	fx_init(&f);
+	seed_orders(&f, MANY_ORDERS);
+	cr_assert(asprintf(&req,
+		      "GET /customers/%s/export HTTP/1.1\r\nHost: x\r\n"
+		      "Authorization: Bearer %s\r\n\r\n",
+		      f.cid, f.tok) != -1);
+	for (i = 0; i < 5; i++) {
+		fd = raw_conn_open();
+		raw_send_str(fd, req);
+		/* the headers and a little of the body, then away */
+		(void)poll(NULL, 0, 20 * i);
+		(void)recv(fd, part, sizeof(part), 0);
+		raw_close(fd);
+	}
+	(void)poll(NULL, 0, 500);
+	r = get(&f, "/customers/%s/export", f.cid);
+	expect_status(r, 200);
+	http_resp_free(r);
+	r = http_req_tok("GET", "/healthcheck", NULL, NULL);
+	expect_status(r, 200);
+	http_resp_free(r);
+	free(req);
+	free(f.tok);
+}
