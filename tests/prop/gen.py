@@ -117,11 +117,20 @@ def from_schema(contract, schema, name=None):
             return st.dictionaries(st.text(max_size=10), json_value(1),
                                    max_size=4)
         req = set(s.get("required", []))
-        return st.fixed_dictionaries(
+        full = st.fixed_dictionaries(
             {k: from_schema(contract, v, k) for k, v in props.items()
              if k in req},
             optional={k: from_schema(contract, v, k)
                       for k, v in props.items() if k not in req})
+        # one key alone (TagsCreate: exactly one of label or labels), and
+        # the schema's own examples
+        one = st.sampled_from(sorted(props)).flatmap(
+            lambda k: st.fixed_dictionaries(
+                {k: from_schema(contract, props[k], k)}))
+        alts = [full, full, one] if not req else [full, full]
+        if s.get("examples"):
+            alts.append(st.sampled_from(s["examples"]))
+        return st.one_of(alts)
     if types == "string":
         return string(s, name)
     return json_value()
@@ -241,12 +250,12 @@ def image():
 
 
 @st.composite
-def multipart(draw):
+def multipart(draw, good=False):
     boundary = draw(st.one_of(st.just(b"b0undary"), st.from_regex(
         rb"[A-Za-z0-9'()+_,.=-]{1,70}", fullmatch=True)))
-    data = draw(image())
-    name = draw(st.sampled_from([b"file", b"file", b"file", b"File",
-                                 b"avatar", b""]))
+    data = draw(st.builds(png) if good else image())
+    name = b"file" if good else draw(st.sampled_from(
+        [b"file", b"file", b"file", b"File", b"avatar", b""]))
     filename = draw(st.one_of(st.just(b"a.png"), st.binary(max_size=30)
                               .filter(lambda b: b"\"" not in b
                                       and b"\r" not in b and b"\n" not in b)))
@@ -259,8 +268,8 @@ def multipart(draw):
         part += b"Content-Type: " + ptype + b"\r\n"
     body = b"--" + boundary + b"\r\n" + part + b"\r\n" + data + \
         b"\r\n--" + boundary + b"--\r\n"
-    how = draw(st.sampled_from(["ok"] * 6 + ["truncate", "noclose",
-                                             "twice", "preamble", "lf"]))
+    how = "ok" if good else draw(st.sampled_from(
+        ["ok"] * 6 + ["truncate", "noclose", "twice", "preamble", "lf"]))
     if how == "truncate":
         body = body[:draw(st.integers(0, len(body)))]
     elif how == "noclose":
@@ -272,6 +281,9 @@ def multipart(draw):
         body = b"preamble\r\n" + body
     elif how == "lf":
         body = body.replace(b"\r\n", b"\n")
+    if good:
+        return ("multipart", body,
+                b"multipart/form-data; boundary=" + boundary)
     ctype = draw(st.sampled_from([
         b"multipart/form-data; boundary=" + boundary,
         b"multipart/form-data; boundary=" + boundary,
@@ -290,7 +302,7 @@ def quote(s):
 
 # --- whole requests -------------------------------------------------------------
 
-def path_param(param):
+def path_param(param, valid_only=False):
     name = param["name"]
     schema = param.get("schema", {})
     if "enum" in schema:
@@ -303,12 +315,14 @@ def path_param(param):
         kind = {"customer_id": "customer", "tag_id": "tag",
                 "note_id": "note"}[name]
         valid = st.one_of(ref(kind), ref("customer"))
+    if valid_only:
+        return valid
     invalid = st.one_of(text().filter(bool).map(
         lambda s: quote(s).encode()), raw_segment())
     return st.one_of(valid, valid, valid, invalid)
 
 
-def query_value(param):
+def query_value(param, valid_only=False):
     schema = param.get("schema", {})
     if schema.get("format") == "uuid":
         valid = ref("business", ("B", "A", "A", "none"))
@@ -317,15 +331,19 @@ def query_value(param):
                             schema.get("maximum", 10**6)).map(str)
     else:
         valid = st.text(min_size=schema.get("minLength", 0), max_size=12)
+    if valid_only:
+        return valid
     return st.one_of(valid, valid, text(), st.integers().map(str))
 
 
 @st.composite
-def query(draw, op):
+def query(draw, op, valid_only=False):
     out = []
     for p in op.query_params():
         if draw(st.booleans()):
-            out.append((p["name"], draw(query_value(p))))
+            out.append((p["name"], draw(query_value(p, valid_only))))
+    if valid_only:
+        return out
     if draw(st.integers(0, 5)) == 0:
         out.append((draw(st.sampled_from(["skip", "limit", "x", ""])),
                     draw(text())))
@@ -346,6 +364,12 @@ TOKENS = {
             "admin_AB", "self_A", "self_B", "shared", "stranger", "none",
             "expired", "courier"],
 }
+# the tokens of a well-formed request: roles that may reach some rows
+GOOD_TOKENS = {
+    "iso": ["admin_A", "admin_A", "manager_A", "self_A", "client_A"],
+    "all": ["superadmin", "superadmin", "internal", "admin_A", "admin_B",
+            "admin_AB", "self_A", "self_B", "shared"],
+}
 
 
 def trace_id():
@@ -361,8 +385,12 @@ def trace_id():
 
 @st.composite
 def request(draw, contract, op, phase):
+    """A third of the requests are well-formed (a role that may reach
+    rows, ids of real rows, a body valid against the schema): the rest
+    breaks any part."""
+    good = draw(st.integers(0, 2)) == 0
     method = op.method
-    roll = draw(st.integers(0, 19))
+    roll = 99 if good else draw(st.integers(0, 19))
     if roll == 0:
         method = draw(st.sampled_from(["GET", "POST", "PUT", "PATCH",
                                        "DELETE"]))
@@ -371,11 +399,12 @@ def request(draw, contract, op, phase):
     req = {"op": op.id, "method": method,
            "prefix": draw(st.sampled_from(op.prefixes)),
            "slash": "/api" in op.prefixes and draw(st.booleans()),
-           "params": {p["name"]: draw(path_param(p))
+           "params": {p["name"]: draw(path_param(p, good))
                       for p in op.path_params()},
-           "query": draw(query(op)),
-           "token": draw(st.sampled_from(TOKENS[phase])),
-           "trace": draw(trace_id())}
+           "query": draw(query(op, good)),
+           "token": draw(st.sampled_from((GOOD_TOKENS if good else
+                                          TOKENS)[phase])),
+           "trace": None if good else draw(trace_id())}
     # nested ids (customer and its tag or note) of one business at times,
     # so that a reachable row of either business is named often
     owner = draw(st.sampled_from([None, "B", "A", None]))
@@ -384,7 +413,11 @@ def request(draw, contract, op, phase):
             if isinstance(v, Ref) and v.owner in ("A", "B"):
                 v.owner = owner
     content = op.body
-    if "application/json" in content:
+    if "application/json" in content and good:
+        req["body"] = ("json", draw(from_schema(
+            contract, content["application/json"]["schema"])))
+        req["ctype"] = "application/json"
+    elif "application/json" in content:
         req["body"] = draw(json_body(contract,
                                      content["application/json"]["schema"]))
         req["ctype"] = draw(st.sampled_from(
@@ -392,7 +425,7 @@ def request(draw, contract, op, phase):
                                         "application/json; charset=utf-8",
                                         "multipart/form-data"]))
     elif "multipart/form-data" in content:
-        req["body"] = draw(multipart())
+        req["body"] = draw(multipart(good))
     elif draw(st.integers(0, 14)) == 0:
         req["body"] = ("raw", draw(st.binary(max_size=20)))
         req["ctype"] = "application/json"
