@@ -81,7 +81,7 @@ def json_value(depth=2):
                      st.dictionaries(text(), sub, max_size=4))
 
 
-# --- values from schemas ------------------------------------------------------
+# --- values from schemas -----------------------------------------------------
 
 UUID_FIELDS = {
     "customer_id": "customer", "user_id": "user", "business_id": "business",
@@ -156,7 +156,7 @@ def string(s, name):
                    min_size=lo, max_size=min(hi, 60))
 
 
-# --- invalid variants -------------------------------------------------------------
+# --- invalid variants --------------------------------------------------------
 
 def wrong_value():
     return st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
@@ -218,7 +218,7 @@ def json_body(contract, schema):
         st.tuples(st.just("raw"), raw_json_body()))
 
 
-# --- multipart ------------------------------------------------------------------
+# --- multipart ---------------------------------------------------------------
 
 def jpeg():
     seg = st.builds(
@@ -300,7 +300,7 @@ def quote(s):
     return urllib.parse.quote(s, safe="", errors="surrogatepass")
 
 
-# --- whole requests -------------------------------------------------------------
+# --- whole requests ----------------------------------------------------------
 
 def path_param(param, valid_only=False):
     name = param["name"]

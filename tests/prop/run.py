@@ -50,7 +50,7 @@ import re
 import sys
 import time
 import traceback
-import urllib.parse
+import uuid
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -150,7 +150,7 @@ class Suite:
         self.known = set(filter(None, os.environ.get(
             "BEE_PROP_KNOWN", "").split(",")))
 
-    # --- tokens ----------------------------------------------------------------
+    # --- tokens --------------------------------------------------------------
 
     def auth(self, kind):
         """(header value or None, sub) for a token kind of gen.TOKENS."""
@@ -176,9 +176,9 @@ class Suite:
         if kind in role:
             name, extra = role[kind]
             extra = dict(extra)
-            sub = extra.pop("sub", None) or str(__import__("uuid").uuid4())
+            sub = extra.pop("sub", None) or str(uuid.uuid4())
             return b"Bearer " + w.token(name, sub=sub, **extra), sub
-        sub = str(__import__("uuid").uuid4())
+        sub = str(uuid.uuid4())
         base = {"sub": sub, "role": "superadmin", "exp": now + 3600}
         if kind == "none":
             return None, sub
@@ -200,7 +200,7 @@ class Suite:
             return b"Bearer " + jwt(dict(base, role=7), w.secret), sub
         raise KeyError(kind)
 
-    # --- building and sending ---------------------------------------------------
+    # --- building and sending ------------------------------------------------
 
     def build(self, op, req):
         auth, sub = self.auth(req["token"])
@@ -303,7 +303,7 @@ class Suite:
                 out.append("business B's id %s in a response to A" % secret)
         return out
 
-    # --- running -------------------------------------------------------------------
+    # --- running -------------------------------------------------------------
 
     def run_op(self, op, phase, examples, run_seed):
         isolation = phase == "iso"
