@@ -56,6 +56,7 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 from hypothesis import Phase  # noqa: E402
 from hypothesis.errors import Flaky  # noqa: E402
 
@@ -341,6 +342,8 @@ class Suite:
 
 
 def main():
+    # Hypothesis' own files under the git-ignored .run, not in the cwd
+    set_hypothesis_home_dir(os.path.join(ROOT, ".run", "prop-hypothesis"))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=int,
                     default=int(os.environ.get("BEE_PROP_EXAMPLES", 40)))
