@@ -96,8 +96,10 @@ Test(dns, database_follows_its_name, .timeout = 180)
 	cr_assert(sscanf(getenv("DATABASE_URL"),
 		      "postgresql://postgres@127.0.0.1:%15[0-9]/", port) == 1,
 	    "DATABASE_URL %s", getenv("DATABASE_URL"));
-	snprintf(url, sizeof(url), "postgresql://postgres@" NAME ":%s/"
-	    "bee_customers", port);
+	snprintf(url, sizeof(url),
+	    "postgresql://postgres@" NAME ":%s/"
+	    "bee_customers",
+	    port);
 	env[0] = "DATABASE_URL";
 	env[1] = url;
 	env[2] = NULL;
@@ -133,8 +135,10 @@ Test(dns, database_follows_its_name, .timeout = 180)
 		usleep(100000);
 	}
 	cr_assert(instance_wait_file_matches(&in, "kore.err",
-	    "\"level\":\"error\".*database host " NAME " does not resolve",
-	    2000), "%s", instance_file_text(&in, "kore.err"));
+		      "\"level\":\"error\".*database host " NAME
+		      " does not resolve",
+		      2000),
+	    "%s", instance_file_text(&in, "kore.err"));
 	cr_assert(instance_file_matches(&in, "kore.err",
 	    "PostgreSQL host " NAME " does not resolve"));
 
