@@ -12,6 +12,14 @@
  * at most once a RESOLVE_MIN_MS. The thread blocks every signal, so Kore's
  * parent loop keeps receiving them; it writes no log line (log.c is not
  * thread-safe): the workers log what changed (deps.c).
+ *
+ * Fork safety: Kore forks (and respawns) workers from the parent while the
+ * thread runs. A worker forked while the thread was starting, or inside
+ * getaddrinfo, could inherit a lock it holds (the allocator's, the
+ * sanitizers' thread registry) and hang on it. So resolve_init returns
+ * only once the thread runs its loop, which takes no lock between
+ * lookups, and a lookup holds `busy`, which a pthread_atfork handler takes
+ * before any fork: a fork waits for the lookup in progress instead.
  */
 #include <sys/mman.h>
 #include <sys/types.h>
@@ -39,11 +47,16 @@ struct slot {
 
 static struct slot *slots; /* shared, DEP_COUNT of them */
 static const struct endpoint *endpoints[DEP_COUNT];
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t running_cv = PTHREAD_COND_INITIALIZER;
+static int running;
 
 static void lookup(enum dep);
 static void publish(enum dep, const struct resolved *);
 static void *run(void *);
 static long long now_ms(void);
+static void fork_prepare(void);
+static void fork_done(void);
 
 int
 resolve_init(const struct endpoint *const eps[DEP_COUNT], char *err,
@@ -68,6 +81,11 @@ resolve_init(const struct endpoint *const eps[DEP_COUNT], char *err,
 		if (eps[i] != NULL)
 			lookup((enum dep)i);
 	}
+	if ((rc = pthread_atfork(fork_prepare, fork_done, fork_done)) != 0) {
+		(void)snprintf(err, errlen, "resolver: atfork: %s",
+		    strerror(rc));
+		return (-1);
+	}
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&t, NULL, run, NULL);
@@ -78,6 +96,10 @@ resolve_init(const struct endpoint *const eps[DEP_COUNT], char *err,
 		return (-1);
 	}
 	(void)pthread_detach(t);
+	(void)pthread_mutex_lock(&busy);
+	while (!running)
+		(void)pthread_cond_wait(&running_cv, &busy);
+	(void)pthread_mutex_unlock(&busy);
 	return (0);
 }
 
@@ -129,6 +151,10 @@ run(void *arg)
 	memset(last, 0, sizeof(last));
 	for (i = 0; i < DEP_COUNT; i++)
 		seen[i] = __atomic_load_n(&slots[i].wanted, __ATOMIC_ACQUIRE);
+	(void)pthread_mutex_lock(&busy);
+	running = 1;
+	(void)pthread_cond_signal(&running_cv);
+	(void)pthread_mutex_unlock(&busy);
 	for (;;) {
 		(void)poll(NULL, 0, POLL_MS);
 		for (i = 0; i < DEP_COUNT; i++) {
@@ -137,7 +163,9 @@ run(void *arg)
 				continue;
 			seen[i] = w;
 			last[i] = now_ms();
+			(void)pthread_mutex_lock(&busy);
 			lookup((enum dep)i);
+			(void)pthread_mutex_unlock(&busy);
 		}
 	}
 	return (NULL);
@@ -203,4 +231,18 @@ now_ms(void)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Before a fork: wait for the lookup in progress; none starts meanwhile. */
+static void
+fork_prepare(void)
+{
+	(void)pthread_mutex_lock(&busy);
+}
+
+/* After it, in both processes (the child's copy is its forking thread's). */
+static void
+fork_done(void)
+{
+	(void)pthread_mutex_unlock(&busy);
 }
