@@ -237,10 +237,6 @@ Test(dns, redis_and_broker_found_once_their_names_resolve, .timeout = 180)
 	hosts_write2(in.hosts, NULL, NULL);
 	instance_spawn(&in, env);
 	instance_wait_ready(&in);
-	cr_assert(instance_file_matches(&in, "kore.out",
-	    "Redis host bee-redis.test does not resolve"));
-	cr_assert(instance_file_matches(&in, "kore.out",
-	    "RabbitMQ host bee-mq.test does not resolve"));
 	uuid4(bid);
 	cust_create(bid, id, uid);
 	tok = tok_superadmin();
@@ -278,6 +274,10 @@ Test(dns, redis_and_broker_found_once_their_names_resolve, .timeout = 180)
 	}
 	cr_assert_eq(redis_keys(redis_port, pattern), 1,
 	    "no rate-limit key in Redis");
+	cr_assert(instance_file_matches(&in, "kore.out",
+	    "Redis host bee-redis.test does not resolve"));
+	cr_assert(instance_file_matches(&in, "kore.out",
+	    "RabbitMQ host bee-mq.test does not resolve"));
 	free(tok);
 	instance_stop(&in);
 	instance_expect_clean(&in);
