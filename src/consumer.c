@@ -319,7 +319,7 @@ amqp_ready(struct consumer *c)
 	/* never the resolver in the sandbox: it would kill the worker */
 	if (*deps_address(DEP_RABBITMQ) == '\0') {
 		(void)snprintf(c->err, sizeof(c->err),
-		    "RabbitMQ address not resolved at start-up");
+		    "RabbitMQ host does not resolve");
 		goto fail;
 	}
 	if (amqp_pub_connect(&c->amqp, settings.rabbitmq_url,

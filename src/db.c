@@ -29,6 +29,8 @@
 #include "deps.h"
 #include "log.h"
 #include "reply.h"
+#include "resolve.h"
+#include "settings.h"
 #include "stmt.h"
 
 /* statements in flight per worker, as Kore's pgsql_queue_limit */
@@ -48,6 +50,7 @@ static struct breaker breaker;
 static void wait_drop(struct db_wait *);
 static void wait_wake(struct db_wait *, int);
 static int fail_unavailable(struct http_request *);
+static int timed_out(const PGresult *);
 static struct conn *pick(const char *, int);
 static int submit(struct conn *, struct db_wait *);
 static int send_statement(struct conn *, struct db_wait *);
@@ -76,6 +79,18 @@ fail_unavailable(struct http_request *req)
 {
 	(void)reply_detail(req, 503, "database unavailable");
 	return (HTTP_STATE_ERROR);
+}
+
+/*
+ * statement_timeout (57014; we never cancel otherwise) or lock_timeout
+ * (55P03; we never lock with NOWAIT). PostgreSQL answered, so this is no
+ * breaker failure: one locked row or slow statement must not turn every
+ * other request of the worker away (pool_deliver closes the breaker).
+ */
+static int
+timed_out(const PGresult *r)
+{
+	return (conn_sqlstate_is(r, "57014") || conn_sqlstate_is(r, "55P03"));
 }
 
 int
@@ -149,6 +164,18 @@ db_poll(struct http_request *req, struct ctx *c)
 		c->unique_violated = 1;
 		PQclear(r);
 		return (DB_POLL_DONE);
+	}
+	if (r != NULL && timed_out(r)) {
+		(void)snprintf(msg, sizeof(msg),
+		    "database statement timed out (statement_timeout %d ms, "
+		    "lock_timeout %d ms): %s",
+		    settings.db_statement_timeout_ms,
+		    settings.db_lock_timeout_ms, PQresultErrorMessage(r));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_error(c->trace_id, msg);
+		PQclear(r);
+		(void)fail_unavailable(req);
+		return (DB_POLL_FAILED);
 	}
 	(void)snprintf(msg, sizeof(msg), "query failed: %s",
 	    r != NULL ? PQresultErrorMessage(r) : "no result");
@@ -284,6 +311,7 @@ pool_connect_failed(struct conn *cn, const char *trace_id, const char *why)
 	char msg[320];
 	int i, only;
 
+	resolve_again(DEP_POSTGRES); /* it may have moved */
 	only = 1;
 	for (i = 0; i < pool_size; i++) {
 		if (conns[i].db != NULL && !conns[i].connecting)

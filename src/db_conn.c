@@ -12,9 +12,15 @@
 #include <openssl/ssl.h>
 
 #include "db_conn.h"
+#include "deps.h"
 #include "log.h"
+#include "pg_conninfo.h"
+#include "resolve.h"
+#include "settings.h"
 
 static char *conninfo;
+static char *options; /* with statement_timeout and lock_timeout */
+static int wants_hostaddr; /* a host name: the parent resolves it */
 static uint64_t connect_timeout_ms; /* 0: none (libpq's meaning) */
 
 static void connect_wait(struct conn *, int);
@@ -35,12 +41,15 @@ conn_configure(const char *info)
 	PQconninfoOption *opts, *o;
 	long secs;
 
-	if ((conninfo = strdup(info)) == NULL)
+	if ((conninfo = strdup(info)) == NULL ||
+	    (options = pg_options(info, settings.db_statement_timeout_ms,
+		 settings.db_lock_timeout_ms)) == NULL)
 		fatal("db_register: out of memory");
+	wants_hostaddr = pg_wants_hostaddr(info);
 	/*
 	 * libpq enforces connect_timeout only in its blocking calls; here it
 	 * bounds the whole connect, where libpq would bound each address
-	 * (service.c passes the one address resolved at start-up).
+	 * (conn_start passes one: the parent's current answer).
 	 */
 	connect_timeout_ms = 0;
 	if ((opts = PQconninfoParse(info, NULL)) == NULL)
@@ -65,10 +74,32 @@ conn_configure(const char *info)
 int
 conn_start(struct conn *cn, const char *trace_id)
 {
+	static const char *const keys[] = { "dbname", "hostaddr", "options",
+		NULL };
+	const char *values[4];
+	struct resolved r;
+	char why[256];
 	PGconn *db;
 
-	db = PQconnectStart(conninfo);
 	memset(cn, 0, sizeof(*cn));
+	/* never libpq's resolver in the sandbox: the parent's answer */
+	r.ip[0] = '\0';
+	if (wants_hostaddr) {
+		resolve_get(DEP_POSTGRES, &r);
+		if (!r.ok) {
+			(void)snprintf(why, sizeof(why),
+			    "database host %s does not resolve: %s",
+			    resolve_host(DEP_POSTGRES), r.error);
+			cn->fd = -1;
+			connect_failed(cn, trace_id, why);
+			return (0);
+		}
+	}
+	values[0] = conninfo;
+	values[1] = r.ip; /* "": libpq ignores it */
+	values[2] = options;
+	values[3] = NULL;
+	db = PQconnectStartParams(keys, values, 1);
 	cn->db = db; /* on failure, connect_failed frees it */
 	cn->fd = -1;
 	if (db == NULL || PQstatus(db) == CONNECTION_BAD) {
@@ -197,6 +228,7 @@ conn_lost(struct conn *cn, const char *trace_id)
 	    PQerrorMessage(cn->db));
 	msg[strcspn(msg, "\n")] = '\0';
 	log_error(trace_id, msg);
+	resolve_again(DEP_POSTGRES); /* it may have moved */
 	/*
 	 * When libpq saw the server go (a restart), it has closed the socket
 	 * already, and epoll forgot it with the close: removing it again

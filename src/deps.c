@@ -1,8 +1,11 @@
 /*
- * Dependency probes. Host names are resolved once in the parent (the
- * sandboxed workers cannot run the resolver); each worker then keeps one
- * non-blocking connect in flight per dependency and reads its outcome on
- * the next tick, so a probe never blocks the loop.
+ * Dependency probes. Host names are resolved in the parent (resolve.c:
+ * the sandboxed workers cannot run the resolver); each worker keeps one
+ * non-blocking connect in flight per dependency, to its current address,
+ * and reads its outcome on the next tick, so a probe never blocks the
+ * loop. A failed probe asks the parent to resolve the name again, and a
+ * new answer is logged: a dependency that moved is followed within about
+ * a second.
  */
 #include <sys/socket.h>
 
@@ -20,82 +23,76 @@
 #include <kore/kore.h>
 
 #include "deps.h"
+#include "log.h"
+#include "resolve.h"
 #include "settings.h"
 
 #define PROBE_INTERVAL_MS 1000
 
 struct probe {
 	int enabled;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char ip[INET6_ADDRSTRLEN];
+	unsigned int generation; /* of the address last logged */
 	int fd;
 	int up;
 };
 
 static struct probe probes[DEP_COUNT];
+static const char *const dep_names[DEP_COUNT] = { "PostgreSQL", "RabbitMQ",
+	"Redis" };
 
-static int resolve(struct probe *, const struct endpoint *, char *, size_t,
-    const char *);
+static void notice_unresolved(enum dep, const struct resolved *);
 static void probe_tick(void *, u_int64_t);
-static void probe_collect(struct probe *);
-static void probe_launch(struct probe *);
+static void probe_collect(enum dep);
+static void probe_launch(enum dep);
+static void log_address(enum dep);
 
 int
 deps_resolve(char *err, size_t errlen)
 {
+	const struct endpoint *eps[DEP_COUNT];
+	struct resolved r;
 	size_t i;
 
-	for (i = 0; i < DEP_COUNT; i++)
+	eps[DEP_POSTGRES] = &settings.database;
+	eps[DEP_RABBITMQ] = &settings.rabbitmq;
+	eps[DEP_REDIS] = *settings.redis_url != '\0' ? &settings.redis : NULL;
+	for (i = 0; i < DEP_COUNT; i++) {
 		probes[i].fd = -1;
-	if (resolve(&probes[DEP_POSTGRES], &settings.database, err, errlen,
-		"DATABASE_URL") == -1)
+		probes[i].enabled = eps[i] != NULL;
+	}
+	if (resolve_init(eps, err, errlen) == -1)
 		return (-1);
-	if (resolve(&probes[DEP_RABBITMQ], &settings.rabbitmq, err, errlen,
-		"RABBITMQ_URL") == -1)
-		return (-1);
-	if (*settings.redis_url != '\0' &&
-	    resolve(&probes[DEP_REDIS], &settings.redis, err, errlen,
-		"REDIS_URL") == -1)
-		return (-1);
+	/* not fatal: a container starting; resolved again on demand */
+	for (i = 0; i < DEP_COUNT; i++) {
+		resolve_get((enum dep)i, &r);
+		if (probes[i].enabled && !r.ok)
+			notice_unresolved((enum dep)i, &r);
+	}
 	return (0);
+}
+
+static void
+notice_unresolved(enum dep d, const struct resolved *r)
+{
+	kore_log(LOG_NOTICE,
+	    "%s host %s does not resolve (%s): tried again "
+	    "when a connection fails",
+	    dep_names[d], resolve_host(d), r->error);
 }
 
 /*
- * A name that does not resolve yet (a container starting) is not fatal:
- * the dependency shows as down and libpq resolves it when it connects.
+ * The current address, in a buffer of the calling thread's for each
+ * dependency (task threads ask too): valid until its next call for d.
  */
-static int
-resolve(struct probe *p, const struct endpoint *ep, char *err, size_t errlen,
-    const char *name)
-{
-	struct addrinfo hints, *res;
-	int rc;
-
-	p->enabled = 1;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	rc = getaddrinfo(ep->host, ep->port, &hints, &res);
-	if (rc != 0) {
-		(void)snprintf(err, errlen, "%s: cannot resolve %s: %s", name,
-		    ep->host, gai_strerror(rc));
-		kore_log(LOG_NOTICE, "%s", err);
-		return (0);
-	}
-	memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
-	p->addrlen = res->ai_addrlen;
-	if (getnameinfo(res->ai_addr, res->ai_addrlen, p->ip, sizeof(p->ip),
-		NULL, 0, NI_NUMERICHOST) != 0)
-		p->ip[0] = '\0';
-	freeaddrinfo(res);
-	return (0);
-}
-
 const char *
 deps_address(enum dep d)
 {
-	return (probes[d].ip);
+	static __thread char ip[DEP_COUNT][INET6_ADDRSTRLEN];
+	struct resolved r;
+
+	resolve_get(d, &r);
+	(void)snprintf(ip[d], sizeof(ip[d]), "%s", r.ok ? r.ip : "");
+	return (ip[d]);
 }
 
 void
@@ -108,13 +105,14 @@ deps_start(void)
 	/* Before serving: a first answer within 200 ms, so /ready is true. */
 	for (i = 0; i < DEP_COUNT; i++) {
 		probes[i].fd = -1;
-		probe_launch(&probes[i]);
+		probes[i].generation = 1; /* the start-up answer, logged */
+		probe_launch((enum dep)i);
 		if (probes[i].fd == -1)
 			continue;
 		pfd.fd = probes[i].fd;
 		pfd.events = POLLOUT;
 		(void)poll(&pfd, 1, 200);
-		probe_collect(&probes[i]);
+		probe_collect((enum dep)i);
 	}
 	(void)kore_timer_add(probe_tick, PROBE_INTERVAL_MS, NULL, 0);
 }
@@ -139,15 +137,16 @@ probe_tick(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 	for (i = 0; i < DEP_COUNT; i++) {
-		probe_collect(&probes[i]);
-		probe_launch(&probes[i]);
+		probe_collect((enum dep)i);
+		probe_launch((enum dep)i);
 	}
 }
 
 /* The connect started a tick ago: up if it completed without error. */
 static void
-probe_collect(struct probe *p)
+probe_collect(enum dep d)
 {
+	struct probe *p = &probes[d];
 	struct pollfd pfd;
 	socklen_t len;
 	int soerr;
@@ -166,20 +165,31 @@ probe_collect(struct probe *p)
 	p->up = soerr == 0;
 	(void)close(p->fd);
 	p->fd = -1;
+	if (!p->up)
+		resolve_again(d);
 }
 
 static void
-probe_launch(struct probe *p)
+probe_launch(enum dep d)
 {
+	struct probe *p = &probes[d];
+	struct resolved r;
 	int fd;
 
-	if (!p->enabled || p->addrlen == 0)
+	if (!p->enabled)
 		return;
-	fd = socket(p->addr.ss_family,
+	log_address(d);
+	resolve_get(d, &r);
+	if (!r.ok) {
+		p->up = 0;
+		resolve_again(d);
+		return;
+	}
+	fd = socket(r.addr.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return;
-	if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+	if (connect(fd, (struct sockaddr *)&r.addr, r.addrlen) == 0) {
 		p->up = 1;
 		(void)close(fd);
 		return;
@@ -187,7 +197,32 @@ probe_launch(struct probe *p)
 	if (errno != EINPROGRESS) {
 		p->up = 0;
 		(void)close(fd);
+		resolve_again(d);
 		return;
 	}
 	p->fd = fd;
+}
+
+/* Once per worker and change: where d is now, or why it is nowhere. */
+static void
+log_address(enum dep d)
+{
+	struct resolved r;
+	char msg[512];
+
+	resolve_get(d, &r);
+	if (r.generation == probes[d].generation)
+		return;
+	probes[d].generation = r.generation;
+	if (r.ok)
+		(void)snprintf(msg, sizeof(msg), "%s host %s resolves to %s",
+		    dep_names[d], resolve_host(d), r.ip);
+	else
+		(void)snprintf(msg, sizeof(msg),
+		    "%s host %s does not resolve: %s", dep_names[d],
+		    resolve_host(d), r.error);
+	if (r.ok)
+		log_info(NULL, msg);
+	else
+		log_error(NULL, msg);
 }

@@ -10,9 +10,15 @@
 
 enum dep { DEP_POSTGRES, DEP_RABBITMQ, DEP_REDIS, DEP_COUNT };
 
-/* In the parent: resolve the settings' hosts (never on a worker's loop). */
+/*
+ * In the parent: resolve the settings' hosts (never on a worker's loop)
+ * and start following them (resolve.h).
+ */
 int deps_resolve(char *err, size_t errlen);
-/* The resolved IP of a dependency ("" when disabled or unresolved). */
+/*
+ * A dependency's current IP ("" when disabled or unresolved), in a buffer
+ * of the calling thread's, valid until its next call for d.
+ */
 const char *deps_address(enum dep d);
 /* In each worker: start probing. */
 void deps_start(void);

@@ -346,7 +346,7 @@ again:
 		/* never the resolver in the sandbox: it would kill the worker */
 		if (*deps_address(DEP_RABBITMQ) == '\0') {
 			(void)snprintf(p->err, sizeof(p->err),
-			    "RabbitMQ address not resolved at start-up");
+			    "RabbitMQ host does not resolve");
 			PQclear(r);
 			return (BROKER_FAILED);
 		}

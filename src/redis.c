@@ -16,6 +16,7 @@
 #include "deps.h"
 #include "log.h"
 #include "redis.h"
+#include "resolve.h"
 #include "settings.h"
 
 #define REDIS_RETRY_MS 1000
@@ -55,7 +56,7 @@ static void on_reply(redisAsyncContext *, void *, void *);
 void
 redis_start(void)
 {
-	if (*settings.redis_url == '\0' || *deps_address(DEP_REDIS) == '\0')
+	if (*settings.redis_url == '\0')
 		return;
 	enabled = 1;
 	parse_url();
@@ -105,7 +106,11 @@ try_connect(void *arg, u_int64_t now)
 	(void)now;
 	if (!enabled || conn != NULL)
 		return;
-	/* The address resolved at start-up: no resolver on the loop. */
+	/* the parent's current answer: no resolver on the loop */
+	if (*deps_address(DEP_REDIS) == '\0') {
+		resolve_again(DEP_REDIS);
+		return;
+	}
 	/* the port was checked (digits only) when the settings were read */
 	ac = redisAsyncConnect(deps_address(DEP_REDIS),
 	    (int)strtol(settings.redis.port, NULL, 10));
@@ -156,8 +161,10 @@ on_connect(const redisAsyncContext *ac, int status)
 {
 	(void)ac;
 	connected = status == REDIS_OK;
-	if (!connected)
+	if (!connected) {
 		log_warn(NULL, "redis: cannot connect");
+		resolve_again(DEP_REDIS); /* it may have moved */
+	}
 }
 
 static void
@@ -168,6 +175,7 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	if (connected)
 		log_warn(NULL, "redis: connection lost");
 	connected = 0;
+	resolve_again(DEP_REDIS); /* it may have moved */
 }
 
 int

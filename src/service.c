@@ -114,7 +114,6 @@ static void die(const char *, ...)
 static void check_config(void);
 static void sweep_avatar_temporaries(void);
 static int handler_protected(const char *, int *);
-static char *conninfo_with_address(const char *, const char *);
 static void log_flush_tick(void *, u_int64_t);
 
 /* Kore's own stdout lines, line-buffered before the workers fork. */
@@ -142,7 +141,7 @@ kore_parent_configure(int argc, char **argv)
 {
 	struct kore_server *srv;
 	struct kore_validator *phone;
-	char err[SETTINGS_ERRLEN], *conninfo;
+	char err[SETTINGS_ERRLEN];
 
 	(void)argc;
 	(void)argv;
@@ -171,10 +170,7 @@ kore_parent_configure(int argc, char **argv)
 		die("%s", err);
 	if (logfwd_init(err, sizeof(err)) == -1)
 		die("%s", err);
-	conninfo = conninfo_with_address(settings.database_conninfo,
-	    deps_address(DEP_POSTGRES));
-	db_register(conninfo, settings.db_pool_size);
-	free(conninfo);
+	db_register(settings.database_conninfo, settings.db_pool_size);
 
 	if (mkdir(settings.upload_dir, 0755) == -1 && errno != EEXIST)
 		die("UPLOAD_DIR %s: %s", settings.upload_dir, strerror(errno));
@@ -347,26 +343,4 @@ handler_protected(const char *name, int *protected)
 		}
 	}
 	return (0);
-}
-
-/*
- * libpq would resolve the host name inside PQconnectdb, on the worker's
- * loop and outside the sandbox's syscalls: hand it the address resolved
- * at start-up (the name still serves TLS and authentication).
- */
-static char *
-conninfo_with_address(const char *conninfo, const char *ip)
-{
-	char *out;
-	size_t len;
-
-	if (ip == NULL || *ip == '\0' || strstr(conninfo, "hostaddr=") ||
-	    strstr(conninfo, "host=/") || strstr(conninfo, "://@/") ||
-	    strstr(conninfo, ":///"))
-		return (strdup(conninfo));
-	len = strlen(conninfo) + strlen(ip) + 16;
-	if ((out = malloc(len)) == NULL)
-		die("out of memory");
-	(void)snprintf(out, len, "%s&hostaddr=%s", conninfo, ip);
-	return (out);
 }

@@ -99,6 +99,25 @@ load(struct settings *s, const char *dotenv_path, int auth, char *err,
 		}
 		s->db_pool_size = (int)n;
 	}
+	/* 0 (PostgreSQL's "none") is refused: no request may wait forever */
+	s->db_statement_timeout_ms = 5000;
+	if ((v = dotenv_get(&env, "DB_STATEMENT_TIMEOUT_MS")) != NULL) {
+		if (!parse_long(v, 1, 3600000, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen,
+			    "DB_STATEMENT_TIMEOUT_MS: 1 to 3600000 (ms)"));
+		}
+		s->db_statement_timeout_ms = (int)n;
+	}
+	s->db_lock_timeout_ms = 2000;
+	if ((v = dotenv_get(&env, "DB_LOCK_TIMEOUT_MS")) != NULL) {
+		if (!parse_long(v, 1, 3600000, &n)) {
+			dotenv_free(&env);
+			return (fail(err, errlen,
+			    "DB_LOCK_TIMEOUT_MS: 1 to 3600000 (ms)"));
+		}
+		s->db_lock_timeout_ms = (int)n;
+	}
 
 	v = dotenv_get(&env, "RABBITMQ_URL");
 	s->rabbitmq_url = dupe(v ? v : "amqp://guest:guest@localhost:5672/");

@@ -31,6 +31,8 @@ struct settings {
 	char *database_conninfo; /* libpq URI, owned */
 	struct endpoint database;
 	int db_pool_size;
+	int db_statement_timeout_ms; /* each pooled connection's */
+	int db_lock_timeout_ms;
 	char *rabbitmq_url; /* owned */
 	struct endpoint rabbitmq;
 	char *rabbitmq_exchange; /* owned */

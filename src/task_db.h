@@ -1,7 +1,8 @@
 /*
  * A dedicated blocking PostgreSQL connection for a task thread (never the
- * worker's pool): DATABASE_URL at the address resolved at start-up (the
- * sandbox has no resolver), a 5 s connect timeout.
+ * worker's pool): DATABASE_URL at the parent's current answer for its
+ * host (resolve.h: the sandbox has no resolver), a 5 s connect timeout,
+ * the task threads' own statement and lock timeouts (task_db.c).
  */
 #ifndef BEE_TASK_DB_H
 #define BEE_TASK_DB_H

@@ -118,6 +118,8 @@ Test(settings, defaults)
 	assert_conninfo(s.database_conninfo, "dbname", "bee_customers");
 	assert_conninfo(s.database_conninfo, "connect_timeout", "2");
 	cr_assert_eq(s.db_pool_size, 8);
+	cr_assert_eq(s.db_statement_timeout_ms, 5000);
+	cr_assert_eq(s.db_lock_timeout_ms, 2000);
 	cr_assert_str_eq(s.rabbitmq_url, "amqp://guest:guest@localhost:5672/");
 	cr_assert_str_eq(s.rabbitmq.host, "localhost");
 	cr_assert_str_eq(s.rabbitmq.port, "5672");
@@ -160,6 +162,8 @@ Test(settings, from_the_environment)
 	cr_assert_eq(setenv("PORT", "9000", 1), 0);
 	cr_assert_eq(setenv("WORKERS", "4", 1), 0);
 	cr_assert_eq(setenv("DB_POOL_SIZE", "3", 1), 0);
+	cr_assert_eq(setenv("DB_STATEMENT_TIMEOUT_MS", "750", 1), 0);
+	cr_assert_eq(setenv("DB_LOCK_TIMEOUT_MS", "3600000", 1), 0);
 	cr_assert_eq(setenv("RABBITMQ_URL", "amqp://u:p@rabbitmq/", 1), 0);
 	cr_assert_eq(setenv("RABBITMQ_EXCHANGE", "x.events", 1), 0);
 	cr_assert_eq(setenv("REDIS_URL", "redis://:pw@redis:6380/1", 1), 0);
@@ -181,6 +185,8 @@ Test(settings, from_the_environment)
 	cr_assert_str_eq(s.port, "9000");
 	cr_assert_eq(s.workers, 4);
 	cr_assert_eq(s.db_pool_size, 3);
+	cr_assert_eq(s.db_statement_timeout_ms, 750);
+	cr_assert_eq(s.db_lock_timeout_ms, 3600000);
 	cr_assert_str_eq(s.rabbitmq.host, "rabbitmq");
 	cr_assert_str_eq(s.rabbitmq.port, "5672");
 	cr_assert_str_eq(s.rabbitmq_exchange, "x.events");
@@ -378,6 +384,12 @@ Test(settings, bad_numbers_named)
 	refused("WORKERS", "0", "WORKERS");
 	refused("WORKERS", "many", "WORKERS");
 	refused("DB_POOL_SIZE", "0", "DB_POOL_SIZE");
+	refused("DB_STATEMENT_TIMEOUT_MS", "0", "DB_STATEMENT_TIMEOUT_MS");
+	refused("DB_STATEMENT_TIMEOUT_MS", "5s", "DB_STATEMENT_TIMEOUT_MS");
+	refused("DB_STATEMENT_TIMEOUT_MS", "3600001",
+	    "DB_STATEMENT_TIMEOUT_MS");
+	refused("DB_LOCK_TIMEOUT_MS", "-1", "DB_LOCK_TIMEOUT_MS");
+	refused("DB_LOCK_TIMEOUT_MS", "", "DB_LOCK_TIMEOUT_MS");
 	refused("LOG_LEVEL", "verbose", "LOG_LEVEL");
 	refused("AVATAR_MAX_BYTES", "2097152", "AVATAR_MAX_BYTES");
 	refused("OUTBOX_RETENTION_DAYS", "-1", "OUTBOX_RETENTION_DAYS");

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include <netinet/in.h>
 
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
 static void runtime_preload(char *, size_t);
+static int private_hosts(const struct instance *);
 static int listening(unsigned short);
 static const char *file_line(const struct instance *, const char *,
     const char *);
@@ -115,6 +118,30 @@ instance_prepare(struct instance *in, const char *from, const char *to)
 	cr_assert(symlink("../bee_customers.so", path) == 0);
 	in->port = instance_free_port();
 	in->pid = -1;
+	in->hosts[0] = '\0';
+}
+
+/*
+ * In the child, before exec: in->hosts over /etc/hosts and "hosts: files"
+ * over /etc/nsswitch.conf, seen by this process and its children only
+ * (the test runs as root). 0, or -1.
+ */
+static int
+private_hosts(const struct instance *in)
+{
+	char nss[600];
+	FILE *fp;
+
+	snprintf(nss, sizeof(nss), "%s/nsswitch.conf", in->dir);
+	if ((fp = fopen(nss, "w")) == NULL)
+		return (-1);
+	fputs("hosts: files\n", fp);
+	if (fclose(fp) != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount(in->hosts, "/etc/hosts", NULL, MS_BIND, NULL) == -1 ||
+	    mount(nss, "/etc/nsswitch.conf", NULL, MS_BIND, NULL) == -1)
+		return (-1);
+	return (0);
 }
 
 /* One line of a command's output (no shell involved). */
@@ -181,6 +208,10 @@ instance_spawn(struct instance *in, const char *const *env)
 		if (chdir(in->dir) == -1 || freopen(out, "w", stdout) == NULL ||
 		    freopen(err, "w", stderr) == NULL)
 			_exit(120);
+		if (in->hosts[0] != '\0' && private_hosts(in) == -1) {
+			perror("private /etc/hosts");
+			_exit(122);
+		}
 		setenv("HOST", "127.0.0.1", 1);
 		setenv("PORT", port, 1);
 		setenv("WORKERS", "1", 1);

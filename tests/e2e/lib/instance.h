@@ -31,6 +31,13 @@ struct instance {
 	char dir[256]; /* scratch directory */
 	pid_t pid; /* kore's parent, leader of its process group */
 	unsigned short port; /* loopback port it listens on */
+	/*
+	 * Set after instance_prepare: a file that instance_spawn bind-mounts
+	 * over /etc/hosts, in a mount namespace of the instance's own, with
+	 * an nsswitch.conf that reads only files for hosts. Rewritten in
+	 * place (same inode), it moves a name while the instance runs.
+	 */
+	char hosts[512];
 };
 
 /*
