@@ -148,20 +148,15 @@ static void
 finish(struct http_request *req, int status, size_t len)
 {
 	struct ctx *c;
-	const char *route;
 	uint64_t us;
 
 	c = ctx_get(req);
 	c->replied = 1;
 	us = ctx_now_us() - c->start_us;
-	log_request(c->trace_id, method_name(req->method), c->route, status,
-	    (double)us / 1000.0, c->customer_id);
-	/* refused before its handler ran (authentication): no template yet */
-	route = c->route;
-	if (route == req->path && req->hdlr != NULL)
-		route = metrics_route_of_handler(req->hdlr->func, req->path);
-	metrics_request(route != NULL ? route : "other",
-	    method_name(req->method), status, us, req->content_length, len);
+	log_request(c->trace_id, method_name(req->method), c->route, req->path,
+	    status, (double)us / 1000.0, c->customer_id);
+	metrics_request(c->route, method_name(req->method), status, us,
+	    req->content_length, len);
 }
 
 int
