@@ -583,7 +583,7 @@ Test(log, continuation_run_after_escapes_stays_in_the_line)
 	len = strlen("/customers/") + 661 + 1300;
 	path = malloc(len + 1);
 	cr_assert_not_null(path);
-	strcpy(path, "/customers/");
+	memcpy(path, "/customers/", 11);
 	memset(path + 11, '\x01', 661);
 	memset(path + 11 + 661, '\x80', 1300);
 	path[len] = '\0';
