@@ -273,6 +273,7 @@ static size_t
 put_str(char *line, size_t len, const char *s, size_t cap, int *cut)
 {
 	const unsigned char *p;
+	const char *c;
 	char out[8];
 	size_t start, k, n;
 
@@ -281,7 +282,14 @@ put_str(char *line, size_t len, const char *s, size_t cap, int *cut)
 	start = ++len;
 	line[start - 1] = '"';
 	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
-		k = json_char(p, &n, out);
+		/* most bytes are printable ASCII, written as they are */
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			c = (const char *)p;
+			k = n = 1;
+		} else {
+			c = out;
+			k = json_char(p, &n, out);
+		}
 		if (cap != 0 && len - start + k > cap)
 			break;
 		/* room for the character and the closing quote */
@@ -289,8 +297,12 @@ put_str(char *line, size_t len, const char *s, size_t cap, int *cut)
 			*cut = 1;
 			break;
 		}
-		memcpy(line + len, out, k);
-		len += k;
+		if (k == 1)
+			line[len++] = *c;
+		else {
+			memcpy(line + len, c, k);
+			len += k;
+		}
 	}
 	line[len++] = '"';
 	return (len);
