@@ -1,14 +1,15 @@
 /*
  * Authentication, run by Kore before every protected handler. A request
  * type validator sends its own response, so failures are JSON 401s.
- * Also the first place that sees a request: bodies on bodiless methods
- * are refused here, before a token is looked at.
+ * Also the first place that sees a request: the smuggling guard
+ * (guard.h) runs here, before a token is looked at.
  */
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "log.h"
 #include "reply.h"
 #include "settings.h"
@@ -37,10 +38,8 @@ v_jwt(struct http_request *req, const void *data)
 
 	(void)data;
 	c = ctx_get(req);
-	if (request_has_unread_body(req)) {
-		(void)reply_bad_body(req);
+	if (request_refused(req))
 		return (KORE_RESULT_ERROR);
-	}
 	/* CORS preflight: the handler answers it, unauthenticated. */
 	if (req->method == HTTP_METHOD_OPTIONS)
 		return (KORE_RESULT_OK);

@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "db.h"
+#include "metrics.h"
 #include "uuid.h"
 
 static void ctx_free(struct http_request *);
@@ -43,7 +44,16 @@ ctx_get(struct http_request *req)
 
 	c = http_state_create(req, sizeof(*c), ctx_free);
 	c->start_us = ctx_now_us();
-	c->route = req->path;
+	/*
+	 * The template of the route Kore matched, never the raw path: the
+	 * log line and the metrics label must not carry the client's bytes
+	 * (a request refused before its handler keeps this one).
+	 */
+	c->route =
+	    metrics_route_of_handler(req->hdlr != NULL ? req->hdlr->func : NULL,
+		req->path);
+	if (c->route == NULL)
+		c->route = "other";
 	if (http_request_header(req, "x-trace-id", &hdr) && trace_id_valid(hdr))
 		(void)kore_strlcpy(c->trace_id, hdr, sizeof(c->trace_id));
 	else if (uuid_random(c->trace_id) == -1)

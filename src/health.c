@@ -4,6 +4,7 @@
  */
 #include "db.h"
 #include "deps.h"
+#include "guard.h"
 #include "reply.h"
 #include "route.h"
 #include "settings.h"
@@ -65,8 +66,8 @@ h_not_found(struct http_request *req)
 
 	c = ctx_get(req);
 	c->route = "unmatched";
-	if (request_has_unread_body(req))
-		return (reply_bad_body(req));
+	if (request_refused(req))
+		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_OPTIONS)
 		return (reply_preflight(req));
 	return (reply_detail(req, 404, "Not Found"));

@@ -18,10 +18,13 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "utf8.h"
 
 #define LOG_BUF_SIZE (256 * 1024)
 #define LOG_LINE_MAX 4000
 #define LOG_BATCH_BYTES (32 * 1024)
+/* The most bytes the service's name or a trace id takes in a line. */
+#define LOG_NAME_MAX 256
 
 static char buf[LOG_BUF_SIZE];
 static size_t buf_len;
@@ -34,9 +37,10 @@ static void (*line_hook)(const char *, size_t);
 
 static const char *level_names[] = { "debug", "info", "warning", "error" };
 
-static size_t put_str(char *, size_t, size_t, const char *);
-static size_t put_raw(char *, size_t, size_t, const char *);
-static size_t put_field(char *, size_t, const struct log_field *);
+static size_t json_char(const unsigned char *, size_t *, char *);
+static size_t put_str(char *, size_t, const char *, size_t, int *);
+static size_t put_raw(char *, size_t, const char *);
+static size_t put_field(char *, size_t, const struct log_field *, int);
 static void enqueue(const char *, size_t);
 
 void
@@ -136,41 +140,48 @@ void
 log_write(int level, const char *trace_id, const char *message,
     const struct log_field *fields, size_t nfields)
 {
-	char line[LOG_LINE_MAX + 2], field[LOG_LINE_MAX];
+	struct log_field member;
+	char line[LOG_LINE_MAX + 2];
 	struct timespec ts;
 	struct tm tm;
-	size_t len, flen, i;
-	int n;
+	size_t len, n, i;
 
 	if (level < log_min || level < 0 || level > LOG_LEVEL_ERROR)
 		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	(void)gmtime_r(&ts.tv_sec, &tm);
 
-	n = snprintf(line, LOG_LINE_MAX,
+	len = (size_t)snprintf(line, LOG_LINE_MAX,
 	    "{\"timestamp\":\"%04d-%02d-%02dT"
-	    "%02d:%02d:%02d.%06ldZ\",\"level\":\"%s\",\"service_name\":",
+	    "%02d:%02d:%02d.%06ldZ\",\"level\":\"%s\"",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, ts.tv_nsec / 1000, level_names[level]);
-	len = (size_t)n;
-	len = put_str(line, len, LOG_LINE_MAX, service);
-	if (trace_id != NULL) {
-		len = put_raw(line, len, LOG_LINE_MAX, ",\"trace_id\":");
-		len = put_str(line, len, LOG_LINE_MAX, trace_id);
-	}
-	len = put_raw(line, len, LOG_LINE_MAX, ",\"message\":");
-	len = put_str(line, len, LOG_LINE_MAX, message);
 
-	/* A field goes in whole or not at all: the line stays valid JSON. */
-	for (i = 0; i < nfields; i++) {
-		flen = put_field(field, sizeof(field), &fields[i]);
-		if (flen == 0 || len + flen > LOG_LINE_MAX)
-			break;
-		memcpy(line + len, field, flen);
-		len += flen;
+	/*
+	 * The message may be cut to fit; a field goes in whole or not at all
+	 * (then the smaller ones after it still may).
+	 */
+	memset(&member, 0, sizeof(member));
+	member.key = "service_name";
+	member.str = service;
+	member.cap = LOG_NAME_MAX;
+	if ((n = put_field(line, len, &member, 1)) != 0)
+		len = n;
+	if (trace_id != NULL) {
+		member.key = "trace_id";
+		member.str = trace_id;
+		if ((n = put_field(line, len, &member, 1)) != 0)
+			len = n;
 	}
-	if (len > LOG_LINE_MAX)
-		len = LOG_LINE_MAX;
+	member.key = "message";
+	member.str = message;
+	member.cap = 0;
+	if ((n = put_field(line, len, &member, 1)) != 0)
+		len = n;
+	for (i = 0; i < nfields; i++) {
+		if ((n = put_field(line, len, &fields[i], 0)) != 0)
+			len = n;
+	}
 	line[len++] = '}';
 	if (line_hook != NULL)
 		line_hook(line, len);
@@ -180,9 +191,9 @@ log_write(int level, const char *trace_id, const char *message,
 
 void
 log_request(const char *trace_id, const char *method, const char *route,
-    int status, double duration_ms, const char *customer_id)
+    const char *path, int status, double duration_ms, const char *customer_id)
 {
-	struct log_field f[5];
+	struct log_field f[6];
 	char ms[32];
 	size_t n;
 
@@ -193,6 +204,12 @@ log_request(const char *trace_id, const char *method, const char *route,
 	f[n++].str = method;
 	f[n].key = "route";
 	f[n++].str = route;
+	/* the client's bytes: escaped, and never more than LOG_PATH_MAX */
+	if (path != NULL) {
+		f[n].key = "path";
+		f[n].cap = LOG_PATH_MAX;
+		f[n++].str = path;
+	}
 	f[n].key = "status";
 	f[n++].num = status;
 	f[n].key = "duration_ms";
@@ -206,85 +223,123 @@ log_request(const char *trace_id, const char *method, const char *route,
 	    "request", f, n);
 }
 
-/* ,"key":value into out; 0 when it does not fit. */
+/*
+ * ,"key":value at line[len], within LOG_LINE_MAX; 0 when it does not fit.
+ * A string value is cut to f->cap bytes; beyond that, to the room left
+ * only when cut_ok (else the field does not fit).
+ */
 static size_t
-put_field(char *out, size_t max, const struct log_field *f)
+put_field(char *line, size_t len, const struct log_field *f, int cut_ok)
 {
-	size_t len;
-	int n;
+	char num[32];
+	int cut;
 
-	len = 0;
-	out[len++] = ',';
-	len = put_str(out, len, max, f->key);
-	if (len + 2 >= max)
+	cut = 0;
+	if ((len = put_raw(line, len, ",")) == 0 ||
+	    (len = put_str(line, len, f->key, 0, &cut)) == 0 || cut ||
+	    (len = put_raw(line, len, ":")) == 0)
 		return (0);
-	out[len++] = ':';
-	if (f->str != NULL && f->raw)
-		len = put_raw(out, len, max, f->str);
-	else if (f->str != NULL)
-		len = put_str(out, len, max, f->str);
-	else {
-		n = snprintf(out + len, max - len, "%lld", f->num);
-		if (n < 0 || (size_t)n >= max - len)
-			return (0);
-		len += (size_t)n;
+	if (f->str == NULL) {
+		(void)snprintf(num, sizeof(num), "%lld", f->num);
+		return (put_raw(line, len, num));
 	}
-	return (len + 2 < max ? len : 0);
+	if (f->raw)
+		return (put_raw(line, len, f->str));
+	len = put_str(line, len, f->str, f->cap, &cut);
+	return (cut && !cut_ok ? 0 : len);
 }
 
+/* s at line[len] if it fits whole: the new length, else 0. */
 static size_t
-put_raw(char *line, size_t len, size_t max, const char *s)
+put_raw(char *line, size_t len, const char *s)
 {
 	size_t n;
 
 	n = strlen(s);
-	if (len + n >= max)
-		return (len);
+	if (n > LOG_LINE_MAX - len)
+		return (0);
 	memcpy(line + len, s, n);
 	return (len + n);
 }
 
 /*
- * Appends s as a JSON string at line[len], escaped, truncated to fit
- * within max (quotes included). Returns the new length.
+ * s as a JSON string at line[len]: escaped, each byte that is not part
+ * of valid UTF-8 as \ufffd, and cut between characters to at most cap
+ * bytes inside the quotes (0: no cap) and to the room left in the line
+ * (then *cut is set). The new length; 0 when not even "" fits. Every
+ * byte written is checked against LOG_LINE_MAX, whatever s holds.
  */
 static size_t
-put_str(char *line, size_t len, size_t max, const char *s)
+put_str(char *line, size_t len, const char *s, size_t cap, int *cut)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
+	const char *c;
+	char out[8];
+	size_t start, k, n;
 
-	if (len + 2 >= max)
-		return (len);
-	line[len++] = '"';
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		/*
-		 * Room for the longest escape and the closing quote; a UTF-8
-		 * lead byte reserves its whole sequence, so that a sequence
-		 * is never cut in two.
-		 */
-		if ((*p & 0xc0) != 0x80 &&
-		    len + 7 +
-			    (*p >= 0xf0	       ? 3 :
-				    *p >= 0xe0 ? 2 :
-				    *p >= 0xc0 ? 1 :
-						 0) >=
-			max)
-			break;
-		if (*p == '"' || *p == '\\') {
-			line[len++] = '\\';
-			line[len++] = (char)*p;
-		} else if (*p < 0x20) {
-			line[len++] = '\\';
-			line[len++] = 'u';
-			line[len++] = '0';
-			line[len++] = '0';
-			line[len++] = hex[*p >> 4];
-			line[len++] = hex[*p & 0xf];
+	if (len + 2 > LOG_LINE_MAX)
+		return (0);
+	start = ++len;
+	line[start - 1] = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		/* most bytes are printable ASCII, written as they are */
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			c = (const char *)p;
+			k = n = 1;
 		} else {
-			line[len++] = (char)*p;
+			c = out;
+			k = json_char(p, &n, out);
+		}
+		if (cap != 0 && len - start + k > cap)
+			break;
+		/* room for the character and the closing quote */
+		if (len + k + 1 > LOG_LINE_MAX) {
+			*cut = 1;
+			break;
+		}
+		if (k == 1)
+			line[len++] = *c;
+		else {
+			memcpy(line + len, c, k);
+			len += k;
 		}
 	}
 	line[len++] = '"';
 	return (len);
+}
+
+/*
+ * The JSON form of the character at p in out (k bytes, returned): *n
+ * bytes of p. A valid UTF-8 sequence is copied whole; anything else is
+ * one byte, escaped or replaced.
+ */
+static size_t
+json_char(const unsigned char *p, size_t *n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	/* a NUL ends both the string and any sequence: strnlen is enough */
+	*n = utf8_sequence(p, strnlen((const char *)p, 4));
+	if (*n > 1) {
+		memcpy(out, p, *n);
+		return (*n);
+	}
+	if (*n == 0) {
+		*n = 1;
+		memcpy(out, "\\ufffd", 6);
+		return (6);
+	}
+	if (*p == '"' || *p == '\\') {
+		out[0] = '\\';
+		out[1] = (char)*p;
+		return (2);
+	}
+	if (*p < 0x20) {
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[*p >> 4];
+		out[5] = hex[*p & 0xf];
+		return (6);
+	}
+	out[0] = (char)*p;
+	return (1);
 }

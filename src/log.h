@@ -1,7 +1,9 @@
 /*
  * Structured logs: one JSON object per line on stderr, written without
  * ever blocking the worker's loop (a bounded buffer; lines that do not fit
- * are dropped and counted). Kore's own lines stay on stdout.
+ * are dropped and counted). Kore's own lines stay on stdout. Every line is
+ * valid JSON and UTF-8 whatever bytes its strings hold (invalid UTF-8 is
+ * logged as U+FFFD) and at most 4000 bytes long.
  */
 #ifndef BEE_LOG_H
 #define BEE_LOG_H
@@ -16,7 +18,11 @@ struct log_field {
 	const char *str; /* a JSON string, or ... */
 	long long num; /* ... this number when str is NULL */
 	int raw; /* str is JSON already (a decimal) */
+	size_t cap; /* at most this many bytes of str in the line; 0: any */
 };
+
+/* The most bytes of a request's raw path in its log line (escaped). */
+#define LOG_PATH_MAX 256
 
 /* In each process that logs: stderr made non-blocking for this process. */
 void log_init(const char *service_name, int min_level);
@@ -25,8 +31,12 @@ void log_flush(void);
 void log_batch(int on);
 void log_write(int level, const char *trace_id, const char *message,
     const struct log_field *fields, size_t nfields);
+/*
+ * The line of a finished request: route is its template, path the raw
+ * path the client sent (escaped, cut to LOG_PATH_MAX; NULL: none).
+ */
 void log_request(const char *trace_id, const char *method, const char *route,
-    int status, double duration_ms, const char *customer_id);
+    const char *path, int status, double duration_ms, const char *customer_id);
 uint64_t log_dropped(void);
 /*
  * Called with every finished line (without its newline) as it is

@@ -69,29 +69,6 @@ method_name(int method)
 	}
 }
 
-/*
- * Kore never reads the body of a GET, HEAD, DELETE or OPTIONS: left in the
- * stream it would be parsed as the next request (smuggling behind a
- * keep-alive proxy). Such requests are answered 400 and the connection
- * is closed.
- */
-int
-request_has_unread_body(struct http_request *req)
-{
-	const char *v;
-
-	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD &&
-	    req->method != HTTP_METHOD_DELETE &&
-	    req->method != HTTP_METHOD_OPTIONS)
-		return (0);
-	if (http_request_header(req, "transfer-encoding", &v))
-		return (1);
-	if (http_request_header(req, "content-length", &v) &&
-	    strspn(v, "0") != strlen(v))
-		return (1);
-	return (0);
-}
-
 static void
 date_header(struct http_request *req)
 {
@@ -148,20 +125,15 @@ static void
 finish(struct http_request *req, int status, size_t len)
 {
 	struct ctx *c;
-	const char *route;
 	uint64_t us;
 
 	c = ctx_get(req);
 	c->replied = 1;
 	us = ctx_now_us() - c->start_us;
-	log_request(c->trace_id, method_name(req->method), c->route, status,
-	    (double)us / 1000.0, c->customer_id);
-	/* refused before its handler ran (authentication): no template yet */
-	route = c->route;
-	if (route == req->path && req->hdlr != NULL)
-		route = metrics_route_of_handler(req->hdlr->func, req->path);
-	metrics_request(route != NULL ? route : "other",
-	    method_name(req->method), status, us, req->content_length, len);
+	log_request(c->trace_id, method_name(req->method), c->route, req->path,
+	    status, (double)us / 1000.0, c->customer_id);
+	metrics_request(c->route, method_name(req->method), status, us,
+	    req->content_length, len);
 }
 
 int
@@ -259,16 +231,6 @@ reply_not_allowed(struct http_request *req, const char *allow)
 {
 	http_response_header(req, "allow", allow);
 	return (reply_detail(req, 405, "Method Not Allowed"));
-}
-
-int
-reply_bad_body(struct http_request *req)
-{
-	req->owner->flags |= CONN_CLOSE_EMPTY;
-	log_warn(ctx_get(req)->trace_id, "request body on a bodiless method");
-	return (reply_detail(req, 400,
-	    "A GET, HEAD, DELETE or OPTIONS "
-	    "request cannot carry a body"));
 }
 
 int

@@ -35,13 +35,9 @@ int reply_detail(struct http_request *req, int status, const char *detail);
 int reply_problems(struct http_request *req, struct problems *p);
 int reply_no_content(struct http_request *req);
 int reply_not_allowed(struct http_request *req, const char *allow);
-/* 400 and close: a body where Kore would leave it in the stream. */
-int reply_bad_body(struct http_request *req);
 /* A CORS preflight, as the original's Starlette middleware answered it. */
 int reply_preflight(struct http_request *req);
 
 const char *method_name(int method);
-/* 1 when the request carries a body Kore will not read (see reply.c). */
-int request_has_unread_body(struct http_request *req);
 
 #endif

@@ -1,6 +1,7 @@
 /* The common entry of every handler. */
 #include <string.h>
 
+#include "guard.h"
 #include "reply.h"
 #include "route.h"
 
@@ -15,10 +16,8 @@ route_begin(struct http_request *req, const char *route, int methods,
 	*cp = c;
 	if (c->replied)
 		return (0);
-	if (request_has_unread_body(req)) {
-		(void)reply_bad_body(req);
+	if (request_refused(req))
 		return (0);
-	}
 	if (req->method == HTTP_METHOD_OPTIONS) {
 		(void)reply_preflight(req);
 		return (0);

@@ -1,6 +1,6 @@
 /*
  * What every handler does first: the request context, the route template
- * for logs, bodies on bodiless methods, CORS preflight, the method check;
+ * for logs, the smuggling guard (guard.h), CORS preflight, the method check;
  * and path segments (routes have no captures in Kore 4.1).
  */
 #ifndef BEE_ROUTE_H
@@ -24,7 +24,7 @@ struct path {
 
 /*
  * 1: go on with the handler. 0: a reply was sent (405 with `allow`, the
- * preflight, or a 400 for a body on a bodiless method).
+ * preflight, or the guard's 431 or 400).
  */
 int route_begin(struct http_request *req, const char *route, int methods,
     const char *allow, struct ctx **cp);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -316,6 +317,160 @@ Test(errors, get_chunked_protected, .timeout = 20)
 	uuid4(id);
 	snprintf(path, sizeof(path), "/customers/%s", id);
 	smuggle("GET", path, 1, 1);
+}
+
+/*
+ * Header lines past Kore's 24th (request line included) are dropped
+ * unseen (README, "Known limits of Kore 4.1"): a request that reaches the
+ * limit gets 431 JSON and the connection is closed, unless the block
+ * provably ended there. GET path with `lines` header lines: Host, the
+ * token when with_token, fillers, and `last` when not NULL; then the
+ * empty line, then `body`, sent `pause_ms` later when not 0. All that
+ * comes back until the service closes (or 3 s pass).
+ */
+static char *
+header_lines_req(const char *path, int lines, int with_token, const char *last,
+    const char *body, int pause_ms, size_t *len, int *closed)
+{
+	char *req, *tok, *buf;
+	int fd, i;
+
+	cr_assert(
+	    asprintf(&req, "GET %s HTTP/1.1\r\nHost: e2e\r\n", path) != -1);
+	for (i = 2; i <= lines; i++) {
+		tok = NULL;
+		if (i == 2 && with_token)
+			tok = tok_superadmin();
+		if (tok != NULL)
+			cr_assert(asprintf(&buf,
+				      "%sAuthorization: Bearer "
+				      "%s\r\n",
+				      req, tok) != -1);
+		else if (i == lines && last != NULL)
+			cr_assert(asprintf(&buf, "%s%s\r\n", req, last) != -1);
+		else
+			cr_assert(asprintf(&buf, "%sX-Filler-%02d: %d\r\n", req,
+				      i, i) != -1);
+		free(tok);
+		free(req);
+		req = buf;
+	}
+
+	fd = raw_conn_open();
+	cr_assert(
+	    asprintf(&buf, "%s\r\n%s", req, pause_ms > 0 ? "" : body) != -1);
+	raw_send_str(fd, buf);
+	free(buf);
+	free(req);
+	if (pause_ms > 0) {
+		(void)usleep((useconds_t)pause_ms * 1000);
+		raw_send_str(fd, body);
+	}
+	buf = raw_recv_all(fd, 3000, len, closed);
+	raw_close(fd);
+	return (buf);
+}
+
+/* Exactly one response in buf, with this status; a 431 closes. */
+static void
+expect_only_response(const char *buf, size_t len, int closed, int status)
+{
+	struct http_resp *r;
+	size_t used;
+
+	cr_assert(len > 0, "no answer");
+	cr_assert_eq(http_parse(buf, len, 1, 0, &r, &used), 1,
+	    "not an HTTP response: %s", buf);
+	expect_status(r, status);
+	if (status == 431) {
+		expect_detail(r, 431, "Request Header Fields Too Large");
+		expect_module_headers(r);
+		cr_assert(closed, "connection left open after the 431");
+	}
+	cr_assert_eq(http_count_resps(buf + used, len - used), 0,
+	    "a second response:\n%s", buf);
+	http_resp_free(r);
+}
+
+static void
+too_many_lines(const char *path, int lines, int with_token)
+{
+	char *buf;
+	size_t len;
+	int closed;
+
+	buf = header_lines_req(path, lines, with_token, NULL, "", 0, &len,
+	    &closed);
+	expect_only_response(buf, len, closed, 431);
+	free(buf);
+	expect_still_serving();
+}
+
+Test(errors, thirty_header_lines_431_public)
+{
+	too_many_lines("/healthcheck", 30, 0);
+}
+
+Test(errors, thirty_header_lines_431_protected)
+{
+	char id[UUID_STR_LEN], path[64];
+
+	uuid4(id);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	too_many_lines(path, 30, 0);
+	too_many_lines(path, 30, 1);
+	too_many_lines("/no/such/route", 30, 0);
+}
+
+/* 24 headers: one line more than Kore reads. */
+Test(errors, one_header_line_past_the_limit_431)
+{
+	too_many_lines("/healthcheck", 24, 0);
+	too_many_lines("/customers", 24, 1);
+}
+
+/*
+ * The most Kore reads, the request line and 23 headers (a token among
+ * them), and one fewer: served.
+ */
+Test(errors, header_lines_up_to_the_limit_served)
+{
+	char *buf;
+	size_t len;
+	int closed, lines;
+
+	for (lines = 22; lines <= 23; lines++) {
+		buf = header_lines_req("/healthcheck", lines, 0,
+		    "Connection: close", "", 0, &len, &closed);
+		expect_only_response(buf, len, closed, 200);
+		free(buf);
+		buf = header_lines_req("/customers?limit=1", lines, 1,
+		    "Connection: close", "", 0, &len, &closed);
+		expect_only_response(buf, len, closed, 200);
+		free(buf);
+	}
+}
+
+/*
+ * The smuggling Kore's limit allowed: a GET whose Content-Length is its
+ * 25th line, so Kore never saw it, with a second request as its body,
+ * sent at once and in a later packet. One response, the 431, then the
+ * connection is closed: the hidden request is never answered.
+ */
+Test(errors, content_length_past_the_limit_not_smuggled)
+{
+	char *buf, cl[64];
+	size_t len;
+	int closed, pause;
+
+	snprintf(cl, sizeof(cl), "Content-Length: %zu", strlen(SMUGGLED));
+	for (pause = 0; pause <= 300; pause += 300) {
+		buf = header_lines_req("/healthcheck", 24, 0, cl, SMUGGLED,
+		    pause, &len, &closed);
+		expect_only_response(buf, len, closed, 431);
+		free(buf);
+	}
+	expect_still_serving();
 }
 
 /* "Content-Length: 0" is no body: an ordinary GET. */

@@ -24,6 +24,7 @@ static char *capture_end(void);
 static json_t *lines(const char *);
 static json_t *only_line(const char *);
 static const char *str(json_t *, const char *);
+static void error_then_number(struct log_field *, const char *);
 
 static int saved_stderr = -1;
 static char *capture_path;
@@ -110,6 +111,18 @@ str(json_t *o, const char *key)
 	v = json_object_get(o, key);
 	cr_assert(json_is_string(v), "%s is not a string", key);
 	return (json_string_value(v));
+}
+
+/* An "error" field holding s, then a raw number after it. */
+static void
+error_then_number(struct log_field *f, const char *s)
+{
+	memset(f, 0, 2 * sizeof(*f));
+	f[0].key = "error";
+	f[0].str = s;
+	f[1].key = "duration_ms";
+	f[1].str = "1.250";
+	f[1].raw = 1;
 }
 
 Test(log, one_object_per_line)
@@ -286,9 +299,10 @@ Test(log, request_line)
 	char *text;
 
 	capture_begin();
-	log_request(TRACE, "PATCH", "/customers/{id}", 200, 12.3456,
-	    "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b");
-	log_request(TRACE, "GET", "/customers", 503, 0.5, "");
+	log_request(TRACE, "PATCH", "/customers/{id}",
+	    "/api/customers/3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b/", 200,
+	    12.3456, "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b");
+	log_request(TRACE, "GET", "/customers", NULL, 503, 0.5, "");
 	text = capture_end();
 	all = lines(text);
 	cr_assert_eq(json_array_size(all), 2);
@@ -297,6 +311,8 @@ Test(log, request_line)
 	cr_assert_str_eq(str(v, "message"), "request");
 	cr_assert_str_eq(str(v, "method"), "PATCH");
 	cr_assert_str_eq(str(v, "route"), "/customers/{id}");
+	cr_assert_str_eq(str(v, "path"),
+	    "/api/customers/3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b/");
 	cr_assert_eq(json_integer_value(json_object_get(v, "status")), 200);
 	cr_assert_float_eq(json_number_value(json_object_get(v, "duration_ms")),
 	    12.346, 1e-9);
@@ -305,6 +321,7 @@ Test(log, request_line)
 	v = json_array_get(all, 1);
 	cr_assert_str_eq(str(v, "level"), "error");
 	cr_assert_null(json_object_get(v, "customer_id"));
+	cr_assert_null(json_object_get(v, "path"));
 	json_decref(all);
 	free(text);
 }
@@ -351,12 +368,7 @@ Test(log, long_field_then_a_raw_number_stays_json)
 		cr_assert_not_null(big);
 		memset(big, 'e', len);
 		big[len] = '\0';
-		memset(f, 0, sizeof(f));
-		f[0].key = "error";
-		f[0].str = big;
-		f[1].key = "duration_ms";
-		f[1].str = "1.250";
-		f[1].raw = 1;
+		error_then_number(f, big);
 		log_write(LOG_LEVEL_INFO, NULL, "m", f, 2);
 		free(big);
 	}
@@ -410,4 +422,259 @@ Test(log, full_pipe_drops_instead_of_blocking, .timeout = 20)
 	(void)dup2(saved, STDERR_FILENO);
 	(void)close(saved);
 	(void)close(p[0]);
+}
+
+/* ---- hostile bytes: every line must still be JSON, and UTF-8 ---- */
+
+#define LINE_MAX_BYTES 4001 /* LOG_LINE_MAX and the closing brace */
+
+/*
+ * Every line of text parses (jansson refuses invalid UTF-8 and bad
+ * escapes) and stays within the line limit; how many lines.
+ */
+static size_t
+check_lines(const char *text)
+{
+	json_error_t err;
+	const char *p, *nl;
+	json_t *v;
+	size_t n;
+
+	n = 0;
+	for (p = text; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		cr_assert_not_null(nl, "a line without its newline");
+		cr_assert_leq((size_t)(nl - p), LINE_MAX_BYTES,
+		    "line %zu is %zu bytes", n, (size_t)(nl - p));
+		v = json_loadb(p, (size_t)(nl - p), 0, &err);
+		cr_assert_not_null(v, "line %zu not JSON (%s at %d): %.*s", n,
+		    err.text, err.position, (int)(nl - p), p);
+		cr_assert(json_is_object(v));
+		json_decref(v);
+		n++;
+	}
+	return (n);
+}
+
+/* The hostile units a string is made of, repeated. */
+static const char *const hostile[] = {
+	"\x80", /* a lone continuation byte */
+	"\xbf",
+	"\xc3", /* a lead byte without its continuation */
+	"\xe2\x82", /* truncated 3-byte sequence */
+	"\xf0\x9f\x98", /* truncated 4-byte sequence */
+	"\xc0\xaf", /* overlong '/' */
+	"\xc1\xbf",
+	"\xe0\x80\xaf",
+	"\xf0\x80\x80\xaf",
+	"\xed\xa0\x80", /* UTF-16 surrogates */
+	"\xed\xbf\xbf",
+	"\xf4\x90\x80\x80", /* above U+10FFFF */
+	"\xf8\x88\x80\x80\x80", /* 5- and 6-byte forms */
+	"\xfc\x84\x80\x80\x80\x80",
+	"\xfe",
+	"\xff",
+	"\x01", /* controls: 6 bytes each once escaped */
+	"\x1f",
+	"\"",
+	"\\",
+	"\x7f",
+	"\xc3\xa9", /* valid: é, €, an emoji; cut only between characters */
+	"\xe2\x82\xac",
+	"\xf0\x9f\x98\x80",
+	"\x01\x80", /* escapes and replacements interleaved */
+	"\xe2\x82\xac\x80",
+	"a\xc3",
+};
+#define HOSTILE (sizeof(hostile) / sizeof(hostile[0]))
+
+/* skip bytes of 'x', then unit repeated, to len bytes (malloc'd). */
+static char *
+hostile_string(const char *unit, size_t skip, size_t len)
+{
+	char *s;
+	size_t i, u;
+
+	s = malloc(len + 1);
+	cr_assert_not_null(s);
+	u = strlen(unit);
+	for (i = 0; i < len; i++)
+		s[i] = i < skip ? 'x' : unit[(i - skip) % u];
+	s[len] = '\0';
+	return (s);
+}
+
+/*
+ * Each hostile unit as the message, a field (then a raw number), a trace
+ * id and a path, at every length around the line limit and with every
+ * alignment of the unit against it.
+ */
+Test(log, hostile_strings_at_every_length_near_the_limit)
+{
+	struct log_field f[2];
+	char *s, *text;
+	size_t i, len, skip, lines;
+
+	capture_begin();
+	log_init("Bee Test", LOG_LEVEL_INFO);
+	lines = 0;
+	for (i = 0; i < HOSTILE; i++) {
+		for (len = 1; len < 4064; len += len < 3936 ? 61 : 1) {
+			skip = len % 5;
+			s = hostile_string(hostile[i], skip, len);
+			error_then_number(f, s);
+			log_write(LOG_LEVEL_INFO, s, s, f, 2);
+			log_write(LOG_LEVEL_INFO, TRACE, "m", f, 2);
+			log_request(s, "GET", "/customers/{customer_id}", s,
+			    404, 1.0, NULL);
+			lines += 3;
+			free(s);
+		}
+		log_flush();
+	}
+	text = capture_end();
+	cr_assert_eq(check_lines(text), lines);
+	free(text);
+}
+
+/* Every byte value, alone and repeated past the limit. */
+Test(log, every_byte_value)
+{
+	char all[256], one[2], *s, *text;
+	size_t b, lines;
+
+	capture_begin();
+	log_init("Bee Test", LOG_LEVEL_INFO);
+	lines = 0;
+	for (b = 1; b < 256; b++) {
+		one[0] = (char)b;
+		one[1] = '\0';
+		all[b - 1] = (char)b;
+		s = hostile_string(one, 0, 4500);
+		log_write(LOG_LEVEL_INFO, one, one, NULL, 0);
+		log_write(LOG_LEVEL_INFO, s, s, NULL, 0);
+		log_request(s, "GET", "unmatched", s, 404, 1.0, s);
+		lines += 3;
+		free(s);
+		log_flush();
+	}
+	all[255] = '\0';
+	s = hostile_string(all, 0, 5000);
+	log_write(LOG_LEVEL_INFO, all, all, NULL, 0);
+	log_request(s, "GET", "unmatched", s, 404, 1.0, s);
+	lines += 2;
+	free(s);
+	text = capture_end();
+	cr_assert_eq(check_lines(text), lines);
+	free(text);
+}
+
+/*
+ * Issue 12: GET /customers/ + 661 x \x01 + 1300 x \x80 without a token.
+ * The controls filled the line's room and every continuation byte was
+ * then copied unchecked, past the end of log_write's stack buffer.
+ */
+Test(log, continuation_run_after_escapes_stays_in_the_line)
+{
+	json_t *v;
+	char *path, *text;
+	size_t len;
+
+	len = strlen("/customers/") + 661 + 1300;
+	path = malloc(len + 1);
+	cr_assert_not_null(path);
+	memcpy(path, "/customers/", 11);
+	memset(path + 11, '\x01', 661);
+	memset(path + 11 + 661, '\x80', 1300);
+	path[len] = '\0';
+
+	capture_begin();
+	log_init("Bee Test", LOG_LEVEL_INFO);
+	log_request(TRACE, "GET", path, path, 401, 0.1, NULL);
+	log_write(LOG_LEVEL_INFO, TRACE, path, NULL, 0);
+	text = capture_end();
+	cr_assert_eq(check_lines(text), 2);
+	v = json_loadb(text, strchr(text, '\n') - text, 0, NULL);
+	cr_assert_not_null(v);
+	/* the path field is bounded and what the log kept is a prefix */
+	cr_assert_leq(strlen(str(v, "path")), LOG_PATH_MAX);
+	cr_assert_eq(strncmp(str(v, "path"), "/customers/\x01\x01", 13), 0);
+	/* the route did not fit whole: left out, the fields after it kept */
+	cr_assert_null(json_object_get(v, "route"));
+	cr_assert_eq(json_integer_value(json_object_get(v, "status")), 401);
+	json_decref(v);
+	free(text);
+	free(path);
+}
+
+/* Invalid UTF-8 becomes U+FFFD, one per byte; valid UTF-8 passes. */
+Test(log, invalid_utf8_replaced)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "a\x80z", "a\xef\xbf\xbdz" }, { "\xc3", "\xef\xbf\xbd" },
+		{ "\xc3z", "\xef\xbf\xbdz" }, { "\xc3\xa9", "\xc3\xa9" },
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80",
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" }, /* U+10FFFF */
+	};
+	json_t *all;
+	char *text;
+	size_t i;
+
+	capture_begin();
+	log_init("Bee Test", LOG_LEVEL_INFO);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		log_info(NULL, cases[i].in);
+	text = capture_end();
+	all = lines(text);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_str_eq(str(json_array_get(all, i), "message"),
+		    cases[i].out, "case %zu", i);
+	json_decref(all);
+	free(text);
+}
+
+/* The path is cut at LOG_PATH_MAX bytes, between characters. */
+Test(log, path_bounded_and_cut_between_characters)
+{
+	json_t *all;
+	char *path, *text;
+	const char *got;
+	size_t i, len;
+
+	capture_begin();
+	log_init("Bee Test", LOG_LEVEL_INFO);
+	for (i = 0; i < 4; i++) {
+		/* é (2 bytes) after 0..3 bytes of x: every cut alignment */
+		path = hostile_string("\xc3\xa9", i, 1000);
+		log_request(TRACE, "GET", "unmatched", path, 404, 1.0, NULL);
+		free(path);
+	}
+	path = hostile_string("\"", 0, 1000);
+	log_request(TRACE, "GET", "unmatched", path, 404, 1.0, NULL);
+	free(path);
+	text = capture_end();
+	all = lines(text);
+	for (i = 0; i < 4; i++) {
+		got = str(json_array_get(all, i), "path");
+		len = strlen(got);
+		cr_assert_geq(len, LOG_PATH_MAX - 1);
+		cr_assert_leq(len, LOG_PATH_MAX);
+		cr_assert_str_eq(got + len - 2, "\xc3\xa9");
+		cr_assert_str_eq(str(json_array_get(all, i), "route"),
+		    "unmatched");
+	}
+	/* escaped bytes count: 128 quotes take 256 */
+	cr_assert_eq(strlen(str(json_array_get(all, 4), "path")),
+	    LOG_PATH_MAX / 2);
+	json_decref(all);
+	free(text);
 }
