@@ -63,6 +63,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mirror.h"
+#include "outbox_item.h"
 #include "pg_array.h"
 #include "publisher.h"
 #include "settings.h"
@@ -81,19 +82,6 @@
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
 #define GAUGES_EVERY_S 1
-
-/*
- * The published body and the mirror item of outbox row o. occurred_at is
- * created_at in UTC, ISO 8601 with microseconds and +00:00.
- */
-#define SQL_BODY \
-	"(o.payload || jsonb_build_object('event_id', o.event_id," \
-	" 'occurred_at', to_char(o.created_at AT TIME ZONE 'UTC'," \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')," \
-	" 'business_id', o.business_id))"
-#define SQL_ITEM \
-	"jsonb_build_object('event', o.routing_key, 'payload', b.body," \
-	" 'trace_id', o.trace_id, 'message_id', o.event_id)::text"
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
 static const char sql_unsent[] =
