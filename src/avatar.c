@@ -41,8 +41,8 @@
 
 /* May the caller reach the customer? One row if so. */
 static const char sql_reach[] =
-    "SELECT 1 FROM customers c WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2",
-	"$3", "$4");
+    "SELECT 1 FROM customers c WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
+	"$4");
 
 /*
  * Locks the row (so that of two concurrent uploads the second sees the
@@ -289,11 +289,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	st->up = up;
 	st->type = type;
 
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql_reach;
-	q->nparams = 4;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
+	customer_query(c, &st->scope, q, sql_reach);
 	return (OP_QUERY);
 }
 

@@ -256,8 +256,8 @@ check_avatar_url(json_t *body, struct problems *p, const char **out)
 	if (customer_avatar_url_allowed(*out))
 		return (1);
 	problems_add(p, "value_error", problem_loc("body", "avatar_url"),
-	    "Value error, " AVATAR_URL_RULE, json_object_get(body, "avatar_url"),
-	    json_pack("{s:{}}", "error"));
+	    "Value error, " AVATAR_URL_RULE,
+	    json_object_get(body, "avatar_url"), json_pack("{s:{}}", "error"));
 	*out = NULL;
 	return (0);
 }

@@ -95,6 +95,17 @@ customer_role_check(struct http_request *req, struct ctx *c)
 }
 
 void
+customer_query(struct ctx *c, struct scope *scope, struct op_query *q,
+    const char *sql)
+{
+	access_scope(&c->claims, scope);
+	q->sql = sql;
+	q->nparams = 4;
+	q->values[0] = c->customer_id;
+	access_params(scope, &q->values[1]);
+}
+
+void
 customer_file_detached(const PGresult *res, int col, const char *trace_id)
 {
 	if (res == NULL) {

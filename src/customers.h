@@ -10,6 +10,8 @@
 #include "jsonw.h"
 #include "op.h"
 
+struct scope;
+
 int h_customers(struct http_request *req);
 int h_customer(struct http_request *req);
 
@@ -34,6 +36,12 @@ int customer_path_id(struct http_request *req, struct ctx *c);
 int customer_path_ids(struct http_request *req, struct ctx *c, const char *key,
     char id[UUID_STRLEN]);
 int customer_role_check(struct http_request *req, struct ctx *c);
+/*
+ * q becomes sql with $1 the customer's id (c->customer_id) and $2-$4 the
+ * caller's scope, put in *scope (which must outlive the statement).
+ */
+void customer_query(struct ctx *c, struct scope *scope, struct op_query *q,
+    const char *sql);
 
 /*
  * The erasure statement, shared by DELETE /customers/{id} and
@@ -57,8 +65,7 @@ void customer_erase_settle(void *state, const PGresult *res,
  * or not the client is still there; an unknown outcome (res NULL) keeps
  * the file and says so in the log.
  */
-void customer_file_detached(const PGresult *res, int col,
-    const char *trace_id);
+void customer_file_detached(const PGresult *res, int col, const char *trace_id);
 
 /*
  * The reply of a read about one customer: 404 Customer not found when out

@@ -52,6 +52,17 @@ struct buf {
 	size_t cap;
 };
 
+/* A customer with a first avatar (a PNG), and a JPEG to replace it with. */
+struct replace {
+	char bid[UUID_STR_LEN];
+	char id[UUID_STR_LEN];
+	char uid[UUID_STR_LEN];
+	struct buf png, jpg;
+	char *tok; /* its business's admin */
+	char *path; /* its avatar route */
+	char first[128]; /* the first upload's avatar_url */
+};
+
 /* An 8x8 baseline JPEG made by libjpeg: APP0 JFIF, DQT, SOF0, DHT, SOS. */
 static const unsigned char jpeg_8x8[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10,
 	0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
@@ -96,8 +107,8 @@ static struct http_resp *post_raw(const char *, const char *, const char *,
     const void *, size_t, const char *);
 static struct http_resp *upload(const char *, const char *, const struct buf *);
 static int upload_send_only(const char *, const char *, const struct buf *);
-static char *upload_gone_while_blocked(const char *, const char *,
-    const char *, const struct buf *);
+static char *upload_gone_while_blocked(const char *, const char *, const char *,
+    const struct buf *);
 static char *avatar_path(const char *, const char *);
 static const char *file_of(const char *);
 static char *upload_dir_path(const char *);
@@ -108,6 +119,8 @@ static json_t *expect_avatar_ok(struct http_resp *, const char *, const char *);
 static size_t avatar_max(void);
 static void expect_unchanged(const char *);
 static void expect_alive(void);
+static void replace_begin(struct replace *);
+static void replace_end(struct replace *);
 
 static void
 buf_put(struct buf *b, const void *p, size_t n)
@@ -358,8 +371,9 @@ upload_gone_while_blocked(const char *tok, const char *id, const char *first,
 	usleep(500 * 1000); /* the worker sees its client go */
 	rowlock_release(l);
 	for (tries = 0;; tries++) {
-		file = db_value("SELECT avatar_file FROM customers WHERE id = $1",
-		    id, DB_END);
+		file =
+		    db_value("SELECT avatar_file FROM customers WHERE id = $1",
+			id, DB_END);
 		if (file != NULL && strcmp(file, first) != 0)
 			break;
 		cr_assert(tries < 50, "the upload never committed");
@@ -558,6 +572,36 @@ expect_alive(void)
 	http_resp_free(r);
 }
 
+static void
+replace_begin(struct replace *f)
+{
+	struct http_resp *r;
+	json_t *j;
+
+	memset(f, 0, sizeof(*f));
+	uuid4(f->bid);
+	cust_create(f->bid, f->id, f->uid);
+	png_image(&f->png, 0, 0);
+	jpeg_image(&f->jpg, 0);
+	f->tok = tok_admin(f->bid);
+	f->path = avatar_path("", f->id);
+	r = upload(f->tok, f->path, &f->png);
+	j = expect_avatar_ok(r, f->id, "png");
+	(void)snprintf(f->first, sizeof(f->first), "%s",
+	    json_str(j, "avatar_url"));
+	json_decref(j);
+	http_resp_free(r);
+}
+
+static void
+replace_end(struct replace *f)
+{
+	buf_free(&f->png);
+	buf_free(&f->jpg);
+	free(f->tok);
+	free(f->path);
+}
+
 /* ---- success ---- */
 
 Test(avatar, png_as_admin_stripped_served_and_evented)
@@ -694,41 +738,25 @@ Test(avatar, type_by_magic_not_part_type)
 
 Test(avatar, second_upload_replaces_and_unlinks_the_first)
 {
-	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
-	struct buf png, jpg;
 	struct http_resp *r1, *r2;
-	char *tok, *path, *first;
+	struct replace f;
 	json_t *j1, *j2;
 
-	uuid4(bid);
-	cust_create(bid, id, uid);
-	memset(&png, 0, sizeof(png));
-	memset(&jpg, 0, sizeof(jpg));
-	png_image(&png, 0, 0);
-	jpeg_image(&jpg, 0);
-	tok = tok_admin(bid);
-	path = avatar_path("", id);
-
-	r1 = upload(tok, path, &png);
-	j1 = expect_avatar_ok(r1, id, "png");
-	first = strdup(json_str(j1, "avatar_url"));
-	expect_stored(first, &png, "image/png");
-
-	r2 = upload(tok, path, &jpg);
-	j2 = expect_avatar_ok(r2, id, "jpg");
-	cr_assert_str_neq(json_str(j2, "avatar_url"), first);
-	expect_stored(json_str(j2, "avatar_url"), &jpg, "image/jpeg");
-	expect_gone(first);
+	replace_begin(&f);
+	expect_stored(f.first, &f.png, "image/png");
+	r2 = upload(f.tok, f.path, &f.jpg);
+	j2 = expect_avatar_ok(r2, f.id, "jpg");
+	cr_assert_str_neq(json_str(j2, "avatar_url"), f.first);
+	expect_stored(json_str(j2, "avatar_url"), &f.jpg, "image/jpeg");
+	expect_gone(f.first);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
 			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 id, DB_END),
+			 f.id, DB_END),
 	    2);
 
 	/* the same image again: a new name all the same */
-	http_resp_free(r1);
-	r1 = upload(tok, path, &jpg);
-	json_decref(j1);
-	j1 = expect_avatar_ok(r1, id, "jpg");
+	r1 = upload(f.tok, f.path, &f.jpg);
+	j1 = expect_avatar_ok(r1, f.id, "jpg");
 	cr_assert_str_neq(json_str(j1, "avatar_url"),
 	    json_str(j2, "avatar_url"));
 	expect_gone(json_str(j2, "avatar_url"));
@@ -737,11 +765,7 @@ Test(avatar, second_upload_replaces_and_unlinks_the_first)
 	json_decref(j2);
 	http_resp_free(r1);
 	http_resp_free(r2);
-	buf_free(&png);
-	buf_free(&jpg);
-	free(first);
-	free(path);
-	free(tok);
+	replace_end(&f);
 }
 
 /* ---- the original's errors ---- */
@@ -1379,46 +1403,24 @@ Test(avatar, out_of_reach_writes_no_file, .timeout = 60)
  */
 Test(avatar, client_gone_after_sending_keeps_the_new_file)
 {
-	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
-	char *tok, *path, *first, *file, url[128];
-	struct http_resp *r;
-	struct buf png, jpg;
-	json_t *j;
+	struct replace f;
+	char *file, url[128];
 
-	uuid4(bid);
-	cust_create(bid, id, uid);
-	memset(&png, 0, sizeof(png));
-	memset(&jpg, 0, sizeof(jpg));
-	png_image(&png, 0, 0);
-	jpeg_image(&jpg, 0);
-	tok = tok_admin(bid);
-	path = avatar_path("", id);
-	r = upload(tok, path, &png);
-	j = expect_avatar_ok(r, id, "png");
-	first = strdup(json_str(j, "avatar_url"));
-	cr_assert(first != NULL);
-
-	file = upload_gone_while_blocked(tok, id, file_of(first), &jpg);
+	replace_begin(&f);
+	file = upload_gone_while_blocked(f.tok, f.id, file_of(f.first), &f.jpg);
 	(void)snprintf(url, sizeof(url), "/uploads/%s", file);
 	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1 "
 			      "AND avatar_url = $2",
-			 id, url, DB_END),
+			 f.id, url, DB_END),
 	    1);
-	expect_stored(url, &jpg, "image/jpeg");
-	expect_gone(first);
+	expect_stored(url, &f.jpg, "image/jpeg");
+	expect_gone(f.first);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
 			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 id, DB_END),
+			 f.id, DB_END),
 	    2);
-
-	json_decref(j);
-	http_resp_free(r);
-	buf_free(&png);
-	buf_free(&jpg);
-	free(first);
 	free(file);
-	free(path);
-	free(tok);
+	replace_end(&f);
 }
 
 /*
@@ -1428,31 +1430,16 @@ Test(avatar, client_gone_after_sending_keeps_the_new_file)
  */
 Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 {
-	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
-	char *tok, *path, *file, first[128], disk[600];
 	struct instance in;
-	struct http_resp *r;
+	struct replace f;
 	struct rowlock *l;
-	struct buf png, jpg;
-	json_t *j;
+	char *file, disk[600];
 	int fd, rc;
 
 	instance_start(&in, NULL);
-	uuid4(bid);
-	cust_create(bid, id, uid);
-	memset(&png, 0, sizeof(png));
-	memset(&jpg, 0, sizeof(jpg));
-	png_image(&png, 0, 0);
-	jpeg_image(&jpg, 0);
-	tok = tok_admin(bid);
-	path = avatar_path("", id);
-	r = upload(tok, path, &png);
-	j = expect_avatar_ok(r, id, "png");
-	(void)snprintf(first, sizeof(first), "%s",
-	    file_of(json_str(j, "avatar_url")));
-
-	l = rowlock_take(env_database_url(), id);
-	fd = upload_send_only(tok, path, &jpg);
+	replace_begin(&f);
+	l = rowlock_take(env_database_url(), f.id);
+	fd = upload_send_only(f.tok, f.path, &f.jpg);
 	rowlock_wait_blocked(l, 5000);
 	cr_assert_eq(kill(in.pid, SIGTERM), 0);
 	usleep(300 * 1000); /* the worker is stopping, its update waits */
@@ -1461,22 +1448,17 @@ Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 	cr_assert_neq(rc, -1, "the service did not stop");
 	raw_close(fd);
 
-	file = db_value("SELECT avatar_file FROM customers WHERE id = $1", id,
+	file = db_value("SELECT avatar_file FROM customers WHERE id = $1", f.id,
 	    DB_END);
-	cr_assert(file != NULL && strcmp(file, first) != 0,
+	cr_assert(file != NULL && strcmp(file, file_of(f.first)) != 0,
 	    "the update did not commit");
 	(void)snprintf(disk, sizeof(disk), "%s/uploads/%s", in.dir, file);
 	cr_assert_eq(access(disk, F_OK), 0, "%s: the new file is gone", disk);
-	(void)snprintf(disk, sizeof(disk), "%s/uploads/%s", in.dir, first);
+	(void)snprintf(disk, sizeof(disk), "%s/uploads/%s", in.dir,
+	    file_of(f.first));
 	cr_assert_neq(access(disk, F_OK), 0, "%s: the replaced file stays",
 	    disk);
 	instance_expect_clean(&in);
-
-	json_decref(j);
-	http_resp_free(r);
-	buf_free(&png);
-	buf_free(&jpg);
 	free(file);
-	free(path);
-	free(tok);
+	replace_end(&f);
 }

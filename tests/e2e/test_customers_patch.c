@@ -1211,7 +1211,8 @@ Test(patch, avatar_url_only_http_https_or_path)
 		tok = tok_internal();
 		r = http_req_tok("POST", "/customers", tok, body);
 		j = expect_422(r);
-		expect_item(j, "[\"body\",\"avatar_url\"]", "value_error", NULL);
+		expect_item(j, "[\"body\",\"avatar_url\"]", "value_error",
+		    NULL);
 		cr_assert_eq(db_count("SELECT count(*) FROM customers "
 				      "WHERE business_id = $1",
 				 bid, DB_END),

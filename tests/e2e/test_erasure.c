@@ -31,6 +31,7 @@
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
+#include "redis_env.h"
 #include "rowlock.h"
 #include "scratch.h"
 #include "token.h"
@@ -40,7 +41,6 @@ static void avatar_on_disk(const char *, char *, size_t);
 static int erase_gone_while_blocked(int, const char *, const char *,
     const char *, const char *);
 static long count_in(PGconn *, const char *, const char *, const char *);
-static redisContext *redis_at_url(void);
 static int items_holding(redisContext *, const char *const *, size_t);
 
 /* A file of the generated form in the service's UPLOAD_DIR: its name. */
@@ -145,30 +145,9 @@ count_in(PGconn *c, const char *sql, const char *id, const char *s)
 	    0);
 	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
 	    PQresultErrorMessage(r));
-	n = atol(PQgetvalue(r, 0, 0));
+	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return (n);
-}
-
-/* The shared Redis, at REDIS_URL (redis://host:port[/db]). */
-static redisContext *
-redis_at_url(void)
-{
-	const char *url = getenv("REDIS_URL");
-	char host[128];
-	int port, db;
-	redisContext *rc;
-	redisReply *rep;
-
-	db = 0;
-	cr_assert(url != NULL &&
-		sscanf(url, "redis://%127[^:]:%d/%d", host, &port, &db) >= 2,
-	    "REDIS_URL %s", url != NULL ? url : "(unset)");
-	rc = redisConnect(host, port);
-	cr_assert(rc != NULL && !rc->err);
-	rep = redisCommand(rc, "SELECT %d", db);
-	freeReplyObject(rep);
-	return (rc);
 }
 
 /* failed_events items whose text contains one of the n strings. */
@@ -211,7 +190,7 @@ Test(erasure, earlier_events_scrubbed_and_their_mirror_items_removed,
 	static const char sql_parked[] =
 	    "SELECT count(*) FROM outbox WHERE customer_id = $1"
 	    " AND parked_at IS NOT NULL";
-	char url[512], name[64], dead[128], port[16], path[128], uniq[16];
+	char url[512], name[64], path[128], uniq[16];
 	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], id[UUID_STR_LEN];
 	char full_name[64], email[80], label[64], *tok, *body;
 	const char *secrets[3] = { full_name, email, label };
@@ -224,15 +203,8 @@ Test(erasure, earlier_events_scrubbed_and_their_mirror_items_removed,
 	int tries;
 
 	c = scratch_db("bee_erase_", url, sizeof(url), name, sizeof(name));
-	rc = redis_at_url();
-	snprintf(port, sizeof(port), "%u", instance_free_port());
-	snprintf(dead, sizeof(dead), "amqp://guest:guest@127.0.0.1:%s/", port);
-	{
-		const char *env[] = { "DATABASE_URL", url, "RABBITMQ_URL", dead,
-			NULL };
-
-		instance_start(&in, env);
-	}
+	rc = redis_from_env();
+	instance_start_without_broker(&in, url);
 	uuid4(bid);
 	uuid4(uid);
 	(void)snprintf(uniq, sizeof(uniq), "%.8s", uid);

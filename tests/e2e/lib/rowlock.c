@@ -66,8 +66,7 @@ rowlock_take(const char *url, const char *customer_id)
 	    "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", 1, NULL,
 	    &customer_id, NULL, NULL, 0);
 	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1,
-	    "no customer %s to lock: %s", customer_id,
-	    PQresultErrorMessage(r));
+	    "no customer %s to lock: %s", customer_id, PQresultErrorMessage(r));
 	PQclear(r);
 	return (l);
 }
@@ -86,7 +85,7 @@ rowlock_wait_blocked(struct rowlock *l, int ms)
 		    1, NULL, &param, NULL, NULL, 0);
 		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK,
 		    "pg_stat_activity: %s", PQresultErrorMessage(r));
-		n = atoi(PQgetvalue(r, 0, 0));
+		n = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 		if (n > 0)
 			return;
