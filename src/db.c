@@ -7,7 +7,9 @@
  * the statement's results are due (queued in the connection's FIFO), and
  * to the request's context once delivered. A request that ends early
  * (client gone) leaves its wait to the connection, which frees it when the
- * results arrive. Connections are slots of a per-worker array that is
+ * results arrive; a write with a settle hook (ctx.h) takes the handler's
+ * state along, so that the hook runs on the outcome all the same (as the
+ * result arrives, before the request, if any, reads it), then frees it. Connections are slots of a per-worker array that is
  * never freed, so an epoll event for a closed one finds an empty slot.
  *
  * Connecting is non-blocking, on the loop (PQconnectStart and
