@@ -275,6 +275,8 @@ Test(erasure, earlier_events_scrubbed_and_their_mirror_items_removed,
 	    "the email stays in the outbox");
 	cr_assert_eq(count_in(c, sql_holding, id, label), 0,
 	    "the label stays in the outbox");
+	cr_assert_eq(count_in(c, sql_holding, id, "+40712345678"), 0,
+	    "the phone stays in the outbox");
 	cr_assert_eq(count_in(c,
 			 "SELECT count(*) FROM outbox WHERE customer_id = $1"
 			 " AND routing_key = 'v1.customer.created'"
