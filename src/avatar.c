@@ -1,12 +1,22 @@
 /*
  * POST /customers/{id}/avatar: a JPEG or PNG (by magic bytes) of at most
  * AVATAR_MAX_BYTES, from the multipart field `file`, stored without its
- * metadata under a server-owned random name (avatar_name.h). The file is
- * written (temporary file, fsync, rename) before the one statement that
- * checks the customer, points the row at it and queues the `updated`
- * event; the replaced file is unlinked only after that commit, and the
- * new one as soon as the request ends without it (customer out of reach,
- * database error), so no file is left that no row names.
+ * metadata under a server-owned random name (avatar_name.h).
+ *
+ * Two statements. A quick read first checks that the caller may reach the
+ * customer: a missing or out-of-reach one gets its 404 before any file is
+ * written, so that no token can make a worker write and fsync files for
+ * ids it cannot see. Then the file is written (temporary file, fsync,
+ * rename) and one statement checks the customer again (it may have gone
+ * meanwhile), points the row at the file and queues the `updated` event.
+ *
+ * The outcome of that write is settled (settle()) as it arrives, whether
+ * or not the client is still there: on commit the replaced file is
+ * unlinked and the new one kept; when it did not commit (customer gone,
+ * database error, never sent) the new file is unlinked with the state,
+ * so no file is left that no row names. When the connection broke after
+ * sending, the outcome is unknown: both files stay (an orphan costs disk,
+ * a row naming a missing file would be a permanent 404).
  */
 #include <sys/random.h>
 
@@ -28,6 +38,11 @@
 #include "route.h"
 
 #define UPLOADS_PREFIX "/uploads/"
+
+/* May the caller reach the customer? One row if so. */
+static const char sql_reach[] =
+    "SELECT 1 FROM customers c WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
+	"$4");
 
 /*
  * Locks the row (so that of two concurrent uploads the second sees the
@@ -54,21 +69,24 @@ static const char sql_avatar[] =
 	      " SELECT old.avatar_file, " CUSTOMER_COLUMNS
 	      " FROM upd c, old, wake";
 
-struct avatar_state {
-	struct scope scope;
-	char file[AVATAR_NAME_LEN + 1]; /* the new file, on disk */
-	char url[sizeof(UPLOADS_PREFIX) + AVATAR_NAME_LEN];
-	int committed; /* a row names file: it stays */
-	int found;
-	char *old_file; /* the file replaced, or NULL */
-	struct jsonw json; /* the customer */
-};
-
 /* The uploaded file, in a copy of the body. */
 struct upload {
 	unsigned char *body;
 	size_t offset;
 	size_t length;
+};
+
+struct avatar_state {
+	struct scope scope;
+	struct upload up; /* until written */
+	enum image_type type;
+	int writing; /* the second statement: the update */
+	int in_reach;
+	char file[AVATAR_NAME_LEN + 1]; /* the new file, on disk */
+	char url[sizeof(UPLOADS_PREFIX) + AVATAR_NAME_LEN];
+	int committed; /* a row may name file: it stays */
+	int found;
+	struct jsonw json; /* the customer */
 };
 
 int h_avatar(struct http_request *);
@@ -78,12 +96,15 @@ static enum op_next prepare(struct http_request *, struct ctx *,
 static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
+static enum op_next write_file(struct http_request *, struct ctx *,
+    struct op_query *);
+static void settle(void *, const PGresult *, const char *);
 static void state_free(void *);
 static int upload_read(struct http_request *, struct upload *);
 static int upload_check(struct http_request *, struct ctx *,
     const struct upload *, enum image_type *);
 static int upload_store(struct http_request *, struct ctx *,
-    const struct upload *, enum image_type, struct avatar_state *);
+    struct avatar_state *);
 static int reply_missing(struct http_request *);
 
 static const struct op op_avatar = { prepare, NULL, rows, done };
@@ -107,7 +128,7 @@ state_free(void *arg)
 
 	if (!st->committed && st->file[0] != '\0')
 		(void)avatar_remove(st->file);
-	free(st->old_file);
+	free(st->up.body);
 	jsonw_free(&st->json);
 	free(st);
 }
@@ -214,9 +235,9 @@ upload_check(struct http_request *req, struct ctx *c, const struct upload *up,
  * a 500. Blocking file I/O on the loop: see avatar_store.h.
  */
 static int
-upload_store(struct http_request *req, struct ctx *c, const struct upload *up,
-    enum image_type type, struct avatar_state *st)
+upload_store(struct http_request *req, struct ctx *c, struct avatar_state *st)
 {
+	const struct upload *up = &st->up;
 	unsigned char rnd[AVATAR_NAME_RANDOM], *clean;
 	char msg[128];
 	size_t len;
@@ -231,8 +252,8 @@ upload_store(struct http_request *req, struct ctx *c, const struct upload *up,
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (0);
 	}
-	len = image_strip(type, up->body + up->offset, up->length, clean);
-	avatar_name_make(rnd, type, st->file);
+	len = image_strip(st->type, up->body + up->offset, up->length, clean);
+	avatar_name_make(rnd, st->type, st->file);
 	rc = avatar_save(st->file, clean, len);
 	free(clean);
 	if (rc == -1) {
@@ -254,29 +275,21 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct avatar_state *st;
 	struct upload up;
 	enum image_type type;
-	int ok;
 
 	if (!customer_path_id(req, c) || !upload_read(req, &up))
 		return (OP_REPLIED);
+	if (!upload_check(req, c, &up, &type)) {
+		free(up.body);
+		return (OP_REPLIED);
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("avatar: out of memory");
 	c->state = st;
 	c->state_free = state_free;
+	st->up = up;
+	st->type = type;
 
-	ok = upload_check(req, c, &up, &type) &&
-	    upload_store(req, c, &up, type, st);
-	free(up.body);
-	if (!ok)
-		return (OP_REPLIED);
-
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql_avatar;
-	q->nparams = 7;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
-	q->values[4] = st->file;
-	q->values[5] = st->url;
-	q->values[6] = c->trace_id;
+	customer_query(c, &st->scope, q, sql_reach);
 	return (OP_QUERY);
 }
 
@@ -285,13 +298,69 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct avatar_state *st = c->state;
 
-	if (PQntuples(res) != 1 || st->found)
+	if (PQntuples(res) != 1)
+		return;
+	if (!st->writing) {
+		st->in_reach = 1;
+		return;
+	}
+	if (st->found)
 		return;
 	st->found = 1;
-	if (!PQgetisnull(res, 0, 0) &&
-	    (st->old_file = strdup(PQgetvalue(res, 0, 0))) == NULL)
-		fatal("avatar: out of memory");
 	customer_row_json(res, 0, 1, &st->json);
+}
+
+/* The customer is in reach: the file, then the update. */
+static enum op_next
+write_file(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct avatar_state *st = c->state;
+	int ok;
+
+	ok = upload_store(req, c, st);
+	free(st->up.body);
+	st->up.body = NULL;
+	if (!ok)
+		return (OP_REPLIED);
+	st->writing = 1;
+	q->sql = sql_avatar;
+	q->nparams = 7;
+	q->values[0] = c->customer_id;
+	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->file;
+	q->values[5] = st->url;
+	q->values[6] = c->trace_id;
+	q->settle = settle;
+	return (OP_QUERY);
+}
+
+/*
+ * The update's outcome, with or without the request (ctx.h): on commit
+ * the new file stays and the replaced one goes.
+ */
+static void
+settle(void *arg, const PGresult *res, const char *trace_id)
+{
+	struct avatar_state *st = arg;
+	const char *old;
+
+	if (res == NULL) {
+		st->committed = 1;
+		log_warn(trace_id,
+		    "avatar: outcome unknown (database connection lost): "
+		    "the new and the replaced file both stay");
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return; /* not committed: state_free unlinks the new file */
+	st->committed = 1;
+	if (PQgetisnull(res, 0, 0))
+		return;
+	old = PQgetvalue(res, 0, 0);
+	/* Only a name of the generated form; never a path from avatar_url. */
+	if (strcmp(old, st->file) != 0 && avatar_remove(old) == -1 &&
+	    errno != EINVAL)
+		log_warn(trace_id, "avatar: cannot unlink the replaced file");
 }
 
 static enum op_next
@@ -300,18 +369,13 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct avatar_state *st = c->state;
 	struct log_field f[2];
 
+	if (!st->writing && st->in_reach)
+		return (write_file(req, c, q));
 	if (!st->found) {
-		/* state_free unlinks the file no row names */
+		/* state_free unlinks the file no row names, if any */
 		(void)reply_detail(req, 404, "Customer not found");
 		return (OP_REPLIED);
 	}
-	/* Committed (the statement is over): the row names the new file. */
-	st->committed = 1;
-	/* Only a name of the generated form; never a path from avatar_url. */
-	if (st->old_file != NULL && strcmp(st->old_file, st->file) != 0 &&
-	    avatar_remove(st->old_file) == -1 && errno != EINVAL)
-		log_warn(c->trace_id,
-		    "avatar: cannot unlink the replaced file");
 	if (st->json.failed || st->json.buf == NULL) {
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (OP_REPLIED);

@@ -27,6 +27,18 @@ struct op_query {
 	 * a batch, so that quick reads never queue behind it (db.c).
 	 */
 	int long_read;
+	/*
+	 * Optional, for a write: what must follow its outcome whether or not
+	 * the client is still there (unlink a replaced file, clean the Redis
+	 * mirror). db.c calls it once, as the result arrives, with the
+	 * handler's state (c->state, kept alive for it if the request ends
+	 * first) and the result: committed when its status is
+	 * PGRES_TUPLES_OK or PGRES_COMMAND_OK, rolled back on an error status,
+	 * NULL when the connection was lost after sending (unknown). Never
+	 * for a statement that was not sent. No reply from here: the request
+	 * may be gone; rows() and done() follow when it is not.
+	 */
+	void (*settle)(void *state, const PGresult *res, const char *trace_id);
 };
 
 #define TRACE_ID_MAX 128

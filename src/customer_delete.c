@@ -1,8 +1,13 @@
 /*
  * DELETE /customers/{id}: GDPR erasure. One statement removes the profile
  * (tags, notes and customer_history by cascade), the order and appointment
- * history of the same (business, user), and adds the `deleted` event;
- * after the commit the uploaded avatar, if any, is removed.
+ * history of the same (business, user), scrubs the personal fields of the
+ * customer's earlier events in the outbox (sent or not; the event ids
+ * stay) and adds the `deleted` event. After the commit, whether or not the
+ * client is still there (customer_erase_settle), the uploaded avatar is
+ * removed and so are the Redis mirror items (failed_events) of the
+ * customer's events, rebuilt by the statement from their payloads as they
+ * were before the scrub.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +16,23 @@
 #include "customer_row.h"
 #include "customers.h"
 #include "log.h"
+#include "mirror_forget.h"
 #include "op.h"
+#include "outbox_sql.h"
 #include "reply.h"
 
 /*
  * $1 the customer's id, or NULL and ($2 user_id, $3 business_id): the
  * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id.
- * Returns (id, avatar_file) of the erased customer, no row if none.
+ * Returns (id, avatar_file, counts..., mirror items) of the erased
+ * customer, no row if none. The personal fields of earlier payloads
+ * (ERASED_KEYS) become null, keeping every payload's keys; the mirror
+ * items are those of rows that were parked or are unsent (one the
+ * publisher is parking at this moment included), as a JSON array of
+ * strings, or NULL.
  */
+#define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"
+
 const char customer_erase_sql[] =
     "WITH target AS ("
     " SELECT c.id, c.user_id, c.business_id, c.avatar_file"
@@ -37,6 +51,17 @@ const char customer_erase_sql[] =
 	      "  AND (a.user_id = t.user_id OR a.customer_id = t.id) RETURNING 1),"
 	      " gone AS (DELETE FROM customers c USING target t WHERE c.id = t.id"
 	      " RETURNING c.id),"
+	      " items AS ("
+	      " SELECT json_agg(" SQL_ITEM " ORDER BY o.id) AS a"
+	      " FROM target t JOIN outbox o ON o.customer_id = t.id,"
+	      " LATERAL (SELECT " SQL_BODY " AS body) b"
+	      " WHERE o.parked_at IS NOT NULL OR o.sent_at IS NULL),"
+	      " scrub AS ("
+	      " UPDATE outbox o SET payload = (SELECT jsonb_object_agg(e.key,"
+	      "  CASE WHEN e.key IN (" ERASED_KEYS ") THEN 'null'::jsonb"
+	      "  ELSE e.value END) FROM jsonb_each(o.payload) e)"
+	      " FROM target t WHERE o.customer_id = t.id"
+	      "  AND o.payload ?| ARRAY[" ERASED_KEYS "] RETURNING 1),"
 	      " ev AS ("
 	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
 	      "  trace_id)"
@@ -46,13 +71,13 @@ const char customer_erase_sql[] =
 	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
 	      " SELECT t.id, t.avatar_file, (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
-	      "  (SELECT n FROM wake)"
+	      "  (SELECT n FROM wake), (SELECT count(*) FROM scrub),"
+	      "  (SELECT a FROM items)"
 	      " FROM target t";
 
 struct delete_state {
 	struct scope scope;
 	int found;
-	char *avatar_file; /* owned */
 };
 
 static enum op_next prepare(struct http_request *, struct ctx *,
@@ -60,7 +85,6 @@ static enum op_next prepare(struct http_request *, struct ctx *,
 static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
-static void state_free(void *);
 
 static const struct op op_delete = { prepare, NULL, rows, done };
 
@@ -68,15 +92,6 @@ int
 customer_delete(struct http_request *req)
 {
 	return (op_run(req, &op_delete));
-}
-
-static void
-state_free(void *arg)
-{
-	struct delete_state *st = arg;
-
-	free(st->avatar_file);
-	free(st);
 }
 
 static enum op_next
@@ -93,7 +108,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("customer_delete: out of memory");
 	c->state = st;
-	c->state_free = state_free;
+	c->state_free = free;
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
 	q->nparams = 7;
@@ -102,7 +117,18 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->values[2] = NULL;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
+	q->settle = customer_erase_settle;
 	return (OP_QUERY);
+}
+
+void
+customer_erase_settle(void *state, const PGresult *res, const char *trace_id)
+{
+	(void)state;
+	customer_file_detached(res, 1, trace_id);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 7))
+		mirror_forget(PQgetvalue(res, 0, 7), trace_id);
 }
 
 static void
@@ -113,8 +139,6 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	if (!PQgetisnull(res, 0, 1))
-		st->avatar_file = strdup(PQgetvalue(res, 0, 1));
 }
 
 static enum op_next
@@ -131,7 +155,6 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	f[0].key = "customer_id";
 	f[0].str = c->customer_id;
 	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 1);
-	customer_avatar_detached(st->avatar_file);
 	(void)reply_no_content(req);
 	return (OP_REPLIED);
 }

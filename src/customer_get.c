@@ -55,11 +55,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		fatal("customer_get: out of memory");
 	c->state = st;
 	c->state_free = state_free;
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql_get;
-	q->nparams = 4;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
+	customer_query(c, &st->scope, q, sql_get);
 	return (OP_QUERY);
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "customer_input.h"
 #include "utf8.h"
@@ -21,6 +22,7 @@ static int check_email(json_t *, const struct str_rule *, struct problems *,
 static int check_phone(json_t *, const struct phone_rule *, struct problems *,
     const char **);
 static int check_gender(json_t *, struct problems *, const char **);
+static int check_avatar_url(json_t *, struct problems *, const char **);
 static char *own(const char *);
 static int check_preferences(json_t *, struct problems *,
     struct customer_input *);
@@ -47,7 +49,7 @@ customer_input_create(json_t *body, const struct phone_rule *phone,
 	(void)check_email(body, &rule_email, p, in);
 	(void)check_phone(body, phone, p, &phone_number);
 	(void)check_gender(body, p, &gender);
-	(void)check_string(p, body, &rule_avatar, &avatar_url, NULL);
+	(void)check_avatar_url(body, p, &avatar_url);
 	(void)check_body_uuid(p, body, "user_id", in->user_id);
 	(void)check_body_uuid(p, body, "business_id", in->business_id);
 	(void)check_preferences(body, p, in);
@@ -78,7 +80,7 @@ customer_input_patch(json_t *body, const struct phone_rule *phone,
 	(void)check_email(body, &rule_patch_email, p, in);
 	(void)check_phone(body, phone, p, &phone_number);
 	(void)check_gender(body, p, &gender);
-	(void)check_string(p, body, &rule_avatar, &avatar_url, NULL);
+	(void)check_avatar_url(body, p, &avatar_url);
 	if (json_object_get(body, "preferences") != NULL)
 		(void)check_preferences(body, p, in);
 	if (problems_count(p) != before)
@@ -193,6 +195,69 @@ check_gender(json_t *body, struct problems *p, const char **out)
 	problems_add(p, "enum", problem_loc("body", "gender"), msg,
 	    json_object_get(body, "gender"),
 	    json_pack("{s:s}", "expected", expected));
+	*out = NULL;
+	return (0);
+}
+
+/*
+ * http or https (any case) with a host, or a path on this origin: a
+ * client's avatar_url ends up in an <img src> or a link, where
+ * javascript:, data: and the like, or a protocol-relative //host (also
+ * spelt /\host), would run or load what the client chose. No blanks,
+ * control characters or backslashes anywhere. assets/openapi.json says
+ * the same as a pattern.
+ */
+int
+customer_avatar_url_allowed(const char *s)
+{
+	const char *p, *end, *at;
+	size_t n;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '\\')
+			return (0);
+	}
+	if (s[0] == '/')
+		return (s[1] != '/');
+	if (strncasecmp(s, "http", 4) != 0)
+		return (0);
+	p = s + 4;
+	if (*p == 's' || *p == 'S')
+		p++;
+	if (strncmp(p, "://", 3) != 0)
+		return (0);
+	p += 3;
+	end = p + strcspn(p, "/?#"); /* the authority */
+	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		if (memchr(at + 1, '@', (size_t)(end - at - 1)) != NULL)
+			return (0);
+		p = at + 1;
+	}
+	if (*p == '[') {
+		n = strspn(p + 1, "0123456789abcdefABCDEF:.");
+		if (n == 0 || p[1 + n] != ']')
+			return (0);
+		p += n + 2;
+	} else {
+		if ((n = strcspn(p, "/?#@:[]")) == 0)
+			return (0);
+		p += n;
+	}
+	if (*p == ':')
+		p += 1 + strspn(p + 1, "0123456789");
+	return (p == end);
+}
+
+static int
+check_avatar_url(json_t *body, struct problems *p, const char **out)
+{
+	if (!check_string(p, body, &rule_avatar, out, NULL) || *out == NULL)
+		return (*out == NULL);
+	if (customer_avatar_url_allowed(*out))
+		return (1);
+	problems_add(p, "value_error", problem_loc("body", "avatar_url"),
+	    "Value error, " AVATAR_URL_RULE,
+	    json_object_get(body, "avatar_url"), json_pack("{s:{}}", "error"));
 	*out = NULL;
 	return (0);
 }

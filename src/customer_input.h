@@ -45,6 +45,14 @@ int customer_input_patch(json_t *body, const struct phone_rule *phone,
     struct problems *p, struct customer_input *in, char *present,
     size_t presentlen);
 void customer_input_free(struct customer_input *in);
+/*
+ * May a client set this avatar_url? http(s)://host... or /path (not
+ * //host). The 422 says AVATAR_URL_RULE otherwise.
+ */
+#define AVATAR_URL_RULE \
+	"avatar_url must be an http or https URL with a host, or a path " \
+	"starting with /"
+int customer_avatar_url_allowed(const char *url);
 /* The body is not an object: one item at ["body"]. */
 void customer_input_not_object(json_t *body, struct problems *p);
 

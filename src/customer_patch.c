@@ -84,7 +84,6 @@ struct patch_state {
 	char present[CUSTOMER_PRESENT_MAX];
 	int found;
 	char *changed; /* "full_name,email", owned */
-	char *old_file; /* the upload detached by a new avatar_url */
 	struct jsonw json;
 };
 
@@ -96,6 +95,7 @@ static enum op_next done(struct http_request *, struct ctx *,
 static int read_request(struct http_request *, struct ctx *,
     struct patch_state *);
 static void state_free(void *);
+static void settle(void *, const PGresult *, const char *);
 
 static const struct op op_patch = { prepare, ratelimit_patch_gate, rows, done };
 
@@ -112,7 +112,6 @@ state_free(void *arg)
 
 	customer_input_free(&st->in);
 	free(st->changed);
-	free(st->old_file);
 	jsonw_free(&st->json);
 	free(st);
 }
@@ -147,7 +146,16 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->values[9] = st->in.avatar_url;
 	q->values[10] = st->in.preferences;
 	q->values[11] = c->trace_id;
+	q->settle = settle;
 	return (OP_QUERY);
+}
+
+/* Committed, client there or not: the upload a new avatar_url detached. */
+static void
+settle(void *arg, const PGresult *res, const char *trace_id)
+{
+	(void)arg;
+	customer_file_detached(res, 1, trace_id);
 }
 
 /* The path's id and the body's fields: every 422 item in one reply. */
@@ -192,8 +200,6 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 		return;
 	st->found = 1;
 	st->changed = strdup(PQgetvalue(res, 0, 0));
-	if (!PQgetisnull(res, 0, 1))
-		st->old_file = strdup(PQgetvalue(res, 0, 1));
 	customer_row_json(res, 0, 2, &st->json);
 }
 
@@ -220,7 +226,6 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer updated", f,
 		    2);
 	}
-	customer_avatar_detached(st->old_file);
 	(void)reply_json(req, 200, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

@@ -2,12 +2,14 @@
  * Dispatch of the customer routes (the method, a JSON 405 with Allow
  * otherwise), and the checks shared by every route about one customer.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "access.h"
 #include "auth.h"
 #include "avatar_store.h"
 #include "customers.h"
+#include "log.h"
 #include "reply.h"
 #include "route.h"
 
@@ -93,10 +95,29 @@ customer_role_check(struct http_request *req, struct ctx *c)
 }
 
 void
-customer_avatar_detached(const char *file)
+customer_query(struct ctx *c, struct scope *scope, struct op_query *q,
+    const char *sql)
 {
-	if (file != NULL)
-		(void)avatar_remove(file);
+	access_scope(&c->claims, scope);
+	q->sql = sql;
+	q->nparams = 4;
+	q->values[0] = c->customer_id;
+	access_params(scope, &q->values[1]);
+}
+
+void
+customer_file_detached(const PGresult *res, int col, const char *trace_id)
+{
+	if (res == NULL) {
+		log_warn(trace_id,
+		    "outcome unknown (database connection lost): an uploaded "
+		    "file it detached may stay");
+		return;
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, col) &&
+	    avatar_remove(PQgetvalue(res, 0, col)) == -1 && errno != EINVAL)
+		log_warn(trace_id, "cannot unlink a detached uploaded file");
 }
 
 enum op_next

@@ -10,6 +10,8 @@
 #include "jsonw.h"
 #include "op.h"
 
+struct scope;
+
 int h_customers(struct http_request *req);
 int h_customer(struct http_request *req);
 
@@ -34,20 +36,36 @@ int customer_path_id(struct http_request *req, struct ctx *c);
 int customer_path_ids(struct http_request *req, struct ctx *c, const char *key,
     char id[UUID_STRLEN]);
 int customer_role_check(struct http_request *req, struct ctx *c);
+/*
+ * q becomes sql with $1 the customer's id (c->customer_id) and $2-$4 the
+ * caller's scope, put in *scope (which must outlive the statement).
+ */
+void customer_query(struct ctx *c, struct scope *scope, struct op_query *q,
+    const char *sql);
 
 /*
  * The erasure statement, shared by DELETE /customers/{id} and
  * /gdpr/delete: $1 the id, or NULL and ($2 user_id, $3 business_id); $4-$6
  * the caller's scope (access_scope); $7 the trace id. Returns one row
- * (id, avatar_file, ...) for the erased customer, none if out of reach.
+ * (id, avatar_file, ..., mirror items) for the erased customer, none if
+ * out of reach.
  */
 extern const char customer_erase_sql[];
+/*
+ * Its settle hook (ctx.h), client there or not: once committed, the
+ * avatar file and the Redis mirror items of the customer's events go.
+ */
+void customer_erase_settle(void *state, const PGresult *res,
+    const char *trace_id);
 
 /*
- * After a commit that stopped referencing an uploaded file (a new
- * avatar_url, an erasure): remove it. NULL does nothing.
+ * For the settle hook (ctx.h) of a statement that may stop referencing an
+ * uploaded file (a new avatar_url, an erasure) and returns it in column
+ * col of its one row: once committed, the file is removed. Runs whether
+ * or not the client is still there; an unknown outcome (res NULL) keeps
+ * the file and says so in the log.
  */
-void customer_avatar_detached(const char *file);
+void customer_file_detached(const PGresult *res, int col, const char *trace_id);
 
 /*
  * The reply of a read about one customer: 404 Customer not found when out

@@ -7,7 +7,9 @@
  * the statement's results are due (queued in the connection's FIFO), and
  * to the request's context once delivered. A request that ends early
  * (client gone) leaves its wait to the connection, which frees it when the
- * results arrive. Connections are slots of a per-worker array that is
+ * results arrive; a write with a settle hook (ctx.h) takes the handler's
+ * state along, so that the hook runs on the outcome all the same (as the
+ * result arrives, before the request, if any, reads it), then frees it. Connections are slots of a per-worker array that is
  * never freed, so an epoll event for a closed one finds an empty slot.
  *
  * Connecting is non-blocking, on the loop (PQconnectStart and
@@ -18,6 +20,7 @@
  * with none open the breaker answers 503 for a back-off period, then lets
  * one request try again (the others get 503 while it waits).
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +42,8 @@
 #define GROW_RETRY_MS 1000
 /* quick reads that may share one Sync (one batch) on one connection */
 #define BATCH_MAX 32
+/* a stopping worker waits this long for the outcome of its writes */
+#define SETTLE_MS 5000
 
 static int pool_size;
 static struct conn *conns; /* this worker's, pool_size of them */
@@ -48,6 +53,9 @@ static uint64_t grow_after_ms;
 static struct breaker breaker;
 
 static void wait_drop(struct db_wait *);
+static void settle(struct db_wait *, const PGresult *);
+static int settle_pending(const struct conn *);
+static void settle_wait(struct conn *, uint64_t);
 static void wait_wake(struct db_wait *, int);
 static int fail_unavailable(struct http_request *);
 static int timed_out(const PGresult *);
@@ -118,6 +126,11 @@ db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 	w->values = q->values;
 	w->long_read = q->long_read;
 	w->req = req;
+	if ((w->settle = q->settle) != NULL) {
+		w->state = c->state;
+		(void)kore_strlcpy(w->trace_id, c->trace_id,
+		    sizeof(w->trace_id));
+	}
 	if (!submit(cn, w)) {
 		free(w);
 		conn_lost(cn, c->trace_id);
@@ -198,20 +211,89 @@ db_release(struct ctx *c)
 		return;
 	if (!w->done) {
 		w->req = NULL; /* the connection frees it */
+		if (w->settle != NULL) {
+			/* the outcome still needs the state: it goes along */
+			w->state_free = c->state_free;
+			c->state = NULL;
+			c->state_free = NULL;
+		}
 		return;
 	}
 	wait_drop(w);
 }
 
+/*
+ * The writes in flight may commit on the server whatever happens here:
+ * their outcome is awaited (SETTLE_MS at most, blocking: the loop is
+ * over) so that their settle hooks run; those still unanswered are
+ * settled as unknown.
+ */
 void
 db_close_all(void)
 {
+	uint64_t deadline;
 	int i;
 
+	deadline = kore_time_ms() + SETTLE_MS;
 	for (i = 0; conns != NULL && i < pool_size; i++) {
-		if (conns[i].db != NULL)
-			PQfinish(conns[i].db);
+		if (conns[i].db == NULL)
+			continue;
+		settle_wait(&conns[i], deadline);
+		if (conns[i].db == NULL)
+			continue;
+		if (settle_pending(&conns[i]))
+			log_warn(NULL,
+			    "database: worker stopping before a write's "
+			    "outcome came");
+		PQfinish(conns[i].db);
 		conns[i].db = NULL;
+		pool_fail_waits(&conns[i]);
+	}
+}
+
+/* A sent write of cn whose outcome its handler still waits for. */
+static int
+settle_pending(const struct conn *cn)
+{
+	const struct db_wait *w;
+
+	for (w = cn->head; w != NULL; w = w->next) {
+		if (w->sent && w->settle != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/* Reads cn's results until no write awaits its outcome, or deadline. */
+static void
+settle_wait(struct conn *cn, uint64_t deadline)
+{
+	struct pollfd pfd;
+	uint64_t now;
+
+	while (cn->db != NULL && !cn->connecting && settle_pending(cn)) {
+		if ((now = kore_time_ms()) >= deadline)
+			return;
+		pfd.fd = PQsocket(cn->db);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		switch (PQflush(cn->db)) {
+		case 0:
+			break;
+		case 1:
+			pfd.events |= POLLOUT;
+			break;
+		default:
+			conn_lost(cn, NULL);
+			return;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			continue;
+		if (!PQconsumeInput(cn->db)) {
+			conn_lost(cn, NULL);
+			return;
+		}
+		conn_drain(cn);
 	}
 }
 
@@ -286,7 +368,7 @@ pool_connected(struct conn *cn)
 		next = w->next;
 		w->next = NULL;
 		if (w->req == NULL) {
-			free(w); /* its request went away: never sent */
+			wait_drop(w); /* its request went away: never sent */
 			continue;
 		}
 		if (!broken && !send_statement(cn, w))
@@ -340,6 +422,8 @@ pool_fail_waits(struct conn *cn)
 	for (w = cn->head; w != NULL; w = next) {
 		next = w->next;
 		inflight--;
+		if (w->sent)
+			settle(w, NULL);
 		if (w->req == NULL)
 			wait_drop(w);
 		else
@@ -364,6 +448,8 @@ pool_deliver(struct conn *cn)
 		cn->long_reads--;
 	breaker_reset(&breaker); /* PostgreSQL answered */
 	w->next = NULL;
+	if (!w->aborted || w->result != NULL)
+		settle(w, w->result);
 	if (w->req == NULL) {
 		wait_drop(w);
 		return;
@@ -375,12 +461,29 @@ pool_deliver(struct conn *cn)
 	wait_wake(w, 0);
 }
 
-/* A wait whose request went away: nobody will read its result. */
+/*
+ * A wait whose request went away: nobody will read its result. Frees the
+ * handler's state when the request left it here.
+ */
 static void
 wait_drop(struct db_wait *w)
 {
 	PQclear(w->result);
+	if (w->state_free != NULL)
+		w->state_free(w->state);
 	free(w);
+}
+
+/* The write's outcome, to its handler's settle hook, once. */
+static void
+settle(struct db_wait *w, const PGresult *res)
+{
+	void (*fn)(void *, const PGresult *, const char *);
+
+	if ((fn = w->settle) == NULL)
+		return;
+	w->settle = NULL;
+	fn(w->state, res, w->trace_id);
 }
 
 /* The wait is over (lost: no answer will come); its request goes on. */
@@ -514,6 +617,8 @@ send_statement(struct conn *cn, struct db_wait *w)
 	cn->unsynced = 0;
 	if (!PQpipelineSync(cn->db))
 		return (0);
+	/* its transaction ends with this Sync: it may commit from now on */
+	w->sent = 1;
 	return (conn_flush(cn));
 }
 

@@ -10,6 +10,8 @@
 #include <kore/http.h>
 #include <libpq-fe.h>
 
+#include "ctx.h"
+
 struct db_wait {
 	struct db_wait *next;
 	struct http_request *req; /* NULL: the request went away */
@@ -27,6 +29,12 @@ struct db_wait {
 	int long_read; /* alone in its batch (struct op_query) */
 	int done;
 	int lost; /* the connection broke before the results came */
+	int sent; /* on the wire: it may commit whatever we do */
+	/* struct op_query's settle, the handler's state and the trace id */
+	void (*settle)(void *, const PGresult *, const char *);
+	void *state; /* borrowed from the request while it lives */
+	void (*state_free)(void *); /* set once the wait owns state */
+	char trace_id[TRACE_ID_MAX + 1];
 };
 
 struct conn {

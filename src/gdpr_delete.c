@@ -3,8 +3,10 @@
  * business_id}, the customer found by that pair within the caller's reach
  * (self, admin, superadmin), then exactly DELETE /customers/{id}'s erasure
  * (customer_erase_sql: profile, tags, notes, customer_history, the order
- * and appointment history, the `deleted` event; the avatar file after the
- * commit). 204, or 404 "Customer not found" when out of reach.
+ * and appointment history, the personal fields of earlier events, the
+ * `deleted` event; the avatar file and the mirror items after the commit,
+ * client there or not). 204, or 404 "Customer not found" when out of
+ * reach.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,6 @@ struct erase_state {
 	struct scope scope;
 	struct gdpr_request body;
 	int found;
-	char *avatar_file; /* owned */
 };
 
 int h_gdpr_delete(struct http_request *);
@@ -31,7 +32,6 @@ static enum op_next prepare(struct http_request *, struct ctx *,
 static void rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next done(struct http_request *, struct ctx *,
     struct op_query *);
-static void state_free(void *);
 
 static const struct op op_gdpr_delete = { prepare, NULL, rows, done };
 
@@ -46,15 +46,6 @@ h_gdpr_delete(struct http_request *req)
 	return (op_run(req, &op_gdpr_delete));
 }
 
-static void
-state_free(void *arg)
-{
-	struct erase_state *st = arg;
-
-	free(st->avatar_file);
-	free(st);
-}
-
 static enum op_next
 prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
@@ -66,7 +57,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("gdpr_delete: out of memory");
 	c->state = st;
-	c->state_free = state_free;
+	c->state_free = free;
 	st->body = body;
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
@@ -76,6 +67,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->values[2] = st->body.business_id;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
+	q->settle = customer_erase_settle;
 	return (OP_QUERY);
 }
 
@@ -89,9 +81,6 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	st->found = 1;
 	(void)kore_strlcpy(c->customer_id, PQgetvalue(res, 0, 0),
 	    sizeof(c->customer_id));
-	if (!PQgetisnull(res, 0, 1) &&
-	    (st->avatar_file = strdup(PQgetvalue(res, 0, 1))) == NULL)
-		fatal("gdpr_delete: out of memory");
 }
 
 static enum op_next
@@ -110,8 +99,6 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	f[1].key = "business_id";
 	f[1].str = st->body.business_id;
 	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 2);
-	/* committed: the file is no longer referenced */
-	customer_avatar_detached(st->avatar_file);
 	(void)reply_no_content(req);
 	return (OP_REPLIED);
 }

@@ -198,6 +198,13 @@ redis_command(redis_reply_fn fn, void *arg, int argc, const char **argv,
 	return (0);
 }
 
+void
+redis_flush(void)
+{
+	if (conn != NULL && connected)
+		redisAsyncHandleWrite(conn->ac);
+}
+
 /* hiredis owns the reply; the pending record is ours. */
 static void
 on_reply(redisAsyncContext *ac, void *reply, void *privdata)

@@ -19,5 +19,10 @@ int redis_connected(void);
 /* -1 (and no callback) when not connected. */
 int redis_command(redis_reply_fn fn, void *arg, int argc, const char **argv,
     const size_t *lens);
+/*
+ * A stopping worker: write the queued commands now (their replies are
+ * not awaited), since the loop that would have written them is over.
+ */
+void redis_flush(void);
 
 #endif

@@ -202,13 +202,15 @@ kore_worker_configure(void)
  * (loaded by libpq's GSSAPI and LDAP dependencies) deadlocks on glibc's
  * locale lock, leaving a worker that never exits. What Kore's own
  * clean-up would still do (free memory, close sockets) the kernel does;
- * PostgreSQL connections are closed properly first.
+ * PostgreSQL connections are closed properly first, once the writes in
+ * flight have their outcome and its follow-up (file unlinks, Redis).
  */
 void
 kore_worker_teardown(void)
 {
+	db_close_all(); /* after the outcome of its writes (db.c) */
+	redis_flush(); /* the commands those queued */
 	log_flush();
-	db_close_all();
 	kore_msg_send(KORE_MSG_PARENT, KORE_MSG_SHUTDOWN, NULL, 0);
 	(void)fflush(stdout);
 	_exit(0);

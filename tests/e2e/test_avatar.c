@@ -10,10 +10,13 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +31,9 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "env.h"
 #include "instance.h"
+#include "rowlock.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -45,6 +50,17 @@ struct buf {
 	unsigned char *data;
 	size_t len;
 	size_t cap;
+};
+
+/* A customer with a first avatar (a PNG), and a JPEG to replace it with. */
+struct replace {
+	char bid[UUID_STR_LEN];
+	char id[UUID_STR_LEN];
+	char uid[UUID_STR_LEN];
+	struct buf png, jpg;
+	char *tok; /* its business's admin */
+	char *path; /* its avatar route */
+	char first[128]; /* the first upload's avatar_url */
 };
 
 /* An 8x8 baseline JPEG made by libjpeg: APP0 JFIF, DQT, SOF0, DHT, SOS. */
@@ -86,9 +102,13 @@ static void jpeg_image(struct buf *, int);
 static void form(struct buf *, const char *, const char *, const char *,
     const void *, size_t);
 static void form_end(struct buf *);
+static void form_file(struct buf *, const struct buf *);
 static struct http_resp *post_raw(const char *, const char *, const char *,
     const void *, size_t, const char *);
 static struct http_resp *upload(const char *, const char *, const struct buf *);
+static int upload_send_only(const char *, const char *, const struct buf *);
+static char *upload_gone_while_blocked(const char *, const char *, const char *,
+    const struct buf *);
 static char *avatar_path(const char *, const char *);
 static const char *file_of(const char *);
 static char *upload_dir_path(const char *);
@@ -99,6 +119,8 @@ static json_t *expect_avatar_ok(struct http_resp *, const char *, const char *);
 static size_t avatar_max(void);
 static void expect_unchanged(const char *);
 static void expect_alive(void);
+static void replace_begin(struct replace *);
+static void replace_end(struct replace *);
 
 static void
 buf_put(struct buf *b, const void *p, size_t n)
@@ -287,19 +309,79 @@ post_raw(const char *tok, const char *path, const char *ctype_line,
 	return (http_req("POST", path, hdrs, body != NULL ? body : "", len));
 }
 
-/* The image as the part `file` of a form, with an image/png part type. */
+/* A form of one part `file` holding the image, with an image/png type. */
+static void
+form_file(struct buf *body, const struct buf *img)
+{
+	memset(body, 0, sizeof(*body));
+	form(body, "file", "avatar.png", "image/png", img->data, img->len);
+	form_end(body);
+}
+
 static struct http_resp *
 upload(const char *tok, const char *path, const struct buf *img)
 {
 	struct http_resp *r;
 	struct buf body;
 
-	memset(&body, 0, sizeof(body));
-	form(&body, "file", "avatar.png", "image/png", img->data, img->len);
-	form_end(&body);
+	form_file(&body, img);
 	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
 	buf_free(&body);
 	return (r);
+}
+
+/* The same request from a client that reads nothing: its socket. */
+static int
+upload_send_only(const char *tok, const char *path, const struct buf *img)
+{
+	const char *hdrs[3];
+	char auth[2048];
+	struct buf body;
+	int fd;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	hdrs[0] = auth;
+	hdrs[1] = CT_FORM;
+	hdrs[2] = NULL;
+	form_file(&body, img);
+	fd = http_send_only("POST", path, hdrs, body.data, body.len);
+	buf_free(&body);
+	return (fd);
+}
+
+/*
+ * An upload for customer id whose client goes away while its update waits
+ * on the row (locked by the test), after which the update may commit.
+ * Returns the avatar_file the row names once it changed from `first`
+ * (5 s at most), malloc'd.
+ */
+static char *
+upload_gone_while_blocked(const char *tok, const char *id, const char *first,
+    const struct buf *img)
+{
+	struct rowlock *l;
+	char *path, *file;
+	int fd, tries;
+
+	path = avatar_path("", id);
+	l = rowlock_take(env_database_url(), id);
+	fd = upload_send_only(tok, path, img);
+	rowlock_wait_blocked(l, 5000);
+	raw_close(fd);
+	usleep(500 * 1000); /* the worker sees its client go */
+	rowlock_release(l);
+	for (tries = 0;; tries++) {
+		file =
+		    db_value("SELECT avatar_file FROM customers WHERE id = $1",
+			id, DB_END);
+		if (file != NULL && strcmp(file, first) != 0)
+			break;
+		cr_assert(tries < 50, "the upload never committed");
+		free(file);
+		usleep(100 * 1000);
+	}
+	free(path);
+	return (file);
 }
 
 static char *
@@ -490,6 +572,36 @@ expect_alive(void)
 	http_resp_free(r);
 }
 
+static void
+replace_begin(struct replace *f)
+{
+	struct http_resp *r;
+	json_t *j;
+
+	memset(f, 0, sizeof(*f));
+	uuid4(f->bid);
+	cust_create(f->bid, f->id, f->uid);
+	png_image(&f->png, 0, 0);
+	jpeg_image(&f->jpg, 0);
+	f->tok = tok_admin(f->bid);
+	f->path = avatar_path("", f->id);
+	r = upload(f->tok, f->path, &f->png);
+	j = expect_avatar_ok(r, f->id, "png");
+	(void)snprintf(f->first, sizeof(f->first), "%s",
+	    json_str(j, "avatar_url"));
+	json_decref(j);
+	http_resp_free(r);
+}
+
+static void
+replace_end(struct replace *f)
+{
+	buf_free(&f->png);
+	buf_free(&f->jpg);
+	free(f->tok);
+	free(f->path);
+}
+
 /* ---- success ---- */
 
 Test(avatar, png_as_admin_stripped_served_and_evented)
@@ -626,41 +738,25 @@ Test(avatar, type_by_magic_not_part_type)
 
 Test(avatar, second_upload_replaces_and_unlinks_the_first)
 {
-	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
-	struct buf png, jpg;
 	struct http_resp *r1, *r2;
-	char *tok, *path, *first;
+	struct replace f;
 	json_t *j1, *j2;
 
-	uuid4(bid);
-	cust_create(bid, id, uid);
-	memset(&png, 0, sizeof(png));
-	memset(&jpg, 0, sizeof(jpg));
-	png_image(&png, 0, 0);
-	jpeg_image(&jpg, 0);
-	tok = tok_admin(bid);
-	path = avatar_path("", id);
-
-	r1 = upload(tok, path, &png);
-	j1 = expect_avatar_ok(r1, id, "png");
-	first = strdup(json_str(j1, "avatar_url"));
-	expect_stored(first, &png, "image/png");
-
-	r2 = upload(tok, path, &jpg);
-	j2 = expect_avatar_ok(r2, id, "jpg");
-	cr_assert_str_neq(json_str(j2, "avatar_url"), first);
-	expect_stored(json_str(j2, "avatar_url"), &jpg, "image/jpeg");
-	expect_gone(first);
+	replace_begin(&f);
+	expect_stored(f.first, &f.png, "image/png");
+	r2 = upload(f.tok, f.path, &f.jpg);
+	j2 = expect_avatar_ok(r2, f.id, "jpg");
+	cr_assert_str_neq(json_str(j2, "avatar_url"), f.first);
+	expect_stored(json_str(j2, "avatar_url"), &f.jpg, "image/jpeg");
+	expect_gone(f.first);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
 			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 id, DB_END),
+			 f.id, DB_END),
 	    2);
 
 	/* the same image again: a new name all the same */
-	http_resp_free(r1);
-	r1 = upload(tok, path, &jpg);
-	json_decref(j1);
-	j1 = expect_avatar_ok(r1, id, "jpg");
+	r1 = upload(f.tok, f.path, &f.jpg);
+	j1 = expect_avatar_ok(r1, f.id, "jpg");
 	cr_assert_str_neq(json_str(j1, "avatar_url"),
 	    json_str(j2, "avatar_url"));
 	expect_gone(json_str(j2, "avatar_url"));
@@ -669,11 +765,7 @@ Test(avatar, second_upload_replaces_and_unlinks_the_first)
 	json_decref(j2);
 	http_resp_free(r1);
 	http_resp_free(r2);
-	buf_free(&png);
-	buf_free(&jpg);
-	free(first);
-	free(path);
-	free(tok);
+	replace_end(&f);
 }
 
 /* ---- the original's errors ---- */
@@ -1232,4 +1324,141 @@ Test(avatar, startup_sweeps_old_temporary_files)
 	    "removed 1 temporary avatar file"));
 	instance_stop(&in);
 	instance_expect_clean(&in);
+}
+
+/* ---- reach before work; the outcome settled without the client ---- */
+
+/*
+ * A customer out of the caller's reach, or none at all, gets its 404
+ * before any file is written: UPLOAD_DIR (the instance's own, watched
+ * with inotify) sees no file created at any moment, temporary or final.
+ */
+Test(avatar, out_of_reach_writes_no_file, .timeout = 60)
+{
+	char bid[UUID_STR_LEN], other[UUID_STR_LEN], id[UUID_STR_LEN];
+	char uid[UUID_STR_LEN], nobody[UUID_STR_LEN], uploads[300];
+	char ev[4096] __attribute__((aligned(8)));
+	const struct inotify_event *ie;
+	struct instance in;
+	struct http_resp *r;
+	struct buf img;
+	char *toks[5], *paths[2];
+	ssize_t n;
+	size_t i;
+	int ifd;
+
+	instance_start(&in, NULL);
+	(void)snprintf(uploads, sizeof(uploads), "%s/uploads", in.dir);
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	cr_assert(ifd != -1);
+	cr_assert(inotify_add_watch(ifd, uploads,
+		      IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) != -1,
+	    "watch %s: %s", uploads, strerror(errno));
+	uuid4(bid);
+	uuid4(other);
+	uuid4(nobody);
+	cust_create(bid, id, uid);
+	memset(&img, 0, sizeof(img));
+	png_image(&img, 1, 0);
+	paths[0] = avatar_path("", id);
+	paths[1] = avatar_path("", nobody); /* no such customer */
+	toks[0] = tok_customer(nobody); /* another customer */
+	toks[1] = tok_admin(other); /* an admin of another business */
+	toks[2] = tok_admin_multi(other, nobody);
+	toks[3] = tok_superadmin();
+	toks[4] = tok_customer(uid); /* the customer, at a random id */
+	for (i = 0; i < 5; i++) {
+		r = upload(toks[i], paths[i < 3 ? 0 : 1], &img);
+		expect_detail(r, 404, "Customer not found");
+		http_resp_free(r);
+	}
+	n = read(ifd, ev, sizeof(ev));
+	ie = (const struct inotify_event *)ev;
+	cr_assert(n == -1 && errno == EAGAIN, "a file was written: %s",
+	    n > 0 && ie->len > 0 ? ie->name : "?");
+	expect_unchanged(id);
+
+	/* the watch sees files: an upload in reach writes one */
+	free(toks[4]);
+	toks[4] = tok_admin(bid);
+	r = upload(toks[4], paths[0], &img);
+	expect_status(r, 200);
+	http_resp_free(r);
+	cr_assert_gt(read(ifd, ev, sizeof(ev)), 0, "the watch saw nothing");
+
+	close(ifd);
+	for (i = 0; i < 5; i++)
+		free(toks[i]);
+	free(paths[0]);
+	free(paths[1]);
+	buf_free(&img);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
+/*
+ * The client goes away after sending, while the update waits on the row:
+ * the update still commits, and so the new file stays (served) and the
+ * replaced one goes, as if the client had read its 200.
+ */
+Test(avatar, client_gone_after_sending_keeps_the_new_file)
+{
+	struct replace f;
+	char *file, url[128];
+
+	replace_begin(&f);
+	file = upload_gone_while_blocked(f.tok, f.id, file_of(f.first), &f.jpg);
+	(void)snprintf(url, sizeof(url), "/uploads/%s", file);
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1 "
+			      "AND avatar_url = $2",
+			 f.id, url, DB_END),
+	    1);
+	expect_stored(url, &f.jpg, "image/jpeg");
+	expect_gone(f.first);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 f.id, DB_END),
+	    2);
+	free(file);
+	replace_end(&f);
+}
+
+/*
+ * The service is told to stop (SIGTERM) while an upload's update waits on
+ * the row: the worker waits for the outcome before it exits, so the row,
+ * the new file and the replaced one agree once the update commits.
+ */
+Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
+{
+	struct instance in;
+	struct replace f;
+	struct rowlock *l;
+	char *file, disk[600];
+	int fd, rc;
+
+	instance_start(&in, NULL);
+	replace_begin(&f);
+	l = rowlock_take(env_database_url(), f.id);
+	fd = upload_send_only(f.tok, f.path, &f.jpg);
+	rowlock_wait_blocked(l, 5000);
+	cr_assert_eq(kill(in.pid, SIGTERM), 0);
+	usleep(300 * 1000); /* the worker is stopping, its update waits */
+	rowlock_release(l);
+	rc = instance_wait_exit(&in, 20000);
+	cr_assert_neq(rc, -1, "the service did not stop");
+	raw_close(fd);
+
+	file = db_value("SELECT avatar_file FROM customers WHERE id = $1", f.id,
+	    DB_END);
+	cr_assert(file != NULL && strcmp(file, file_of(f.first)) != 0,
+	    "the update did not commit");
+	(void)snprintf(disk, sizeof(disk), "%s/uploads/%s", in.dir, file);
+	cr_assert_eq(access(disk, F_OK), 0, "%s: the new file is gone", disk);
+	(void)snprintf(disk, sizeof(disk), "%s/uploads/%s", in.dir,
+	    file_of(f.first));
+	cr_assert_neq(access(disk, F_OK), 0, "%s: the replaced file stays",
+	    disk);
+	instance_expect_clean(&in);
+	free(file);
+	replace_end(&f);
 }

@@ -775,6 +775,7 @@ Test(patch, avatar_url_255)
 
 	cust_new(&c);
 	url = repeat("u", 255);
+	url[0] = '/'; /* a path: an allowed form */
 	if (asprintf(&body, "{\"avatar_url\":\"%s\"}", url) == -1)
 		cr_assert_fail("out of memory");
 	j = patch_ok(&c, body);
@@ -1166,4 +1167,70 @@ Test(patch_paths, api_customers_slash)
 Test(patch_paths, upper_case_id)
 {
 	expect_patch_on("/customers/%s", 1);
+}
+
+/*
+ * avatar_url: http or https with a host, or a path on this origin. A
+ * script or data URL, or a protocol-relative one, is a 422 value_error on
+ * create and on PATCH, and nothing is stored.
+ */
+Test(patch, avatar_url_only_http_https_or_path)
+{
+	static const char *const bad[] = { "javascript:alert(1)",
+		"JAVASCRIPT:alert(document.cookie)",
+		"data:image/svg+xml;base64,PHN2Zz4=", "//evil.example/a.png",
+		"/\\\\evil.example/a.png", "https:///a.png", "ftp://h/a.png",
+		"https://h/a b.png" };
+	static const char *const good[] = { "HTTPS://cdn.example.com/a.png",
+		"http://cdn.example.com:8080/a.png?v=2",
+		"/uploads/3f2a4c6e8a0b1c2d3e4f5a6b7c8d9e0f.png" };
+	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], *tok, *body;
+	struct http_resp *r;
+	struct cust c;
+	json_t *j, *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b = json_pack("{s:s}", "avatar_url", bad[i]);
+		body = json_dumps(b, JSON_COMPACT);
+		expect_unchanged_422(body, "[\"body\",\"avatar_url\"]",
+		    "value_error",
+		    "Value error, avatar_url must be an http or https URL "
+		    "with a host, or a path starting with /");
+		free(body);
+		json_decref(b);
+
+		/* POST /customers: the same item, no row */
+		uuid4(bid);
+		uuid4(uid);
+		body = cust_body(uid, bid, NULL);
+		b = json_loads(body, 0, NULL);
+		free(body);
+		json_object_set_new(b, "avatar_url", json_string(bad[i]));
+		body = json_dumps(b, JSON_COMPACT);
+		tok = tok_internal();
+		r = http_req_tok("POST", "/customers", tok, body);
+		j = expect_422(r);
+		expect_item(j, "[\"body\",\"avatar_url\"]", "value_error",
+		    NULL);
+		cr_assert_eq(db_count("SELECT count(*) FROM customers "
+				      "WHERE business_id = $1",
+				 bid, DB_END),
+		    0, "%s stored", bad[i]);
+		json_decref(j);
+		http_resp_free(r);
+		free(tok);
+		free(body);
+		json_decref(b);
+	}
+	cust_new(&c);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		b = json_pack("{s:s}", "avatar_url", good[i]);
+		body = json_dumps(b, JSON_COMPACT);
+		j = patch_ok(&c, body);
+		cr_assert_str_eq(json_str(j, "avatar_url"), good[i]);
+		json_decref(j);
+		free(body);
+		json_decref(b);
+	}
 }

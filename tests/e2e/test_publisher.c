@@ -37,6 +37,7 @@
 #include "http.h"
 #include "env.h"
 #include "instance.h"
+#include "redis_env.h"
 #include "scratch.h"
 #include "stack.h"
 #include "token.h"
@@ -396,34 +397,6 @@ wait_count(PGconn *c, const char *sql, long want, int ms)
 	return (count(c, sql) == want);
 }
 
-/* The Redis of REDIS_URL, database db (-1: the URL's). */
-static redisContext *
-redis_open(int db_override)
-{
-	const char *url = getenv("REDIS_URL");
-	char host[128], *end;
-	const char *colon;
-	long port, db;
-	redisContext *rc;
-	redisReply *rep;
-
-	/* redis://host:port[/db], as scripts/dev writes it */
-	cr_assert(url != NULL && strncmp(url, "redis://", 8) == 0,
-	    "REDIS_URL not set");
-	colon = strchr(url + 8, ':');
-	cr_assert_not_null(colon, "REDIS_URL %s has no port", url);
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - url - 8), url + 8);
-	port = strtol(colon + 1, &end, 10);
-	db = *end == '/' ? strtol(end + 1, NULL, 10) : 0;
-	if (db_override >= 0)
-		db = db_override;
-	rc = redisConnect(host, (int)port);
-	cr_assert(rc != NULL && !rc->err);
-	rep = redisCommand(rc, "SELECT %ld", db);
-	freeReplyObject(rep);
-	return (rc);
-}
-
 /* failed_events items whose message_id is one of the outbox's event ids */
 static int
 mirror_items(redisContext *rc, PGconn *c, const char *cid)
@@ -490,7 +463,7 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	int i;
 
 	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
-	rc = redis_open(-1);
+	rc = redis_from_env(-1);
 	snprintf(port, sizeof(port), "%u", instance_free_port());
 	snprintf(dead, sizeof(dead), "amqp://guest:guest@127.0.0.1:%s/", port);
 	{
@@ -694,7 +667,7 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 	    "REDIS_URL");
 	snprintf(redis, sizeof(redis), "redis://127.0.0.1:%ld/11",
 	    strtol(colon + 1, NULL, 10));
-	rc = redis_open(11);
+	rc = redis_from_env(11);
 	freeReplyObject(redisCommand(rc, "DEL failed_events"));
 	/*
 	 * Row 6's item is there already, its row unparked: as after a crash

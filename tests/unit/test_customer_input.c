@@ -404,6 +404,7 @@ Test(customer_input, avatar_url_at_most_255)
 	char url[300];
 
 	memset(url, 'u', 256);
+	url[0] = '/'; /* a path: an allowed form */
 	url[256] = '\0';
 	problems_init(&p);
 	body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "full_name", "Ana", "email",
@@ -562,6 +563,76 @@ Test(customer_input, not_an_object)
 	    "{\"type\":\"model_attributes_type\","
 	    "\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or "
 	    "object to extract fields from\",\"input\":[1,2]}");
+	json_decref(body);
+	problems_free(&p);
+}
+
+/* avatar_url: http(s) with a host, or a path on this origin; nothing else. */
+Test(customer_input, avatar_url_schemes_and_paths)
+{
+	static const char *ok[] = { "https://cdn.example.com/a.png",
+		"http://cdn.example.com", "HTTPS://CDN.example.com/a?x=1#f",
+		"hTTp://h:8080/p", "https://u:p@h.example/a", "https://[::1]/a",
+		"https://h:/a", "https://h?x", "https://h#f",
+		"/uploads/3f2a4c6e8a0b1c2d3e4f5a6b7c8d9e0f.png", "/", "/a//b",
+		"https://h/caf\xc3\xa9.png" };
+	static const char *bad[] = { "javascript:alert(1)",
+		"JavaScript:alert(1)", "data:image/png;base64,AAAA",
+		"vbscript:x", "ftp://h/a", "file:///etc/passwd",
+		"//evil.example", "/\\evil.example", "\\\\evil.example",
+		"https:/h", "https:h", "https://", "https:///a", "https://u@/a",
+		"https://a@b@c", "https://h:8x/a", "https://[::1/a",
+		"https://[]/a", "https://h[1]/a", "https://h /a",
+		"https://h/a b", "https://h/\ta", "https://h\\@evil",
+		"java\nscript:x", " https://h", "uploads/a.png", "", "http",
+		"https//h", "httpx://h" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		cr_expect(customer_avatar_url_allowed(ok[i]), "refused %s",
+		    ok[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect(!customer_avatar_url_allowed(bad[i]), "accepted %s",
+		    bad[i]);
+}
+
+Test(customer_input, avatar_url_refused_is_one_value_error)
+{
+	one_item("\"full_name\":\"Ana\",\"email\":\"ana@example.com\","
+		 "\"avatar_url\":\"javascript:alert(1)\"",
+	    "{\"type\":\"value_error\",\"loc\":[\"body\",\"avatar_url\"],"
+	    "\"msg\":\"Value error, avatar_url must be an http or https URL "
+	    "with a host, or a path starting with /\","
+	    "\"input\":\"javascript:alert(1)\",\"ctx\":{\"error\":{}}}");
+}
+
+Test(customer_input, avatar_url_refused_in_patch)
+{
+	struct problems p;
+	struct customer_input in;
+	char present[CUSTOMER_PRESENT_MAX];
+	json_t *body;
+
+	problems_init(&p);
+	body =
+	    unit_json("{\"avatar_url\":\"data:text/html,<script>x</script>\"}");
+	cr_assert_eq(customer_input_patch(body, &phone, &p, &in, present,
+			 sizeof(present)),
+	    0);
+	cr_assert_eq(problems_count(&p), 1);
+	cr_assert_str_eq(json_string_value(
+			     json_object_get(item(&p, 0), "type")),
+	    "value_error");
+	json_decref(body);
+	/* null still clears it */
+	problems_free(&p);
+	problems_init(&p);
+	body = unit_json("{\"avatar_url\":null}");
+	cr_assert_eq(customer_input_patch(body, &phone, &p, &in, present,
+			 sizeof(present)),
+	    1);
+	cr_assert_null(in.avatar_url);
+	customer_input_free(&in);
 	json_decref(body);
 	problems_free(&p);
 }

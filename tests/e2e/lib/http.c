@@ -390,6 +390,21 @@ conn_send_recv(struct http_conn *c, const char *method, const char *path,
 	return (r);
 }
 
+int
+http_send_only(const char *method, const char *path, const char **headers,
+    const void *body, size_t len)
+{
+	char *req;
+	size_t rlen;
+	int fd;
+
+	fd = raw_conn_open();
+	req = req_build(method, path, headers, body, len, 1, &rlen);
+	raw_send(fd, req, rlen);
+	free(req);
+	return (fd);
+}
+
 struct http_resp *
 http_conn_req(struct http_conn *c, const char *method, const char *path,
     const char **headers, const void *body, size_t len)

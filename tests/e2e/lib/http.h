@@ -35,6 +35,14 @@ const char *http_hdr(const struct http_resp *, const char *);
 size_t http_hdr_count(const struct http_resp *, const char *);
 void http_resp_free(struct http_resp *);
 
+/*
+ * A client that goes away: sends the whole request on a fresh connection
+ * and reads nothing. Returns the socket, for raw_close when the test wants
+ * the client gone.
+ */
+int http_send_only(const char *, const char *, const char **, const void *,
+    size_t);
+
 /* Keep-alive: several requests on one connection. */
 struct http_conn;
 struct http_conn *http_conn_open(void);

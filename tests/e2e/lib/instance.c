@@ -298,6 +298,18 @@ instance_start(struct instance *in, const char *const *env)
 }
 
 void
+instance_start_without_broker(struct instance *in, const char *db_url)
+{
+	char dead[128];
+	const char *env[] = { "DATABASE_URL", db_url, "RABBITMQ_URL", dead,
+		NULL };
+
+	(void)snprintf(dead, sizeof(dead), "amqp://guest:guest@127.0.0.1:%u/",
+	    instance_free_port());
+	instance_start(in, env);
+}
+
+void
 instance_stop(struct instance *in)
 {
 	if (in->pid > 0) {

@@ -60,6 +60,12 @@ void instance_spawn(struct instance *, const char *const *env);
 void instance_wait_ready(struct instance *);
 /* instance_prepare(no change), instance_spawn, instance_wait_ready. */
 void instance_start(struct instance *, const char *const *env);
+/*
+ * instance_start on the database at db_url with RABBITMQ_URL a loopback
+ * port nobody listens on: its publisher parks every event (Redis
+ * failed_events), as when the broker is away.
+ */
+void instance_start_without_broker(struct instance *, const char *db_url);
 /* kore's exit status (128 + signal when killed), or -1 if still up at ms. */
 int instance_wait_exit(struct instance *, int ms);
 /* SIGKILL to its process group; harmless when already stopped. */

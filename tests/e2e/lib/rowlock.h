@@ -1,0 +1,19 @@
+/*
+ * A customer row locked by a transaction of the test's own (a second
+ * libpq connection), to hold a request's write in flight on the server:
+ * the test can then make its client go away, or its worker stop, while
+ * the statement waits, and release it to let it commit.
+ */
+#ifndef E2E_ROWLOCK_H
+#define E2E_ROWLOCK_H
+
+struct rowlock;
+
+/* BEGIN; SELECT ... FROM customers WHERE id = $1 FOR UPDATE, at url. */
+struct rowlock *rowlock_take(const char *url, const char *customer_id);
+/* Waits (ms at most, else fails) until a statement waits on the lock. */
+void rowlock_wait_blocked(struct rowlock *, int ms);
+/* COMMIT (nothing changed) and disconnect: the blocked write goes on. */
+void rowlock_release(struct rowlock *);
+
+#endif
