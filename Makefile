@@ -15,6 +15,8 @@
 #                 the /docs and /redoc pages in headless Chromium (needs
 #                 BEE_URL etc. and `scripts/dev docs`)
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
+#   fuzz          tests/fuzz/fuzz_*.c with clang's libFuzzer, each linked with
+#                 the pure sources (scripts/fuzz runs them; README "Fuzzing")
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
 #                 original's stack, on private servers (README "Benchmark")
 #   clean
@@ -101,7 +103,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
 
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' Makefile
+	@sed -n '1,20s/^# \{0,1\}//p' Makefile
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
@@ -166,6 +168,38 @@ $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
+
+# --- fuzz ---------------------------------------------------------------------
+
+# One libFuzzer harness per parser of client or broker bytes, built by clang
+# (gcc has no libFuzzer): the pure sources get coverage instrumentation
+# (fuzzer-no-link), the harness the fuzzer's main. UBSan aborts so that
+# libFuzzer sees every report as a crash. scripts/fuzz runs them.
+FUZZ_CC := clang
+FUZZ_BIN := $(BIN)/fuzz
+FUZZ_OBJ := $(FUZZ_BIN)/obj
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SUPPORT := $(sort $(wildcard tests/fuzz/support/*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BIN)/fuzz_%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Isrc -Itests/fuzz -Itests/fuzz/support \
+	-I/usr/include/postgresql -MMD -MP
+FUZZ_LIBS := -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto -lpthread -lm
+fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
+
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BIN)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o \
+		$(call fuzz_objs,$(PURE_SRC) $(FUZZ_SUPPORT))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ $(FUZZ_LIBS) -o $@
+
+-include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
 
 # --- lint -----------------------------------------------------------------------
 
