@@ -74,7 +74,8 @@ TEST_LDFLAGS := -fsanitize=address,undefined
 TEST_LIBS := -lcriterion -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto \
 	-lpthread -lm
 
-# Include directories per tree: only the module and its unit tests see src/
+# Include directories per tree: only the module, its unit tests and the fuzz
+# harnesses (below) see src/
 # (tests/e2e/lib has headers named like the module's, token.h for one).
 $(OBJ)/src/%.o: TEST_INC := -Isrc
 $(OBJ)/tests/unit/%.o: TEST_INC := -Isrc -Itests/unit -Itests/unit/support
@@ -211,10 +212,12 @@ SHELL_SCRIPTS := $(shell for f in scripts/* scripts/container/* .ci/run; do [ -f
 LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 # Include directories of a C file by tree (as for the test builds above):
 # src/ sees Kore and the generated assets.h; unit tests see src/; e2e and
-# migration tests see only their own folder, lib/ and support/.
+# migration tests see only their own folder, lib/ and support/; the fuzz
+# harnesses see src/ and their own.
 LINT_INC_FN := lint_inc() { case $$1 in \
 	src/*) echo "-Isrc -I/usr/include/kore -I$(LINT_GEN)" ;; \
 	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support" ;; \
+	tests/fuzz/*) echo "-Isrc -Itests/fuzz -Itests/fuzz/support" ;; \
 	tools/*) echo "-Isrc" ;; \
 	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support" ;; esac; }
 
@@ -246,7 +249,7 @@ $(LINT_GEN)/assets.h: $(shell find assets -type f 2>/dev/null) Makefile
 lint-cppcheck: $(LINT_GEN)/assets.h
 	@echo "lint: cppcheck ($(words $(LINT_C_SRC)) files)"
 	@$(LINT_INC_FN); rc=0; \
-	for tree in src tests/unit tests/migrate tests/e2e tools; do \
+	for tree in src tests/unit tests/fuzz tests/migrate tests/e2e tools; do \
 		files=$$(printf '%s\n' $(LINT_C_SRC) | grep "^$$tree/" || true); \
 		[ -n "$$files" ] || continue; \
 		cppcheck -q -j $(NPROC) --error-exitcode=1 --inline-suppr \

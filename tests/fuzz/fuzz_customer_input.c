@@ -33,8 +33,8 @@ phone_matches(const char *s)
 	static int compiled;
 
 	if (!compiled) {
-		FUZZ_ASSERT(regcomp(&phone_re, V_PHONE,
-				REG_EXTENDED | REG_NOSUB) == 0);
+		FUZZ_ASSERT(
+		    regcomp(&phone_re, V_PHONE, REG_EXTENDED | REG_NOSUB) == 0);
 		compiled = 1;
 	}
 	return (regexec(&phone_re, s, 0, NULL, 0) == 0);

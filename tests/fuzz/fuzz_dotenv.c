@@ -26,8 +26,8 @@ render(const struct dotenv *env)
 
 	cap = 1;
 	for (i = 0; i < env->count; i++)
-		cap += strlen(env->pairs[i].key) +
-		    strlen(env->pairs[i].value) + 12;
+		cap += strlen(env->pairs[i].key) + strlen(env->pairs[i].value) +
+		    12;
 	if ((text = malloc(cap)) == NULL)
 		abort();
 	p = text;

@@ -56,8 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(hev_timestamp_ok(e.updated_at));
 	FUZZ_ASSERT(e.created_at[0] == '\0' || hev_timestamp_ok(e.created_at));
 	FUZZ_ASSERT(e.starts_at[0] == '\0' || hev_timestamp_ok(e.starts_at));
-	FUZZ_ASSERT(e.kind == HEV_ORDER || (e.total[0] == '\0' &&
-	    e.currency[0] == '\0' && e.created_at[0] == '\0'));
+	FUZZ_ASSERT(e.kind == HEV_ORDER ||
+	    (e.total[0] == '\0' && e.currency[0] == '\0' &&
+		e.created_at[0] == '\0'));
 	if (e.total[0] != '\0') {
 		total = strtod(e.total, &end);
 		FUZZ_ASSERT(*end == '\0' && isfinite(total));

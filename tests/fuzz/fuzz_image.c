@@ -23,8 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	type = image_detect(data, size);
 	FUZZ_ASSERT((image_extension(type) == NULL) == (type == IMAGE_NONE));
-	FUZZ_ASSERT(
-	    (image_content_type(type) == NULL) == (type == IMAGE_NONE));
+	FUZZ_ASSERT((image_content_type(type) == NULL) == (type == IMAGE_NONE));
 
 	/* exactly the input's length: ASan sees one byte too many */
 	out = malloc(size);

@@ -32,16 +32,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(q.count <= QUERY_ARGS_MAX);
 	for (i = 0; i < q.count; i++) {
-		FUZZ_ASSERT(fuzz_text_ok(q.args[i].name,
-		    strlen(q.args[i].name)));
-		FUZZ_ASSERT(fuzz_text_ok(q.args[i].value,
-		    strlen(q.args[i].value)));
+		FUZZ_ASSERT(
+		    fuzz_text_ok(q.args[i].name, strlen(q.args[i].name)));
+		FUZZ_ASSERT(
+		    fuzz_text_ok(q.args[i].value, strlen(q.args[i].value)));
 		/* the last value of this name wins */
 		for (j = 0, last = i; j < q.count; j++) {
 			if (!strcmp(q.args[j].name, q.args[i].name))
 				last = j;
 		}
-		FUZZ_ASSERT(query_get(&q, q.args[i].name) == q.args[last].value);
+		FUZZ_ASSERT(
+		    query_get(&q, q.args[i].name) == q.args[last].value);
 	}
 
 	problems_init(&p);

@@ -33,14 +33,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 0, sizeof(err));
 	if (resend_item_parse(text, size, &it, err, sizeof(err)) == -1) {
 		FUZZ_ASSERT(err[0] != '\0');
-		FUZZ_ASSERT(it.event == NULL && it.body == NULL &&
-		    it.trace_id == NULL);
+		FUZZ_ASSERT(
+		    it.event == NULL && it.body == NULL && it.trace_id == NULL);
 		return (0);
 	}
-	FUZZ_ASSERT(it.event != NULL && it.event[0] != '\0' &&
-	    strlen(it.event) <= 255);
-	FUZZ_ASSERT(it.message_id[0] == '\0' ||
-	    uuid_is_canonical(it.message_id));
+	FUZZ_ASSERT(
+	    it.event != NULL && it.event[0] != '\0' && strlen(it.event) <= 255);
+	FUZZ_ASSERT(
+	    it.message_id[0] == '\0' || uuid_is_canonical(it.message_id));
 	FUZZ_ASSERT(it.body != NULL && strlen(it.body) == it.body_len);
 
 	doc = json_loadb(text, size, 0, &jerr);

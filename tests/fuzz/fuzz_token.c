@@ -70,9 +70,9 @@ sign(const uint8_t *payload, size_t n)
 	len++;
 	len += b64url(payload, n, token + len);
 	maclen = 0;
-	FUZZ_ASSERT(HMAC(EVP_sha256(), SECRET, (int)sizeof(SECRET) - 1,
-			(const unsigned char *)token, len, mac,
-			&maclen) != NULL);
+	FUZZ_ASSERT(
+	    HMAC(EVP_sha256(), SECRET, (int)sizeof(SECRET) - 1,
+		(const unsigned char *)token, len, mac, &maclen) != NULL);
 	token[len++] = '.';
 	(void)b64url(mac, maclen, token + len);
 	return (token);

@@ -245,11 +245,14 @@ Test(multipart, malformed_bodies)
 
 Test(multipart, error_after_a_file_part)
 {
-	expect_status(FILE_PART "--" B "\r\nno colon here\r\n\r\nx\r\n--" B "--",
+	expect_status(FILE_PART "--" B "\r\nno colon here\r\n\r\nx\r\n--" B
+				"--",
 	    MULTIPART_MALFORMED);
-	expect_status(FILE_PART "--" B "\r\n\r\nx\r\n--" B "--", MULTIPART_NO_NAME);
-	expect_status(FILE_PART "--" B "\r\nContent-Disposition: form-data; "
-			   "name=\"file\"; filename=\"b\"\r\n\r\nunterminated",
+	expect_status(FILE_PART "--" B "\r\n\r\nx\r\n--" B "--",
+	    MULTIPART_NO_NAME);
+	expect_status(FILE_PART
+	    "--" B "\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"b\"\r\n\r\nunterminated",
 	    MULTIPART_MALFORMED);
 	expect_status(FILE_PART "--" B "garbage", MULTIPART_MALFORMED);
 }

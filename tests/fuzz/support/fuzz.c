@@ -9,8 +9,7 @@
 void
 fuzz_fail(const char *file, int line, const char *what)
 {
-	(void)fprintf(stderr, "%s:%d: property failed: %s\n", file, line,
-	    what);
+	(void)fprintf(stderr, "%s:%d: property failed: %s\n", file, line, what);
 	abort();
 }
 
