@@ -15,6 +15,8 @@
 #                 the /docs and /redoc pages in headless Chromium (needs
 #                 BEE_URL etc. and `scripts/dev docs`)
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
+#   fuzz          tests/fuzz/fuzz_*.c with clang's libFuzzer, each linked with
+#                 the pure sources (scripts/fuzz runs them; README "Fuzzing")
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
 #                 original's stack, on private servers (README "Benchmark")
 #   clean
@@ -75,7 +77,8 @@ TEST_LDFLAGS := $(SANITIZE)
 TEST_LIBS := -lcriterion -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto \
 	-lpthread -lm
 
-# Include directories per tree: only the module and its unit tests see src/
+# Include directories per tree: only the module, its unit tests and the fuzz
+# harnesses (below) see src/
 # (tests/e2e/lib has headers named like the module's, token.h for one).
 $(OBJ)/src/%.o: TEST_INC := -Isrc
 $(OBJ)/tests/unit/%.o: TEST_INC := -Isrc -Itests/unit -Itests/unit/support
@@ -104,7 +107,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
 
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' Makefile
+	@sed -n '1,20s/^# \{0,1\}//p' Makefile
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
@@ -171,6 +174,38 @@ $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
 
+# --- fuzz ---------------------------------------------------------------------
+
+# One libFuzzer harness per parser of client or broker bytes, built by clang
+# (gcc has no libFuzzer): the pure sources get coverage instrumentation
+# (fuzzer-no-link), the harness the fuzzer's main. UBSan aborts so that
+# libFuzzer sees every report as a crash. scripts/fuzz runs them.
+FUZZ_CC := clang
+FUZZ_BIN := $(BIN)/fuzz
+FUZZ_OBJ := $(FUZZ_BIN)/obj
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SUPPORT := $(sort $(wildcard tests/fuzz/support/*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BIN)/fuzz_%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Isrc -Itests/fuzz -Itests/fuzz/support \
+	-I/usr/include/postgresql -MMD -MP
+FUZZ_LIBS := -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto -lpthread -lm
+fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
+
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BIN)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o \
+		$(call fuzz_objs,$(PURE_SRC) $(FUZZ_SUPPORT))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ $(FUZZ_LIBS) -o $@
+
+-include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
+
 # --- lint -----------------------------------------------------------------------
 
 LINT_C := $(shell find src tests tools -type f -name '*.[ch]' -not -path '$(BIN)/*' 2>/dev/null | LC_ALL=C sort)
@@ -181,10 +216,12 @@ SHELL_SCRIPTS := $(shell for f in scripts/* scripts/container/* .ci/run; do [ -f
 LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 # Include directories of a C file by tree (as for the test builds above):
 # src/ sees Kore and the generated assets.h; unit tests see src/; e2e and
-# migration tests see only their own folder, lib/ and support/.
+# migration tests see only their own folder, lib/ and support/; the fuzz
+# harnesses see src/ and their own.
 LINT_INC_FN := lint_inc() { case $$1 in \
 	src/*) echo "-Isrc -I/usr/include/kore -I$(LINT_GEN)" ;; \
 	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support" ;; \
+	tests/fuzz/*) echo "-Isrc -Itests/fuzz -Itests/fuzz/support" ;; \
 	tools/*) echo "-Isrc" ;; \
 	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support" ;; esac; }
 
@@ -216,7 +253,7 @@ $(LINT_GEN)/assets.h: $(shell find assets -type f 2>/dev/null) Makefile
 lint-cppcheck: $(LINT_GEN)/assets.h
 	@echo "lint: cppcheck ($(words $(LINT_C_SRC)) files)"
 	@$(LINT_INC_FN); rc=0; \
-	for tree in src tests/unit tests/migrate tests/e2e tools; do \
+	for tree in src tests/unit tests/fuzz tests/migrate tests/e2e tools; do \
 		files=$$(printf '%s\n' $(LINT_C_SRC) | grep "^$$tree/" || true); \
 		[ -n "$$files" ] || continue; \
 		cppcheck -q -j $(NPROC) --error-exitcode=1 --inline-suppr \

@@ -36,6 +36,8 @@ static void disposition(const char *, const char *, const char *,
     struct part_info *);
 static int part_headers(const char *, const char *, const char *,
     struct part_info *);
+static enum multipart_status scan(const unsigned char *, size_t, const char *,
+    const char *, struct multipart_file *);
 
 static const char *
 skip_ws(const char *p, const char *end)
@@ -211,8 +213,24 @@ part_headers(const char *s, const char *end, const char *name,
 	return (1);
 }
 
+/*
+ * A file part seen before a later part made the body an error is not an
+ * answer: the error is (as Starlette read the whole form first).
+ */
 enum multipart_status
 multipart_find_file(const unsigned char *body, size_t len, const char *boundary,
+    const char *name, struct multipart_file *file)
+{
+	enum multipart_status status;
+
+	status = scan(body, len, boundary, name, file);
+	if (status != MULTIPART_OK)
+		memset(file, 0, sizeof(*file));
+	return (status);
+}
+
+static enum multipart_status
+scan(const unsigned char *body, size_t len, const char *boundary,
     const char *name, struct multipart_file *file)
 {
 	char delim[MULTIPART_BOUNDARY_MAX + 5];

@@ -47,7 +47,8 @@ enum multipart_status multipart_boundary(const char *content_type,
 /*
  * The last part named `name` that is a file (its Content-Disposition has
  * a filename), as Starlette's form.get() returned it. An empty body is a
- * form without parts (MULTIPART_OK, not found).
+ * form without parts (MULTIPART_OK, not found). Any other status than
+ * MULTIPART_OK leaves file not found.
  */
 enum multipart_status multipart_find_file(const unsigned char *body, size_t len,
     const char *boundary, const char *name, struct multipart_file *file);

@@ -188,17 +188,18 @@ skip_string(const char *t, size_t len, size_t i)
 static size_t
 skip_value(const char *t, size_t len, size_t i)
 {
-	size_t depth;
+	size_t depth, start;
 
 	if (i >= len)
 		return (0);
 	if (t[i] == '"')
 		return (skip_string(t, len, i));
 	if (t[i] != '{' && t[i] != '[') {
+		start = i;
 		while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' &&
 		    t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
 			i++;
-		return (i);
+		return (i > start ? i : 0); /* no value at all: `{"a":}` */
 	}
 	depth = 0;
 	while (i < len) {

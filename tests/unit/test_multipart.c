@@ -235,6 +235,28 @@ Test(multipart, malformed_bodies)
 	free(body);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_multipart.c: a file part, then a part that
+ * makes the body an error. The error is the answer; no file is found.
+ */
+#define FILE_PART \
+	"--" B "\r\nContent-Disposition: form-data; name=\"file\"; " \
+	"filename=\"a\"\r\n\r\nfirst\r\n"
+
+Test(multipart, error_after_a_file_part)
+{
+	expect_status(FILE_PART "--" B "\r\nno colon here\r\n\r\nx\r\n--" B
+				"--",
+	    MULTIPART_MALFORMED);
+	expect_status(FILE_PART "--" B "\r\n\r\nx\r\n--" B "--",
+	    MULTIPART_NO_NAME);
+	expect_status(FILE_PART
+	    "--" B "\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"b\"\r\n\r\nunterminated",
+	    MULTIPART_MALFORMED);
+	expect_status(FILE_PART "--" B "garbage", MULTIPART_MALFORMED);
+}
+
 Test(multipart, part_limits)
 {
 	char *body;

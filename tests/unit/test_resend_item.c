@@ -126,6 +126,19 @@ Test(resend_item, json_member_spans)
 	cr_assert_eq(resend_json_member("{\"a\":\"x", 7, "a", &off, &len), -1);
 }
 
+/* Found by tests/fuzz/fuzz_resend_item.c: a member without a value. */
+Test(resend_item, json_member_without_value)
+{
+	static const char *texts[] = { "{\"a\":}", "{\"a\": ,\"b\":1}",
+		"{\"b\":1,\"a\":]", "{\"a\":", NULL };
+	size_t off, len, i;
+
+	for (i = 0; texts[i] != NULL; i++)
+		cr_assert_eq(resend_json_member(texts[i], strlen(texts[i]), "a",
+				 &off, &len),
+		    -1, "%s", texts[i]);
+}
+
 Test(resend_item, times)
 {
 	cr_assert_eq(resend_parse_time("1970-01-01T00:00:01"), 1);
