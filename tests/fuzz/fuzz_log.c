@@ -1,10 +1,10 @@
 /*
  * log.c, the JSON log writer, with arbitrary strings where a request's
  * bytes reach a log line (trace id, message, field keys and values, the
- * method, route and raw path of the access line). Input: those strings separated by
- * NUL bytes. Every line written must parse as one JSON object, and a
- * value that is valid UTF-8 must come back as itself or a prefix of itself
- * (a long line is cut, never broken).
+ * method, route and raw path of the access line). Input: those strings
+ * separated by NUL bytes. Every line written must parse as one JSON
+ * object, and a value that is valid UTF-8 must come back as itself or a
+ * prefix of itself (a long line is cut, never broken).
  */
 #include <fcntl.h>
 #include <stdint.h>
