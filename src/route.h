@@ -19,7 +19,8 @@ struct path {
 	int api; /* under /api */
 	size_t count;
 	char *seg[PATH_SEGMENTS_MAX]; /* owned by the path */
-	char buf[512];
+	/* any path Kore accepts (it answers 414 from HTTP_URI_LEN - 1) */
+	char buf[HTTP_URI_LEN];
 };
 
 /*
