@@ -173,7 +173,10 @@ run(void *arg)
 
 /*
  * The first address of the name (as libpq, hiredis and rabbitmq-c would
- * take); a failure replaces the old address: the connection to it failed.
+ * take). A failure replaces the old address only when it says the name
+ * has no address (resolve_failure_keeps): a resolver down for a moment
+ * must not turn a dependency whose old address still works into one that
+ * refuses every connect.
  */
 static void
 lookup(enum dep d)
@@ -188,6 +191,8 @@ lookup(enum dep d)
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(endpoints[d]->host, endpoints[d]->port, &hints, &res);
 	if (rc != 0) {
+		if (slots[d].now.ok && resolve_failure_keeps(rc))
+			return;
 		(void)snprintf(r.error, sizeof(r.error), "%s",
 		    gai_strerror(rc));
 		publish(d, &r);
@@ -204,6 +209,29 @@ lookup(enum dep d)
 	}
 	freeaddrinfo(res);
 	publish(d, &r);
+}
+
+/*
+ * EAI_NONAME, EAI_NODATA and EAI_ADDRFAMILY are answers: the name, as the
+ * DNS (or /etc/hosts) has it now, has no address, so the old one is gone
+ * (a container removed, a record deleted). Everything else says nothing
+ * about the name: EAI_AGAIN (a timeout, SERVFAIL), EAI_SYSTEM,
+ * EAI_MEMORY, and EAI_FAIL too, which glibc returns for a server that
+ * refused or could not parse the query (NO_RECOVERY: REFUSED, FORMERR,
+ * NOTIMP), a fault of the resolver path and not of the name.
+ */
+int
+resolve_failure_keeps(int gai_rc)
+{
+	switch (gai_rc) {
+	case 0:
+	case EAI_NONAME:
+	case EAI_NODATA:
+	case EAI_ADDRFAMILY:
+		return (0);
+	default:
+		return (1);
+	}
 }
 
 /* Writes r into d's slot (a new generation only when it differs). */
