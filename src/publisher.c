@@ -71,6 +71,7 @@
 #include "deps.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "mirror.h"
 #include "outbox_sql.h"
 #include "pg_array.h"
@@ -524,7 +525,7 @@ prune(struct publisher *p)
 	const char *params[1] = { days };
 	time_t now;
 
-	now = time(NULL);
+	now = monotime_ms() / 1000;
 	if (now - p->pruned_at < PRUNE_EVERY_S)
 		return;
 	p->pruned_at = now;
@@ -546,7 +547,7 @@ gauges(struct publisher *p)
 	long long n;
 	time_t now;
 
-	now = time(NULL);
+	now = monotime_ms() / 1000;
 	if (now - p->gauged_at < GAUGES_EVERY_S)
 		return;
 	p->gauged_at = now;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "resolve.h"
 
 #define POLL_MS 100
@@ -54,7 +55,6 @@ static int running;
 static void lookup(enum dep);
 static void publish(enum dep, const struct resolved *);
 static void *run(void *);
-static long long now_ms(void);
 static void fork_prepare(void);
 static void fork_done(void);
 
@@ -159,10 +159,11 @@ run(void *arg)
 		(void)poll(NULL, 0, POLL_MS);
 		for (i = 0; i < DEP_COUNT; i++) {
 			w = __atomic_load_n(&slots[i].wanted, __ATOMIC_ACQUIRE);
-			if (w == seen[i] || now_ms() - last[i] < RESOLVE_MIN_MS)
+			if (w == seen[i] ||
+			    monotime_ms() - last[i] < RESOLVE_MIN_MS)
 				continue;
 			seen[i] = w;
-			last[i] = now_ms();
+			last[i] = monotime_ms();
 			(void)pthread_mutex_lock(&busy);
 			lookup((enum dep)i);
 			(void)pthread_mutex_unlock(&busy);
@@ -250,15 +251,6 @@ publish(enum dep d, const struct resolved *r)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(&s->now, &next, sizeof(next));
 	(void)__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Before a fork: wait for the lookup in progress; none starts meanwhile. */
