@@ -1075,7 +1075,7 @@ relay_start(struct relay *rl)
 	(void)pthread_mutex_init(&rl->mu, NULL);
 	url = getenv("RABBITMQ_URL");
 	cr_assert(url != NULL && (colon = strrchr(url, ':')) != NULL);
-	rl->to = (unsigned short)atoi(colon + 1);
+	rl->to = (unsigned short)strtoul(colon + 1, NULL, 10);
 	rl->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
