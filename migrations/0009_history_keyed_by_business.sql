@@ -15,11 +15,13 @@
 --
 -- Written to be safe on a database where someone already changed the key
 -- by hand (the primary key is rebuilt only when it is not already the
--- pair) or made the indexes (IF NOT EXISTS).
+-- pair, and the old one is found by what it is, whatever its name) or
+-- made the indexes (IF NOT EXISTS).
 
 DO $$
 DECLARE
 	t	record;
+	pk	name;
 BEGIN
 	FOR t IN SELECT * FROM (VALUES ('customer_orders', 'order_id'),
 	    ('customer_appointments', 'appointment_id')) AS v(tbl, id)
@@ -33,8 +35,14 @@ BEGIN
 			    JOIN pg_attribute a ON a.attrelid = t.tbl::regclass
 				AND a.attname = c.name
 			    ORDER BY c.n)) THEN
-			EXECUTE format('ALTER TABLE %I DROP CONSTRAINT IF EXISTS %I',
-			    t.tbl, t.tbl || '_pkey');
+			-- the key as it is named, not as PostgreSQL would name it
+			pk := NULL;
+			SELECT k.conname INTO pk FROM pg_constraint k
+			WHERE k.conrelid = t.tbl::regclass AND k.contype = 'p';
+			IF pk IS NOT NULL THEN
+				EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I',
+				    t.tbl, pk);
+			END IF;
 			EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I'
 			    ' PRIMARY KEY (business_id, %I)', t.tbl,
 			    t.tbl || '_pkey', t.id);

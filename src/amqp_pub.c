@@ -16,6 +16,7 @@
 #include <amqp_tcp_socket.h>
 
 #include "amqp_pub.h"
+#include "monotime.h"
 
 #define CHANNEL 1
 
@@ -300,17 +301,15 @@ frame_wait(struct amqp_pub *p, struct timeval *tv, char *err, size_t errlen)
 int
 amqp_pub_confirm(struct amqp_pub *p, int timeout_ms, char *err, size_t errlen)
 {
-	struct timeval start, now, left;
-	long ms;
+	struct timeval left;
+	long long start, ms;
 
 	p->confirmed = 1; /* its outcome stays readable until the next send */
 	if (p->conn == NULL || p->failed)
 		return (fail(p, err, errlen, "confirm", "not connected"));
-	(void)gettimeofday(&start, NULL);
+	start = monotime_ms();
 	while (p->confirms.pending > 0) {
-		(void)gettimeofday(&now, NULL);
-		ms = (now.tv_sec - start.tv_sec) * 1000L +
-		    (now.tv_usec - start.tv_usec) / 1000L;
+		ms = monotime_ms() - start;
 		if (ms >= timeout_ms)
 			return (fail(p, err, errlen, "confirm", "timed out"));
 		tv_ms(&left, (int)(timeout_ms - ms));

@@ -59,6 +59,7 @@
 #include "history_event.h"
 #include "history_stats.h"
 #include "log.h"
+#include "monotime.h"
 #include "settings.h"
 #include "task_db.h"
 #include "task_log.h"
@@ -536,7 +537,7 @@ prune(struct consumer *c)
 {
 	time_t now;
 
-	now = time(NULL);
+	now = monotime_ms() / 1000;
 	if (now - c->pruned_at < PRUNE_EVERY_S)
 		return;
 	c->pruned_at = now;

@@ -1,6 +1,6 @@
 /*
  * The smuggling guard, run first by the authentication validator and by
- * every handler (guard.h). Both checks close the connection: what Kore
+ * every handler (guard.h). Every check closes the connection: what Kore
  * left unread in the stream is never parsed as a next request.
  */
 #include <string.h>
@@ -11,63 +11,98 @@
 #include "reply.h"
 
 static int header_lines_cut(struct http_request *);
+static int header_nul(struct http_request *);
 static int unread_body(struct http_request *);
+static int bodiless(const struct http_request *);
+static int refuse(struct http_request *, int, const char *, const char *);
 
 int
 request_refused(struct http_request *req)
 {
-	if (header_lines_cut(req)) {
-		req->owner->flags |= CONN_CLOSE_EMPTY;
-		log_warn(ctx_get(req)->trace_id,
-		    "request header lines past Kore's limit");
-		(void)reply_detail(req, 431, "Request Header Fields Too Large");
-		return (1);
-	}
-	if (unread_body(req)) {
-		req->owner->flags |= CONN_CLOSE_EMPTY;
-		log_warn(ctx_get(req)->trace_id,
-		    "request body on a bodiless method");
-		(void)reply_detail(req, 400,
+	if (header_lines_cut(req))
+		return (refuse(req, 431, "request header lines at Kore's limit",
+		    "Request Header Fields Too Large"));
+	if (header_nul(req))
+		return (refuse(req, 400, "NUL byte in the request header block",
+		    "A request header cannot contain a NUL byte"));
+	if (unread_body(req))
+		return (refuse(req, 400, "request body on a bodiless method",
 		    "A GET, HEAD, DELETE or OPTIONS "
-		    "request cannot carry a body");
-		return (1);
-	}
+		    "request cannot carry a body"));
 	return (0);
+}
+
+static int
+refuse(struct http_request *req, int status, const char *why,
+    const char *detail)
+{
+	req->owner->flags |= CONN_CLOSE_EMPTY;
+	log_warn(ctx_get(req)->trace_id, why);
+	(void)reply_detail(req, status, detail);
+	return (1);
 }
 
 /*
  * Kore 4.1 splits the header block into at most HTTP_REQ_HEADER_MAX - 1
  * lines (the request line and 23 header lines, Host included) and drops
  * the rest unseen: a Content-Length there would make a GET's body the
- * next request. At the limit the request is whole only if the block ends
- * right after the last line Kore kept. Kore ended each line it split with
- * a NUL in place of its CR and left the bytes after the last one as they
- * came, so that line's NUL is followed by "\n\r\n" exactly when the empty
- * line that ends the block comes next. Anything else (more lines, bare LF
- * line ends) is refused. The reads stay within Kore's header buffer
- * (http_header_max bytes from req->headers).
+ * next request. A block of exactly that many lines cannot be told apart
+ * from a longer one (a bare LF ending the last line kept makes any peek
+ * at the bytes after it lie), so reaching the limit is refused.
  */
 static int
 header_lines_cut(struct http_request *req)
 {
 	struct http_header *hdr;
-	const char *last, *end;
 	size_t lines;
 
 	/* the request line, and Host, which Kore keeps out of the list */
 	lines = 2;
-	last = req->host + strlen(req->host);
-	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+	TAILQ_FOREACH(hdr, &req->req_headers, list)
 		lines++;
-		end = hdr->value + strlen(hdr->value);
-		if (end > last)
-			last = end;
-	}
-	if (lines < HTTP_REQ_HEADER_MAX - 1)
+	return (lines >= HTTP_REQ_HEADER_MAX - 1);
+}
+
+/*
+ * Kore splits the header block with strsep, which stops at the first NUL
+ * byte: every line after a NUL is dropped unseen, the same smuggling shape
+ * as the line limit. Kore ends the block it found (at its first CRLFCRLF)
+ * with a NUL too, and leaves the bytes after the point where strsep
+ * stopped as they came. So past the NULs that end the last line kept
+ * (its own, the line ends strsep cut, and the one where strsep stopped),
+ * another NUL among the bytes received means strsep stopped before the
+ * end of the block: Kore's end mark, or more NULs, lie further on. Only
+ * the bodiless methods are checked: for them Kore keeps the count of bytes
+ * received (c->rnb->s_off) until the request is done, and their lines
+ * dropped are what smuggles; a POST, PUT or PATCH is framed by the
+ * Content-Length Kore kept, or refused by Kore with 411. Pipelined bytes
+ * in the same read (Kore discards them) holding a NUL are refused too.
+ */
+static int
+header_nul(struct http_request *req)
+{
+	struct http_header *hdr;
+	const char *p, *end, *v;
+	size_t got;
+
+	if (!bodiless(req))
 		return (0);
-	if (last + 3 >= (const char *)req->headers + http_header_max)
-		return (1);
-	return (last[1] != '\n' || last[2] != '\r' || last[3] != '\n');
+	if (req->headers == NULL || req->owner->rnb == NULL)
+		return (0);
+	got = req->owner->rnb->s_off;
+	if (got > http_header_max)
+		got = http_header_max;
+	end = (const char *)req->headers + got;
+
+	p = req->host + strlen(req->host);
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		v = hdr->value + strlen(hdr->value);
+		if (v > p)
+			p = v;
+	}
+	while (p < end && *p == '\0')
+		p++;
+	return (p < end && memchr(p, '\0', (size_t)(end - p)) != NULL);
 }
 
 /*
@@ -79,9 +114,7 @@ unread_body(struct http_request *req)
 {
 	const char *v;
 
-	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD &&
-	    req->method != HTTP_METHOD_DELETE &&
-	    req->method != HTTP_METHOD_OPTIONS)
+	if (!bodiless(req))
 		return (0);
 	if (http_request_header(req, "transfer-encoding", &v))
 		return (1);
@@ -89,4 +122,14 @@ unread_body(struct http_request *req)
 	    strspn(v, "0") != strlen(v))
 		return (1);
 	return (0);
+}
+
+/* The methods whose body Kore never reads. */
+static int
+bodiless(const struct http_request *req)
+{
+	return (req->method == HTTP_METHOD_GET ||
+	    req->method == HTTP_METHOD_HEAD ||
+	    req->method == HTTP_METHOD_DELETE ||
+	    req->method == HTTP_METHOD_OPTIONS);
 }

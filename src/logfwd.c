@@ -57,6 +57,7 @@
 #include "logfwd.h"
 #include "logq.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "settings.h"
 
 #define LOGQ_LINES 10000
@@ -86,7 +87,6 @@ static size_t wait_batch(struct logq_batch *);
 static int post(CURL *, const struct logq_batch *, char *);
 static size_t discard(char *, size_t, size_t, void *);
 static void warn_tick(void *, u_int64_t);
-static long long now_ms(void);
 
 int
 logfwd_init(char *err, size_t errlen)
@@ -170,7 +170,7 @@ on_line(const char *line, size_t len)
 		return;
 	pthread_mutex_lock(&lock);
 	if (queue.count == 0)
-		first_ms = now_ms();
+		first_ms = monotime_ms();
 	metrics_add(METRIC_LOG_FORWARD_DROPPED, logq_push(&queue, line, len));
 	if (queue.count == 1 || queue.count == BATCH_LINES)
 		(void)pthread_cond_signal(&wake);
@@ -229,14 +229,14 @@ wait_batch(struct logq_batch *b)
 		(void)pthread_cond_wait(&wake, &lock);
 	deadline = first_ms + BATCH_WAIT_MS;
 	while (queue.count > 0 && queue.count < BATCH_LINES &&
-	    now_ms() < deadline) {
+	    monotime_ms() < deadline) {
 		until.tv_sec = deadline / 1000;
 		until.tv_nsec = (deadline % 1000) * 1000000;
 		(void)pthread_cond_timedwait(&wake, &lock, &until);
 	}
 	(void)logq_take(&queue, b, BATCH_LINES);
 	/* what stays waits from now on */
-	first_ms = now_ms();
+	first_ms = monotime_ms();
 	pthread_mutex_unlock(&lock);
 	return (b->count);
 }
@@ -308,7 +308,7 @@ warn_tick(void *arg, u_int64_t now)
 
 	(void)arg;
 	(void)now;
-	ms = now_ms();
+	ms = monotime_ms();
 	dropped = logfwd_dropped();
 	if (dropped == reported ||
 	    (last_ms != 0 && ms - last_ms < WARN_EVERY_MS))
@@ -330,13 +330,4 @@ warn_tick(void *arg, u_int64_t now)
 	warning = 0;
 	reported = dropped;
 	last_ms = ms;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

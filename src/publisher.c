@@ -71,6 +71,7 @@
 #include "deps.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "mirror.h"
 #include "outbox_sql.h"
 #include "pg_array.h"
@@ -156,6 +157,7 @@ static int db_ok(struct publisher *, PGresult *, ExecStatusType);
 static int ids_update(struct publisher *, const char *, const char *);
 static enum outcome send_batch(struct publisher *);
 static int mark(struct publisher *, PGresult *, int);
+static int any_confirmed(struct publisher *, int);
 static void park(struct publisher *);
 static int park_rows(struct publisher *, PGresult *, const int *, int, int);
 static int mirror_ready(struct publisher *);
@@ -379,6 +381,17 @@ again:
 		    sizeof(p->err));
 	metrics_add(METRIC_AMQP_RETURNS, p->amqp.returns);
 	p->amqp.returns = 0;
+	if (p->amqp.failed && p->amqp_used && !retried &&
+	    !any_confirmed(p, n)) {
+		/*
+		 * An idle connection may just be stale: once more, fresh. Not
+		 * an attempt of the rows (mark would count one): the broker
+		 * answered none of them.
+		 */
+		retried = 1;
+		p->amqp_used = 0;
+		goto again;
+	}
 	if ((sent = mark(p, r, n)) == -1) {
 		PQclear(r);
 		return (DB_FAILED);
@@ -390,12 +403,6 @@ again:
 		if (nacked > 0)
 			return (sent > 0 ? SENT_PART : REFUSED);
 		return (n == BATCH ? SENT_SOME : SENT_ALL);
-	}
-	if (sent == 0 && p->amqp_used && !retried) {
-		/* an idle connection may just be stale: once more, fresh */
-		retried = 1;
-		p->amqp_used = 0;
-		goto again;
 	}
 	PQclear(r);
 	return (sent > 0 ? SENT_SOME : BROKER_FAILED);
@@ -450,6 +457,19 @@ mark(struct publisher *p, PGresult *r, int n)
 	if (nacked > 0 && park_rows(p, r, nacked_rows, nacked, 7) == -1)
 		return (-1);
 	return (sent);
+}
+
+/* Whether the broker acked or nacked any of the n rows just sent. */
+static int
+any_confirmed(struct publisher *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (confirms_get(&p->amqp.confirms, (size_t)i) !=
+		    CONFIRM_PENDING)
+			return (1);
+	return (0);
 }
 
 static int
@@ -524,7 +544,7 @@ prune(struct publisher *p)
 	const char *params[1] = { days };
 	time_t now;
 
-	now = time(NULL);
+	now = monotime_ms() / 1000;
 	if (now - p->pruned_at < PRUNE_EVERY_S)
 		return;
 	p->pruned_at = now;
@@ -546,7 +566,7 @@ gauges(struct publisher *p)
 	long long n;
 	time_t now;
 
-	now = time(NULL);
+	now = monotime_ms() / 1000;
 	if (now - p->gauged_at < GAUGES_EVERY_S)
 		return;
 	p->gauged_at = now;

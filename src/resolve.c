@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "resolve.h"
 
 #define POLL_MS 100
@@ -54,7 +55,6 @@ static int running;
 static void lookup(enum dep);
 static void publish(enum dep, const struct resolved *);
 static void *run(void *);
-static long long now_ms(void);
 static void fork_prepare(void);
 static void fork_done(void);
 
@@ -159,10 +159,11 @@ run(void *arg)
 		(void)poll(NULL, 0, POLL_MS);
 		for (i = 0; i < DEP_COUNT; i++) {
 			w = __atomic_load_n(&slots[i].wanted, __ATOMIC_ACQUIRE);
-			if (w == seen[i] || now_ms() - last[i] < RESOLVE_MIN_MS)
+			if (w == seen[i] ||
+			    monotime_ms() - last[i] < RESOLVE_MIN_MS)
 				continue;
 			seen[i] = w;
-			last[i] = now_ms();
+			last[i] = monotime_ms();
 			(void)pthread_mutex_lock(&busy);
 			lookup((enum dep)i);
 			(void)pthread_mutex_unlock(&busy);
@@ -173,7 +174,10 @@ run(void *arg)
 
 /*
  * The first address of the name (as libpq, hiredis and rabbitmq-c would
- * take); a failure replaces the old address: the connection to it failed.
+ * take). A failure replaces the old address only when it says the name
+ * has no address (resolve_failure_keeps): a resolver down for a moment
+ * must not turn a dependency whose old address still works into one that
+ * refuses every connect.
  */
 static void
 lookup(enum dep d)
@@ -188,6 +192,8 @@ lookup(enum dep d)
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(endpoints[d]->host, endpoints[d]->port, &hints, &res);
 	if (rc != 0) {
+		if (slots[d].now.ok && resolve_failure_keeps(rc))
+			return;
 		(void)snprintf(r.error, sizeof(r.error), "%s",
 		    gai_strerror(rc));
 		publish(d, &r);
@@ -206,6 +212,29 @@ lookup(enum dep d)
 	publish(d, &r);
 }
 
+/*
+ * EAI_NONAME, EAI_NODATA and EAI_ADDRFAMILY are answers: the name, as the
+ * DNS (or /etc/hosts) has it now, has no address, so the old one is gone
+ * (a container removed, a record deleted). Everything else says nothing
+ * about the name: EAI_AGAIN (a timeout, SERVFAIL), EAI_SYSTEM,
+ * EAI_MEMORY, and EAI_FAIL too, which glibc returns for a server that
+ * refused or could not parse the query (NO_RECOVERY: REFUSED, FORMERR,
+ * NOTIMP), a fault of the resolver path and not of the name.
+ */
+int
+resolve_failure_keeps(int gai_rc)
+{
+	switch (gai_rc) {
+	case 0:
+	case EAI_NONAME:
+	case EAI_NODATA:
+	case EAI_ADDRFAMILY:
+		return (0);
+	default:
+		return (1);
+	}
+}
+
 /* Writes r into d's slot (a new generation only when it differs). */
 static void
 publish(enum dep d, const struct resolved *r)
@@ -222,15 +251,6 @@ publish(enum dep d, const struct resolved *r)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(&s->now, &next, sizeof(next));
 	(void)__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Before a fork: wait for the lookup in progress; none starts meanwhile. */

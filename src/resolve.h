@@ -43,6 +43,12 @@ int resolve_init(const struct endpoint *const eps[DEP_COUNT], char *err,
 void resolve_get(enum dep d, struct resolved *out);
 /* A connection to d failed: look its name up again (async-signal-safe). */
 void resolve_again(enum dep d);
+/*
+ * Whether a failed lookup (getaddrinfo's code) leaves the last good
+ * address in place: 1 for a failure of the resolver, 0 for an answer
+ * that the name has no address.
+ */
+int resolve_failure_keeps(int gai_rc);
 /* d's host name as configured (for messages). */
 const char *resolve_host(enum dep d);
 

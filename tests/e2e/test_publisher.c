@@ -14,7 +14,13 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/socket.h>
 #include <sys/time.h>
+
+#include <netinet/in.h>
+
+#include <poll.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -928,4 +934,196 @@ Test(publisher, parked_backlog_drains_exactly_and_linearly, .timeout = 3600)
 	free(db_url);
 	free(amqp_url);
 	free(redis);
+}
+
+/*
+ * A TCP relay to the e2e broker that the test can cut: every connection
+ * through it is shut down at once, as a broker restart or a NAT timeout
+ * leaves an idle connection that the publisher finds dead only when it
+ * sends.
+ */
+struct relay {
+	int lfd;
+	unsigned short port, to;
+	pthread_mutex_t mu;
+	int fds[64];
+	int nfds;
+};
+
+struct relay_pair {
+	struct relay *rl;
+	int a, b;
+};
+
+static void
+relay_forget(struct relay *rl, int fd)
+{
+	int i;
+
+	(void)pthread_mutex_lock(&rl->mu);
+	for (i = 0; i < rl->nfds; i++)
+		if (rl->fds[i] == fd)
+			rl->fds[i] = rl->fds[--rl->nfds];
+	(void)pthread_mutex_unlock(&rl->mu);
+}
+
+static void *
+relay_pump(void *arg)
+{
+	struct relay_pair *p = arg;
+	struct pollfd pf[2];
+	char buf[16384];
+	ssize_t n;
+	int i;
+
+	pf[0].fd = p->a;
+	pf[1].fd = p->b;
+	pf[0].events = pf[1].events = POLLIN;
+	for (;;) {
+		if (poll(pf, 2, -1) == -1)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			n = read(pf[i].fd, buf, sizeof(buf));
+			if (n <= 0 || write(pf[1 - i].fd, buf, (size_t)n) != n)
+				goto out;
+		}
+	}
+out:
+	relay_forget(p->rl, p->a);
+	(void)shutdown(p->b, SHUT_RDWR);
+	(void)close(p->a);
+	(void)close(p->b);
+	free(p);
+	return (NULL);
+}
+
+static void *
+relay_accept(void *arg)
+{
+	struct relay *rl = arg;
+	struct sockaddr_in sa;
+	struct relay_pair *p;
+	pthread_t t;
+	int a, b;
+
+	while ((a = accept(rl->lfd, NULL, NULL)) != -1) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons(rl->to);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		b = socket(AF_INET, SOCK_STREAM, 0);
+		if (b == -1 ||
+		    connect(b, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+			(void)close(a);
+			if (b != -1)
+				(void)close(b);
+			continue;
+		}
+		p = malloc(sizeof(*p));
+		cr_assert_not_null(p);
+		p->rl = rl;
+		p->a = a;
+		p->b = b;
+		(void)pthread_mutex_lock(&rl->mu);
+		if (rl->nfds < 64)
+			rl->fds[rl->nfds++] = a;
+		(void)pthread_mutex_unlock(&rl->mu);
+		cr_assert_eq(pthread_create(&t, NULL, relay_pump, p), 0);
+		(void)pthread_detach(t);
+	}
+	return (NULL);
+}
+
+static void
+relay_start(struct relay *rl)
+{
+	struct sockaddr_in sa;
+	socklen_t len;
+	pthread_t t;
+	const char *url, *colon;
+
+	memset(rl, 0, sizeof(*rl));
+	(void)pthread_mutex_init(&rl->mu, NULL);
+	url = getenv("RABBITMQ_URL");
+	cr_assert(url != NULL && (colon = strrchr(url, ':')) != NULL);
+	rl->to = (unsigned short)strtoul(colon + 1, NULL, 10);
+	rl->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(rl->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(rl->lfd, 16), 0);
+	len = sizeof(sa);
+	cr_assert_eq(getsockname(rl->lfd, (struct sockaddr *)&sa, &len), 0);
+	rl->port = ntohs(sa.sin_port);
+	cr_assert_eq(pthread_create(&t, NULL, relay_accept, rl), 0);
+	(void)pthread_detach(t);
+}
+
+/* Shuts every connection through the relay down, as a dead peer would. */
+static void
+relay_cut(struct relay *rl)
+{
+	int i;
+
+	(void)pthread_mutex_lock(&rl->mu);
+	for (i = 0; i < rl->nfds; i++)
+		(void)shutdown(rl->fds[i], SHUT_RDWR);
+	(void)pthread_mutex_unlock(&rl->mu);
+}
+
+/*
+ * A row sent over a connection that went stale while idle is retried at
+ * once on a fresh one; that send on the dead connection, which the broker
+ * never saw, is no attempt of the row: delivered, its attempts stay 0.
+ */
+Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
+{
+	struct instance in;
+	struct relay rl;
+	struct consumer k;
+	struct msg m[MAX_MSGS];
+	PGconn *c;
+	char url[512], name[64], amqp[128], sql[256];
+	char biz[UUID_STR_LEN], cid[2][UUID_STR_LEN], uid[UUID_STR_LEN];
+	int i;
+
+	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
+	relay_start(&rl);
+	snprintf(amqp, sizeof(amqp), "amqp://guest:guest@127.0.0.1:%u/",
+	    rl.port);
+	{
+		const char *env[] = { "DATABASE_URL", url, "RABBITMQ_URL", amqp,
+			NULL };
+
+		instance_start(&in, env);
+	}
+	consumer_open(&k);
+	uuid4(biz);
+	for (i = 0; i < 2; i++) {
+		cust_create(biz, cid[i], uid);
+		cr_assert_eq(consume(&k, cid[i], m, 1), 1,
+		    "customer %d's event delivered", i);
+		json_decref(m[0].body);
+		cr_assert(
+		    wait_count(c,
+			"SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
+			5000),
+		    "rows marked sent");
+		if (i == 0) {
+			/* the publisher's connection, idle, dies unseen */
+			relay_cut(&rl);
+			usleep(300000);
+		}
+	}
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM outbox WHERE attempts > 0");
+	cr_assert_eq(count(c, sql), 0,
+	    "a delivered row counted an attempt for the stale connection");
+	consumer_close(&k);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	scratch_drop(c, name);
 }

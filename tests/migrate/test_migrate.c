@@ -1151,6 +1151,74 @@ Test(migrate, reads_dotenv_and_accepts_asyncpg_urls)
 	    migration_count());
 }
 
+/* The columns of tbl's primary key, in order, comma-separated. */
+static char *
+pk_columns(const char *tbl)
+{
+	static const char pair_sql[] =
+	    "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c"
+	    " CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)"
+	    " JOIN pg_attribute a ON a.attrelid = c.conrelid"
+	    " AND a.attnum = k.attnum WHERE c.contype = 'p'"
+	    " AND c.conrelid = '%s'::regclass";
+	char stmt[512];
+
+	(void)snprintf(stmt, sizeof(stmt), pair_sql, tbl);
+	return (sql_text(db.conn, stmt));
+}
+
+/* db migrated up to and including the migration numbered last. */
+static void
+migrate_upto(const char *last)
+{
+	struct run r;
+	char *dir;
+
+	dir = make_tmpdir();
+	link_migrations(dir, last);
+	run_start(&r, db.url, dir, NULL, NULL);
+	run_finish(&r);
+	cr_assert_eq(r.status, 0, "%s", r.output);
+	run_free(&r);
+	remove_tmpdir(dir);
+}
+
+/* 0009's file run again by hand on db. */
+static void
+rerun_0009(void)
+{
+	char path[PATH_MAX + 64], *file;
+	FILE *fp;
+	long len;
+
+	(void)snprintf(path, sizeof(path),
+	    "%s/migrations/0009_history_keyed_by_business.sql", repo_root);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s", path);
+	cr_assert(fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) > 0);
+	rewind(fp);
+	file = calloc(1, (size_t)len + 1);
+	cr_assert_not_null(file);
+	cr_assert(fread(file, 1, (size_t)len, fp) == (size_t)len);
+	(void)fclose(fp);
+	sql_do(db.conn, file);
+	free(file);
+}
+
+/* Both history tables keyed by the pair. */
+static void
+expect_pair_keys(void)
+{
+	char *text;
+
+	text = pk_columns("customer_orders");
+	cr_expect_str_eq(text, "business_id,order_id");
+	free(text);
+	text = pk_columns("customer_appointments");
+	cr_expect_str_eq(text, "business_id,appointment_id");
+	free(text);
+}
+
 /*
  * 0009: history keyed by (business_id, order_id) and (business_id,
  * appointment_id). Before it, a second business's order with the same id
@@ -1159,12 +1227,6 @@ Test(migrate, reads_dotenv_and_accepts_asyncpg_urls)
  */
 Test(migrate, history_keyed_by_business_keeps_rows)
 {
-	static const char pair_sql[] =
-	    "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c"
-	    " CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)"
-	    " JOIN pg_attribute a ON a.attrelid = c.conrelid"
-	    " AND a.attnum = k.attnum WHERE c.contype = 'p'"
-	    " AND c.conrelid = '%s'::regclass";
 	static const char second_order[] =
 	    "INSERT INTO customer_orders (order_id, business_id, status,"
 	    " updated_at) VALUES ('1001', 'bbbbbbbb-0000-4000-8000-000000000002',"
@@ -1174,20 +1236,12 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	    " status, updated_at) VALUES ('7', "
 	    "'bbbbbbbb-0000-4000-8000-000000000002', 'booked', now())"
 	    " ON CONFLICT DO NOTHING RETURNING 1";
-	char stmt[512], path[PATH_MAX + 64];
 	struct run r;
-	char *dir, *text, *file;
+	char *dir, *text;
 	PGresult *res;
-	FILE *fp;
-	long len;
 
 	db_create(&db);
-	dir = make_tmpdir();
-	link_migrations(dir, "0008");
-	run_start(&r, db.url, dir, NULL, NULL);
-	run_finish(&r);
-	cr_assert_eq(r.status, 0, "%s", r.output);
-	run_free(&r);
+	migrate_upto("0008");
 	sql_do(db.conn,
 	    "INSERT INTO customer_orders (order_id, business_id, user_id,"
 	    " total, currency, status, created_at, updated_at) VALUES ('1001',"
@@ -1202,7 +1256,6 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	cr_expect_eq(PQntuples(res), 0);
 	PQclear(res);
 
-	remove_tmpdir(dir);
 	dir = make_tmpdir();
 	link_migrations(dir, "0009");
 	run_start(&r, db.url, dir, NULL, NULL);
@@ -1212,14 +1265,7 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	run_free(&r);
 	remove_tmpdir(dir);
 
-	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_orders");
-	text = sql_text(db.conn, stmt);
-	cr_expect_str_eq(text, "business_id,order_id");
-	free(text);
-	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_appointments");
-	text = sql_text(db.conn, stmt);
-	cr_expect_str_eq(text, "business_id,appointment_id");
-	free(text);
+	expect_pair_keys();
 	text = sql_text(db.conn,
 	    "SELECT format('%s|%s|%s|%s|%s', order_id, user_id, total,"
 	    " currency, status) FROM customer_orders");
@@ -1238,22 +1284,32 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	PQclear(res);
 
 	/* the file again, by hand: nothing changes, nothing fails */
-	(void)snprintf(path, sizeof(path),
-	    "%s/migrations/0009_history_keyed_by_business.sql", repo_root);
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s", path);
-	cr_assert(fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) > 0);
-	rewind(fp);
-	file = calloc(1, (size_t)len + 1);
-	cr_assert_not_null(file);
-	cr_assert(fread(file, 1, (size_t)len, fp) == (size_t)len);
-	(void)fclose(fp);
-	sql_do(db.conn, file);
-	free(file);
+	rerun_0009();
 	cr_expect_eq(sql_long(db.conn, "SELECT count(*) FROM customer_orders"),
 	    2);
-	(void)snprintf(stmt, sizeof(stmt), pair_sql, "customer_orders");
-	text = sql_text(db.conn, stmt);
-	cr_expect_str_eq(text, "business_id,order_id");
-	free(text);
+	expect_pair_keys();
+}
+
+/*
+ * 0009 on a database whose history keys were renamed by hand (not
+ * `<table>_pkey`): the old keys are found by what they are, dropped and
+ * replaced by the pairs; the file run again changes nothing.
+ */
+Test(migrate, history_key_under_another_name_is_replaced)
+{
+	db_create(&db);
+	migrate_upto("0008");
+	sql_do(db.conn,
+	    "ALTER TABLE customer_orders RENAME CONSTRAINT"
+	    " customer_orders_pkey TO orders_by_hand;"
+	    "ALTER TABLE customer_appointments RENAME CONSTRAINT"
+	    " customer_appointments_pkey TO appointments_by_hand");
+	migrate_upto("0009");
+	expect_pair_keys();
+	cr_expect_eq(sql_long(db.conn,
+			 "SELECT count(*) FROM pg_constraint WHERE conname IN"
+			 " ('orders_by_hand', 'appointments_by_hand')"),
+	    0);
+	rerun_0009();
+	expect_pair_keys();
 }
