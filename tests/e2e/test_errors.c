@@ -25,16 +25,6 @@
 /* Larger than conf/bee_customers.conf's http_body_max (1179648). */
 #define OVER_BODY_MAX (8 * 1024 * 1024)
 
-static void
-expect_still_serving(void)
-{
-	struct http_resp *r;
-
-	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
-	expect_status(r, 200);
-	http_resp_free(r);
-}
-
 static struct http_resp *
 get_with_trace(const char *trace)
 {

@@ -207,16 +207,6 @@ log_line_of(const char *trace)
 	return (found);
 }
 
-static void
-expect_still_serving(void)
-{
-	struct http_resp *r;
-
-	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
-	expect_status(r, 200);
-	http_resp_free(r);
-}
-
 /*
  * Issue 12: the controls fill the log line's room, then every
  * continuation byte was copied unchecked past the end of log_write's

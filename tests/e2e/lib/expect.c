@@ -181,3 +181,13 @@ str_matches(const char *s, const char *re)
 	regfree(&rx);
 	return (rc == 0);
 }
+
+void
+expect_still_serving(void)
+{
+	struct http_resp *r;
+
+	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	http_resp_free(r);
+}

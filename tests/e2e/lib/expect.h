@@ -18,6 +18,8 @@ void expect_json_ct(const struct http_resp *);
 void expect_module_headers(const struct http_resp *);
 void expect_detail(const struct http_resp *, int, const char *);
 void expect_body(const struct http_resp *, const char *);
+/* GET /healthcheck answers 200: the worker survived what came before. */
+void expect_still_serving(void);
 
 json_t *expect_422(const struct http_resp *);
 json_t *expect_item(json_t *, const char *, const char *, const char *);
