@@ -412,6 +412,11 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 			return (OP_REPLIED);
 		}
 		st->stream = stream_begin(req, 200);
+		if (stream_headers_only(st->stream)) {
+			/* HEAD: no list is read for a body nobody sends */
+			stream_end(st->stream);
+			return (OP_REPLIED);
+		}
 		jsonw_raw(stream_part(st->stream), st->head.buf, st->head.len);
 		st->part = PART_TAGS;
 		st->first = 1;
