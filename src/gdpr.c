@@ -19,10 +19,14 @@
  * reads the customer (reach, the history object, the statistics); the
  * status and headers go out; then each list is read in pages of
  * EXPORT_PAGE items (PostgreSQL builds their JSON, in the lists' own
- * order: tags.h, history.h) and each page goes out as a chunk once the
- * previous one was sent. A worker holds two pages at most, whatever the
- * history. Each page is its own statement: rows that change during an
- * export may show in their old or new place. A failure after the headers
+ * order: tags.h, history.h), each page the items after the previous
+ * page's last one (keyset on the list's sort key, the id breaking ties),
+ * and each page goes out as a chunk once the previous one was sent. A
+ * worker holds two pages at most, whatever the history. Each page is its
+ * own statement: an item added or removed during an export shows or not
+ * without moving any other; one whose sort key changes meanwhile (an
+ * order updated) may be missed or shown twice if it crosses a page's
+ * bound. A failure after the headers
  * cuts the body short (the client sees no final chunk) and is logged.
  * Out of reach and nonexistent are the same 404.
  */
@@ -72,33 +76,63 @@ static const char sql_export_pair[] = EXPORT_SELECT
     " WHERE c.user_id = $1 AND c.business_id = $5 AND " EXPORT_SCOPE;
 
 /*
- * The pages: one row (json array, items in it). Tags and notes: $1 the
- * customer, $2 skip, $3 limit; orders and appointments: $1 business, $2
- * user, $3 skip, $4 limit.
+ * The pages, each the items after the previous page's last one in the
+ * list's order (keyset: no OFFSET, so a page costs its own rows whatever
+ * came before, and an item added or removed meanwhile shifts no other).
+ * One row: the json array of the items, their count, then the last
+ * item's sort key as text (KEY_COLS columns, the next page's `after`).
+ * Tags and notes: $1 the customer, $2 and $3 the key (NULL: first page),
+ * $4 the limit; orders and appointments: $1 business, $2 user, $3 to $5
+ * the key (history.h), $6 the limit.
  */
 static const char sql_tags[] =
     "SELECT coalesce(json_agg(json_build_object('id', t.id, 'label', t.label)"
-    " ORDER BY " TAGS_ORDER "), '[]'), count(*)"
+    " ORDER BY " TAGS_ORDER "), '[]'), count(*),"
+    " (array_agg(t.label ORDER BY t.label COLLATE \"C\" DESC, t.id DESC))[1],"
+    " (array_agg(t.id::text ORDER BY t.label COLLATE \"C\" DESC,"
+    " t.id DESC))[1], NULL"
     " FROM (SELECT t.* FROM customer_tags t WHERE t.customer_id = $1"
-    " ORDER BY " TAGS_ORDER " OFFSET $2::bigint LIMIT $3::bigint) t";
+    " AND ($3::uuid IS NULL OR t.label COLLATE \"C\" > $2::text"
+    " OR (t.label = $2::text AND t.id > $3::uuid))"
+    " ORDER BY " TAGS_ORDER " LIMIT $4::bigint) t";
 
+/* created_at desc, rows without one last, then id desc */
 static const char sql_notes[] =
     "SELECT coalesce(json_agg(json_build_object('id', n.id,"
     " 'content', n.content, 'created_by', n.created_by,"
     " 'created_at', to_char(n.created_at, " SQL_TS_FORMAT "))"
-    " ORDER BY " NOTES_ORDER "), '[]'), count(*)"
+    " ORDER BY " NOTES_ORDER "), '[]'), count(*),"
+    " (array_agg(n.created_at::text ORDER BY n.created_at ASC NULLS FIRST,"
+    " n.id))[1], (array_agg(n.id::text ORDER BY n.created_at ASC NULLS"
+    " FIRST, n.id))[1], NULL"
     " FROM (SELECT n.* FROM customer_notes n WHERE n.customer_id = $1"
-    " ORDER BY " NOTES_ORDER " OFFSET $2::bigint LIMIT $3::bigint) n";
+    " AND ($3::uuid IS NULL OR CASE WHEN $2::timestamp IS NULL"
+    " THEN n.created_at IS NULL AND n.id < $3::uuid"
+    " ELSE n.created_at < $2::timestamp OR n.created_at IS NULL"
+    " OR (n.created_at = $2::timestamp AND n.id < $3::uuid) END)"
+    " ORDER BY " NOTES_ORDER " LIMIT $4::bigint) n";
+
+/* The last row's key of a history page (`a` the rows, `k` the time). */
+#define HISTORY_LAST_KEY(a, k, id) \
+	" (array_agg(" a "." k "::text ORDER BY " a ".n DESC))[1]," \
+	" (array_agg(" a ".updated_at::text ORDER BY " a ".n DESC))[1]," \
+	" (array_agg(" a "." id " ORDER BY " a ".n DESC))[1]"
 
 static const char sql_orders[] =
     "SELECT " HISTORY_ORDERS_PAGE_JSON
-    ", count(*) FROM " HISTORY_ORDERS_ROWS("$1::uuid", "$2::uuid", "$3::bigint",
-	"$4::bigint");
+    ", count(*)," HISTORY_LAST_KEY("o", "created_at",
+	"order_id") " FROM " HISTORY_ORDERS_AFTER("$1::uuid", "$2::uuid",
+	"$3::timestamptz", "$4::timestamptz", "$5::text", "$6::bigint");
 
 static const char sql_appointments[] =
     "SELECT " HISTORY_APPOINTMENTS_PAGE_JSON
-    ", count(*) FROM " HISTORY_APPOINTMENTS_ROWS("$1::uuid", "$2::uuid",
-	"$3::bigint", "$4::bigint");
+    ", count(*)," HISTORY_LAST_KEY("a", "starts_at",
+	"appointment_id") " FROM " HISTORY_APPOINTMENTS_AFTER("$1::uuid",
+	"$2::uuid", "$3::timestamptz", "$4::timestamptz", "$5::text",
+	"$6::bigint");
+
+/* The sort key columns after the items and their count. */
+#define KEY_COLS 3
 
 enum {
 	COL_ID = 5, /* in CUSTOMER_COLUMNS */
@@ -122,8 +156,8 @@ struct export_state {
 	char business_id[UUID_STRLEN];
 	int found;
 	enum part part; /* the list being read */
-	long skip; /* of its next page */
-	char skip_text[24];
+	/* the last item read of it, its key as text (NULL: none, SQL NULL) */
+	char *after[KEY_COLS];
 	long page_items; /* in the page just read */
 	int first; /* no item of this list written yet */
 	int failed; /* a page could not be read */
@@ -146,6 +180,7 @@ static enum op_next page_query(struct export_state *, struct op_query *);
 static void next_list(struct export_state *);
 static void exported(struct ctx *, struct export_state *);
 static void state_free(void *);
+static void after_clear(struct export_state *);
 
 static const struct op op_export_path = { prepare_path, NULL, rows, done };
 static const struct op op_export_body = { prepare_body, NULL, rows, done };
@@ -235,7 +270,19 @@ state_free(void *arg)
 	jsonw_free(&st->history);
 	jsonw_free(&st->stats);
 	stream_free(st->stream);
+	after_clear(st);
 	free(st);
+}
+
+static void
+after_clear(struct export_state *st)
+{
+	int i;
+
+	for (i = 0; i < KEY_COLS; i++) {
+		free(st->after[i]);
+		st->after[i] = NULL;
+	}
 }
 
 static enum op_next
@@ -314,14 +361,22 @@ static void
 page_rows(struct export_state *st, const PGresult *res)
 {
 	struct jsonw page, *w;
+	int i;
 
-	if (PQntuples(res) != 1 || PQnfields(res) != 2) {
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 + KEY_COLS) {
 		st->failed = 1;
 		return;
 	}
 	st->page_items = strtol(PQgetvalue(res, 0, 1), NULL, 10);
 	if (st->page_items == 0)
 		return;
+	after_clear(st);
+	for (i = 0; i < KEY_COLS; i++) {
+		if (PQgetisnull(res, 0, 2 + i))
+			continue;
+		if ((st->after[i] = strdup(PQgetvalue(res, 0, 2 + i))) == NULL)
+			fatal("export: out of memory");
+	}
 	jsonw_init(&page);
 	if (!jsonw_compact(&page, PQgetvalue(res, 0, 0)) || page.len < 2) {
 		st->failed = 1;
@@ -340,26 +395,28 @@ page_rows(struct export_state *st, const PGresult *res)
 static enum op_next
 page_query(struct export_state *st, struct op_query *q)
 {
-	(void)snprintf(st->skip_text, sizeof(st->skip_text), "%ld", st->skip);
 	st->page_items = 0;
 	q->long_read = 1; /* up to EXPORT_PAGE items */
 	switch (st->part) {
 	case PART_TAGS:
 	case PART_NOTES:
 		q->sql = st->part == PART_TAGS ? sql_tags : sql_notes;
-		q->nparams = 3;
+		q->nparams = 4;
 		q->values[0] = st->customer_id;
-		q->values[1] = st->skip_text;
-		q->values[2] = EXPORT_PAGE_TEXT;
+		q->values[1] = st->after[0];
+		q->values[2] = st->after[1];
+		q->values[3] = EXPORT_PAGE_TEXT;
 		break;
 	default:
 		q->sql =
 		    st->part == PART_ORDERS ? sql_orders : sql_appointments;
-		q->nparams = 4;
+		q->nparams = 6;
 		q->values[0] = st->business_id;
 		q->values[1] = st->user_id;
-		q->values[2] = st->skip_text;
-		q->values[3] = EXPORT_PAGE_TEXT;
+		q->values[2] = st->after[0];
+		q->values[3] = st->after[1];
+		q->values[4] = st->after[2];
+		q->values[5] = EXPORT_PAGE_TEXT;
 		break;
 	}
 	return (OP_QUERY);
@@ -393,7 +450,7 @@ next_list(struct export_state *st)
 		break;
 	}
 	st->part++;
-	st->skip = 0;
+	after_clear(st);
 	st->first = 1;
 }
 
@@ -412,6 +469,11 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 			return (OP_REPLIED);
 		}
 		st->stream = stream_begin(req, 200);
+		if (stream_headers_only(st->stream)) {
+			/* HEAD: no list is read for a body nobody sends */
+			stream_end(st->stream);
+			return (OP_REPLIED);
+		}
 		jsonw_raw(stream_part(st->stream), st->head.buf, st->head.len);
 		st->part = PART_TAGS;
 		st->first = 1;
@@ -425,9 +487,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	/* the client has not taken the previous chunk yet */
 	if (stream_busy(st->stream))
 		return (OP_SLEEP);
-	if (st->page_items == EXPORT_PAGE) {
-		st->skip += EXPORT_PAGE;
-	} else {
+	if (st->page_items < EXPORT_PAGE) {
 		next_list(st);
 		if (st->part == PART_END) {
 			stream_end(st->stream);
@@ -435,6 +495,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 			return (OP_REPLIED);
 		}
 	}
+	/* else the next page: the items after st->after */
 	stream_flush(st->stream);
 	return (page_query(st, q));
 }

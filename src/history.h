@@ -50,6 +50,45 @@
 	" ORDER BY " HISTORY_APPOINTMENTS_ORDER " OFFSET " off " LIMIT " lim \
 	") a"
 
+/*
+ * The export's pages (src/gdpr.c): the rows after a given one in the
+ * list's order (keyset), at most `lim`. `kv`, `upd` and `idv` are the
+ * previous page's last row's created_at (starts_at), updated_at and id,
+ * all NULL for the first page (kv alone is NULL after a row without
+ * one). The order is mixed (descending times, rows without one last, id
+ * ascending), which no row comparison can say, so it is two index ranges
+ * of migration 0009's index, each read from where the last row was:
+ * the rows with a time from `kv` down, then those without one from `upd`
+ * down; the few rows at the bounds that came before are filtered out.
+ * Each page reads only its own rows, and a row added or removed during
+ * an export neither shifts nor repeats another.
+ */
+#define HISTORY_KEYSET_ROWS(tbl, a, k, id, order, b, u, kv, upd, idv, lim) \
+	"(SELECT " a ".*, row_number() OVER (ORDER BY " order ") AS n" \
+	" FROM ((SELECT * FROM " tbl " " a " WHERE " a ".business_id = " b \
+	" AND " a ".user_id = " u " AND (" upd " IS NULL OR " kv \
+	" IS NOT NULL) AND " a "." k " <= coalesce(" kv ", 'infinity')" \
+	" AND (" upd " IS NULL OR " a "." k " < " kv " OR " a \
+	".updated_at < " upd " OR (" a ".updated_at = " upd " AND " a "." id \
+	" COLLATE \"C\" > " idv "))" \
+	" ORDER BY " order " LIMIT " lim ") UNION ALL" \
+	" (SELECT * FROM " tbl " " a " WHERE " a ".business_id = " b " AND " a \
+	".user_id = " u " AND " a "." k " IS NULL AND " a \
+	".updated_at <= coalesce(CASE WHEN " kv " IS NULL THEN " upd \
+	" END, 'infinity') AND (" upd " IS NULL OR " kv " IS NOT NULL OR " a \
+	".updated_at < " upd " OR " a "." id " COLLATE \"C\" > " idv ")" \
+	" ORDER BY " order " LIMIT " lim ")) " a " ORDER BY " order \
+	" LIMIT " lim ") " a
+
+#define HISTORY_ORDERS_AFTER(b, u, kv, upd, idv, lim) \
+	HISTORY_KEYSET_ROWS("customer_orders", "o", "created_at", "order_id", \
+	    HISTORY_ORDERS_ORDER, b, u, kv, upd, idv, lim)
+
+#define HISTORY_APPOINTMENTS_AFTER(b, u, kv, upd, idv, lim) \
+	HISTORY_KEYSET_ROWS("customer_appointments", "a", "starts_at", \
+	    "appointment_id", HISTORY_APPOINTMENTS_ORDER, b, u, kv, upd, idv, \
+	    lim)
+
 #define HISTORY_ORDERS_PAGE_JSON \
 	"coalesce(json_agg(json_build_object(" \
 	"'order_id', o.order_id, " \

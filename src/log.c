@@ -42,6 +42,8 @@ static size_t put_str(char *, size_t, const char *, size_t, int *);
 static size_t put_raw(char *, size_t, const char *);
 static size_t put_field(char *, size_t, const struct log_field *, int);
 static void enqueue(const char *, size_t);
+static void request_line(const char *, const char *, const char *, const char *,
+    int, double, const char *, int);
 
 void
 log_init(const char *service_name, int min_level)
@@ -193,7 +195,24 @@ void
 log_request(const char *trace_id, const char *method, const char *route,
     const char *path, int status, double duration_ms, const char *customer_id)
 {
-	struct log_field f[6];
+	request_line(trace_id, method, route, path, status, duration_ms,
+	    customer_id, 0);
+}
+
+void
+log_request_cut(const char *trace_id, const char *method, const char *route,
+    const char *path, int status, double duration_ms, const char *customer_id)
+{
+	request_line(trace_id, method, route, path, status, duration_ms,
+	    customer_id, 1);
+}
+
+static void
+request_line(const char *trace_id, const char *method, const char *route,
+    const char *path, int status, double duration_ms, const char *customer_id,
+    int cut)
+{
+	struct log_field f[7];
 	char ms[32];
 	size_t n;
 
@@ -218,6 +237,11 @@ log_request(const char *trace_id, const char *method, const char *route,
 	if (customer_id != NULL && *customer_id != '\0') {
 		f[n].key = "customer_id";
 		f[n++].str = customer_id;
+	}
+	if (cut) {
+		f[n].key = "body_cut";
+		f[n].raw = 1;
+		f[n++].str = "true";
 	}
 	log_write(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, trace_id,
 	    "request", f, n);

@@ -37,6 +37,14 @@ void log_write(int level, const char *trace_id, const char *message,
  */
 void log_request(const char *trace_id, const char *method, const char *route,
     const char *path, int status, double duration_ms, const char *customer_id);
+/*
+ * The same for a response that failed after its headers went out (a
+ * streamed body, src/stream.c): status is the error the client could not
+ * be told, and the line says "body_cut":true.
+ */
+void log_request_cut(const char *trace_id, const char *method,
+    const char *route, const char *path, int status, double duration_ms,
+    const char *customer_id);
 uint64_t log_dropped(void);
 /*
  * Called with every finished line (without its newline) as it is

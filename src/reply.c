@@ -19,7 +19,7 @@ static int cors_any;
 static void common_headers(struct http_request *, struct ctx *);
 static void cors_headers(struct http_request *);
 static void date_header(struct http_request *);
-static void finish(struct http_request *, int, size_t);
+static void finish(struct http_request *, int, size_t, int);
 
 void
 reply_init(const char *cors_origins)
@@ -122,7 +122,7 @@ common_headers(struct http_request *req, struct ctx *c)
 }
 
 static void
-finish(struct http_request *req, int status, size_t len)
+finish(struct http_request *req, int status, size_t len, int cut)
 {
 	struct ctx *c;
 	uint64_t us;
@@ -130,8 +130,12 @@ finish(struct http_request *req, int status, size_t len)
 	c = ctx_get(req);
 	c->replied = 1;
 	us = ctx_now_us() - c->start_us;
-	log_request(c->trace_id, method_name(req->method), c->route, req->path,
-	    status, (double)us / 1000.0, c->customer_id);
+	if (cut)
+		log_request_cut(c->trace_id, method_name(req->method), c->route,
+		    req->path, status, (double)us / 1000.0, c->customer_id);
+	else
+		log_request(c->trace_id, method_name(req->method), c->route,
+		    req->path, status, (double)us / 1000.0, c->customer_id);
 	metrics_request(c->route, method_name(req->method), status, us,
 	    req->content_length, len);
 }
@@ -150,16 +154,20 @@ reply_body(struct http_request *req, int status, const char *content_type,
 
 	c = ctx_get(req);
 	if (c->streaming) {
-		log_error(c->trace_id, "response failed after its headers");
+		/*
+		 * The client got a 200 and gets a cut body: the log line and
+		 * the metrics say what the reply would have been.
+		 */
 		if (req->owner != NULL)
 			kore_connection_disconnect(req->owner);
 		c->streaming = 0;
+		finish(req, status, 0, 1);
 		return (KORE_RESULT_OK);
 	}
 	common_headers(req, c);
 	http_response_header(req, "content-type", content_type);
 	http_response(req, status, body, len);
-	finish(req, status, len);
+	finish(req, status, len, 0);
 	return (KORE_RESULT_OK);
 }
 
@@ -182,7 +190,7 @@ void
 reply_stream_finish(struct http_request *req, int status, size_t len)
 {
 	ctx_get(req)->streaming = 0;
-	finish(req, status, len);
+	finish(req, status, len, 0);
 }
 
 int
@@ -269,10 +277,10 @@ reply_preflight(struct http_request *req)
 	http_response_header(req, "content-type", "text/plain; charset=utf-8");
 	if (allowed) {
 		http_response(req, 200, "OK", 2);
-		finish(req, 200, 2);
+		finish(req, 200, 2, 0);
 	} else {
 		http_response(req, 400, "Disallowed CORS origin", 22);
-		finish(req, 400, 22);
+		finish(req, 400, 22, 0);
 	}
 	return (KORE_RESULT_OK);
 }

@@ -33,7 +33,13 @@ struct stream *stream_begin(struct http_request *req, int status);
 struct jsonw *stream_part(struct stream *s);
 /* 1 while a chunk is on the wire: the request is woken when it is sent. */
 int stream_busy(const struct stream *s);
-/* Sends the part as a chunk (not while busy). */
+/* 1 for HEAD: the headers went out and are the whole answer. */
+int stream_headers_only(const struct stream *s);
+/*
+ * Sends the part as a chunk (not while busy). The client has a deadline
+ * to take it (the keep-alive time, stream.c); a client that takes none
+ * for that long is disconnected.
+ */
 void stream_flush(struct stream *s);
 /* Sends the part and the end of the body, writes the log line. */
 void stream_end(struct stream *s);

@@ -6,7 +6,11 @@
  * which must stay whole, streamed (chunked) in pages instead of held:
  * whole, in its lists' order, equal to the routes' pages end to end, on a
  * keep-alive connection that serves the next request, over HTTP/1.0 (the
- * body ends with the connection), and with a client that leaves mid-way.
+ * body ends with the connection), and with a client that leaves mid-way;
+ * a client that stops reading closed at the deadline, HEAD without a list
+ * read, a body cut by the database logged as the error it was, and
+ * keyset pages (bounds inside ties and rows without a time, rows deleted
+ * mid-export).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -28,6 +33,8 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "instance.h"
+#include "scratch.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -35,6 +42,9 @@
 #define MSG_LE_SKIP "Input should be less than or equal to 100000"
 /* more orders than two of the export's pages (5000 each) */
 #define MANY_ORDERS 12345
+/* a body (8 MB) far more than the socket buffers of both ends hold */
+#define STALL_ORDERS 50000
+#define STALL_ORDERS_TEXT "50000"
 
 struct fx {
 	char biz[UUID_STR_LEN];
@@ -140,6 +150,19 @@ seed_appointments(const struct fx *f, int n)
 	     " + i * interval '1 hour', 'booked', now()"
 	     " FROM generate_series(1, $3::int) AS i",
 	    f->biz, f->uid, NULL, n);
+}
+
+/* GET .../export over HTTP/1.1 as raw bytes, for a socket of the test's. */
+static char *
+export_request(const char *cid, const char *tok)
+{
+	char *req;
+
+	cr_assert(asprintf(&req,
+		      "GET /customers/%s/export HTTP/1.1\r\nHost: x\r\n"
+		      "Authorization: Bearer %s\r\n\r\n",
+		      cid, tok) != -1);
+	return (req);
 }
 
 /* Every page of `what` with limit `limit`, appended: the whole list. */
@@ -470,10 +493,7 @@ Test(bounds, export_client_gone_mid_stream)
 
 	fx_init(&f);
 	seed_orders(&f, MANY_ORDERS);
-	cr_assert(asprintf(&req,
-		      "GET /customers/%s/export HTTP/1.1\r\nHost: x\r\n"
-		      "Authorization: Bearer %s\r\n\r\n",
-		      f.cid, f.tok) != -1);
+	req = export_request(f.cid, f.tok);
 	for (i = 0; i < 5; i++) {
 		fd = raw_conn_open();
 		raw_send_str(fd, req);
@@ -490,5 +510,396 @@ Test(bounds, export_client_gone_mid_stream)
 	expect_status(r, 200);
 	http_resp_free(r);
 	free(req);
+	free(f.tok);
+}
+
+/*
+ * A connection whose receive buffer does not grow (256 KiB, no
+ * autotuning), so that a client that does not read stops the stream once
+ * the service's send buffer (4 MiB at most) is full too. Not smaller: a
+ * window below one segment (64 KiB on loopback) makes the sender wait on
+ * its zero-window probes, seconds apart, even once the client reads.
+ */
+static int
+slow_reader_open(void)
+{
+	int fd, size = 256 * 1024;
+
+	fd = raw_conn_open();
+	cr_assert(
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == 0);
+	return (fd);
+}
+
+/*
+ * An instance of the test's own with http_keepalive_time `keepalive`
+ * (the export's deadline), a customer with STALL_ORDERS orders, and its
+ * export sent on a slow_reader_open socket, returned; *req is freed by
+ * the caller.
+ */
+static int
+long_export_begin(struct instance *in, const char *keepalive, struct fx *f,
+    char **req)
+{
+	char line[64];
+	int fd;
+
+	(void)snprintf(line, sizeof(line), "http_keepalive_time\t%s",
+	    keepalive);
+	instance_prepare(in, "http_keepalive_time\t20", line);
+	instance_spawn(in, NULL);
+	instance_wait_ready(in);
+	fx_init(f);
+	seed_orders(f, STALL_ORDERS);
+	*req = export_request(f->cid, f->tok);
+	fd = slow_reader_open();
+	raw_send_str(fd, *req);
+	return (fd);
+}
+
+/* A 200 with the whole export of long_export_begin's customer. Frees r. */
+static void
+expect_long_export(struct http_resp *r)
+{
+	json_t *doc;
+
+	expect_status(r, 200);
+	doc = resp_json(r);
+	cr_assert_eq(json_array_size(json_object_get(doc, "orders")),
+	    STALL_ORDERS);
+	json_decref(doc);
+	http_resp_free(r);
+}
+
+/* The end of a chunked body: the final chunk. */
+static int
+ends_whole(const char *buf, size_t len)
+{
+	return (len >= 5 && memcmp(buf + len - 5, "0\r\n\r\n", 5) == 0);
+}
+
+/*
+ * A client that sends the export request and never reads: the service
+ * closes it once a chunk waited the deadline (the keep-alive time, 2 s
+ * here), with no sanitizer report, and goes on serving. Before, Kore kept
+ * the request (and its pages) forever: the client found the whole body
+ * and an open connection once it read again.
+ */
+Test(bounds, export_stalled_client_closed_at_the_deadline, .timeout = 90)
+{
+	struct instance in;
+	struct fx f;
+	char *req, *buf;
+	size_t len;
+	int fd, closed;
+
+	fd = long_export_begin(&in, "2", &f, &req);
+	/* the deadline and then some, reading nothing */
+	sleep(5);
+	buf = raw_recv_all(fd, 15000, &len, &closed);
+	raw_close(fd);
+	cr_assert(closed, "the stalled connection must be closed (%zu bytes)",
+	    len);
+	cr_assert(!ends_whole(buf, len), "the body must be cut");
+	free(buf);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+	    "client took nothing of a chunk within the deadline", 2000));
+
+	/* the worker goes on serving, the same export included */
+	expect_long_export(get(&f, "/customers/%s/export", f.cid));
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	free(req);
+	free(f.tok);
+}
+
+/*
+ * A slow client is no stalled one: reading 64 KiB every 100 ms, it takes
+ * more than the deadline (1 s here) over a chunk of the export (a page,
+ * about 800 KB), but never a whole deadline without a byte: it gets the
+ * whole body. Before, a chunk had one deadline, and the body was cut.
+ */
+Test(bounds, export_slow_reader_gets_the_whole_body, .timeout = 120)
+{
+	struct instance in;
+	struct http_resp *r;
+	struct fx f;
+	char *req, *buf;
+	size_t len, cap, used;
+	ssize_t n;
+	long deadline;
+	int fd;
+
+	fd = long_export_begin(&in, "1", &f, &req);
+	cap = 16 * 1024 * 1024;
+	buf = malloc(cap);
+	cr_assert(buf != NULL);
+	len = 0;
+	deadline = instance_now_ms() + 100000;
+	while (!ends_whole(buf, len) && instance_now_ms() < deadline) {
+		(void)poll(NULL, 0, 100);
+		n = recv(fd, buf + len,
+		    64 * 1024 < cap - len ? 64 * 1024 : cap - len,
+		    MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += (size_t)n;
+	}
+	raw_close(fd);
+	cr_assert(ends_whole(buf, len), "the body was cut at %zu bytes", len);
+	cr_assert_eq(http_parse(buf, len, 1, 0, &r, &used), 1);
+	expect_long_export(r);
+	cr_assert(
+	    !instance_file_matches(&in, "kore.err", "within the deadline"));
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	free(buf);
+	free(req);
+	free(f.tok);
+}
+
+/*
+ * HEAD on the export: the headers, and no list read for a body nobody
+ * gets. The tags table is locked meanwhile: a page query of the export
+ * would wait for the lock, and show so in pg_stat_activity.
+ */
+Test(bounds, export_head_reads_no_list)
+{
+	struct http_resp *r;
+	struct fx f;
+	char *req, *buf;
+	size_t len, used;
+	long waiting, deadline;
+	int fd, closed;
+
+	fx_init(&f);
+	seed_tags(f.cid, 3);
+	cr_assert(asprintf(&req,
+		      "HEAD /customers/%s/export HTTP/1.1\r\nHost: x\r\n"
+		      "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+		      f.cid, f.tok) != -1);
+	db_exec("BEGIN", DB_END);
+	db_exec("LOCK TABLE customer_tags IN ACCESS EXCLUSIVE MODE", DB_END);
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	waiting = 0;
+	deadline = instance_now_ms() + 1200;
+	while (waiting == 0 && instance_now_ms() < deadline) {
+		(void)poll(NULL, 0, 50);
+		waiting = db_count("SELECT count(*) FROM pg_stat_activity"
+				   " WHERE wait_event_type = 'Lock'"
+				   " AND application_name = 'bee-customers'"
+				   " AND query LIKE '%FROM customer_tags t%'",
+		    DB_END);
+	}
+	db_exec("ROLLBACK", DB_END);
+	buf = raw_recv_all(fd, 5000, &len, &closed);
+	raw_close(fd);
+	cr_assert_eq(waiting, 0, "HEAD read a page of the export");
+	cr_assert_eq(http_parse(buf, len, closed, 1, &r, &used), 1, "%.300s",
+	    buf);
+	expect_status(r, 200);
+	cr_assert_eq(r->body_len, 0);
+	http_resp_free(r);
+	free(buf);
+	free(req);
+	free(f.tok);
+}
+
+/*
+ * The database failing mid-export (a table gone while the client has not
+ * taken a chunk): the body is cut, and the request still has its log
+ * line, as the 5xx it was, saying the body was cut. A database of the
+ * test's own, so that no other test meets the missing table.
+ */
+Test(bounds, export_cut_by_the_database_is_logged, .timeout = 90)
+{
+	static const char sql_orders[] =
+	    "INSERT INTO customer_orders (order_id, business_id, user_id,"
+	    " total, currency, status, created_at, updated_at)"
+	    " SELECT 'ord-' || $2 || '-' || i, $1::uuid, $2::uuid, 1.5, 'RON',"
+	    " 'paid', timestamptz '2025-01-01' + i * interval '1 minute', now()"
+	    " FROM generate_series(1, " STALL_ORDERS_TEXT ") AS i";
+	struct instance in;
+	PGconn *db;
+	PGresult *res;
+	char url[512], name[64], biz[UUID_STR_LEN], cid[UUID_STR_LEN];
+	char uid[UUID_STR_LEN], *tok, *req, *buf;
+	const char *params[2];
+	size_t len;
+	int fd, closed;
+
+	db = scratch_db("bee_cut_", url, sizeof(url), name, sizeof(name));
+	{
+		const char *env[] = { "DATABASE_URL", url, NULL };
+
+		instance_start(&in, env);
+	}
+	uuid4(biz);
+	cust_create(biz, cid, uid);
+	params[0] = biz;
+	params[1] = uid;
+	res = PQexecParams(db, sql_orders, 2, NULL, params, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
+	    PQerrorMessage(db));
+	PQclear(res);
+	tok = tok_superadmin();
+	req = export_request(cid, tok);
+	fd = slow_reader_open();
+	raw_send_str(fd, req);
+	/*
+	 * The stream stops on a full buffer, in the orders; then the next
+	 * list's table goes, so that its page fails (a dead connection would
+	 * not do: the service sends a read again on a fresh one).
+	 */
+	sleep(2);
+	res = PQexec(db, "ALTER TABLE customer_appointments RENAME TO gone");
+	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
+	    PQerrorMessage(db));
+	PQclear(res);
+	buf = raw_recv_all(fd, 20000, &len, &closed);
+	raw_close(fd);
+	cr_assert(closed, "the connection must be closed (%zu bytes, %s)", len,
+	    ends_whole(buf, len) ? "whole" : "cut");
+	cr_assert(!ends_whole(buf, len), "the body must be cut");
+	free(buf);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "\"message\":\"request\".*\"route\":"
+		      "\"/customers/\\{customer_id\\}/export\".*"
+		      "\"status\":50[03].*\"body_cut\":true",
+		      5000),
+	    "no log line for the cut export: %s",
+	    instance_file_text(&in, "kore.err"));
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	scratch_drop(db, name);
+	free(req);
+	free(tok);
+}
+
+/*
+ * Rows deleted during an export, before the page being read: every other
+ * row is still exported exactly once (pages are keyset, not OFFSET: with
+ * OFFSET the next page started 5000 rows too far). The seeded orders share
+ * their created_at ten by ten, so page bounds fall inside ties too.
+ */
+Test(bounds, export_pages_hold_when_rows_go, .timeout = 90)
+{
+	struct http_resp *r;
+	struct fx f;
+	char *req, *buf;
+	size_t len, used, i;
+	int fd, closed;
+	json_t *doc, *orders, *seen;
+
+	fx_init(&f);
+	seed_orders(&f, STALL_ORDERS);
+	req = export_request(f.cid, f.tok);
+	fd = slow_reader_open();
+	raw_send_str(fd, req);
+	/* the stream stops pages further; the first page's rows go */
+	sleep(2);
+	cr_assert_eq(
+	    db_exec("DELETE FROM customer_orders WHERE business_id = $1"
+		    " AND created_at >= timestamptz"
+		    " '2025-01-01T00:00:00Z' + 4500 * interval"
+		    " '1 minute'",
+		f.biz, DB_END),
+	    5000);
+	buf = raw_recv_all(fd, 30000, &len, &closed);
+	raw_close(fd);
+	cr_assert_eq(http_parse(buf, len, closed, 0, &r, &used), 1, "%zu bytes",
+	    len);
+	expect_status(r, 200);
+	doc = resp_json(r);
+	orders = json_object_get(doc, "orders");
+	seen = json_object();
+	for (i = 0; i < json_array_size(orders); i++)
+		json_object_set_new(seen,
+		    json_str(json_array_get(orders, i), "order_id"),
+		    json_true());
+	cr_assert_eq(json_array_size(orders), STALL_ORDERS,
+	    "%zu orders exported of %d", json_array_size(orders), STALL_ORDERS);
+	cr_assert_eq(json_object_size(seen), STALL_ORDERS,
+	    "%zu distinct orders", json_object_size(seen));
+	json_decref(seen);
+	json_decref(doc);
+	http_resp_free(r);
+	free(buf);
+	free(req);
+	free(f.tok);
+}
+
+/*
+ * A route's items with only the fields the export's items have (the
+ * export leaves out the customer id of notes, the colour of tags).
+ * Steals items.
+ */
+static json_t *
+fields_of(json_t *items, const json_t *exported)
+{
+	json_t *out, *t, *o, *v;
+	const char *key;
+	size_t i;
+
+	out = json_array();
+	json_array_foreach(items, i, t) {
+		o = json_object();
+		json_object_foreach(json_array_get(exported, 0), key, v)
+			json_object_set(o, key, json_object_get(t, key));
+		json_array_append_new(out, o);
+	}
+	json_decref(items);
+	return (out);
+}
+
+/*
+ * Page bounds of the export's keyset inside ties and inside the rows
+ * without a time (sorted last): each list still equals its route's pages
+ * end to end. Orders: 11 003, a quarter without created_at, times shared
+ * by dozens, updated_at shared too, so the bounds at 5000 (rows with a
+ * time) and 10 000 (rows without) fall in ties; notes: 6001, a seventh
+ * without created_at; tags: 5003.
+ */
+Test(bounds, export_keyset_bounds_in_ties_and_nulls, .timeout = 120)
+{
+	struct http_resp *r;
+	struct fx f;
+	json_t *doc, *all;
+	static const char *const lists[] = { "tags", "notes", "orders" };
+	size_t i;
+
+	fx_init(&f);
+	seed_tags(f.cid, 5003);
+	seed("INSERT INTO customer_notes (customer_id, content, created_by,"
+	     " created_at) SELECT $1, 'note ' || i, gen_random_uuid(),"
+	     " CASE WHEN i % 7 <> 0 THEN timestamp '2025-01-01'"
+	     " + (i % 50) * interval '1 minute' END"
+	     " FROM generate_series(1, $2::int) AS i",
+	    f.cid, NULL, NULL, 6001);
+	seed("INSERT INTO customer_orders (order_id, business_id, user_id,"
+	     " total, currency, status, created_at, updated_at)"
+	     " SELECT 'ord-' || $2::text || '-' || i, $1, $2::uuid, 1.5,"
+	     " 'RON', 'paid', CASE WHEN i % 4 <> 0 THEN timestamptz"
+	     " '2025-01-01T00:00:00Z' + (i % 100) * interval '1 minute' END,"
+	     " timestamptz '2025-06-01T00:00:00Z' + (i % 7) * interval"
+	     " '1 second' FROM generate_series(1, $3::int) AS i",
+	    f.biz, f.uid, NULL, 11003);
+	r = get(&f, "/customers/%s/export", f.cid);
+	expect_status(r, 200);
+	doc = resp_json(r);
+	http_resp_free(r);
+	cr_assert_eq(json_array_size(json_object_get(doc, "orders")), 11003);
+	cr_assert_eq(json_array_size(json_object_get(doc, "notes")), 6001);
+	cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 5003);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		all = all_pages(&f, lists[i], 500);
+		all = fields_of(all, json_object_get(doc, lists[i]));
+		cr_assert(json_equal(all, json_object_get(doc, lists[i])),
+		    "the export's %s differ from the route's pages", lists[i]);
+		json_decref(all);
+	}
+	json_decref(doc);
 	free(f.tok);
 }

@@ -303,9 +303,11 @@ Test(log, request_line)
 	    "/api/customers/3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b/", 200,
 	    12.3456, "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b");
 	log_request(TRACE, "GET", "/customers", NULL, 503, 0.5, "");
+	log_request_cut(TRACE, "GET", "/customers/{customer_id}/export",
+	    "/customers/x/export", 500, 2.5, "x");
 	text = capture_end();
 	all = lines(text);
-	cr_assert_eq(json_array_size(all), 2);
+	cr_assert_eq(json_array_size(all), 3);
 	v = json_array_get(all, 0);
 	cr_assert_str_eq(str(v, "level"), "info");
 	cr_assert_str_eq(str(v, "message"), "request");
@@ -322,6 +324,13 @@ Test(log, request_line)
 	cr_assert_str_eq(str(v, "level"), "error");
 	cr_assert_null(json_object_get(v, "customer_id"));
 	cr_assert_null(json_object_get(v, "path"));
+	cr_assert_null(json_object_get(v, "body_cut"));
+	/* a streamed body cut after its headers: the error it was */
+	v = json_array_get(all, 2);
+	cr_assert_str_eq(str(v, "level"), "error");
+	cr_assert_eq(json_integer_value(json_object_get(v, "status")), 500);
+	cr_assert(json_is_true(json_object_get(v, "body_cut")));
+	cr_assert_null(json_object_get(json_array_get(all, 0), "body_cut"));
 	json_decref(all);
 	free(text);
 }
