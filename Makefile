@@ -156,8 +156,8 @@ docs-test:
 # to a temporary name and renamed: concurrent builds (parallel e2e tests
 # calling the wrapper) never see a half-written binary.
 TOOLS_DIR := .run/tools
-TOOLS_SRC := src/amqp_pub.c src/confirms.c src/mirror.c src/settings.c \
-	src/settings_rate.c \
+TOOLS_SRC := src/amqp_pub.c src/confirms.c src/mirror.c src/monotime.c \
+	src/settings.c src/settings_rate.c \
 	src/settings_url.c src/dotenv.c \
 	src/resend_item.c src/uuid.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
@@ -168,7 +168,8 @@ TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
 tools: $(TOOLS_DIR)/resend-failed-events
 
 $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
-		$(wildcard src/amqp_pub.h src/confirms.h src/mirror.h src/settings.h \
+		$(wildcard src/amqp_pub.h src/confirms.h src/mirror.h src/monotime.h \
+		src/settings.h \
 		src/dotenv.h src/resend_item.h src/uuid.h)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
