@@ -112,8 +112,9 @@ header_nul(struct http_request *req)
 }
 
 /*
- * Kore frames a body by the first Content-Length and ignores
- * Transfer-Encoding; a proxy in front may pick the other one, and the
+ * Kore frames a body by the first Content-Length, reads a sign in it,
+ * and ignores Transfer-Encoding; a proxy in front may pick the other
+ * one, or take a length that is not all digits as none, and the
  * bytes the two disagree on become a request of the proxy's next client
  * (RFC 9112 6.3: reject, and close).
  */
@@ -127,9 +128,14 @@ framing_ambiguous(struct http_request *req)
 	lengths = 0;
 	chunked = 0;
 	TAILQ_FOREACH(hdr, &req->req_headers, list) {
-		if (strcasecmp(hdr->header, "content-length") == 0)
+		if (strcasecmp(hdr->header, "content-length") == 0) {
+			/* RFC 9110: 1*DIGIT; Kore's strtonum takes "+16" */
+			if (hdr->value[0] == '\0' ||
+			    strspn(hdr->value, "0123456789") !=
+				strlen(hdr->value))
+				return (1);
 			lengths++;
-		else if (strcasecmp(hdr->header, "transfer-encoding") == 0)
+		} else if (strcasecmp(hdr->header, "transfer-encoding") == 0)
 			chunked = 1;
 	}
 	return (lengths > 1 || (lengths == 1 && chunked));

@@ -566,12 +566,13 @@ Test(errors, content_length_past_the_limit_not_smuggled)
 
 /*
  * A body framed two ways (two Content-Lengths, or one with a
- * Transfer-Encoding): a proxy in front may frame it the other way, so it
+ * Transfer-Encoding, or a length with a sign; framing is the header lines,
+ * the body is 19 bytes): a proxy in front may frame it the other way, so it
  * is refused with one 400 and the connection closed, whatever the route
  * or the token, and nothing is written.
  */
 static void
-framed_twice(const char *second, int with_token)
+framed_twice(const char *framing, int with_token)
 {
 	char biz[UUID_STR_LEN], id[UUID_STR_LEN], user[UUID_STR_LEN];
 	char auth[1024], *req, *buf;
@@ -583,9 +584,9 @@ framed_twice(const char *second, int with_token)
 	bearer_line(auth, sizeof(auth), with_token);
 	if (asprintf(&req,
 		"POST /customers/%s/notes HTTP/1.1\r\nHost: e2e\r\n%s"
-		"Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		"%s\r\n\r\n{\"content\":\"twice\"}",
-		id, auth, strlen("{\"content\":\"twice\"}"), second) == -1)
+		"Content-Type: application/json\r\n%s\r\n\r\n"
+		"{\"content\":\"twice\"}",
+		id, auth, framing) == -1)
 		cr_assert_fail("out of memory");
 	buf = exchange(req, &len, &closed);
 	expect_one_response(buf, len, closed, 400,
@@ -600,14 +601,21 @@ framed_twice(const char *second, int with_token)
 
 Test(errors, two_content_lengths_refused, .timeout = 20)
 {
-	framed_twice("Content-Length: 5", 1);
-	framed_twice("content-length: 17", 0);
+	framed_twice("Content-Length: 19\r\nContent-Length: 5", 1);
+	framed_twice("Content-Length: 19\r\ncontent-length: 19", 0);
 }
 
 Test(errors, content_length_with_transfer_encoding_refused, .timeout = 20)
 {
-	framed_twice("Transfer-Encoding: chunked", 1);
-	framed_twice("Transfer-Encoding: identity", 0);
+	framed_twice("Content-Length: 19\r\nTransfer-Encoding: chunked", 1);
+	framed_twice("Transfer-Encoding: identity\r\nContent-Length: 19", 0);
+}
+
+/* Kore reads "+19" as 19; a proxy may read it as no length at all. */
+Test(errors, signed_content_length_refused, .timeout = 20)
+{
+	framed_twice("Content-Length: +19", 1);
+	framed_twice("Content-Length: +19", 0);
 }
 
 /* "Content-Length: 0" is no body: an ordinary GET. */
