@@ -4,6 +4,7 @@
  * left unread in the stream is never parsed as a next request.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "ctx.h"
 #include "guard.h"
@@ -12,6 +13,7 @@
 
 static int header_lines_cut(struct http_request *);
 static int header_nul(struct http_request *);
+static int framing_ambiguous(struct http_request *);
 static int unread_body(struct http_request *);
 static int bodiless(const struct http_request *);
 static int refuse(struct http_request *, int, const char *, const char *);
@@ -25,6 +27,10 @@ request_refused(struct http_request *req)
 	if (header_nul(req))
 		return (refuse(req, 400, "NUL byte in the request header block",
 		    "A request header cannot contain a NUL byte"));
+	if (framing_ambiguous(req))
+		return (refuse(req, 400, "ambiguous request body framing",
+		    "A request must carry one Content-Length "
+		    "and no Transfer-Encoding"));
 	if (unread_body(req))
 		return (refuse(req, 400, "request body on a bodiless method",
 		    "A GET, HEAD, DELETE or OPTIONS "
@@ -103,6 +109,36 @@ header_nul(struct http_request *req)
 	while (p < end && *p == '\0')
 		p++;
 	return (p < end && memchr(p, '\0', (size_t)(end - p)) != NULL);
+}
+
+/*
+ * Kore frames a body by the first Content-Length, reads a sign in it,
+ * and ignores Transfer-Encoding; a proxy in front may pick the other
+ * one, or take a length that is not all digits as none, and the
+ * bytes the two disagree on become a request of the proxy's next client
+ * (RFC 9112 6.3: reject, and close).
+ */
+static int
+framing_ambiguous(struct http_request *req)
+{
+	struct http_header *hdr;
+	size_t lengths;
+	int chunked;
+
+	lengths = 0;
+	chunked = 0;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (strcasecmp(hdr->header, "content-length") == 0) {
+			/* RFC 9110: 1*DIGIT; Kore's strtonum takes "+16" */
+			if (hdr->value[0] == '\0' ||
+			    strspn(hdr->value, "0123456789") !=
+				strlen(hdr->value))
+				return (1);
+			lengths++;
+		} else if (strcasecmp(hdr->header, "transfer-encoding") == 0)
+			chunked = 1;
+	}
+	return (lengths > 1 || (lengths == 1 && chunked));
 }
 
 /*

@@ -15,6 +15,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "customer.h"
+#include "db.h"
 #include "expect.h"
 #include "http.h"
 #include "token.h"
@@ -185,6 +187,35 @@ Test(errors, body_over_kore_max_is_413, .timeout = 20)
 	expect_still_serving();
 }
 
+/* Sends req (freed) on a new connection; all it gets until closed. */
+static char *
+exchange(char *req, size_t *len, int *closed)
+{
+	char *buf;
+	int fd;
+
+	fd = raw_conn_open();
+	raw_send_str(fd, req);
+	free(req);
+	buf = raw_recv_all(fd, 3000, len, closed);
+	raw_close(fd);
+	return (buf);
+}
+
+/* A superadmin's Authorization line, or an empty one. */
+static void
+bearer_line(char *auth, size_t size, int with_token)
+{
+	char *tok;
+
+	auth[0] = '\0';
+	if (!with_token)
+		return;
+	tok = tok_superadmin();
+	snprintf(auth, size, "Authorization: Bearer %s\r\n", tok);
+	free(tok);
+}
+
 /*
  * A body on a method without one (design.md §1, step 2): 400 JSON and the
  * connection closed, so the request hidden in the body is never parsed.
@@ -195,17 +226,11 @@ static void
 smuggle(const char *method, const char *path, int with_token, int chunked)
 {
 	struct http_resp *r;
-	char *req, *buf, *tok, auth[1024];
+	char *req, *buf, auth[1024];
 	size_t len, used;
-	int fd, closed, head;
+	int closed, head;
 
-	auth[0] = '\0';
-	if (with_token) {
-		tok = tok_superadmin();
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n",
-		    tok);
-		free(tok);
-	}
+	bearer_line(auth, sizeof(auth), with_token);
 	if (chunked) {
 		if (asprintf(&req,
 			"%s %s HTTP/1.1\r\nHost: e2e\r\n%s"
@@ -220,11 +245,7 @@ smuggle(const char *method, const char *path, int with_token, int chunked)
 			cr_assert_fail("out of memory");
 	}
 
-	fd = raw_conn_open();
-	raw_send_str(fd, req);
-	free(req);
-	buf = raw_recv_all(fd, 3000, &len, &closed);
-	raw_close(fd);
+	buf = exchange(req, &len, &closed);
 
 	head = strcmp(method, "HEAD") == 0;
 	cr_assert(len > 0, "no answer to %s with a body", method);
@@ -541,6 +562,60 @@ Test(errors, content_length_past_the_limit_not_smuggled)
 
 	snprintf(cl, sizeof(cl), "Content-Length: %zu", strlen(SMUGGLED));
 	smuggled_431(24, cl);
+}
+
+/*
+ * A body framed two ways (two Content-Lengths, or one with a
+ * Transfer-Encoding, or a length with a sign; framing is the header lines,
+ * the body is 19 bytes): a proxy in front may frame it the other way, so it
+ * is refused with one 400 and the connection closed, whatever the route
+ * or the token, and nothing is written.
+ */
+static void
+framed_twice(const char *framing, int with_token)
+{
+	char biz[UUID_STR_LEN], id[UUID_STR_LEN], user[UUID_STR_LEN];
+	char auth[1024], *req, *buf;
+	size_t len;
+	int closed;
+
+	uuid4(biz);
+	cust_create(biz, id, user);
+	bearer_line(auth, sizeof(auth), with_token);
+	if (asprintf(&req,
+		"POST /customers/%s/notes HTTP/1.1\r\nHost: e2e\r\n%s"
+		"Content-Type: application/json\r\n%s\r\n\r\n"
+		"{\"content\":\"twice\"}",
+		id, auth, framing) == -1)
+		cr_assert_fail("out of memory");
+	buf = exchange(req, &len, &closed);
+	expect_one_response(buf, len, closed, 400,
+	    "A request must carry one Content-Length and no Transfer-Encoding");
+	free(buf);
+	cr_assert_eq(db_count("SELECT count(*) FROM customer_notes "
+			      "WHERE customer_id = $1",
+			 id, DB_END),
+	    0, "a note was written from a body framed twice");
+	expect_still_serving();
+}
+
+Test(errors, two_content_lengths_refused, .timeout = 20)
+{
+	framed_twice("Content-Length: 19\r\nContent-Length: 5", 1);
+	framed_twice("Content-Length: 19\r\ncontent-length: 19", 0);
+}
+
+Test(errors, content_length_with_transfer_encoding_refused, .timeout = 20)
+{
+	framed_twice("Content-Length: 19\r\nTransfer-Encoding: chunked", 1);
+	framed_twice("Transfer-Encoding: identity\r\nContent-Length: 19", 0);
+}
+
+/* Kore reads "+19" as 19; a proxy may read it as no length at all. */
+Test(errors, signed_content_length_refused, .timeout = 20)
+{
+	framed_twice("Content-Length: +19", 1);
+	framed_twice("Content-Length: +19", 0);
 }
 
 /* "Content-Length: 0" is no body: an ordinary GET. */
