@@ -68,24 +68,17 @@ appointment(const char *bid, const char *who_key, const char *who,
 
 /* Polls `SELECT count(*)` until it is want (bounded). */
 static void
-wait_count(long want, const char *sql, const char *a, const char *b)
+expect_rows(long want, const char *sql, const char *a, const char *b)
 {
-	long n = -1;
-	int waited;
+	long n = db_wait_count(want, want, WAIT_MS, sql, a, b, DB_END);
 
-	for (waited = 0; waited < WAIT_MS; waited += 100) {
-		n = db_count(sql, a, b, DB_END);
-		if (n == want)
-			return;
-		(void)poll(NULL, 0, 100);
-	}
-	cr_assert_fail("%s: %ld rows, want %ld", sql, n, want);
+	cr_assert_eq(n, want, "%s: %ld rows, want %ld", sql, n, want);
 }
 
 static void
 wait_order(const char *order_id)
 {
-	wait_count(1,
+	expect_rows(1,
 	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
 	    " AND order_id = $2",
 	    order_id, order_id);
@@ -141,11 +134,11 @@ Test(consumer, history_upserted_and_stats_recomputed)
 	    "2099-08-01T09:00:00Z");
 	appointment(bid, "user_id", uid, oid(o[5], pre, "z"), "cancelled",
 	    "2025-09-01T09:00:00Z");
-	wait_count(4,
+	expect_rows(4,
 	    "SELECT count(*) FROM customer_orders WHERE business_id = $1"
 	    " AND user_id = $2",
 	    bid, uid);
-	wait_count(3,
+	expect_rows(3,
 	    "SELECT count(*) FROM customer_appointments WHERE business_id = $1"
 	    " AND user_id = $2",
 	    bid, uid);
@@ -379,20 +372,20 @@ Test(consumer, same_ids_in_two_businesses_both_land)
 	appointment(b1, "user_id", u1, id, "booked", "2025-02-01T09:00:00Z");
 	appointment(b2, "user_id", u2, id, "booked", "2025-02-02T09:00:00Z");
 
-	wait_count(1,
+	expect_rows(1,
 	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
 	    " AND business_id = $2::uuid AND total = 10.00",
 	    id, b1);
-	wait_count(1,
+	expect_rows(1,
 	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
 	    " AND business_id = $2::uuid AND total = 20.00",
 	    id, b2);
-	wait_count(1,
+	expect_rows(1,
 	    "SELECT count(*) FROM customer_appointments"
 	    " WHERE appointment_id = $1 AND business_id = $2::uuid"
 	    " AND starts_at = '2025-02-01T09:00:00Z'",
 	    id, b1);
-	wait_count(1,
+	expect_rows(1,
 	    "SELECT count(*) FROM customer_appointments"
 	    " WHERE appointment_id = $1 AND business_id = $2::uuid"
 	    " AND starts_at = '2025-02-02T09:00:00Z'",

@@ -421,23 +421,6 @@ expect_erased_by(char *tok, const struct victim *v)
 	free(tok);
 }
 
-static char *
-tok_sub_role(const char *sub, const char *role, const char *bid)
-{
-	char claims[512];
-
-	if (bid != NULL)
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"business_id\":\"%s\","
-		    "\"exp\":%ld}",
-		    sub, role, bid, (long)time(NULL) + TOK_TTL);
-	else
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-		    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
-}
-
 Test(delete_roles, self_as_customer)
 {
 	struct victim v;
@@ -451,7 +434,7 @@ Test(delete_roles, self_as_client)
 	struct victim v;
 
 	victim_new(&v);
-	expect_erased_by(tok_sub_role(v.uid, "client", NULL), &v);
+	expect_erased_by(tok_sub("client", v.uid, NULL), &v);
 }
 
 Test(delete_roles, admin_manager)
@@ -461,7 +444,7 @@ Test(delete_roles, admin_manager)
 
 	victim_new(&v);
 	uuid4(sub);
-	expect_erased_by(tok_sub_role(sub, "admin_manager", v.bid), &v);
+	expect_erased_by(tok_sub("admin_manager", sub, v.bid), &v);
 }
 
 Test(delete_roles, admin_by_business_ids)

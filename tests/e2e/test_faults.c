@@ -300,24 +300,6 @@ llen(const char *key)
 	return (n);
 }
 
-/*
- * Polls `SELECT count(*)` (a: its one text parameter, or NULL) until the
- * count is within [lo, hi]; the last count.
- */
-static long
-wait_count(const char *sql, const char *a, long lo, long hi, int ms)
-{
-	long deadline, n;
-
-	deadline = instance_now_ms() + ms;
-	for (;;) {
-		n = db_count(sql, a, DB_END);
-		if ((n >= lo && n <= hi) || instance_now_ms() >= deadline)
-			return (n);
-		(void)poll(NULL, 0, 100);
-	}
-}
-
 static char *
 max_outbox_id(void)
 {
@@ -650,9 +632,10 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 
 	/* the stream flows and the publisher delivers */
 	wait_writes(&wr, 20, 20000);
-	cr_assert_geq(wait_count("SELECT count(*) FROM outbox WHERE sent_at"
-				 " IS NOT NULL",
-			  NULL, 10, LONG_MAX, 20000),
+	cr_assert_geq(
+	    db_wait_count(10, LONG_MAX, 20000,
+		"SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
+		DB_END),
 	    10, "nothing published before the outage");
 
 	/* the broker goes: events are mirrored to Redis */
@@ -669,9 +652,9 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 	/* Redis goes too: rows stay unsent, unparked */
 	stack_ctl(&s, "stop", "redis");
 	mark = max_outbox_id();
-	cr_assert_geq(wait_count("SELECT count(*) FROM outbox WHERE id >"
-				 " $1::bigint",
-			  mark, 5, LONG_MAX, 15000),
+	cr_assert_geq(db_wait_count(5, LONG_MAX, 15000,
+			  "SELECT count(*) FROM outbox WHERE id > $1::bigint",
+			  mark, DB_END),
 	    5, "no writes while Redis and the broker were down");
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE id >"
 			      " $1::bigint AND (parked_at IS NOT NULL OR"
@@ -684,9 +667,10 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 	stack_ctl(&s, "start", "redis");
 	stack_ctl(&s, "start", "rabbitmq");
 	mark = max_outbox_id();
-	cr_assert_geq(wait_count("SELECT count(*) FROM outbox WHERE id >"
-				 " $1::bigint AND sent_at IS NOT NULL",
-			  mark, 1, LONG_MAX, 45000),
+	cr_assert_geq(db_wait_count(1, LONG_MAX, 45000,
+			  "SELECT count(*) FROM outbox WHERE id > $1::bigint"
+			  " AND sent_at IS NOT NULL",
+			  mark, DB_END),
 	    1, "the publisher did not resume after the broker restart");
 	free(mark);
 
@@ -706,8 +690,8 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 
 	atomic_store(&wr.stop, 1);
 	cr_assert(pthread_join(wr.thread, NULL) == 0);
-	n = wait_count("SELECT count(*) FROM outbox WHERE sent_at IS NULL",
-	    NULL, 0, 0, 45000);
+	n = db_wait_count(0, 0, 45000,
+	    "SELECT count(*) FROM outbox WHERE sent_at IS NULL", DB_END);
 	cr_assert_eq(n, 0, "%ld outbox rows still unsent", n);
 	cr_assert_gt(db_count("SELECT count(*) FROM outbox WHERE parked_at"
 			      " IS NOT NULL",

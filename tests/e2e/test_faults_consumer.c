@@ -53,20 +53,6 @@ wait_queue(const char *queue, long messages, long consumers, int ms)
 	return (0);
 }
 
-static long
-wait_count(long want, const char *sql, const char *a, int ms)
-{
-	long deadline, n;
-
-	deadline = instance_now_ms() + ms;
-	for (;;) {
-		n = db_count(sql, a, DB_END);
-		if (n == want || instance_now_ms() >= deadline)
-			return (n);
-		(void)poll(NULL, 0, 100);
-	}
-}
-
 Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 {
 	static const char *const env[] = { "WORKERS", "1", NULL };
@@ -121,20 +107,20 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	    "the consumer did not meet the outage");
 	stack_ctl(&s, "start", "postgres");
 
-	cr_assert_eq(wait_count(1,
+	cr_assert_eq(db_wait_count(1, 1, 45000,
 			 "SELECT count(*) FROM customer_orders WHERE"
 			 " order_id = $1",
-			 order, 45000),
+			 order, DB_END),
 	    1, "the order was not applied after the outage");
 	cr_assert_eq(db_count("SELECT count(*) FROM processed_events WHERE"
 			      " event_id = $1",
 			 ev, DB_END),
 	    1);
 	/* applied once: one order of 42.50 in the customer's statistics */
-	cr_assert_eq(wait_count(1,
+	cr_assert_eq(db_wait_count(1, 1, 5000,
 			 "SELECT count(*) FROM customers WHERE id = $1"
 			 " AND total_orders = 1 AND lifetime_value = 42.50",
-			 id, 5000),
+			 id, DB_END),
 	    1, "statistics after the outage");
 	cr_assert(wait_queue(QUEUE, 0, 1, 10000), "%s not drained", QUEUE);
 	cr_assert(broker_queue_counts(DLQ, &m, &c), "%s missing", DLQ);

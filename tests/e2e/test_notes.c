@@ -22,62 +22,9 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
-
-/* A customer of a fresh business, and an admin of that business. */
-struct fx {
-	char biz[UUID_STR_LEN];
-	char cid[UUID_STR_LEN];
-	char uid[UUID_STR_LEN];
-	char sub[UUID_STR_LEN]; /* the admin */
-	char *admin;
-};
-
-static char *
-tok_for(const char *role, const char *sub, const char *biz)
-{
-	char claims[512];
-
-	if (biz != NULL)
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"business_id\":\"%s\","
-		    "\"exp\":%ld}",
-		    sub, role, biz, (long)time(NULL) + TOK_TTL);
-	else
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-		    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
-}
-
-static void
-fx_init(struct fx *f)
-{
-	uuid4(f->biz);
-	cust_create(f->biz, f->cid, f->uid);
-	uuid4(f->sub);
-	f->admin = tok_for("admin_business", f->sub, f->biz);
-}
-
-static void
-fx_free(struct fx *f)
-{
-	free(f->admin);
-}
-
-static struct http_resp *
-req(const char *method, const char *fmt, const char *a, const char *b,
-    const char *tok, const char *json)
-{
-	struct http_resp *r;
-	char *path;
-
-	cr_assert(asprintf(&path, fmt, a, b) != -1);
-	r = http_req_tok(method, path, tok, json);
-	free(path);
-	return (r);
-}
 
 static long
 notes_of(const char *cid)
@@ -124,7 +71,7 @@ expect_note(const json_t *n, const char *content, const char *cid,
 
 /* POST a note as the fixture's admin: 201 and its id in out. */
 static void
-note_ok(struct fx *f, const char *content, char out[UUID_STR_LEN])
+note_ok(struct tenant_fx *f, const char *content, char out[UUID_STR_LEN])
 {
 	struct http_resp *r;
 	json_t *j, *body;
@@ -133,7 +80,8 @@ note_ok(struct fx *f, const char *content, char out[UUID_STR_LEN])
 	body = json_pack("{s:s}", "content", content);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	r = req("POST", "/customers/%s/notes", f->cid, NULL, f->admin, text);
+	r = tenant_req("POST", "/customers/%s/notes", f->cid, NULL, f->admin,
+	    text);
 	expect_status(r, 201);
 	j = resp_json(r);
 	expect_note(j, content, f->cid, f->sub);
@@ -191,14 +139,14 @@ log_has(const char *a, const char *b)
 Test(notes, create_shape_author_event_log)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	const char *hdrs[4];
 	char *auth, *path, *got, want[1024], forged[UUID_STR_LEN];
 	char body[256];
 	json_t *j;
 	const char *id;
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(forged);
 	cr_assert(asprintf(&auth, "Authorization: Bearer %s", f.admin) != -1);
 	cr_assert(asprintf(&path, "/customers/%s/notes", f.cid) != -1);
@@ -242,14 +190,14 @@ Test(notes, create_shape_author_event_log)
 	http_resp_free(r);
 
 	/* even a malformed created_by is ignored */
-	r = req("POST", "/customers/%s/notes", f.cid, NULL, f.admin,
+	r = tenant_req("POST", "/customers/%s/notes", f.cid, NULL, f.admin,
 	    "{\"content\":\"x\",\"created_by\":\"x\"}");
 	expect_status(r, 201);
 	http_resp_free(r);
 	cr_assert_eq(notes_of(f.cid), 2);
 	free(path);
 	free(auth);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, both_path_forms)
@@ -258,17 +206,17 @@ Test(notes, both_path_forms)
 		"/customers/%s/notes/", "/api/customers/%s/notes",
 		"/api/customers/%s/notes/" };
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	size_t i;
 
-	fx_init(&f);
+	tenant_init(&f);
 	for (i = 0; i < 4; i++) {
-		r = req("POST", forms[i], f.cid, NULL, f.admin,
+		r = tenant_req("POST", forms[i], f.cid, NULL, f.admin,
 		    "{\"content\":\"n\"}");
 		expect_status(r, 201);
 		http_resp_free(r);
-		r = req("GET", forms[i], f.cid, NULL, f.admin, NULL);
+		r = tenant_req("GET", forms[i], f.cid, NULL, f.admin, NULL);
 		expect_status(r, 200);
 		j = resp_json(r);
 		cr_assert_eq(json_array_size(j), i + 1, "via %s", forms[i]);
@@ -276,16 +224,17 @@ Test(notes, both_path_forms)
 		http_resp_free(r);
 	}
 	cr_assert_eq(note_events(f.cid), 4);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 static json_t *
-post_422(struct fx *f, const char *cid, const char *body)
+post_422(struct tenant_fx *f, const char *cid, const char *body)
 {
 	struct http_resp *r;
 	json_t *j;
 
-	r = req("POST", "/customers/%s/notes", cid, NULL, f->admin, body);
+	r = tenant_req("POST", "/customers/%s/notes", cid, NULL, f->admin,
+	    body);
 	j = expect_422(r);
 	http_resp_free(r);
 	return (j);
@@ -293,12 +242,12 @@ post_422(struct fx *f, const char *cid, const char *body)
 
 Test(notes, content_items)
 {
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *it;
 	char *body, *longer, id[UUID_STR_LEN];
 	size_t i, n;
 
-	fx_init(&f);
+	tenant_init(&f);
 	j = post_422(&f, f.cid, "{\"created_by\":\"x\"}");
 	cr_assert_eq(items_count(j), 1, "created_by is not checked");
 	expect_item(j, "[\"body\",\"content\"]", "missing", "Field required");
@@ -365,7 +314,7 @@ Test(notes, content_items)
 	expect_item(j, "[\"body\",\"content\"]", "string_too_short", NULL);
 	json_decref(j);
 	cr_assert_eq(note_events(f.cid), 1);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- GET ---- */
@@ -373,12 +322,13 @@ Test(notes, content_items)
 Test(notes, list_newest_first)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char a[UUID_STR_LEN], b[UUID_STR_LEN], c[UUID_STR_LEN];
 	json_t *j;
 
-	fx_init(&f);
-	r = req("GET", "/customers/%s/notes", f.cid, NULL, f.admin, NULL);
+	tenant_init(&f);
+	r = tenant_req("GET", "/customers/%s/notes", f.cid, NULL, f.admin,
+	    NULL);
 	expect_status(r, 200);
 	expect_json_ct(r);
 	expect_module_headers(r);
@@ -388,7 +338,8 @@ Test(notes, list_newest_first)
 	note_ok(&f, "first", a);
 	note_ok(&f, "second", b);
 	note_ok(&f, "third", c);
-	r = req("GET", "/customers/%s/notes", f.cid, NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/notes", f.cid, NULL, f.admin,
+	    NULL);
 	expect_status(r, 200);
 	j = resp_json(r);
 	cr_assert_eq(json_array_size(j), 3);
@@ -400,30 +351,33 @@ Test(notes, list_newest_first)
 	json_decref(j);
 	http_resp_free(r);
 
-	r = req("GET", "/customers/%s/notes", "bad", NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/notes", "bad", NULL, f.admin,
+	    NULL);
 	j = expect_422(r);
 	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
 	json_decref(j);
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- roles and tenants ---- */
 
 /* POST, GET and DELETE as tok; then nothing has changed. */
 static void
-expect_all_routes(struct fx *f, const char *tok, int status, const char *detail)
+expect_all_routes(struct tenant_fx *f, const char *tok, int status,
+    const char *detail)
 {
 	struct http_resp *r;
 	char note[UUID_STR_LEN];
 
 	db_note(f->cid, f->sub, note);
-	r = req("POST", "/customers/%s/notes", f->cid, NULL, tok,
+	r = tenant_req("POST", "/customers/%s/notes", f->cid, NULL, tok,
 	    "{\"content\":\"sneaky\"}");
 	expect_detail_and_free(r, status, detail);
-	r = req("GET", "/customers/%s/notes", f->cid, NULL, tok, NULL);
+	r = tenant_req("GET", "/customers/%s/notes", f->cid, NULL, tok, NULL);
 	expect_detail_and_free(r, status, detail);
-	r = req("DELETE", "/customers/%s/notes/%s", f->cid, note, tok, NULL);
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", f->cid, note, tok,
+	    NULL);
 	expect_detail_and_free(r, status, detail);
 	cr_assert_eq(notes_of(f->cid), 1);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_notes WHERE "
@@ -438,81 +392,82 @@ Test(notes, roles_that_may_not)
 {
 	static const char *roles[] = { "customer", "client", "internal",
 		"courier", "collaborator" };
-	struct fx f;
+	struct tenant_fx f;
 	char other[UUID_STR_LEN];
 	char *tok;
 	size_t i;
 
-	fx_init(&f);
+	tenant_init(&f);
 	for (i = 0; i < 2; i++) {
-		tok = tok_for(roles[i], f.uid, NULL);
+		tok = tok_sub(roles[i], f.uid, NULL);
 		expect_all_routes(&f, tok, 403, "Admin privileges required");
 		free(tok);
 	}
 	for (i = 2; i < 5; i++) {
 		uuid4(other);
-		tok = tok_for(roles[i], other, f.biz);
+		tok = tok_sub(roles[i], other, f.biz);
 		expect_all_routes(&f, tok, 403, "Admin privileges required");
 		free(tok);
 	}
 	uuid4(other);
-	tok = tok_for("admin_business", other, NULL);
+	tok = tok_sub("admin_business", other, NULL);
 	expect_all_routes(&f, tok, 403, "Token has no business");
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, admin_of_another_business_404_nothing_changes)
 {
-	struct fx f;
+	struct tenant_fx f;
 	char other_biz[UUID_STR_LEN];
 	char *tok;
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(other_biz);
 	tok = tok_admin(other_biz);
 	expect_all_routes(&f, tok, 404, "Customer not found");
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, unknown_customer_same_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], note[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(note);
-	r = req("POST", "/customers/%s/notes", nobody, NULL, f.admin,
+	r = tenant_req("POST", "/customers/%s/notes", nobody, NULL, f.admin,
 	    "{\"content\":\"x\"}");
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("GET", "/customers/%s/notes", nobody, NULL, f.admin, NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("DELETE", "/customers/%s/notes/%s", nobody, note, f.admin,
+	r = tenant_req("GET", "/customers/%s/notes", nobody, NULL, f.admin,
 	    NULL);
+	expect_detail_and_free(r, 404, "Customer not found");
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", nobody, note,
+	    f.admin, NULL);
 	expect_detail_and_free(r, 404, "Customer not found");
 	cr_assert_eq(notes_of(nobody), 0);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
 			 nobody, DB_END),
 	    0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, superadmin_and_admin_manager_may)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char sub[UUID_STR_LEN];
 	json_t *j;
 	char *tok;
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(sub);
-	tok = tok_for("superadmin", sub, NULL);
-	r = req("POST", "/customers/%s/notes", f.cid, NULL, tok,
+	tok = tok_sub("superadmin", sub, NULL);
+	r = tenant_req("POST", "/customers/%s/notes", f.cid, NULL, tok,
 	    "{\"content\":\"by super\"}");
 	expect_status(r, 201);
 	j = resp_json(r);
@@ -522,15 +477,15 @@ Test(notes, superadmin_and_admin_manager_may)
 	free(tok);
 
 	uuid4(sub);
-	tok = tok_for("admin_manager", sub, f.biz);
-	r = req("GET", "/customers/%s/notes", f.cid, NULL, tok, NULL);
+	tok = tok_sub("admin_manager", sub, f.biz);
+	r = tenant_req("GET", "/customers/%s/notes", f.cid, NULL, tok, NULL);
 	expect_status(r, 200);
 	j = resp_json(r);
 	cr_assert_eq(json_array_size(j), 1);
 	json_decref(j);
 	http_resp_free(r);
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- DELETE ---- */
@@ -538,14 +493,14 @@ Test(notes, superadmin_and_admin_manager_may)
 Test(notes, delete_204_then_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char a[UUID_STR_LEN], b[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	note_ok(&f, "one", a);
 	note_ok(&f, "two", b);
-	r = req("DELETE", "/api/customers/%s/notes/%s/", f.cid, a, f.admin,
-	    NULL);
+	r = tenant_req("DELETE", "/api/customers/%s/notes/%s/", f.cid, a,
+	    f.admin, NULL);
 	expect_status(r, 204);
 	expect_json_ct(r);
 	expect_module_headers(r);
@@ -556,38 +511,40 @@ Test(notes, delete_204_then_404)
 			      "id = $1",
 			 b, DB_END),
 	    1);
-	r = req("DELETE", "/customers/%s/notes/%s", f.cid, a, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", f.cid, a, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Note not found");
 	/* deletions publish nothing */
 	cr_assert_eq(note_events(f.cid), 2);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, delete_through_another_customer_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char cid2[UUID_STR_LEN], uid2[UUID_STR_LEN], note[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	cust_create(f.biz, cid2, uid2);
 	db_note(f.cid, f.sub, note);
-	r = req("DELETE", "/customers/%s/notes/%s", cid2, note, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", cid2, note, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Note not found");
 	cr_assert_eq(notes_of(f.cid), 1);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, delete_path_items_and_methods)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *d;
 	char note[UUID_STR_LEN];
 
-	fx_init(&f);
-	r = req("DELETE", "/customers/%s/notes/%s", "bad", "worse", f.admin,
-	    NULL);
+	tenant_init(&f);
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", "bad", "worse",
+	    f.admin, NULL);
 	j = expect_422(r);
 	d = json_object_get(j, "detail");
 	cr_assert_eq(json_array_size(d), 2);
@@ -597,7 +554,8 @@ Test(notes, delete_path_items_and_methods)
 	json_decref(j);
 	http_resp_free(r);
 
-	r = req("DELETE", "/customers/%s/notes/%s", f.cid, "12", f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/notes/%s", f.cid, "12", f.admin,
+	    NULL);
 	j = expect_422(r);
 	cr_assert_eq(items_count(j), 1);
 	expect_item(j, "[\"path\",\"note_id\"]", "uuid_parsing", NULL);
@@ -605,23 +563,25 @@ Test(notes, delete_path_items_and_methods)
 	http_resp_free(r);
 
 	uuid4(note);
-	r = req("GET", "/customers/%s/notes/%s", f.cid, note, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/notes/%s", f.cid, note, f.admin,
+	    NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
 	http_resp_free(r);
-	r = req("DELETE", "/customers/%s/notes", f.cid, NULL, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/notes", f.cid, NULL, f.admin,
+	    NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(notes, customer_deletion_cascades)
 {
-	struct fx f;
+	struct tenant_fx f;
 	char a[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	note_ok(&f, "gone soon", a);
 	db_exec("DELETE FROM customers WHERE id = $1", f.cid, DB_END);
 	cr_assert_eq(notes_of(f.cid), 0);
@@ -629,5 +589,5 @@ Test(notes, customer_deletion_cascades)
 			      "id = $1",
 			 a, DB_END),
 	    0);
-	fx_free(&f);
+	tenant_free(&f);
 }

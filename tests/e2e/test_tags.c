@@ -23,49 +23,9 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
-
-/* A customer of a fresh business, and an admin of that business. */
-struct fx {
-	char biz[UUID_STR_LEN];
-	char cid[UUID_STR_LEN];
-	char uid[UUID_STR_LEN];
-	char sub[UUID_STR_LEN]; /* the admin */
-	char *admin;
-};
-
-static char *
-tok_for(const char *role, const char *sub, const char *biz)
-{
-	char claims[512];
-
-	if (biz != NULL)
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"business_id\":\"%s\","
-		    "\"exp\":%ld}",
-		    sub, role, biz, (long)time(NULL) + TOK_TTL);
-	else
-		snprintf(claims, sizeof(claims),
-		    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-		    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
-}
-
-static void
-fx_init(struct fx *f)
-{
-	uuid4(f->biz);
-	cust_create(f->biz, f->cid, f->uid);
-	uuid4(f->sub);
-	f->admin = tok_for("admin_business", f->sub, f->biz);
-}
-
-static void
-fx_free(struct fx *f)
-{
-	free(f->admin);
-}
 
 static char *
 path_of(const char *fmt, const char *a, const char *b)
@@ -74,19 +34,6 @@ path_of(const char *fmt, const char *a, const char *b)
 
 	cr_assert(asprintf(&p, fmt, a, b) != -1);
 	return (p);
-}
-
-static struct http_resp *
-req(const char *method, const char *fmt, const char *a, const char *b,
-    const char *tok, const char *json)
-{
-	struct http_resp *r;
-	char *path;
-
-	path = path_of(fmt, a, b);
-	r = http_req_tok(method, path, tok, json);
-	free(path);
-	return (r);
 }
 
 /* With an X-Trace-Id, to find it in the events. */
@@ -152,12 +99,13 @@ expect_tag(const json_t *t, const char *label, const char *cid)
 
 /* POST labels as the fixture's admin: 201 and the parsed array. */
 static json_t *
-tag_ok(struct fx *f, const char *body)
+tag_ok(struct tenant_fx *f, const char *body)
 {
 	struct http_resp *r;
 	json_t *j;
 
-	r = req("POST", "/customers/%s/tags", f->cid, NULL, f->admin, body);
+	r = tenant_req("POST", "/customers/%s/tags", f->cid, NULL, f->admin,
+	    body);
 	expect_status(r, 201);
 	j = resp_json(r);
 	cr_assert(json_is_array(j));
@@ -213,12 +161,12 @@ log_has(const char *a, const char *b)
 Test(tags, create_one_label_shape_event_log)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *t;
 	char *path, *got, want[1024];
 	const char *id;
 
-	fx_init(&f);
+	tenant_init(&f);
 	path = path_of("/customers/%s/tags", f.cid, NULL);
 	r = req_traced("POST", path, f.admin, "{\"label\":\"VIP\"}",
 	    "trace-tags-one");
@@ -264,16 +212,16 @@ Test(tags, create_one_label_shape_event_log)
 	json_decref(j);
 	http_resp_free(r);
 	free(path);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, create_labels_in_order_one_event_each)
 {
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	char *got, want[1024];
 
-	fx_init(&f);
+	tenant_init(&f);
 	j = tag_ok(&f, "{\"labels\":[\"Frequent\",\"Loyal\",\"VIP\"]}");
 	cr_assert_eq(json_array_size(j), 3);
 	expect_tag(json_array_get(j, 0), "Frequent", f.cid);
@@ -294,7 +242,7 @@ Test(tags, create_labels_in_order_one_event_each)
 	cr_assert_str_eq(got, want);
 	free(got);
 	json_decref(j);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, both_path_forms)
@@ -303,35 +251,35 @@ Test(tags, both_path_forms)
 		"/customers/%s/tags/", "/api/customers/%s/tags",
 		"/api/customers/%s/tags/" };
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char body[64];
 	json_t *j;
 	size_t i;
 
-	fx_init(&f);
+	tenant_init(&f);
 	for (i = 0; i < 4; i++) {
 		snprintf(body, sizeof(body), "{\"label\":\"form%zu\"}", i);
-		r = req("POST", forms[i], f.cid, NULL, f.admin, body);
+		r = tenant_req("POST", forms[i], f.cid, NULL, f.admin, body);
 		expect_status(r, 201);
 		http_resp_free(r);
-		r = req("GET", forms[i], f.cid, NULL, f.admin, NULL);
+		r = tenant_req("GET", forms[i], f.cid, NULL, f.admin, NULL);
 		expect_status(r, 200);
 		j = resp_json(r);
 		cr_assert_eq(json_array_size(j), i + 1, "via %s", forms[i]);
 		json_decref(j);
 		http_resp_free(r);
 	}
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, labels_case_sensitive_and_code_points)
 {
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	char body[256];
 	size_t i, n;
 
-	fx_init(&f);
+	tenant_init(&f);
 	json_decref(tag_ok(&f, "{\"label\":\"VIP\"}"));
 	j = tag_ok(&f, "{\"label\":\"vip\"}");
 	expect_tag(json_array_get(j, 0), "vip", f.cid);
@@ -344,34 +292,34 @@ Test(tags, labels_case_sensitive_and_code_points)
 	snprintf(body + n, sizeof(body) - n, "\"}");
 	json_decref(tag_ok(&f, body));
 	cr_assert_eq(tags_of(f.cid), 3);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, duplicate_in_request_400_nothing_stored)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 
-	fx_init(&f);
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
+	tenant_init(&f);
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
 	    "{\"labels\":[\"A\",\"B\",\"A\"]}");
 	expect_detail_and_free(r, 400, "Duplicate labels provided");
 	cr_assert_eq(tags_of(f.cid), 0);
 	cr_assert_eq(tag_events(f.cid), 0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, existing_labels_400_sorted_nothing_stored)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 
-	fx_init(&f);
+	tenant_init(&f);
 	json_decref(tag_ok(&f, "{\"labels\":[\"VIP\",\"Loyal\"]}"));
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
 	    "{\"labels\":[\"VIP\",\"New\",\"Loyal\"]}");
 	expect_detail_and_free(r, 400, "Tag(s) already exist: Loyal, VIP");
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, f.admin,
 	    "{\"label\":\"VIP\"}");
 	expect_detail_and_free(r, 400, "Tag(s) already exist: VIP");
 	cr_assert_eq(tags_of(f.cid), 2);
@@ -380,7 +328,7 @@ Test(tags, existing_labels_400_sorted_nothing_stored)
 			 f.cid, DB_END),
 	    0);
 	cr_assert_eq(tag_events(f.cid), 2);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* Sends a POST with Connection: close on a new connection, unread. */
@@ -424,12 +372,12 @@ recv_resp(int fd)
 Test(tags, race_same_label_one_201_one_400)
 {
 	struct http_resp *a, *b, *won, *lost;
-	struct fx f;
+	struct tenant_fx f;
 	char *path;
 	int fa, fb, round;
 
 	for (round = 0; round < 8; round++) {
-		fx_init(&f);
+		tenant_init(&f);
 		path = path_of("/customers/%s/tags", f.cid, NULL);
 		fa = send_post(path, f.admin, "{\"label\":\"Race\"}");
 		fb = send_post(path, f.admin, "{\"labels\":[\"Race\"]}");
@@ -447,7 +395,7 @@ Test(tags, race_same_label_one_201_one_400)
 		http_resp_free(a);
 		http_resp_free(b);
 		free(path);
-		fx_free(&f);
+		tenant_free(&f);
 	}
 }
 
@@ -461,11 +409,11 @@ Test(tags, race_same_label_one_201_one_400)
 Test(tags, race_unique_index_all_or_nothing)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char tag[UUID_STR_LEN], *path;
 	int fd;
 
-	fx_init(&f);
+	tenant_init(&f);
 	path = path_of("/customers/%s/tags", f.cid, NULL);
 	db_exec("BEGIN", DB_END);
 	db_tag(f.cid, "X", tag);
@@ -485,18 +433,19 @@ Test(tags, race_unique_index_all_or_nothing)
 	/* and the service still answers normally afterwards */
 	json_decref(tag_ok(&f, "{\"label\":\"Y\"}"));
 	free(path);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- 422 ---- */
 
 static json_t *
-post_422(struct fx *f, const char *body)
+post_422(struct tenant_fx *f, const char *body)
 {
 	struct http_resp *r;
 	json_t *j;
 
-	r = req("POST", "/customers/%s/tags", f->cid, NULL, f->admin, body);
+	r = tenant_req("POST", "/customers/%s/tags", f->cid, NULL, f->admin,
+	    body);
 	j = expect_422(r);
 	http_resp_free(r);
 	return (j);
@@ -504,7 +453,7 @@ post_422(struct fx *f, const char *body)
 
 /* One item, compared whole (ctx included). */
 static void
-expect_only_item(struct fx *f, const char *body, const char *want)
+expect_only_item(struct tenant_fx *f, const char *body, const char *want)
 {
 	json_t *j, *w;
 	char *got;
@@ -522,9 +471,9 @@ expect_only_item(struct fx *f, const char *body, const char *want)
 
 Test(tags, validators_of_the_original)
 {
-	struct fx f;
+	struct tenant_fx f;
 
-	fx_init(&f);
+	tenant_init(&f);
 	expect_only_item(&f, "{\"label\":\"A\",\"labels\":[\"B\"]}",
 	    "[{\"type\":\"value_error\",\"loc\":[\"body\"],\"msg\":\"Value "
 	    "error, Provide either label or labels\",\"input\":{\"label\":"
@@ -554,16 +503,16 @@ Test(tags, validators_of_the_original)
 	    "\"Value error, labels must be a list of strings\",\"input\":"
 	    "[\"A\",1],\"ctx\":{\"error\":{}}}]");
 	cr_assert_eq(tags_of(f.cid), 0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, label_lengths_everywhere)
 {
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	char body[256], x51[52];
 
-	fx_init(&f);
+	tenant_init(&f);
 	memset(x51, 'x', 51);
 	x51[51] = '\0';
 	snprintf(body, sizeof(body), "{\"label\":\"%s\"}", x51);
@@ -587,18 +536,18 @@ Test(tags, label_lengths_everywhere)
 	    NULL);
 	json_decref(j);
 	cr_assert_eq(tags_of(f.cid), 0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, body_and_path_items)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *d;
 
-	fx_init(&f);
+	tenant_init(&f);
 	/* no body */
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, f.admin, "");
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, f.admin, "");
 	j = expect_422(r);
 	expect_item(j, "[\"body\"]", "missing", "Field required");
 	json_decref(j);
@@ -613,7 +562,8 @@ Test(tags, body_and_path_items)
 	json_decref(j);
 
 	/* a bad path id and a bad body: both, the path first */
-	r = req("POST", "/customers/%s/tags", "nope", NULL, f.admin, "{}");
+	r = tenant_req("POST", "/customers/%s/tags", "nope", NULL, f.admin,
+	    "{}");
 	j = expect_422(r);
 	d = json_object_get(j, "detail");
 	cr_assert_eq(json_array_size(d), 2);
@@ -624,31 +574,34 @@ Test(tags, body_and_path_items)
 	json_decref(j);
 	http_resp_free(r);
 
-	r = req("GET", "/customers/%s/tags", "1234", NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/tags", "1234", NULL, f.admin,
+	    NULL);
 	j = expect_422(r);
 	expect_item_msg_prefix(j, "[\"path\",\"customer_id\"]", "uuid_parsing",
 	    "Input should be a valid UUID, ");
 	json_decref(j);
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- roles and tenants ---- */
 
 /* Every route of this resource as tok: POST, GET, DELETE. */
 static void
-expect_all_routes(struct fx *f, const char *tok, int status, const char *detail)
+expect_all_routes(struct tenant_fx *f, const char *tok, int status,
+    const char *detail)
 {
 	struct http_resp *r;
 	char tag[UUID_STR_LEN];
 
 	db_tag(f->cid, "Keep", tag);
-	r = req("POST", "/customers/%s/tags", f->cid, NULL, tok,
+	r = tenant_req("POST", "/customers/%s/tags", f->cid, NULL, tok,
 	    "{\"label\":\"New\"}");
 	expect_detail_and_free(r, status, detail);
-	r = req("GET", "/customers/%s/tags", f->cid, NULL, tok, NULL);
+	r = tenant_req("GET", "/customers/%s/tags", f->cid, NULL, tok, NULL);
 	expect_detail_and_free(r, status, detail);
-	r = req("DELETE", "/customers/%s/tags/%s", f->cid, tag, tok, NULL);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", f->cid, tag, tok,
+	    NULL);
 	expect_detail_and_free(r, status, detail);
 	/* nothing changed */
 	cr_assert_eq(tags_of(f->cid), 1);
@@ -664,39 +617,39 @@ Test(tags, roles_that_may_not)
 {
 	static const char *roles[] = { "customer", "client", "internal",
 		"courier", "collaborator" };
-	struct fx f;
+	struct tenant_fx f;
 	char other[UUID_STR_LEN];
 	char *tok;
 	size_t i;
 
-	fx_init(&f);
+	tenant_init(&f);
 	/* the customer themselves, by both customer role names */
 	for (i = 0; i < 2; i++) {
-		tok = tok_for(roles[i], f.uid, NULL);
+		tok = tok_sub(roles[i], f.uid, NULL);
 		expect_all_routes(&f, tok, 403, "Admin privileges required");
 		free(tok);
 	}
 	for (i = 2; i < 5; i++) {
 		uuid4(other);
-		tok = tok_for(roles[i], other, f.biz);
+		tok = tok_sub(roles[i], other, f.biz);
 		expect_all_routes(&f, tok, 403, "Admin privileges required");
 		free(tok);
 	}
 	uuid4(other);
-	tok = tok_for("admin_business", other, NULL);
+	tok = tok_sub("admin_business", other, NULL);
 	expect_all_routes(&f, tok, 403, "Token has no business");
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, admin_of_another_business_404_nothing_changes)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char other_biz[UUID_STR_LEN], tag[UUID_STR_LEN], body[256];
 	char *tok;
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(other_biz);
 	tok = tok_admin(other_biz);
 	expect_all_routes(&f, tok, 404, "Customer not found");
@@ -707,9 +660,10 @@ Test(tags, admin_of_another_business_404_nothing_changes)
 	    "{\"customer_id\":\"%s\",\"label\":\"New\"}", f.cid);
 	r = http_req_tok("POST", "/customers/tags/", tok, body);
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("GET", "/customers/tags/customer/%s", f.cid, NULL, tok, NULL);
+	r = tenant_req("GET", "/customers/tags/customer/%s", f.cid, NULL, tok,
+	    NULL);
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("DELETE", "/customers/tags/%s", tag, NULL, tok, NULL);
+	r = tenant_req("DELETE", "/customers/tags/%s", tag, NULL, tok, NULL);
 	expect_detail_and_free(r, 404, "Tag not found");
 	cr_assert_eq(tags_of(f.cid), 1);
 	cr_assert_eq(tag_events(f.cid), 0);
@@ -717,69 +671,71 @@ Test(tags, admin_of_another_business_404_nothing_changes)
 
 	/* an admin of both businesses reaches it */
 	tok = tok_admin_multi(other_biz, f.biz);
-	r = req("GET", "/customers/%s/tags", f.cid, NULL, tok, NULL);
+	r = tenant_req("GET", "/customers/%s/tags", f.cid, NULL, tok, NULL);
 	expect_status(r, 200);
 	http_resp_free(r);
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, unknown_customer_same_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], tag[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(tag);
-	r = req("POST", "/customers/%s/tags", nobody, NULL, f.admin,
+	r = tenant_req("POST", "/customers/%s/tags", nobody, NULL, f.admin,
 	    "{\"label\":\"A\"}");
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("GET", "/customers/%s/tags", nobody, NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/tags", nobody, NULL, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("DELETE", "/customers/%s/tags/%s", nobody, tag, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", nobody, tag, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Customer not found");
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
 			 nobody, DB_END),
 	    0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, superadmin_and_admin_manager_may)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char sub[UUID_STR_LEN];
 	char *tok;
 	json_t *j;
 
-	fx_init(&f);
+	tenant_init(&f);
 	tok = tok_superadmin();
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, tok,
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, tok,
 	    "{\"label\":\"S\"}");
 	expect_status(r, 201);
 	http_resp_free(r);
 	free(tok);
 
 	uuid4(sub);
-	tok = tok_for("admin_manager", sub, f.biz);
-	r = req("POST", "/customers/%s/tags", f.cid, NULL, tok,
+	tok = tok_sub("admin_manager", sub, f.biz);
+	r = tenant_req("POST", "/customers/%s/tags", f.cid, NULL, tok,
 	    "{\"label\":\"M\"}");
 	expect_status(r, 201);
 	j = resp_json(r);
 	cr_assert_str_eq(json_str(json_array_get(j, 0), "created_by"), sub);
 	json_decref(j);
 	http_resp_free(r);
-	r = req("GET", "/customers/%s/tags", f.cid, NULL, tok, NULL);
+	r = tenant_req("GET", "/customers/%s/tags", f.cid, NULL, tok, NULL);
 	expect_status(r, 200);
 	j = resp_json(r);
 	cr_assert_eq(json_array_size(j), 2);
 	json_decref(j);
 	http_resp_free(r);
 	free(tok);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- GET ---- */
@@ -787,11 +743,11 @@ Test(tags, superadmin_and_admin_manager_may)
 Test(tags, list_empty_then_by_label)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 
-	fx_init(&f);
-	r = req("GET", "/customers/%s/tags", f.cid, NULL, f.admin, NULL);
+	tenant_init(&f);
+	r = tenant_req("GET", "/customers/%s/tags", f.cid, NULL, f.admin, NULL);
 	expect_status(r, 200);
 	expect_json_ct(r);
 	expect_module_headers(r);
@@ -799,7 +755,8 @@ Test(tags, list_empty_then_by_label)
 	http_resp_free(r);
 
 	json_decref(tag_ok(&f, "{\"labels\":[\"b\",\"B\",\"a\",\"A\"]}"));
-	r = req("GET", "/customers/%s/tags/", f.cid, NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/tags/", f.cid, NULL, f.admin,
+	    NULL);
 	expect_status(r, 200);
 	j = resp_json(r);
 	cr_assert_eq(json_array_size(j), 4);
@@ -810,7 +767,7 @@ Test(tags, list_empty_then_by_label)
 	expect_tag(json_array_get(j, 3), "b", f.cid);
 	json_decref(j);
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- DELETE /customers/{id}/tags/{tag_id} ---- */
@@ -818,17 +775,17 @@ Test(tags, list_empty_then_by_label)
 Test(tags, delete_204_then_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	char id[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	j = tag_ok(&f, "{\"labels\":[\"VIP\",\"Other\"]}");
 	memcpy(id, json_str(json_array_get(j, 0), "id"), UUID_STR_LEN);
 	json_decref(j);
 
-	r = req("DELETE", "/api/customers/%s/tags/%s/", f.cid, id, f.admin,
-	    NULL);
+	r = tenant_req("DELETE", "/api/customers/%s/tags/%s/", f.cid, id,
+	    f.admin, NULL);
 	expect_status(r, 204);
 	expect_module_headers(r);
 	expect_json_ct(r);
@@ -840,37 +797,39 @@ Test(tags, delete_204_then_404)
 			 id, DB_END),
 	    0);
 
-	r = req("DELETE", "/customers/%s/tags/%s", f.cid, id, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", f.cid, id, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Tag not found");
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, delete_through_another_customer_404)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char cid2[UUID_STR_LEN], uid2[UUID_STR_LEN], tag[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	/* another customer of the same business: reachable, not the owner */
 	cust_create(f.biz, cid2, uid2);
 	db_tag(f.cid, "Mine", tag);
-	r = req("DELETE", "/customers/%s/tags/%s", cid2, tag, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", cid2, tag, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Tag not found");
 	cr_assert_eq(tags_of(f.cid), 1);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags, delete_path_items_and_methods)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *d;
 	char tag[UUID_STR_LEN];
 
-	fx_init(&f);
-	r = req("DELETE", "/customers/%s/tags/%s", "bad", "worse", f.admin,
-	    NULL);
+	tenant_init(&f);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", "bad", "worse",
+	    f.admin, NULL);
 	j = expect_422(r);
 	d = json_object_get(j, "detail");
 	cr_assert_eq(json_array_size(d), 2);
@@ -881,8 +840,8 @@ Test(tags, delete_path_items_and_methods)
 	json_decref(j);
 	http_resp_free(r);
 
-	r = req("DELETE", "/customers/%s/tags/%s", f.cid, "worse", f.admin,
-	    NULL);
+	r = tenant_req("DELETE", "/customers/%s/tags/%s", f.cid, "worse",
+	    f.admin, NULL);
 	j = expect_422(r);
 	cr_assert_eq(items_count(j), 1);
 	expect_item(j, "[\"path\",\"tag_id\"]", "uuid_parsing", NULL);
@@ -890,15 +849,16 @@ Test(tags, delete_path_items_and_methods)
 	http_resp_free(r);
 
 	uuid4(tag);
-	r = req("GET", "/customers/%s/tags/%s", f.cid, tag, f.admin, NULL);
+	r = tenant_req("GET", "/customers/%s/tags/%s", f.cid, tag, f.admin,
+	    NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
 	http_resp_free(r);
-	r = req("PUT", "/customers/%s/tags", f.cid, NULL, f.admin, "{}");
+	r = tenant_req("PUT", "/customers/%s/tags", f.cid, NULL, f.admin, "{}");
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- the original's routes ---- */
@@ -908,12 +868,12 @@ Test(tags_legacy, create_single_object)
 	static const char *forms[] = { "/customers/tags/", "/customers/tags",
 		"/api/customers/tags/", "/api/customers/tags" };
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char body[512], by[UUID_STR_LEN], label[16];
 	json_t *j;
 	size_t i;
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(by);
 	for (i = 0; i < 4; i++) {
 		snprintf(label, sizeof(label), "VIP%zu", i);
@@ -965,18 +925,18 @@ Test(tags_legacy, create_single_object)
 	expect_detail_and_free(r, 400, "Tag(s) already exist: VIP0");
 	cr_assert_eq(tags_of(f.cid), 5);
 	cr_assert_eq(tag_events(f.cid), 5);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags_legacy, create_items_and_roles)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j, *d;
 	char body[256], nobody[UUID_STR_LEN];
 	char *tok;
 
-	fx_init(&f);
+	tenant_init(&f);
 	/* the probe of original.md: every field wrong, in TagCreate's order */
 	r = http_req_tok("POST", "/customers/tags/", f.admin,
 	    "{\"customer_id\":\"x\",\"label\":\"\",\"color\":"
@@ -1023,7 +983,7 @@ Test(tags_legacy, create_items_and_roles)
 	/* roles: a customer, internal */
 	snprintf(body, sizeof(body), "{\"customer_id\":\"%s\",\"label\":\"x\"}",
 	    f.cid);
-	tok = tok_for("customer", f.uid, NULL);
+	tok = tok_sub("customer", f.uid, NULL);
 	r = http_req_tok("POST", "/customers/tags/", tok, body);
 	expect_detail_and_free(r, 403, "Admin privileges required");
 	free(tok);
@@ -1039,26 +999,26 @@ Test(tags_legacy, create_items_and_roles)
 	r = http_req_tok("POST", "/customers/tags/", f.admin, body);
 	expect_detail_and_free(r, 404, "Customer not found");
 	cr_assert_eq(tags_of(f.cid), 0);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags_legacy, list_and_delete)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	json_t *j;
 	char tag[UUID_STR_LEN], nobody[UUID_STR_LEN], *tok;
 
-	fx_init(&f);
-	r = req("GET", "/customers/tags/customer/%s", f.cid, NULL, f.admin,
-	    NULL);
+	tenant_init(&f);
+	r = tenant_req("GET", "/customers/tags/customer/%s", f.cid, NULL,
+	    f.admin, NULL);
 	expect_status(r, 200);
 	expect_body(r, "[]");
 	http_resp_free(r);
 
 	db_tag(f.cid, "Old", tag);
-	r = req("GET", "/api/customers/tags/customer/%s/", f.cid, NULL, f.admin,
-	    NULL);
+	r = tenant_req("GET", "/api/customers/tags/customer/%s/", f.cid, NULL,
+	    f.admin, NULL);
 	expect_status(r, 200);
 	j = resp_json(r);
 	cr_assert_eq(json_array_size(j), 1);
@@ -1070,61 +1030,66 @@ Test(tags_legacy, list_and_delete)
 	http_resp_free(r);
 
 	uuid4(nobody);
-	r = req("GET", "/customers/tags/customer/%s", nobody, NULL, f.admin,
-	    NULL);
+	r = tenant_req("GET", "/customers/tags/customer/%s", nobody, NULL,
+	    f.admin, NULL);
 	expect_detail_and_free(r, 404, "Customer not found");
-	r = req("GET", "/customers/tags/customer/%s", "x", NULL, f.admin, NULL);
+	r = tenant_req("GET", "/customers/tags/customer/%s", "x", NULL, f.admin,
+	    NULL);
 	j = expect_422(r);
 	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
 	json_decref(j);
 	http_resp_free(r);
 
-	tok = tok_for("client", f.uid, NULL);
-	r = req("GET", "/customers/tags/customer/%s", f.cid, NULL, tok, NULL);
+	tok = tok_sub("client", f.uid, NULL);
+	r = tenant_req("GET", "/customers/tags/customer/%s", f.cid, NULL, tok,
+	    NULL);
 	expect_detail_and_free(r, 403, "Admin privileges required");
-	r = req("DELETE", "/customers/tags/%s", tag, NULL, tok, NULL);
+	r = tenant_req("DELETE", "/customers/tags/%s", tag, NULL, tok, NULL);
 	expect_detail_and_free(r, 403, "Admin privileges required");
 	free(tok);
 
-	r = req("DELETE", "/customers/tags/%s", "x", NULL, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/tags/%s", "x", NULL, f.admin,
+	    NULL);
 	j = expect_422(r);
 	expect_item(j, "[\"path\",\"tag_id\"]", "uuid_parsing", NULL);
 	json_decref(j);
 	http_resp_free(r);
 
-	r = req("DELETE", "/customers/tags/%s", tag, NULL, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/tags/%s", tag, NULL, f.admin,
+	    NULL);
 	expect_status(r, 204);
 	cr_assert_eq(r->body_len, 0);
 	expect_module_headers(r);
 	http_resp_free(r);
 	cr_assert_eq(tags_of(f.cid), 0);
-	r = req("DELETE", "/api/customers/tags/%s/", tag, NULL, f.admin, NULL);
+	r = tenant_req("DELETE", "/api/customers/tags/%s/", tag, NULL, f.admin,
+	    NULL);
 	expect_detail_and_free(r, 404, "Tag not found");
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 Test(tags_legacy, methods)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char id[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	uuid4(id);
 	r = http_req_tok("GET", "/customers/tags/", f.admin, NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "POST");
 	http_resp_free(r);
-	r = req("POST", "/customers/tags/%s", id, NULL, f.admin, "{}");
+	r = tenant_req("POST", "/customers/tags/%s", id, NULL, f.admin, "{}");
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
 	http_resp_free(r);
-	r = req("DELETE", "/customers/tags/customer/%s", id, NULL, f.admin,
-	    NULL);
+	r = tenant_req("DELETE", "/customers/tags/customer/%s", id, NULL,
+	    f.admin, NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "GET");
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /*
@@ -1134,34 +1099,36 @@ Test(tags_legacy, methods)
 Test(tags_legacy, long_segment_checked_like_any_other)
 {
 	struct http_resp *r;
-	struct fx f;
+	struct tenant_fx f;
 	char seg[1500];
 
-	fx_init(&f);
+	tenant_init(&f);
 	memset(seg, 'a', sizeof(seg) - 1);
 	seg[sizeof(seg) - 1] = '\0';
-	r = req("GET", "/api/customers/tags/%s/", seg, NULL, f.admin, NULL);
+	r = tenant_req("GET", "/api/customers/tags/%s/", seg, NULL, f.admin,
+	    NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
 	http_resp_free(r);
-	r = req("DELETE", "/customers/tags/%s", seg, NULL, f.admin, NULL);
+	r = tenant_req("DELETE", "/customers/tags/%s", seg, NULL, f.admin,
+	    NULL);
 	cr_assert_eq(r->status, 422, "%d %s", r->status, r->body);
 	http_resp_free(r);
-	r = req("DELETE", "/customers/tags/customer/%s", seg, NULL, f.admin,
-	    NULL);
+	r = tenant_req("DELETE", "/customers/tags/customer/%s", seg, NULL,
+	    f.admin, NULL);
 	expect_detail(r, 405, "Method Not Allowed");
 	http_resp_free(r);
-	fx_free(&f);
+	tenant_free(&f);
 }
 
 /* ---- the schema under the routes ---- */
 
 Test(tags, customer_deletion_cascades)
 {
-	struct fx f;
+	struct tenant_fx f;
 	char note[UUID_STR_LEN];
 
-	fx_init(&f);
+	tenant_init(&f);
 	json_decref(tag_ok(&f, "{\"labels\":[\"A\",\"B\"]}"));
 	uuid4(note);
 	db_exec("INSERT INTO customer_notes (id, customer_id, content, "
@@ -1173,5 +1140,5 @@ Test(tags, customer_deletion_cascades)
 			      "customer_id = $1",
 			 f.cid, DB_END),
 	    0);
-	fx_free(&f);
+	tenant_free(&f);
 }

@@ -6,9 +6,11 @@
 #define _GNU_SOURCE
 #endif
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 /* This form builds with or without -I/usr/include/postgresql. */
@@ -21,6 +23,8 @@
 
 static PGconn *db_conn(void);
 static PGresult *db_run(const char *, va_list);
+static long db_vcount(const char *, va_list);
+static long mono_ms(void);
 
 static PGconn *conn = NULL;
 
@@ -113,21 +117,65 @@ db_value(const char *sql, ...)
 	return (v);
 }
 
-/* For "SELECT count(*) ..." statements. */
-long
-db_count(const char *sql, ...)
+static long
+db_vcount(const char *sql, va_list ap)
 {
 	PGresult *res;
-	va_list ap;
 	long n;
 
-	va_start(ap, sql);
 	res = db_run(sql, ap);
-	va_end(ap);
 	cr_assert(PQntuples(res) == 1 && PQnfields(res) == 1,
 	    "db_count wants one value: %s", sql);
 	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	return (n);
+}
+
+/* For "SELECT count(*) ..." statements. */
+long
+db_count(const char *sql, ...)
+{
+	va_list ap;
+	long n;
+
+	va_start(ap, sql);
+	n = db_vcount(sql, ap);
+	va_end(ap);
+	return (n);
+}
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * What the service does behind a request (the consumer, the publisher)
+ * shows in the database a little later: the "SELECT count(*) ..." is run
+ * every 100 ms until its count lies in [lo, hi] or ms have passed. Returns
+ * the last count, which the caller asserts on with its own message.
+ */
+long
+db_wait_count(long lo, long hi, int ms, const char *sql, ...)
+{
+	va_list ap, cp;
+	long deadline, n;
+
+	deadline = mono_ms() + ms;
+	va_start(ap, sql);
+	for (;;) {
+		va_copy(cp, ap);
+		n = db_vcount(sql, cp);
+		va_end(cp);
+		if ((n >= lo && n <= hi) || mono_ms() >= deadline)
+			break;
+		(void)poll(NULL, 0, 100);
+	}
+	va_end(ap);
 	return (n);
 }
 

@@ -15,6 +15,7 @@
 long db_exec(const char *, ...) DB_SENTINEL;
 char *db_value(const char *, ...) DB_SENTINEL;
 long db_count(const char *, ...) DB_SENTINEL;
+long db_wait_count(long, long, int, const char *, ...) DB_SENTINEL;
 void db_insert_customer(const char *, const char *, const char *,
     char[UUID_STR_LEN]);
 void db_close(void);

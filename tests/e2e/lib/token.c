@@ -218,3 +218,21 @@ tok_tampered(const char *valid, const char *new_claims)
 	free(payload);
 	return (out);
 }
+
+/* A token of role for sub, with business_id biz unless biz is NULL. */
+char *
+tok_sub(const char *role, const char *sub, const char *biz)
+{
+	char claims[512];
+
+	if (biz != NULL)
+		snprintf(claims, sizeof(claims),
+		    "{\"sub\":\"%s\",\"role\":\"%s\",\"business_id\":\"%s\","
+		    "\"exp\":%ld}",
+		    sub, role, biz, (long)time(NULL) + TOK_TTL);
+	else
+		snprintf(claims, sizeof(claims),
+		    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
+		    (long)time(NULL) + TOK_TTL);
+	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+}

@@ -16,6 +16,7 @@ char *tok_claims(const char *, jwt_alg_t, const char *);
 /* HS256 with SECRET_KEY over a header of the test's own (libjwt writes its own). */
 char *tok_header(const char *header, const char *claims);
 char *tok_role(const char *);
+char *tok_sub(const char *, const char *, const char *);
 char *tok_admin(const char *);
 char *tok_admin_multi(const char *, const char *);
 char *tok_customer(const char *);

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# scripts/lib.sh: the helpers the scripts share, sourced (never run) by
+# scripts/dev, stack, bench, migrate, fuzz, docs-assets, container-test,
+# run-criterion and resend-failed-events, so that each is written once.
+#
+# A script sets PROG (the prefix of its messages) before sourcing, and
+# DIE_STATUS when its usage errors exit with another status than 1.
+
+# log MSG...: one line on stderr, as is
+log() { printf '%s\n' "$*" >&2; }
+
+# die MSG...: "PROG: MSG" on stderr, then exit DIE_STATUS (1)
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit "${DIE_STATUS:-1}"
+}
+
+# elapsed T0: seconds since T0 (an $EPOCHREALTIME), one decimal
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# random_hex N: N random bytes in hex
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# --- process groups ------------------------------------------------------------
+# The scripts start servers in sessions of their own (launch) and stop them
+# by group, so that a server's children go with it.
+
+# group_pids PGID: the live (non-zombie) members of a process group
+group_pids() {
+	ps -e -o pid=,pgid=,stat= | awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
+}
+
+# group_alive PGID: the group has a live member
+group_alive() { [ -n "$(group_pids "$1")" ]; }
+
+# stop_group PGID: SIGTERM the whole group (Kore does not drain, so there is
+# nothing to wait for), then SIGKILL what is left after 5 s.
+stop_group() {
+	local pgid=$1 n
+	[ -n "$pgid" ] && group_alive "$pgid" || return 0
+	kill -TERM -- "-$pgid" 2>/dev/null || true
+	for ((n = 50; n > 0; n--)); do
+		group_alive "$pgid" || return 0
+		sleep 0.1
+	done
+	log "$PROG: process group $pgid still up 5s after SIGTERM, killing it"
+	kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
+# launch DIR OUT ERR CMD...: start CMD in DIR in its own session, so that
+# its process group id is its pid and terminal signals reach the script,
+# not it; OUT/ERR are files to append to, or - to keep ours. Sets
+# LAUNCHED (the pid); CMD stays a child of this shell (`wait` works). The
+# background job is not a group leader, so setsid calls setsid() and execs
+# in place: $! is the command's own pid. Returns once the new group exists,
+# so that a signal to the group cannot miss it.
+LAUNCHED=''
+launch() {
+	local dir=$1 out=$2 err=$3 n
+	shift 3
+	(
+		cd "$dir" || exit
+		[ "$out" = - ] || exec >>"$out"
+		[ "$err" = - ] || exec 2>>"$err"
+		exec setsid "$@" </dev/null
+	) &
+	LAUNCHED=$!
+	for ((n = 100; n > 0; n--)); do
+		[ "$(ps -o pgid= -p "$LAUNCHED" | tr -d ' ')" = "$LAUNCHED" ] && return 0
+		kill -0 "$LAUNCHED" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	die "$1 did not start in its own process group"
+}
