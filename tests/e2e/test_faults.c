@@ -516,6 +516,39 @@ expect_writes_in_outbox(const struct writer *wr, struct row *rows, size_t n)
 }
 
 /*
+ * A redelivered message's body: the first one's, or the first one's with
+ * the personal fields an erasure scrubs set to null (src/customer_delete.c:
+ * a copy sent again after its customer's DELETE carries the scrubbed
+ * payload).
+ */
+static int
+same_or_scrubbed(const char *first, size_t first_len, const char *again,
+    size_t again_len)
+{
+	static const char *erased[] = { "full_name", "email", "phone",
+		"label" };
+	json_t *a, *b;
+	size_t i;
+	int same;
+
+	if (first_len == again_len && !memcmp(first, again, first_len))
+		return (1);
+	a = json_loadb(first, first_len, 0, NULL);
+	b = json_loadb(again, again_len, 0, NULL);
+	same = 0;
+	if (a != NULL && b != NULL) {
+		for (i = 0; i < sizeof(erased) / sizeof(erased[0]); i++)
+			if (json_object_get(a, erased[i]) != NULL)
+				(void)json_object_set_new(a, erased[i],
+				    json_null());
+		same = json_equal(a, b);
+	}
+	json_decref(a);
+	json_decref(b);
+	return (same);
+}
+
+/*
  * Takes every message of the queue (no ack needed: the queue is this
  * test's) and checks each against the outbox. Returns the duplicates.
  */
@@ -565,11 +598,14 @@ expect_deliveries(struct row *rows, size_t n)
 			      env.routing_key.len),
 		    "message %s: routing key", mid);
 		if (row->deliveries++ > 0) {
-			/* a duplicate: the same message again */
+			/*
+			 * a duplicate: the same message again, scrubbed if
+			 * its customer was erased in between
+			 */
 			dups++;
-			cr_assert(env.message.body.len == row->body_len &&
-				!memcmp(env.message.body.bytes, row->body,
-				    row->body_len),
+			cr_assert(same_or_scrubbed(row->body, row->body_len,
+				      (const char *)env.message.body.bytes,
+				      env.message.body.len),
 			    "message %s delivered twice with different bodies",
 			    mid);
 			amqp_destroy_envelope(&env);
