@@ -62,7 +62,7 @@
 #include "settings.h"
 #include "task_db.h"
 #include "task_log.h"
-#include "task_nap.h"
+#include "task_thread.h"
 
 #define QUEUE "bee.customers.history"
 #define DLX "bee.customers.history.dlx"
@@ -146,11 +146,7 @@ static const char *or_null(const char *);
 void
 consumer_start(void)
 {
-	if (worker == NULL || worker->id != 1)
-		return;
-	kore_task_create(&task, run);
-	task_log_start();
-	kore_task_run(&task);
+	task_thread_start(&task, run);
 }
 
 static int

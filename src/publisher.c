@@ -79,7 +79,7 @@
 #include "settings.h"
 #include "task_db.h"
 #include "task_log.h"
-#include "task_nap.h"
+#include "task_thread.h"
 
 /* pg_try_advisory_lock(int, int): "beec" and "publ" (the migrator: "migr") */
 #define PUB_LOCK "1650812259, 1886740076"
@@ -165,11 +165,7 @@ static void wait_notify(struct publisher *, int);
 void
 publisher_start(void)
 {
-	if (worker == NULL || worker->id != 1)
-		return;
-	kore_task_create(&task, run);
-	task_log_start();
-	kore_task_run(&task);
+	task_thread_start(&task, run);
 }
 
 static int
