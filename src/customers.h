@@ -72,6 +72,12 @@ extern const char customer_erase_sql[];
  */
 void customer_erase_settle(void *state, const PGresult *res,
     const char *trace_id);
+/*
+ * Their reply: 204 and the "Customer erased" log line (with business_id
+ * unless NULL) when found, else the 404.
+ */
+enum op_next customer_erase_reply(struct http_request *req, struct ctx *c,
+    int found, const char *business_id);
 
 /*
  * For the settle hook (ctx.h) of a statement that may stop referencing an
