@@ -159,7 +159,7 @@ TOOLS_DIR := .run/tools
 TOOLS_SRC := src/amqp_pub.c src/confirms.c src/mirror.c src/monotime.c \
 	src/settings.c src/settings_rate.c \
 	src/settings_url.c src/dotenv.c \
-	src/resend_item.c src/uuid.c
+	src/resend_item.c src/uuid.c src/whole_file.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql
 TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto

@@ -31,8 +31,8 @@
  *
  * Failures: a database error nacks the message with requeue, closes the
  * AMQP connection (the broker requeues the prefetched ones too: nothing
- * is consumed while the database is away) and waits BACKOFF_MIN_MS,
- * doubling to BACKOFF_MAX_MS, before reconnecting, database first. A
+ * is consumed while the database is away) and waits TASK_BACKOFF_MIN_MS,
+ * doubling to TASK_BACKOFF_MAX_MS, before reconnecting, database first. A
  * broker error reconnects with the same backoff; unacked messages come
  * back and are deduplicated. A good message is never dead-lettered.
  *
@@ -42,7 +42,6 @@
  */
 #include <sys/types.h>
 
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +62,7 @@
 #include "settings.h"
 #include "task_db.h"
 #include "task_log.h"
+#include "task_thread.h"
 
 #define QUEUE "bee.customers.history"
 #define DLX "bee.customers.history.dlx"
@@ -73,8 +73,6 @@
 #define PREFETCH 50
 #define POLL_MS 1000
 #define AMQP_TIMEOUT_MS 5000
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
 #define PRUNE_EVERY_S 60
 #define KEYLEN 256
 
@@ -132,10 +130,7 @@ struct consumer {
 static struct kore_task task;
 
 static int run(struct kore_task *);
-static void nap(int);
-static void backoff(struct consumer *);
 static int db_ready(struct consumer *);
-static void db_drop(struct consumer *);
 static int db_ok(struct consumer *, PGresult *, ExecStatusType);
 static int amqp_ready(struct consumer *);
 static int rpc_ok(struct consumer *, const char *);
@@ -151,26 +146,7 @@ static const char *or_null(const char *);
 void
 consumer_start(void)
 {
-	if (worker == NULL || worker->id != 1)
-		return;
-	kore_task_create(&task, run);
-	task_log_start();
-	kore_task_run(&task);
-}
-
-/* poll() as a sleep: allowed by the sandbox, unlike some sleep calls. */
-static void
-nap(int ms)
-{
-	(void)poll(NULL, 0, ms);
-}
-
-static void
-backoff(struct consumer *c)
-{
-	nap(c->backoff_ms);
-	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-							     c->backoff_ms * 2;
+	task_thread_start(&task, run);
 }
 
 static int
@@ -181,11 +157,11 @@ run(struct kore_task *t)
 
 	(void)t;
 	memset(&c, 0, sizeof(c));
-	c.backoff_ms = BACKOFF_MIN_MS;
+	c.backoff_ms = TASK_BACKOFF_MIN_MS;
 	for (;;) {
 		if (!db_ready(&c) || !amqp_ready(&c)) {
 			amqp_drop(&c);
-			backoff(&c);
+			task_backoff(&c.backoff_ms);
 			continue;
 		}
 		if (c.down || !c.started) {
@@ -206,8 +182,8 @@ run(struct kore_task *t)
 		/* closing returns the prefetched messages to the queue */
 		amqp_drop(&c);
 		if (rc == -2)
-			db_drop(&c);
-		backoff(&c);
+			task_db_close(&c.pg);
+		task_backoff(&c.backoff_ms);
 	}
 	return (KORE_RESULT_OK);
 }
@@ -218,7 +194,7 @@ db_ready(struct consumer *c)
 	PGresult *r;
 
 	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK)
-		db_drop(c);
+		task_db_close(&c->pg);
 	if (c->pg != NULL)
 		return (1);
 	c->pg = task_db_connect("bee-customers history consumer",
@@ -233,29 +209,12 @@ db_ready(struct consumer *c)
 	return (db_ok(c, r, PGRES_COMMAND_OK));
 }
 
-static void
-db_drop(struct consumer *c)
-{
-	if (c->pg != NULL)
-		PQfinish(c->pg);
-	c->pg = NULL;
-}
-
 /* Clears r unless it holds rows; on an unexpected status drops the
  * connection (which rolls back) and keeps the reason in c->err. */
 static int
 db_ok(struct consumer *c, PGresult *r, ExecStatusType want)
 {
-	if (r != NULL && PQresultStatus(r) == want) {
-		if (want != PGRES_TUPLES_OK)
-			PQclear(r);
-		return (1);
-	}
-	(void)snprintf(c->err, sizeof(c->err), "%s",
-	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
-	PQclear(r);
-	db_drop(c);
-	return (0);
+	return (task_db_ok(&c->pg, r, want, c->err, sizeof(c->err)));
 }
 
 /* db_ok that keeps a good r whatever its status (the caller clears it). */
@@ -408,7 +367,7 @@ consume(struct consumer *c)
 	r = amqp_consume_message(c->amqp, &env, &tv, 0);
 	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 	    r.library_error == AMQP_STATUS_TIMEOUT) {
-		c->backoff_ms = BACKOFF_MIN_MS; /* idle and healthy */
+		c->backoff_ms = TASK_BACKOFF_MIN_MS; /* idle and healthy */
 		return (0);
 	}
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
@@ -432,7 +391,7 @@ consume(struct consumer *c)
 		switch (apply(c, &e)) {
 		case APPLIED:
 		case DUPLICATE:
-			c->backoff_ms = BACKOFF_MIN_MS;
+			c->backoff_ms = TASK_BACKOFF_MIN_MS;
 			st = amqp_basic_ack(c->amqp, CHANNEL, tag, 0);
 			break;
 		case NO_CUSTOMER:

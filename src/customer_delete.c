@@ -145,16 +145,27 @@ static enum op_next
 done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct delete_state *st = c->state;
-	struct log_field f[1];
 
-	if (!st->found) {
+	return (customer_erase_reply(req, c, st->found, NULL));
+}
+
+enum op_next
+customer_erase_reply(struct http_request *req, struct ctx *c, int found,
+    const char *business_id)
+{
+	struct log_field f[2];
+
+	if (!found) {
 		(void)reply_detail(req, 404, "Customer not found");
 		return (OP_REPLIED);
 	}
 	memset(f, 0, sizeof(f));
 	f[0].key = "customer_id";
 	f[0].str = c->customer_id;
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 1);
+	f[1].key = "business_id";
+	f[1].str = business_id;
+	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f,
+	    business_id != NULL ? 2 : 1);
 	(void)reply_no_content(req);
 	return (OP_REPLIED);
 }

@@ -1,6 +1,8 @@
 /*
  * GET /customers/{id}: one customer, if the caller reaches it. Out of
- * reach and nonexistent are the same 404, so ids reveal nothing.
+ * reach and nonexistent are the same 404, so ids reveal nothing. Its
+ * steps serve every GET of one customer's row (customers.h), such as
+ * stats.c's.
  */
 #include <stdlib.h>
 
@@ -14,20 +16,19 @@ static const char sql_get[] =
     "SELECT " CUSTOMER_COLUMNS " FROM customers c"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
-struct get_state {
+struct one_state {
 	struct scope scope;
+	customer_writer write;
 	struct jsonw json; /* the customer, once found */
 	int found;
 };
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next done(struct http_request *, struct ctx *,
-    struct op_query *);
 static void state_free(void *);
 
-static const struct op op_get = { prepare, NULL, rows, done };
+static const struct op op_get = { prepare, NULL, customer_one_rows,
+	customer_one_done };
 
 int
 customer_get(struct http_request *req)
@@ -35,45 +36,53 @@ customer_get(struct http_request *req)
 	return (op_run(req, &op_get));
 }
 
+static enum op_next
+prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	return (customer_one_prepare(req, c, q, customer_row_json));
+}
+
 static void
 state_free(void *arg)
 {
-	struct get_state *st = arg;
+	struct one_state *st = arg;
 
 	jsonw_free(&st->json);
 	free(st);
 }
 
-static enum op_next
-prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+enum op_next
+customer_one_prepare(struct http_request *req, struct ctx *c,
+    struct op_query *q, customer_writer write)
 {
-	struct get_state *st;
+	struct one_state *st;
 
 	if (!customer_path_id(req, c) || !customer_role_check(req, c))
 		return (OP_REPLIED);
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		fatal("customer_get: out of memory");
+	st->write = write;
 	c->state = st;
 	c->state_free = state_free;
 	customer_query(c, &st->scope, q, sql_get);
 	return (OP_QUERY);
 }
 
-static void
-rows(struct http_request *req, struct ctx *c, const PGresult *res)
+void
+customer_one_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
-	struct get_state *st = c->state;
+	struct one_state *st = c->state;
 
 	if (PQntuples(res) == 1 && !st->found) {
 		st->found = 1;
-		customer_row_json(res, 0, 0, &st->json);
+		st->write(res, 0, 0, &st->json);
 	}
 }
 
-static enum op_next
-done(struct http_request *req, struct ctx *c, struct op_query *q)
+enum op_next
+customer_one_done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct get_state *st = c->state;
+	struct one_state *st = c->state;
 
 	return (customer_reply(req, st->found, &st->json));
 }

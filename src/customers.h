@@ -43,6 +43,21 @@ int customer_role_check(struct http_request *req, struct ctx *c);
 void customer_query(struct ctx *c, struct scope *scope, struct op_query *q,
     const char *sql);
 
+/* Writes the customer's row res[row] (its columns from col) as JSON. */
+typedef void (
+    *customer_writer)(const PGresult *res, int row, int col, struct jsonw *w);
+/*
+ * The op steps of a GET of one customer the caller reaches (customer_get,
+ * h_stats): its row written by write, or the same 404 for out of reach
+ * and nonexistent.
+ */
+enum op_next customer_one_prepare(struct http_request *req, struct ctx *c,
+    struct op_query *q, customer_writer write);
+void customer_one_rows(struct http_request *req, struct ctx *c,
+    const PGresult *res);
+enum op_next customer_one_done(struct http_request *req, struct ctx *c,
+    struct op_query *q);
+
 /*
  * The erasure statement, shared by DELETE /customers/{id} and
  * /gdpr/delete: $1 the id, or NULL and ($2 user_id, $3 business_id); $4-$6
@@ -57,6 +72,12 @@ extern const char customer_erase_sql[];
  */
 void customer_erase_settle(void *state, const PGresult *res,
     const char *trace_id);
+/*
+ * Their reply: 204 and the "Customer erased" log line (with business_id
+ * unless NULL) when found, else the 404.
+ */
+enum op_next customer_erase_reply(struct http_request *req, struct ctx *c,
+    int found, const char *business_id);
 
 /*
  * For the settle hook (ctx.h) of a statement that may stop referencing an

@@ -9,14 +9,11 @@
  * reach.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "access.h"
 #include "customers.h"
 #include "gdpr.h"
-#include "log.h"
 #include "op.h"
-#include "reply.h"
 #include "route.h"
 
 struct erase_state {
@@ -87,18 +84,6 @@ static enum op_next
 done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct erase_state *st = c->state;
-	struct log_field f[2];
 
-	if (!st->found) {
-		(void)reply_detail(req, 404, "Customer not found");
-		return (OP_REPLIED);
-	}
-	memset(f, 0, sizeof(f));
-	f[0].key = "customer_id";
-	f[0].str = c->customer_id;
-	f[1].key = "business_id";
-	f[1].str = st->body.business_id;
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f, 2);
-	(void)reply_no_content(req);
-	return (OP_REPLIED);
+	return (customer_erase_reply(req, c, st->found, st->body.business_id));
 }

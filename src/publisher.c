@@ -79,6 +79,7 @@
 #include "settings.h"
 #include "task_db.h"
 #include "task_log.h"
+#include "task_thread.h"
 
 /* pg_try_advisory_lock(int, int): "beec" and "publ" (the migrator: "migr") */
 #define PUB_LOCK "1650812259, 1886740076"
@@ -87,8 +88,6 @@
 #define WAIT_MS 1000
 #define LOCK_RETRY_MS 3000
 #define DB_RETRY_MS 1000
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
@@ -149,8 +148,6 @@ struct publisher {
 static struct kore_task task;
 
 static int run(struct kore_task *);
-static void nap(int);
-static void back_off(struct publisher *);
 static int db_ready(struct publisher *);
 static void db_drop(struct publisher *);
 static int db_ok(struct publisher *, PGresult *, ExecStatusType);
@@ -168,27 +165,7 @@ static void wait_notify(struct publisher *, int);
 void
 publisher_start(void)
 {
-	if (worker == NULL || worker->id != 1)
-		return;
-	kore_task_create(&task, run);
-	task_log_start();
-	kore_task_run(&task);
-}
-
-/* poll() as a sleep: allowed by the sandbox, unlike some sleep calls. */
-static void
-nap(int ms)
-{
-	(void)poll(NULL, 0, ms);
-}
-
-/* Sleeps the backoff, then doubles it up to BACKOFF_MAX_MS. */
-static void
-back_off(struct publisher *p)
-{
-	nap(p->backoff_ms);
-	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-							     p->backoff_ms * 2;
+	task_thread_start(&task, run);
 }
 
 static int
@@ -200,7 +177,7 @@ run(struct kore_task *t)
 	(void)t;
 	memset(&p, 0, sizeof(p));
 	p.amqp.failed = 1;
-	p.backoff_ms = BACKOFF_MIN_MS;
+	p.backoff_ms = TASK_BACKOFF_MIN_MS;
 	for (;;) {
 		if (!db_ready(&p))
 			continue;
@@ -208,7 +185,7 @@ run(struct kore_task *t)
 		o = send_batch(&p);
 		if (o == DB_FAILED) {
 			db_drop(&p);
-			nap(DB_RETRY_MS);
+			task_nap(DB_RETRY_MS);
 			continue;
 		}
 		if (o == BROKER_FAILED) {
@@ -218,7 +195,7 @@ run(struct kore_task *t)
 				    p.err, -1);
 			p.broker_down = 1;
 			park(&p);
-			back_off(&p);
+			task_backoff(&p.backoff_ms);
 			continue;
 		}
 		if (o == REFUSED) {
@@ -228,11 +205,11 @@ run(struct kore_task *t)
 				    "with backoff",
 				    p.err, -1);
 			p.refusing = 1;
-			back_off(&p);
+			task_backoff(&p.backoff_ms);
 			continue;
 		}
 		p.refusing = 0;
-		p.backoff_ms = BACKOFF_MIN_MS;
+		p.backoff_ms = TASK_BACKOFF_MIN_MS;
 		if (o == SENT_SOME)
 			continue; /* a full batch: more may wait */
 		/* SENT_PART too: its nacked rows wait a little */
@@ -258,12 +235,12 @@ db_ready(struct publisher *p)
 		    "Publisher cannot connect to PostgreSQL");
 		if (p->pg == NULL) {
 			metrics_gauge(METRIC_OUTBOX_PENDING, -1);
-			nap(DB_RETRY_MS);
+			task_nap(DB_RETRY_MS);
 			return (0);
 		}
 		r = PQexec(p->pg, "LISTEN bee_outbox");
 		if (!db_ok(p, r, PGRES_COMMAND_OK)) {
-			nap(DB_RETRY_MS);
+			task_nap(DB_RETRY_MS);
 			return (0);
 		}
 	}
@@ -272,13 +249,13 @@ db_ready(struct publisher *p)
 		return (1);
 	r = PQexec(p->pg, sql_lock);
 	if (!db_ok(p, r, PGRES_TUPLES_OK)) {
-		nap(DB_RETRY_MS);
+		task_nap(DB_RETRY_MS);
 		return (0);
 	}
 	got = !strcmp(PQgetvalue(r, 0, 0), "t");
 	PQclear(r);
 	if (!got) {
-		nap(LOCK_RETRY_MS);
+		task_nap(LOCK_RETRY_MS);
 		return (0);
 	}
 	p->locked = 1;
@@ -289,9 +266,7 @@ db_ready(struct publisher *p)
 static void
 db_drop(struct publisher *p)
 {
-	if (p->pg != NULL)
-		PQfinish(p->pg);
-	p->pg = NULL;
+	task_db_close(&p->pg);
 	p->locked = 0;
 }
 
@@ -299,14 +274,11 @@ db_drop(struct publisher *p)
 static int
 db_ok(struct publisher *p, PGresult *r, ExecStatusType want)
 {
-	if (r != NULL && PQresultStatus(r) == want) {
-		if (want != PGRES_TUPLES_OK)
-			PQclear(r);
+	char why[256]; /* task_log keeps as much */
+
+	if (task_db_ok(&p->pg, r, want, why, sizeof(why)))
 		return (1);
-	}
-	task_log(LOG_LEVEL_ERROR, "Publisher query failed",
-	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->pg), -1);
-	PQclear(r);
+	task_log(LOG_LEVEL_ERROR, "Publisher query failed", why, -1);
 	db_drop(p);
 	return (0);
 }

@@ -4,6 +4,7 @@
  * Pure C (no Kore) so that tests/unit can exercise every rule.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,10 @@
 
 #include "settings.h"
 #include "dotenv.h"
+#include "whole_file.h"
+
+/* Far above any PEM public key; a bound so a wrong path cannot eat memory. */
+#define KEY_FILE_MAX (1024 * 1024)
 
 struct settings settings;
 
@@ -336,24 +341,18 @@ pem_is_rsa_public_key(const char *pem, size_t len)
 	return (ok);
 }
 
+/* A key file of any size up to KEY_FILE_MAX is read whole, never cut. */
 static char *
 read_file(const char *path, size_t *lenp)
 {
-	FILE *fp;
-	char *buf;
-	size_t n;
+	unsigned char *data;
+	int fd;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (NULL);
-	if ((buf = malloc(65537)) == NULL) {
-		(void)fclose(fp);
+	if (whole_file_read(fd, KEY_FILE_MAX, &data, lenp) == -1)
 		return (NULL);
-	}
-	n = fread(buf, 1, 65536, fp);
-	(void)fclose(fp);
-	buf[n] = '\0';
-	*lenp = n;
-	return (buf);
+	return ((char *)data);
 }
 
 static char *

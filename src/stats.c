@@ -3,19 +3,12 @@
  * statistics of a customer the caller reaches (self, admin, superadmin,
  * internal). Out of reach and nonexistent are the same 404.
  */
-#include <stdlib.h>
 
-#include "access.h"
 #include "customer_row.h"
 #include "customers.h"
 #include "op.h"
-#include "reply.h"
 #include "route.h"
 #include "stats.h"
-
-static const char sql_stats[] =
-    "SELECT " CUSTOMER_COLUMNS " FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
 /* total_orders is column 8 of CUSTOMER_COLUMNS; the other four follow. */
 #define STATS_FIRST_COLUMN 8
@@ -24,22 +17,14 @@ static const char sql_stats[] =
 static const char *fields[] = { "total_orders", "total_appointments",
 	"last_order_date", "last_appointment_date", "lifetime_value" };
 
-struct stats_state {
-	struct scope scope;
-	struct jsonw json; /* the stats, once found */
-	int found;
-};
-
 int h_stats(struct http_request *);
 
 static enum op_next prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next done(struct http_request *, struct ctx *,
-    struct op_query *);
-static void state_free(void *);
 
-static const struct op op_stats = { prepare, NULL, rows, done };
+/* customer_get's steps: the same row and 404, written as the stats */
+static const struct op op_stats = { prepare, NULL, customer_one_rows,
+	customer_one_done };
 
 int
 h_stats(struct http_request *req)
@@ -68,45 +53,8 @@ stats_json(const PGresult *res, int row, int col, struct jsonw *w)
 	jsonw_close(w, '}');
 }
 
-static void
-state_free(void *arg)
-{
-	struct stats_state *st = arg;
-
-	jsonw_free(&st->json);
-	free(st);
-}
-
 static enum op_next
 prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct stats_state *st;
-
-	if (!customer_path_id(req, c) || !customer_role_check(req, c))
-		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("stats: out of memory");
-	c->state = st;
-	c->state_free = state_free;
-	customer_query(c, &st->scope, q, sql_stats);
-	return (OP_QUERY);
-}
-
-static void
-rows(struct http_request *req, struct ctx *c, const PGresult *res)
-{
-	struct stats_state *st = c->state;
-
-	if (PQntuples(res) == 1 && !st->found) {
-		st->found = 1;
-		stats_json(res, 0, 0, &st->json);
-	}
-}
-
-static enum op_next
-done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct stats_state *st = c->state;
-
-	return (customer_reply(req, st->found, &st->json));
+	return (customer_one_prepare(req, c, q, stats_json));
 }

@@ -85,6 +85,30 @@ task_db_connect(const char *application_name, const char *what)
 	return (pg);
 }
 
+void
+task_db_close(PGconn **pg)
+{
+	if (*pg != NULL)
+		PQfinish(*pg);
+	*pg = NULL;
+}
+
+int
+task_db_ok(PGconn **pg, PGresult *r, ExecStatusType want, char *why,
+    size_t whylen)
+{
+	if (r != NULL && PQresultStatus(r) == want) {
+		if (want != PGRES_TUPLES_OK)
+			PQclear(r);
+		return (1);
+	}
+	(void)snprintf(why, whylen, "%s",
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(*pg));
+	PQclear(r);
+	task_db_close(pg);
+	return (0);
+}
+
 static void
 notice_to_log(void *arg, const char *message)
 {

@@ -27,7 +27,7 @@ whole_file_read(int fd, size_t max, unsigned char **data, size_t *len)
 		saved = EFBIG;
 	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		saved = ENOMEM;
-	if (saved != 0) {
+	if (buf == NULL) {
 		(void)close(fd);
 		errno = saved;
 		return (-1);
@@ -48,6 +48,7 @@ whole_file_read(int fd, size_t max, unsigned char **data, size_t *len)
 		errno = EIO;
 		return (-1);
 	}
+	buf[off] = '\0';
 	*data = buf;
 	*len = off;
 	return (0);

@@ -11,7 +11,7 @@
 /*
  * Reads the file open on fd whole if it is a regular file of at most max
  * bytes, and closes fd in every case. 0 with *data (malloc'd, the
- * caller's) and *len; else -1 and errno: EINVAL (not a regular file),
+ * caller's, followed by a NUL not counted in *len) and *len; else -1 and errno: EINVAL (not a regular file),
  * EFBIG (over max), EIO (its size changed while read), ENOMEM.
  */
 int whole_file_read(int fd, size_t max, unsigned char **data, size_t *len);

@@ -476,6 +476,36 @@ Test(settings, rs256_with_a_public_key, .timeout = 30)
 	free(path);
 }
 
+/*
+ * A key file over 64 KiB (the key after a long comment, which PEM allows)
+ * is read whole: the old reader stopped at 64 KiB and lost the key.
+ */
+Test(settings, rs256_key_file_over_64_kib, .timeout = 30)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN], *priv, *pub, *text, *path;
+	size_t pad, publen;
+
+	unit_rsa_pem(&priv, &pub);
+	publen = strlen(pub);
+	pad = 70 * 1024;
+	cr_assert_not_null(text = malloc(pad + publen + 1));
+	memset(text, 'x', pad);
+	text[pad - 1] = '\n';
+	memcpy(text + pad, pub, publen + 1);
+	path = unit_temp_file(text);
+	cr_assert_eq(setenv("ALGORITHM", "RS256", 1), 0);
+	cr_assert_eq(setenv("JWT_PUBLIC_KEY_FILE", path, 1), 0);
+	cr_assert_eq(load(NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(s.jwt_public_key_len, pad + publen);
+	cr_assert_str_eq(s.jwt_public_key, text);
+	settings_free(&s);
+	free(path);
+	free(text);
+	free(priv);
+	free(pub);
+}
+
 Test(settings, rs256_unreadable_or_not_a_key)
 {
 	char *path, *missing;
