@@ -606,8 +606,11 @@ expect_deliveries(struct row *rows, size_t n)
 			cr_assert(same_or_scrubbed(row->body, row->body_len,
 				      (const char *)env.message.body.bytes,
 				      env.message.body.len),
-			    "message %s delivered twice with different bodies",
-			    mid);
+			    "message %s delivered twice with different bodies:"
+			    " %.*s then %.*s",
+			    mid, (int)row->body_len, row->body,
+			    (int)env.message.body.len,
+			    (const char *)env.message.body.bytes);
 			amqp_destroy_envelope(&env);
 			continue;
 		}
