@@ -1,25 +1,33 @@
 # bee-customers: lint and tests. The Kore module itself is built by kodev
 # (`scripts/dev build [dev|prod|asan]`); `scripts/dev test` runs everything
-# below against private servers. Targets:
+# below against private servers (CONTRIBUTING.md). Targets:
 #
-#   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
-#                 @redocly/cli lint of assets/openapi.json (lint-openapi),
-#                 the container and monitoring files (scripts/lint-config)
+#   help          this list (the default target)
+#   lint          every lint-* below; each part runs, then lint fails if any
+#                 part failed
+#   lint-format   clang-format --dry-run over src, tests and tools
+#   lint-cppcheck cppcheck, one run per tree with its include directories
+#   lint-tidy     clang-tidy, one file at a time (checks in .clang-tidy)
+#   lint-shell    shellcheck of scripts/, scripts/container/ and .ci/run
+#   lint-openapi  @redocly/cli lint of assets/openapi.json (scripts/dev docs)
+#   lint-config   the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
-#                 sources (src/*.c that do not pull in a Kore header)
+#                 sources (src/ files that do not pull in a Kore header)
 #   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
 #   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
 #                 etc.: `eval "$(scripts/dev e2e-up)"`)
 #   docs-test     tests/docs: the OpenAPI contract against real responses and
 #                 the /docs and /redoc pages in headless Chromium (needs
 #                 BEE_URL etc. and `scripts/dev docs`)
+#   tests/bin/NAME  one test binary (unit_uuid, e2e_tags, migrate_NAME);
+#                 `scripts/dev test-one NAME` builds and runs it
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
 #   fuzz          tests/fuzz/fuzz_*.c with clang's libFuzzer, each linked with
-#                 the pure sources (scripts/fuzz runs them; README "Fuzzing")
+#                 the pure sources (scripts/fuzz runs them; CONTRIBUTING.md)
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
-#                 original's stack, on private servers (README "Benchmark")
-#   clean
+#                 original's stack, on private servers (docs/benchmark.md)
+#   clean         tests/bin, .run/lint, .run/build and bee_customers.so
 #
 # Test binaries go to tests/bin/ and run under ASan/UBSan/LSan
 # (scripts/run-criterion); CRITERION_ARGS passes arguments to every binary.
@@ -106,8 +114,14 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
 	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
 
+# The comment block at the top of this file, then any .PHONY target it
+# does not name yet, so that the list never misses one.
 help:
-	@sed -n '1,20s/^# \{0,1\}//p' Makefile
+	@sed -n '/^[^#]/q; s/^# \{0,1\}//p' Makefile
+	@awk '/^\.PHONY:/ { p = 1; sub(/^\.PHONY:/, "") } \
+		p { l = $$0; c = sub(/\\$$/, "", l); print l; if (!c) p = 0 }' Makefile | \
+		tr -s ' \t' '\n' | sed '/^$$/d' | LC_ALL=C sort -u | while read -r t; do \
+		grep -Eq "^#   $$t( |$$)" Makefile || echo "  $$t (not described above yet)"; done
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
