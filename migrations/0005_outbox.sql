@@ -1,4 +1,4 @@
--- 0005: the transactional outbox (design.md section 6).
+-- 0005: the transactional outbox (docs/events.md).
 --
 -- Every write inserts its event here in the same statement; one publisher
 -- sends unsent rows in id order with broker confirms and marks them sent.

@@ -1,5 +1,5 @@
 -- 0006: order and appointment history, from the orders and scheduling
--- teams' events (design.md section 6, "In").
+-- teams' events (docs/events.md, consumed events).
 --
 -- Rows are keyed by their upstream id and upserted (newest updated_at
 -- wins). They are found by (business_id, user_id), so history that arrives

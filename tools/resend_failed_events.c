@@ -1,6 +1,6 @@
 /*
  * resend-failed-events: publishes the Redis mirror failed_events
- * (design.md section 6) to RABBITMQ_EXCHANGE, from the head, one item at a
+ * (docs/events.md) to RABBITMQ_EXCHANGE, from the head, one item at a
  * time: LINDEX 0, publish with a confirm, then pop the item only if it is
  * still the head (another process, the service's publisher, may have
  * removed it meanwhile). Each published item's outbox row is marked sent

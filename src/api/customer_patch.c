@@ -1,5 +1,5 @@
 /*
- * PATCH /customers/{id}: the keys present change (design.md section 5),
+ * PATCH /customers/{id}: the keys present change (docs/api.md),
  * rate limited per caller and customer. One statement locks the row,
  * compares, updates only what differs, and adds the `updated` event with
  * fields_changed in schema order when something changed.

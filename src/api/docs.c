@@ -185,8 +185,8 @@ security_headers(struct http_request *req, const char *csp, const char *cache)
 
 /*
  * assets/openapi.json with info.title = SERVICE_NAME and info.version =
- * PROJECT_VERSION (design.md section 2), serialized once per worker and
- * kept for its life (settings never change without a restart).
+ * PROJECT_VERSION (docs/operations.md, settings), serialized once per
+ * worker and kept for its life (settings never change without a restart).
  */
 static const char *
 openapi_document(size_t *len)

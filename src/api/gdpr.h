@@ -1,5 +1,5 @@
 /*
- * The GDPR routes (design.md section 5): export (GET
+ * The GDPR routes (docs/api.md): export (GET
  * /customers/{id}/export, POST /gdpr/export) in gdpr.c, erasure (POST
  * /gdpr/delete) in gdpr_delete.c, and the checks they share.
  */

@@ -2,7 +2,7 @@
  * Order and appointment history as the API shows it (GET
  * /customers/{id}/orders, /appointments and the export), as SQL. History is keyed by (business_id,
  * user_id), not by customer id: it may arrive before the profile exists
- * (design.md section 6, "In"), and shows once it does.
+ * (docs/events.md, consumed events), and shows once it does.
  *
  * Pages of them, newest first (PostgreSQL's json text: write it with
  * jsonw_compact):

@@ -1,9 +1,9 @@
 /*
- * A customer's statistics as the API shows them (design.md section 5):
+ * A customer's statistics as the API shows them (docs/api.md):
  * {total_orders, total_appointments, last_order_date,
  * last_appointment_date, lifetime_value}. They are columns of the customers
  * row, recomputed from history by the history consumer in the transaction
- * that changes it (design.md section 6), so reading them is reading the
+ * that changes it (docs/events.md), so reading them is reading the
  * row: the same values GET /customers/{id} shows.
  */
 #ifndef BEE_STATS_H

@@ -1,6 +1,6 @@
 /*
- * Tags and notes: admin-only records under a customer (design.md sections
- * 3 and 5). tags.c serves /customers/{id}/tags and runs the tag
+ * Tags and notes: admin-only records under a customer (docs/api.md).
+ * tags.c serves /customers/{id}/tags and runs the tag
  * statements that the original's routes (tags_legacy.c) share; notes.c
  * serves /customers/{id}/notes.
  */

@@ -1,6 +1,6 @@
 /*
- * The original's tag routes, kept for its clients (original.md section 4,
- * items 8-10), with the tenant rules of design.md section 3:
+ * The original's tag routes, kept for its clients, with the tenant rules
+ * of the other routes (docs/api.md, tags):
  *   POST   /customers/tags/                        one tag (TagCreate)
  *   GET    /customers/tags/customer/{customer_id}  the customer's tags
  *   DELETE /customers/tags/{tag_id}

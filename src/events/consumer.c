@@ -1,5 +1,5 @@
 /*
- * The history consumer (design.md section 6, "In").
+ * The history consumer (docs/events.md, consumed events).
  *
  * Where it runs: like the outbox publisher (src/events/publisher.c), a Kore task
  * thread in worker 1 only that never returns, with blocking rabbitmq-c

@@ -1,5 +1,5 @@
 /*
- * The history consumer (design.md section 6, "In"): a task thread in
+ * The history consumer (docs/events.md, consumed events): a task thread in
  * worker 1 that applies the orders and scheduling teams' events to
  * customer_orders / customer_appointments and the customers' stats. See
  * consumer.c for how it works.

@@ -1,5 +1,5 @@
 /*
- * The Redis mirror of unsent events (design.md section 6): the list
+ * The Redis mirror of unsent events (docs/events.md): the list
  * `failed_events` holds the original service's item plus its id,
  * {"event","payload","trace_id","message_id"}, for each outbox row the
  * publisher could not send. The outbox row stays the source of truth; the

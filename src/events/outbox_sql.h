@@ -1,6 +1,6 @@
 /*
  * The published body and the Redis failed_events item of outbox row o,
- * as SQL (design.md section 6). occurred_at is created_at in UTC, ISO 8601
+ * as SQL (docs/events.md). occurred_at is created_at in UTC, ISO 8601
  * with microseconds and +00:00; the item is jsonb's canonical text, so the
  * same row always gives the same bytes, when parking and when removing.
  * One definition, so that every side builds the same bytes: the

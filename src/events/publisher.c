@@ -1,5 +1,5 @@
 /*
- * The outbox publisher (design.md section 6).
+ * The outbox publisher (docs/events.md).
  *
  * Where it runs: a Kore task thread in worker 1 only, started from
  * kore_worker_configure. It never returns, so it holds one of the

@@ -1,5 +1,5 @@
 /*
- * The outbox publisher (design.md section 6): a task thread in worker 1
+ * The outbox publisher (docs/events.md): a task thread in worker 1
  * that sends unsent outbox rows to RABBITMQ_EXCHANGE with confirms, mirrors
  * them to Redis failed_events while the broker is unreachable, and prunes
  * sent rows. See publisher.c for how it works.

@@ -1,5 +1,5 @@
 /*
- * One item of the Redis mirror failed_events (design.md section 6), as
+ * One item of the Redis mirror failed_events (docs/events.md), as
  * scripts/resend-failed-events reads it: {"event","payload","trace_id",
  * "message_id"} from the publisher (src/events/publisher.c), or the original
  * service's {"event","payload","trace_id"}. Pure C (jansson), no Kore.

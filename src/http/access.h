@@ -1,6 +1,6 @@
 /*
  * Tenant rules as SQL parameters: which customers a token reaches
- * (design.md section 3). Pure C, tested in tests/unit.
+ * (docs/api.md, roles and tenants). Pure C, tested in tests/unit.
  */
 #ifndef BEE_ACCESS_H
 #define BEE_ACCESS_H

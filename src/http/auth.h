@@ -1,6 +1,6 @@
 /*
  * The `jwt` authentication block's validator, and the role rules every
- * handler applies after it (design.md section 3).
+ * handler applies after it (docs/api.md, authentication).
  */
 #ifndef BEE_AUTH_H
 #define BEE_AUTH_H

@@ -1,5 +1,5 @@
 /*
- * The PATCH rate limit (design.md section 7): CUSTOMER_PATCH_RATE, a fixed
+ * The PATCH rate limit (docs/api.md, rate limit): CUSTOMER_PATCH_RATE, a fixed
  * window from the first hit, counted in Redis under
  * rl:patch:<sub>:<customer uuid> by one Lua script; if Redis does not
  * answer within 50 ms, this worker's own window decides.

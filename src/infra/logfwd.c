@@ -1,5 +1,5 @@
 /*
- * Log forwarding (design.md section 7, issue 6).
+ * Log forwarding (docs/operations.md).
  *
  * Each worker forwards its own lines: log_write hands every finished line
  * to on_line (log_set_hook), which copies it into this worker's bounded

@@ -1,5 +1,5 @@
 /*
- * Log forwarding (design.md section 7): with LOG_SERVICE_URL set, every
+ * Log forwarding (docs/operations.md): with LOG_SERVICE_URL set, every
  * structured log line of a worker is also POSTed to the log service in
  * JSON-array batches, from a bounded queue. See logfwd.c.
  */

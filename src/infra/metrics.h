@@ -1,6 +1,6 @@
 /*
- * Prometheus metrics counted across all workers (issue 7, design.md
- * section 7). The counters live in one anonymous shared mapping that the
+ * Prometheus metrics counted across all workers (docs/operations.md,
+ * metrics). The counters live in one anonymous shared mapping that the
  * parent creates before it forks the workers, so every worker (a respawned
  * one too) adds to the same figures and any worker can render them for
  * GET /metrics. Updates are relaxed atomic adds: a scrape may see one

@@ -1,7 +1,7 @@
 /*
  * Service settings: the environment first, then `.env` in the working
- * directory (design.md section 2). Parsed once in the parent before the
- * workers fork; the workers inherit the result.
+ * directory (docs/operations.md, settings). Parsed once in the parent
+ * before the workers fork; the workers inherit the result.
  */
 #ifndef BEE_SETTINGS_H
 #define BEE_SETTINGS_H

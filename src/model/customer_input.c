@@ -1,4 +1,4 @@
-/* Customer field rules (design.md section 5), with pydantic's wording. */
+/* Customer field rules (docs/api.md), with pydantic's wording. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

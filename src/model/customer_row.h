@@ -1,5 +1,5 @@
 /*
- * A customer as the API shows it (design.md section 5): the columns every
+ * A customer as the API shows it (docs/api.md): the columns every
  * customer query selects, and their JSON in the original's key order.
  */
 #ifndef BEE_CUSTOMER_ROW_H

@@ -1,6 +1,6 @@
 /*
  * Email addresses by the rules of email-validator 2.2 as pydantic's
- * EmailStr applies them (original.md section 5): no deliverability check.
+ * EmailStr applies them (docs/api.md): no deliverability check.
  */
 #ifndef BEE_EMAIL_H
 #define BEE_EMAIL_H

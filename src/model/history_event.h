@@ -1,5 +1,5 @@
 /*
- * The history events the consumer accepts (design.md section 6, "In"),
+ * The history events the consumer accepts (docs/events.md, consumed events),
  * parsed and checked without a database: everything PostgreSQL would
  * refuse is refused here, so that a database error is always an
  * infrastructure error (requeued) and never a bad message (dead-lettered).

@@ -1,6 +1,6 @@
 /*
  * A customer's statistics computed from its order and appointment history
- * (design.md section 6): orders and appointments not cancelled;
+ * (docs/events.md): orders and appointments not cancelled;
  * lifetime_value their sum, clamped to the column's numeric(10, 2); the
  * last dates the latest day (UTC) not after now.
  *

@@ -1,6 +1,6 @@
 /*
  * Avatar images: the type by magic bytes (never by what the client says),
- * and the same image without its metadata (design.md section 5). Pure C,
+ * and the same image without its metadata (docs/api.md, avatars). Pure C,
  * tested in tests/unit/test_image.c.
  */
 #ifndef BEE_IMAGE_H

@@ -1,6 +1,6 @@
 /*
  * The bodies of the tag routes, checked as the original's schemas did
- * (original.md section 5): TagsCreate ({"label"} or {"labels"}) for
+ * (docs/api.md, tags): TagsCreate ({"label"} or {"labels"}) for
  * POST /customers/{id}/tags, TagCreate for the original's
  * POST /customers/tags/. Every label is 1..50 code points, inside
  * `labels` too (the original had no limit there and answered 500), and

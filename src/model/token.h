@@ -1,6 +1,7 @@
 /*
- * Bearer tokens (design.md section 3): libjwt checks the signature, we pin
- * the algorithm and check every claim ourselves from the payload JSON.
+ * Bearer tokens (docs/api.md, authentication): libjwt checks the
+ * signature, we pin the algorithm and check every claim ourselves from
+ * the payload JSON.
  */
 #ifndef BEE_TOKEN_H
 #define BEE_TOKEN_H
