@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # bee-customers: Debian 12, Debian packages only. Every step is a script
 # under scripts/container/ that scripts/dev test-container also runs, in a
-# debootstrap root, where no Docker engine is available (README "Container
-# image"). Build: docker build -t bee-customers . (or docker compose build)
+# debootstrap root, where no Docker engine is available (docs/operations.md,
+# "Container image"). Build: docker build -t bee-customers . (or docker
+# compose build)
 
 # --- builder: the -dev packages, kodev build (prod flavor), make tools ---------
 FROM debian:12-slim AS builder
@@ -30,5 +31,5 @@ EXPOSE 8007
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
 	CMD ["/opt/bee-customers/scripts/container/healthcheck"]
 # -f foreground, -n no chroot, -r no privilege drop: the container already
-# runs unprivileged. Kore does not drain on SIGTERM (README "Known limits").
+# runs unprivileged. Kore does not drain on SIGTERM (docs/operations.md).
 CMD ["kore", "-fnr", "-c", "conf/bee_customers.conf"]

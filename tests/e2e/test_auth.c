@@ -1,5 +1,5 @@
 /*
- * Authentication and role gates (design.md §3), every row of the failure
+ * Authentication and role gates (docs/api.md), every row of the failure
  * table, on GET /customers/{id} (a read) and POST /customers (a create);
  * JWT_ISSUER, JWT_ACCESS_TYPE and the token cache on instances of their
  * own.
@@ -666,7 +666,7 @@ Test(auth_issuer, iss_must_equal_jwt_issuer, .timeout = 60)
 	instance_expect_clean(&in);
 }
 
-/* A token as the auth service issues it (original.md section 12). */
+/* A token as the auth service issues it (docs/api.md, authentication). */
 static char *
 auth_service_claims(const char *extra)
 {

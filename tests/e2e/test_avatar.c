@@ -1,5 +1,5 @@
 /*
- * POST /customers/{id}/avatar and GET /uploads/{file} (design.md §3, §5):
+ * POST /customers/{id}/avatar and GET /uploads/{file} (docs/api.md):
  * real PNG and JPEG files stored without their metadata under server-owned
  * names and served back byte for byte, the original's errors, the role
  * matrix and tenant isolation, no file left that no row names, no path a

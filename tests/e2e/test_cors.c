@@ -1,6 +1,6 @@
 /*
- * CORS as the original's Starlette CORSMiddleware answered it (original.md
- * §1, design.md §7): preflights on any path without a token, the simple
+ * CORS as the original's Starlette CORSMiddleware answered it
+ * (docs/api.md): preflights on any path without a token, the simple
  * headers on every module response, errors included; and, on an instance
  * of its own with CORS_ORIGINS set to a list, echoed allowed origins and
  * refused others.

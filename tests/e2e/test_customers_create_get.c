@@ -1,7 +1,6 @@
 /*
- * POST /customers and GET /customers/{id} (design.md §3, §4, §5): who may
- * create and read, the customer's exact shape, and the 422 items of the
- * original (original.md §2, §5).
+ * POST /customers and GET /customers/{id} (docs/api.md): who may create and
+ * read, the customer's exact shape, and the 422 items of the original.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -634,7 +633,7 @@ Test(create_422, bad_user_id)
 	free(b);
 }
 
-/* Every problem reported, in schema order (original.md §5). */
+/* Every problem reported, in schema order (docs/api.md, errors). */
 Test(create_422, many_errors_in_schema_order)
 {
 	static const char *order[] = { "full_name", "email", "phone", "gender",
@@ -1051,7 +1050,7 @@ Test(methods, head_customer_no_body)
 	free(tok);
 }
 
-/* ---- create: JSON details (design.md §4, §5) ---- */
+/* ---- create: JSON details (docs/api.md) ---- */
 
 /* The last duplicate key wins, as in Python's json. */
 static struct http_resp *

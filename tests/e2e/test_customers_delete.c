@@ -1,9 +1,9 @@
 /*
- * DELETE /customers/{id}, the GDPR erasure (design.md §3, §5, §6): 204, and
- * the profile, its tags, notes and customer_history rows and the order and
- * appointment history of its (business_id, user_id) are gone, and nothing
- * of anyone else; exactly one v1.customer.deleted outbox row. Who may
- * erase whom, and a refused or repeated erasure that deletes nothing.
+ * DELETE /customers/{id}, the GDPR erasure (docs/api.md, docs/events.md): 204,
+ * and the profile, its tags, notes and customer_history rows and the order and
+ * appointment history of its (business_id, user_id) are gone, and nothing of
+ * anyone else; exactly one v1.customer.deleted outbox row. Who may erase whom,
+ * and a refused or repeated erasure that deletes nothing.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -371,7 +371,7 @@ upload_png(const char *tok, const char *id)
 	return (url);
 }
 
-/* The avatar file goes with the profile (design.md §5: erasure). */
+/* The avatar file goes with the profile (docs/api.md, erasure). */
 Test(delete, avatar_file_removed)
 {
 	struct http_resp *r;

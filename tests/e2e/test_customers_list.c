@@ -1,10 +1,10 @@
 /*
- * GET /customers?business_id=&query=&search=&skip=&limit= (design.md §3,
- * §4, §5; original.md §4 item 3): who may list which business, the query
- * string's 422 items in the original's order, matching by name, email or
- * phone with '%' and '_' taken literally, the order (full_name, id) and
- * paging. Every test lists a fresh random business, seeded through SQL
- * (ids chosen by the test, so ties by name have a known order).
+ * GET /customers?business_id=&query=&search=&skip=&limit= (docs/api.md): who
+ * may list which business, the query string's 422 items in the original's
+ * order, matching by name, email or phone with '%' and '_' taken literally, the
+ * order (full_name, id) and paging. Every test lists a fresh random business,
+ * seeded through SQL (ids chosen by the test, so ties by name have a known
+ * order).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -626,7 +626,7 @@ Test(list_422, every_item_in_the_originals_order)
 	json_decref(j);
 }
 
-/* Query parameters come before the role check (design.md §1, step 3). */
+/* Query parameters come before the role check (docs/api.md). */
 Test(list_422, before_the_role_check)
 {
 	struct http_resp *r;

@@ -1,5 +1,5 @@
 /*
- * PATCH /customers/{id} (design.md §3, §4, §5, §6; original.md §4 item 4):
+ * PATCH /customers/{id} (docs/api.md, docs/events.md):
  * keys present change and nothing else does, null clears the optional
  * fields, the create's field rules, who may patch whom, and exactly one
  * v1.customer.updated outbox row when, and only when, a value really

@@ -1,5 +1,5 @@
 /*
- * Erasure leaves no avatar behind (design.md §5): the uploaded file goes
+ * Erasure leaves no avatar behind (docs/api.md): the uploaded file goes
  * once the erasure commits, even when the client went away while it was in
  * flight (DELETE /customers/{id} and POST /gdpr/delete), or the service
  * was told to stop at that moment. The events: test_erasure_events.c.

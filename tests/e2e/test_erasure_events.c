@@ -1,5 +1,5 @@
 /*
- * Erasure scrubs the person from earlier events (design.md §5, §6): the
+ * Erasure scrubs the person from earlier events (docs/events.md): the
  * personal fields of the customer's events in the outbox (sent or not)
  * become null, their event ids and keys stay, and their Redis mirror
  * items (failed_events) are removed after the commit.

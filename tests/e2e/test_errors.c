@@ -1,5 +1,5 @@
 /*
- * The generic error surface (design.md §1, §4): JSON 404s, X-Trace-Id,
+ * The generic error surface (docs/api.md, errors): JSON 404s, X-Trace-Id,
  * bodies too large for Kore, and bodies on methods that have none (request
  * smuggling). After every abuse the service must still answer.
  */
@@ -151,7 +151,7 @@ Test(errors, trace_id_on_401)
 
 /*
  * Over http_body_max Kore answers 413 itself as soon as it has read the
- * headers (an empty body, connection closed; kore-4.1-notes.md §13). Only
+ * headers (an empty body, connection closed; docs/kore.md). Only
  * the headers and a little of the body are sent, as a client would before
  * noticing the answer.
  */
@@ -217,7 +217,7 @@ bearer_line(char *auth, size_t size, int with_token)
 }
 
 /*
- * A body on a method without one (design.md §1, step 2): 400 JSON and the
+ * A body on a method without one (docs/api.md, errors): 400 JSON and the
  * connection closed, so the request hidden in the body is never parsed.
  * Everything is read until the service closes, and exactly one response
  * may be in it.
@@ -332,7 +332,7 @@ Test(errors, get_chunked_protected, .timeout = 20)
 
 /*
  * Header lines past Kore's 24th (request line included) are dropped
- * unseen (README, "Known limits of Kore 4.1"): a request that reaches the
+ * unseen (docs/operations.md, Kore's limits): a request that reaches the
  * limit gets 431 JSON and the connection is closed. GET path with `lines` header lines: Host, the
  * token when with_token, fillers, and `last` when not NULL; then the
  * empty line, then `body`, sent `pause_ms` later when not 0. All that
@@ -629,7 +629,7 @@ Test(errors, get_with_empty_content_length_ok)
 	http_resp_free(r);
 }
 
-/* A simple CORS request under CORS_ORIGINS=* (original.md §1). */
+/* A simple CORS request under CORS_ORIGINS=*, as the original answered. */
 Test(errors, cors_simple_request)
 {
 	struct http_resp *r;

@@ -1,5 +1,5 @@
 /*
- * Events are never lost (issue 6 item 5, design.md §6). Under a stream of
+ * Events are never lost (docs/events.md). Under a stream of
  * writes through the API (a thread: POST, PATCH, PATCH, DELETE of every
  * other customer, each 2xx recorded with its X-Trace-Id), RabbitMQ stops,
  * then Redis; both start again; then Kore's worker 1 (the one running the

@@ -1,6 +1,6 @@
 /*
- * The history consumer under a database outage (issue 6 item 5, design.md
- * §6 "In"): a good v1.order.* message published while PostgreSQL is down
+ * The history consumer under a database outage (docs/events.md, consumed
+ * events): a good v1.order.* message published while PostgreSQL is down
  * is requeued, not dead-lettered, and applied once the database is back.
  *
  * It stops PostgreSQL, so it runs on a stack of its own (lib/stack.c) with

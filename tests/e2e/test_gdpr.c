@@ -1,10 +1,9 @@
 /*
- * GDPR export and erasure (design.md §3, §5; original.md §4 items 16, 17,
- * §5 GDPRRequest): GET /customers/{id}/export and POST /gdpr/export give one
- * shape, the customer exactly as GET /customers/{id} shows it, then tags,
- * notes, history (only when a customer_history row exists), orders,
- * appointments and stats exactly as their own routes show them;
- * POST /gdpr/delete erases the customer, its tags, notes, history, orders
+ * GDPR export and erasure (docs/api.md): GET /customers/{id}/export and POST
+ * /gdpr/export give one shape, the customer exactly as GET /customers/{id}
+ * shows it, then tags, notes, history (only when a customer_history row
+ * exists), orders, appointments and stats exactly as their own routes show
+ * them; POST /gdpr/delete erases the customer, its tags, notes, history, orders
  * and appointments, with one `deleted` event. Who may, tenant isolation
  * (nothing changes), and the body's 422 items.
  */

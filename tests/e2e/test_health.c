@@ -1,5 +1,5 @@
 /*
- * Liveness, readiness and the welcome document (design.md §5): no token,
+ * Liveness, readiness and the welcome document (docs/operations.md): no token,
  * the original's bodies.
  */
 #include <string.h>
@@ -34,7 +34,7 @@ Test(health, health)
 	expect_healthy("/health");
 }
 
-/* Trailing slash accepted, no redirect (design.md §1). */
+/* Trailing slash accepted, no redirect (docs/api.md). */
 Test(health, health_trailing_slash)
 {
 	expect_healthy("/health/");

@@ -1,5 +1,5 @@
 /*
- * GET /customers/{id}/orders and /appointments (design.md §3, §5, §6 "In"):
+ * GET /customers/{id}/orders and /appointments (docs/api.md):
  * the history rows of the customer's (business_id, user_id), newest first,
  * in the documented shapes (src/api/history.h); history that arrived before the
  * profile shows once it exists; rows of another business or user never do.

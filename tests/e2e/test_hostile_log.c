@@ -1,5 +1,5 @@
 /*
- * The JSON log under hostile input (issue 12, README "Logs"): paths made
+ * The JSON log under hostile input (docs/operations.md, "Logs"): paths made
  * of every byte value, invalid UTF-8 and long runs of continuation bytes,
  * hostile trace ids, User-Agents, tokens and bodies, without and with
  * tokens of each role. The service must answer each (or Kore refuse it),

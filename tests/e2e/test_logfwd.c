@@ -1,5 +1,5 @@
 /*
- * Log forwarding (design.md section 7): with LOG_SERVICE_URL set, the
+ * Log forwarding (docs/operations.md): with LOG_SERVICE_URL set, the
  * service POSTs its JSON log lines there as JSON arrays of at most 100,
  * within about a second; a log service that never answers, or a closed
  * port, never slows requests and never grows the worker's memory.

@@ -1,5 +1,5 @@
 /*
- * GET /metrics (issue 7, design.md section 7): exact counts after known
+ * GET /metrics (docs/operations.md, metrics): exact counts after known
  * traffic on an instance of the test's own with two workers (the shared
  * service serves other tests at the same time), the Prometheus text format
  * checked by promtool, scrapes and probes not counted.

@@ -1,5 +1,5 @@
 /*
- * Notes (design.md §3, §5, §6; original.md §4 items 13-15, §5): POST, GET
+ * Notes (docs/api.md, docs/events.md): POST, GET
  * /customers/{id}/notes and DELETE /customers/{id}/notes/{note_id}.
  * Admins and superadmins only; the author is the token's subject; one
  * `note_added` event per note; newest first; tenants never see or change

@@ -1,5 +1,5 @@
 /*
- * The outbox publisher (design.md section 6): events reach
+ * The outbox publisher (docs/events.md): events reach
  * RABBITMQ_EXCHANGE in order per customer, with the properties and exact
  * payload keys of the contract, and their rows are marked sent; with the
  * broker unreachable, rows stay unsent, get parked_at and are mirrored to
@@ -821,8 +821,8 @@ redis_calls(redisContext *rc, const char *cmd, long *usec)
  * LREM over the list per event (the old way, quadratic), but one per
  * batch plus one per item missing from the list's head (Redis's own
  * command counts, on a Redis of the test's own). BEE_PARKED_EVENTS sets N
- * (default 2000); with 100000 it is README's recovery benchmark, whose
- * figures it logs.
+ * (default 2000); with 100000 it is the recovery benchmark of
+ * docs/benchmark.md, whose figures it logs.
  */
 Test(publisher, parked_backlog_drains_exactly_and_linearly, .timeout = 3600)
 {

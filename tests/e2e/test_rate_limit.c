@@ -1,5 +1,5 @@
 /*
- * The PATCH rate limit (design.md §4, §7; original.md §6): a fixed window
+ * The PATCH rate limit (docs/api.md, rate limit): a fixed window
  * per (token sub, customer id), counted in Redis under
  * rl:patch:<sub>:<lower-case customer uuid>, 429 {"error":"Rate limit
  * exceeded: N per M unit"} with Retry-After, requests refused by 401 or 422

@@ -1,5 +1,5 @@
 /*
- * scripts/resend-failed-events (design.md section 6) against the e2e
+ * scripts/resend-failed-events (docs/operations.md) against the e2e
  * servers: items of a Redis list go to RABBITMQ_EXCHANGE from the head,
  * with the publisher's properties and body bytes, popped in order, their
  * outbox rows marked sent by message_id; malformed items move to

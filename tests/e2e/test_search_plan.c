@@ -2,7 +2,7 @@
  * The search of GET /customers is served by the trigram indexes: its very
  * filter (src/api/customer_search.h) planned by the test database with
  * sequential scans disabled must be a BitmapOr over the three trigram
- * indexes, as on the benchmark's data (README "Search").
+ * indexes, as on the benchmark's data (docs/benchmark.md).
  */
 #include <string.h>
 
@@ -60,7 +60,7 @@ Test(search_plan, trigram_indexes_serve_the_search)
 	 * On the small test table a walk of the full_name btree in ORDER BY
 	 * order is as cheap as anything, so plain index scans are off too:
 	 * what is asserted is that the ILIKEs themselves are index
-	 * conditions of the trigram indexes (README "Search" shows the plan
+	 * conditions of the trigram indexes (docs/benchmark.md shows the plan
 	 * on the benchmark's 100 000 rows).
 	 */
 	p = plan(NULL, "%qzxjv%", 1);

@@ -1,8 +1,8 @@
 /*
- * GET /customers/{id}/stats and /statistics (design.md §3, §5; original.md
- * §4 item 7): the customer row's statistics columns, which the history
- * consumer maintains, in the original's shape, lifetime_value written as
- * Python writes a float; who may ask, and tenant isolation.
+ * GET /customers/{id}/stats and /statistics (docs/api.md): the customer row's
+ * statistics columns, which the history consumer maintains, in the original's
+ * shape, lifetime_value written as Python writes a float; who may ask, and
+ * tenant isolation.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -166,7 +166,7 @@ Test(stats, equal_the_profile_fields)
 /*
  * History that arrived before the profile (keyed by business and user)
  * counts at once: POST /customers computes the statistics in its INSERT
- * (design.md §6 semantics), without waiting for the next event.
+ * (docs/events.md), without waiting for the next event.
  */
 Test(stats, history_before_the_profile_counts_at_creation)
 {

@@ -1,5 +1,5 @@
 /*
- * Tags (design.md §3, §5, §6; original.md §4 items 8-12, §5): POST, GET
+ * Tags (docs/api.md, docs/events.md): POST, GET
  * /customers/{id}/tags, DELETE /customers/{id}/tags/{tag_id}, and the
  * original's POST /customers/tags/, GET /customers/tags/customer/{id},
  * DELETE /customers/tags/{tag_id}. Admins and superadmins only; all tags
@@ -190,7 +190,7 @@ Test(tags, create_one_label_shape_event_log)
 			 id, f.cid, f.sub, DB_END),
 	    1);
 
-	/* one event: the keys of design.md §6, without the publisher's */
+	/* one event: the keys of docs/events.md, without the publisher's */
 	cr_assert_eq(tag_events(f.cid), 1);
 	got = db_value(
 	    "SELECT (SELECT string_agg(k, ',' ORDER BY k) FROM "
@@ -937,7 +937,7 @@ Test(tags_legacy, create_items_and_roles)
 	char *tok;
 
 	tenant_init(&f);
-	/* the probe of original.md: every field wrong, in TagCreate's order */
+	/* every field wrong, in TagCreate's order, as the original said */
 	r = http_req_tok("POST", "/customers/tags/", f.admin,
 	    "{\"customer_id\":\"x\",\"label\":\"\",\"color\":"
 	    "\"xxxxxxxxxxxxxxxxxxxxx\",\"priority\":\"a\"}");

@@ -259,7 +259,7 @@ class Suite:
             head = len(method) + len(target) + sum(
                 len(n) + len(v) + 4 for n, v in headers) + 64
             if head > KORE_HEADER_MAX:
-                return  # README, Kore's limits: reset, no response
+                return  # docs/operations.md, Kore's limits: reset, no response
             raise Violation("no response to %s %r: %s"
                             % (method.decode(), target[:300], e))
         self.statuses[resp.status] = self.statuses.get(resp.status, 0) + 1

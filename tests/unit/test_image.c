@@ -1,6 +1,6 @@
 /*
  * image.c: the type by magic bytes, and metadata stripping that keeps
- * every other byte as it was (design.md section 5).
+ * every other byte as it was (docs/api.md, avatars).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * log.c: one JSON object per line on stderr (design.md section 7),
+ * log.c: one JSON object per line on stderr (docs/operations.md, logs),
  * read back here from a temporary file or a pipe put in stderr's place.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
  * problems.c: request bodies and 422 items in the original's shape
- * (original.md section 2): type, loc, msg, input, ctx, in that order.
+ * (docs/api.md, errors): type, loc, msg, input, ctx, in that order.
  */
 #include <stdlib.h>
 #include <string.h>

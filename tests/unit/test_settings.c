@@ -1,6 +1,6 @@
 /*
- * settings.c: design.md section 2. The environment first, then `.env`;
- * a bad value stops start-up with one line that names the variable.
+ * settings.c (docs/operations.md, settings). The environment first, then
+ * `.env`; a bad value stops start-up with one line that names the variable.
  */
 #include <stdio.h>
 #include <stdlib.h>

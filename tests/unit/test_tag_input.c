@@ -1,6 +1,6 @@
 /*
  * tag_input.c: the original's TagsCreate and TagCreate bodies, item for
- * item as pydantic reported them (original.md section 5 and the probes),
+ * item as pydantic reported them (docs/api.md, tags),
  * plus the 1..50 rule for every label.
  */
 #include <stdio.h>
@@ -378,7 +378,7 @@ Test(tag_input, single_priority_refused)
 	    "as an integer\",\"input\":\"1e3\"}]");
 }
 
-/* The probe of original.md: every field wrong, in TagCreate's order. */
+/* Every field wrong, in TagCreate's order, as the original reported it. */
 Test(tag_input, single_all_items_in_schema_order)
 {
 	single_items("{\"customer_id\":\"x\",\"label\":\"\",\"color\":"

@@ -718,7 +718,7 @@ Test(token, non_string_role)
 	    TOKEN_BAD_PAYLOAD);
 }
 
-/* design.md section 3: `role` a string, `customer` only when absent. */
+/* docs/api.md: `role` a string, `customer` only when absent. */
 Test(token, null_role_is_not_a_string)
 {
 	struct claims c;

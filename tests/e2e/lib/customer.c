@@ -60,7 +60,7 @@ cust_create_for(const char *user_id, const char *business_id,
 	free(tok);
 }
 
-/* Keys in the original's order, then ours (design.md §5). */
+/* Keys in the original's order, then ours (docs/api.md). */
 void
 expect_customer(const json_t *c)
 {

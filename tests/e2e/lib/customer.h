@@ -1,6 +1,6 @@
 /*
  * Customers as the tests need them: a valid create body, one created through
- * the API, and the checks every customer object must pass (design.md §5).
+ * the API, and the checks every customer object must pass (docs/api.md).
  */
 #ifndef E2E_CUSTOMER_H
 #define E2E_CUSTOMER_H

@@ -48,7 +48,7 @@ expect_json_ct(const struct http_resp *r)
 	    "content-type %s, not application/json", ct);
 }
 
-/* design.md §1.4 and §7: every answer the module sends carries these. */
+/* docs/api.md: every answer the module sends carries these. */
 void
 expect_module_headers(const struct http_resp *r)
 {

@@ -1,5 +1,5 @@
 /*
- * Assertions about responses, worded as the contract (design.md §4) words
+ * Assertions about responses, worded as the contract (docs/api.md) words
  * them: the module's headers on every answer, {"detail":"..."} bodies byte
  * for byte, and 422 items found by their loc.
  */

@@ -1,7 +1,7 @@
 /*
  * For the tests of stats, history and GDPR: history rows written as the
- * history consumer writes them (design.md §6, "In"), and a token for each
- * cell of the role matrix (design.md §3).
+ * history consumer writes them (docs/events.md), and a token for each
+ * cell of the role matrix (docs/api.md).
  */
 #ifndef E2E_HIST_H
 #define E2E_HIST_H
