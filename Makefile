@@ -9,7 +9,8 @@
 #   lint-cppcheck cppcheck, one run per tree with its include directories
 #   lint-tidy     clang-tidy, one file at a time (checks in .clang-tidy)
 #   lint-shell    shellcheck of scripts/, scripts/container/ and .ci/run
-#   lint-openapi  @redocly/cli lint of assets/openapi.json (scripts/dev docs)
+#   lint-openapi  @redocly/cli lint of assets/openapi.json and
+#                 docs/asyncapi.yaml (scripts/dev docs)
 #   lint-config   the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
@@ -290,10 +291,11 @@ lint-shell:
 
 # The pinned @redocly/cli (scripts/dev docs); rules in redocly.yaml.
 lint-openapi:
-	@echo "lint: redocly (assets/openapi.json)"
+	@echo "lint: redocly (assets/openapi.json, docs/asyncapi.yaml)"
 	@[ -x $(NODE_BIN)/redocly ] || { echo "lint-openapi: no $(NODE_BIN)/redocly: run scripts/dev docs" >&2; exit 1; }
 	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-		$(NODE_BIN)/redocly lint --config redocly.yaml --format stylish assets/openapi.json
+		$(NODE_BIN)/redocly lint --config redocly.yaml --format stylish assets/openapi.json \
+		docs/asyncapi.yaml
 
 # YAML and JSON syntax, docker-compose.yml (docker compose config where a
 # client is installed), the scrape config and the dashboards' PromQL (promtool)
