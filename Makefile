@@ -4,7 +4,8 @@
 #
 #   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
 #                 @redocly/cli lint of assets/openapi.json (lint-openapi),
-#                 the container and monitoring files (scripts/lint-config)
+#                 the container and monitoring files (scripts/lint-config),
+#                 the include graph of src/ against its layers (scripts/layers)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/**/*.c that do not pull in a Kore header)
@@ -104,7 +105,8 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 # --- test targets ---------------------------------------------------------------
 
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
-	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
+	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config \
+	lint-layers
 
 help:
 	@sed -n '1,20s/^# \{0,1\}//p' Makefile
@@ -229,7 +231,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 # Every part runs, then lint fails if any part failed.
 lint:
 	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
-		lint-openapi lint-config
+		lint-openapi lint-config lint-layers
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -285,6 +287,11 @@ lint-openapi:
 # client is installed), the scrape config and the dashboards' PromQL (promtool)
 lint-config:
 	@scripts/lint-config
+
+# Includes only downward (service.c, api/, http/, events/, db/, infra/,
+# model/), no cycle between files.
+lint-layers:
+	@scripts/layers
 
 format:
 	clang-format -i $(LINT_C)
