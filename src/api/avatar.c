@@ -29,7 +29,7 @@
 #include "model/avatar_name.h"
 #include "infra/avatar_store.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "model/image.h"
 #include "infra/log.h"
 #include "model/multipart.h"
