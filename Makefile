@@ -12,6 +12,7 @@
 #   lint-openapi  @redocly/cli lint of assets/openapi.json and
 #                 docs/asyncapi.yaml (scripts/dev docs)
 #   lint-config   the container and monitoring files (scripts/lint-config)
+#   lint-layers   the include graph of src/ against its layers (scripts/layers)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/**/*.c that do not pull in a Kore header)
@@ -113,7 +114,8 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 # --- test targets ---------------------------------------------------------------
 
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
-	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
+	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config \
+	lint-layers
 
 # The comment block at the top of this file, then any .PHONY target it
 # does not name yet, so that the list never misses one.
@@ -244,7 +246,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 # Every part runs, then lint fails if any part failed.
 lint:
 	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
-		lint-openapi lint-config
+		lint-openapi lint-config lint-layers
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -301,6 +303,11 @@ lint-openapi:
 # client is installed), the scrape config and the dashboards' PromQL (promtool)
 lint-config:
 	@scripts/lint-config
+
+# Includes only downward (service.c, api/, http/, events/, db/, infra/,
+# model/), no cycle between files.
+lint-layers:
+	@scripts/layers
 
 format:
 	clang-format -i $(LINT_C)

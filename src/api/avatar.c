@@ -29,7 +29,7 @@
 #include "model/avatar_name.h"
 #include "infra/avatar_store.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "model/image.h"
 #include "infra/log.h"
 #include "model/multipart.h"
@@ -335,7 +335,7 @@ write_file(struct http_request *req, struct ctx *c, struct op_query *q)
 }
 
 /*
- * The update's outcome, with or without the request (ctx.h): on commit
+ * The update's outcome, with or without the request (db.h): on commit
  * the new file stays and the replaced one goes.
  */
 static void

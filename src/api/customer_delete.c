@@ -14,7 +14,8 @@
 
 #include "http/access.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
+#include "api/customer_delete.h"
 #include "infra/log.h"
 #include "events/mirror_forget.h"
 #include "http/op.h"

@@ -1,14 +1,15 @@
 /*
  * GET /customers/{id}: one customer, if the caller reaches it. Out of
  * reach and nonexistent are the same 404, so ids reveal nothing. Its
- * steps serve every GET of one customer's row (customers.h), such as
+ * steps serve every GET of one customer's row (customer_get.h), such as
  * stats.c's.
  */
 #include <stdlib.h>
 
 #include "http/access.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
+#include "api/customer_get.h"
 #include "http/op.h"
 #include "http/reply.h"
 

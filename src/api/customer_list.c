@@ -10,7 +10,7 @@
 #include "http/auth.h"
 #include "model/customer_row.h"
 #include "api/customer_search.h"
-#include "api/customers.h"
+#include "api/customer_list.h"
 #include "http/op.h"
 #include "model/query.h"
 #include "http/reply.h"

@@ -38,7 +38,7 @@
 #include "http/body.h"
 #include "model/customer_input.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "api/gdpr.h"
 #include "api/history.h"
 #include "model/json_compact.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "http/access.h"
-#include "api/customers.h"
+#include "api/customer_delete.h"
 #include "api/gdpr.h"
 #include "http/op.h"
 #include "http/route.h"

@@ -12,7 +12,7 @@
 
 #include "http/access.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "api/history.h"
 #include "model/json_compact.h"
 #include "http/op.h"

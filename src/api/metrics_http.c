@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "infra/deps.h"
 #include "infra/metrics.h"
+#include "api/metrics_http.h"
 #include "http/reply.h"
 #include "http/route.h"
 

@@ -11,7 +11,7 @@
 #include "http/body.h"
 #include "model/customer_input.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "infra/log.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -89,6 +89,9 @@ struct note_state {
 	int deleted;
 	struct jsonw json;
 };
+
+int h_notes(struct http_request *);
+int h_note(struct http_request *);
 
 static enum op_next create_prepare(struct http_request *, struct ctx *,
     struct op_query *);

@@ -5,7 +5,7 @@
  */
 
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_get.h"
 #include "http/op.h"
 #include "http/route.h"
 #include "api/stats.h"

@@ -11,7 +11,7 @@
 #include "http/access.h"
 #include "http/body.h"
 #include "model/customer_row.h"
-#include "api/customers.h"
+#include "api/customer_common.h"
 #include "infra/log.h"
 #include "http/reply.h"
 #include "http/route.h"

@@ -81,8 +81,5 @@ enum op_next tags_list_done(struct http_request *req, struct ctx *c,
 /* Every route's first step: the module's handler names. */
 int h_tags(struct http_request *req);
 int h_tag(struct http_request *req);
-int h_tags_legacy(struct http_request *req);
-int h_notes(struct http_request *req);
-int h_note(struct http_request *req);
 
 #endif

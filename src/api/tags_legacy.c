@@ -29,6 +29,8 @@ struct delete_state {
 	char customer_id[UUID_STRLEN];
 };
 
+int h_tags_legacy(struct http_request *);
+
 static enum op_next create_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next list_prepare(struct http_request *, struct ctx *,

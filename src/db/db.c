@@ -5,20 +5,26 @@
  *
  * Ownership: a request's `struct db_wait` belongs to its connection while
  * the statement's results are due (queued in the connection's FIFO), and
- * to the request's context once delivered. A request that ends early
- * (client gone) leaves its wait to the connection, which frees it when the
- * results arrive; a write with a settle hook (ctx.h) takes the handler's
- * state along, so that the hook runs on the outcome all the same (as the
- * result arrives, before the request, if any, reads it), then frees it. Connections are slots of a per-worker array that is
- * never freed, so an epoll event for a closed one finds an empty slot.
+ * to its client (db.h) once delivered. A client that leaves early (the
+ * HTTP client went away) leaves its wait to the connection, which frees it
+ * when the results arrive; a write with a settle hook (db.h) takes the
+ * handler's state along, so that the hook runs on the outcome all the
+ * same (as the result arrives, before the client, if any, reads it), then
+ * frees it. Connections are slots of a per-worker array that is never
+ * freed, so an epoll event for a closed one finds an empty slot.
  *
  * Connecting is non-blocking, on the loop (PQconnectStart and
  * PQconnectPoll), bounded by the URL's connect_timeout, one connection at
  * a time, and only when every open connection is busy: a worker never
  * stalls on an unreachable server, and meanwhile requests use the open
  * connections, or wait for the new one when none is open. After a failure
- * with none open the breaker answers 503 for a back-off period, then lets
- * one request try again (the others get 503 while it waits).
+ * with none open the breaker turns requests away (DB_UNAVAILABLE) for a
+ * back-off period, then lets one request try again (the others are turned
+ * away while it waits).
+ *
+ * No reply from here: a status goes back to the caller, who answers
+ * (http/op.c); the pool reaches a waiting caller only through its
+ * struct db_client's wake function.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -31,7 +37,6 @@
 #include "db/db_conn.h"
 #include "infra/deps.h"
 #include "infra/log.h"
-#include "http/reply.h"
 #include "infra/resolve.h"
 #include "infra/settings.h"
 #include "db/stmt.h"
@@ -52,12 +57,15 @@ static int sync_armed; /* sync_tick is due at the next loop turn */
 static uint64_t grow_after_ms;
 static struct breaker breaker;
 
+static void pool_connected(struct conn *);
+static void pool_connect_failed(struct conn *, const char *, const char *);
+static void pool_deliver(struct conn *);
+static void pool_fail_waits(struct conn *);
 static void wait_drop(struct db_wait *);
 static void settle(struct db_wait *, const PGresult *);
 static int settle_pending(const struct conn *);
 static void settle_wait(struct conn *, uint64_t);
 static void wait_wake(struct db_wait *, int);
-static int fail_unavailable(struct http_request *);
 static int timed_out(const PGresult *);
 static struct conn *pick(const char *, int);
 static int submit(struct conn *, struct db_wait *);
@@ -68,10 +76,18 @@ static void enqueue(struct conn *, struct db_wait *);
 static void retry(struct db_wait *);
 static void sync_tick(void *, u_int64_t);
 
+/* what a connection tells the pool (db_conn.h) */
+static const struct conn_pool pool = {
+	pool_connected,
+	pool_connect_failed,
+	pool_deliver,
+	pool_fail_waits,
+};
+
 void
 db_register(const char *info, int size)
 {
-	conn_configure(info);
+	conn_configure(info, &pool);
 	pool_size = size;
 }
 
@@ -80,13 +96,6 @@ db_up(void)
 {
 	return (
 	    deps_up(DEP_POSTGRES) && breaker_closed(&breaker, kore_time_ms()));
-}
-
-static int
-fail_unavailable(struct http_request *req)
-{
-	(void)reply_detail(req, 503, "database unavailable");
-	return (HTTP_STATE_ERROR);
 }
 
 /*
@@ -101,8 +110,8 @@ timed_out(const PGresult *r)
 	return (conn_sqlstate_is(r, "57014") || conn_sqlstate_is(r, "55P03"));
 }
 
-int
-db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
+enum db_status
+db_send(struct db_client *d, const struct op_query *q, void *state)
 {
 	struct conn *cn;
 	struct db_wait *w;
@@ -110,73 +119,69 @@ db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 	if (q->nparams > OP_PARAMS_MAX)
 		fatal("db_send: too many parameters");
 	if (!breaker_allows(&breaker, kore_time_ms()))
-		return (fail_unavailable(req));
+		return (DB_UNAVAILABLE);
 	if (inflight >= INFLIGHT_MAX) {
-		log_error(c->trace_id, "database pool queue is full");
-		return (fail_unavailable(req));
+		log_error(d->trace_id, "database pool queue is full");
+		return (DB_UNAVAILABLE);
 	}
-	if ((cn = pick(c->trace_id, !q->long_read && is_read(q->sql))) == NULL)
-		return (fail_unavailable(req));
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (HTTP_STATE_ERROR);
-	}
+	if ((cn = pick(d->trace_id, !q->long_read && is_read(q->sql))) == NULL)
+		return (DB_UNAVAILABLE);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return (DB_NOMEM);
 	w->query = q->sql;
 	w->nparams = q->nparams;
 	w->values = q->values;
 	w->long_read = q->long_read;
-	w->req = req;
+	w->client = d;
 	if ((w->settle = q->settle) != NULL) {
-		w->state = c->state;
-		(void)kore_strlcpy(w->trace_id, c->trace_id,
+		w->state = state;
+		(void)kore_strlcpy(w->trace_id, d->trace_id,
 		    sizeof(w->trace_id));
 	}
 	if (!submit(cn, w)) {
 		free(w);
-		conn_lost(cn, c->trace_id);
-		return (fail_unavailable(req));
+		conn_lost(cn, d->trace_id);
+		return (DB_UNAVAILABLE);
 	}
-	c->wait = w;
-	http_request_sleep(req);
+	d->wait = w;
+	d->sleep(d->waiter);
 	/* sending may have read replies into libpq: no epoll event for them */
 	conn_drain(cn);
-	return (HTTP_STATE_CONTINUE);
+	return (DB_WAIT);
 }
 
-enum db_poll
-db_poll(struct http_request *req, struct ctx *c)
+enum db_status
+db_poll(struct db_client *d)
 {
-	struct db_wait *w = c->wait;
+	struct db_wait *w = d->wait;
 	PGresult *r;
 	char msg[512];
 	int lost;
 
 	if (w == NULL || !w->done)
-		return (DB_POLL_WAIT);
-	c->wait = NULL;
+		return (DB_WAIT);
+	d->wait = NULL;
 	r = w->result;
 	lost = w->lost;
 	free(w);
 	if (lost) {
 		PQclear(r);
-		(void)fail_unavailable(req);
-		return (DB_POLL_FAILED);
+		return (DB_UNAVAILABLE);
 	}
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
-		c->result = r;
-		return (DB_POLL_ROWS);
+		d->result = r;
+		return (DB_ROWS);
 	case PGRES_COMMAND_OK:
 		PQclear(r);
-		return (DB_POLL_DONE);
+		return (DB_DONE);
 	default:
 		break;
 	}
 	/* SQLSTATE 23505: the statement was rolled back whole */
-	if (c->unique_retry && r != NULL && conn_sqlstate_is(r, "23505")) {
-		c->unique_violated = 1;
+	if (d->unique_ok && r != NULL && conn_sqlstate_is(r, "23505")) {
 		PQclear(r);
-		return (DB_POLL_DONE);
+		return (DB_UNIQUE);
 	}
 	if (r != NULL && timed_out(r)) {
 		(void)snprintf(msg, sizeof(msg),
@@ -185,41 +190,39 @@ db_poll(struct http_request *req, struct ctx *c)
 		    settings.db_statement_timeout_ms,
 		    settings.db_lock_timeout_ms, PQresultErrorMessage(r));
 		msg[strcspn(msg, "\n")] = '\0';
-		log_error(c->trace_id, msg);
+		log_error(d->trace_id, msg);
 		PQclear(r);
-		(void)fail_unavailable(req);
-		return (DB_POLL_FAILED);
+		return (DB_TIMEOUT);
 	}
 	(void)snprintf(msg, sizeof(msg), "query failed: %s",
 	    r != NULL ? PQresultErrorMessage(r) : "no result");
 	msg[strcspn(msg, "\n")] = '\0';
-	log_error(c->trace_id, msg);
+	log_error(d->trace_id, msg);
 	PQclear(r);
-	(void)reply_detail(req, 500, "Internal Server Error");
-	return (DB_POLL_FAILED);
+	return (DB_ERROR);
 }
 
-void
-db_release(struct ctx *c)
+int
+db_release(struct db_client *d, void *state, void (*state_free)(void *))
 {
-	struct db_wait *w = c->wait;
+	struct db_wait *w = d->wait;
 
-	PQclear(c->result);
-	c->result = NULL;
-	c->wait = NULL;
+	PQclear(d->result);
+	d->result = NULL;
+	d->wait = NULL;
 	if (w == NULL)
-		return;
+		return (0);
 	if (!w->done) {
-		w->req = NULL; /* the connection frees it */
+		w->client = NULL; /* the connection frees it */
 		if (w->settle != NULL) {
 			/* the outcome still needs the state: it goes along */
-			w->state_free = c->state_free;
-			c->state = NULL;
-			c->state_free = NULL;
+			w->state_free = state_free;
+			return (1);
 		}
-		return;
+		return (0);
 	}
 	wait_drop(w);
+	return (0);
 }
 
 /*
@@ -338,7 +341,7 @@ pick(const char *trace_id, int read)
 	}
 	/*
 	 * After a failure (the breaker's back-off over), the request that
-	 * starts the connect is the one trial: the others get their 503 at
+	 * starts the connect is the one trial: the others are turned away at
 	 * once instead of waiting for it too.
 	 */
 	if (best == NULL && connecting != NULL &&
@@ -352,7 +355,7 @@ pick(const char *trace_id, int read)
 	return (best != NULL ? best : connecting);
 }
 
-void
+static void
 pool_connected(struct conn *cn)
 {
 	struct db_wait *w, *next;
@@ -367,8 +370,8 @@ pool_connected(struct conn *cn)
 	for (; w != NULL; w = next) {
 		next = w->next;
 		w->next = NULL;
-		if (w->req == NULL) {
-			wait_drop(w); /* its request went away: never sent */
+		if (w->client == NULL) {
+			wait_drop(w); /* its client went away: never sent */
 			continue;
 		}
 		if (!broken && !send_statement(cn, w))
@@ -385,9 +388,9 @@ pool_connected(struct conn *cn)
  * With no other connection open PostgreSQL is away: the breaker trips.
  * Otherwise the pool just cannot grow now (max_connections reached, say):
  * the open connections carry on, and growing waits a little. The
- * statements that waited get a 503.
+ * statements that waited are DB_UNAVAILABLE.
  */
-void
+static void
 pool_connect_failed(struct conn *cn, const char *trace_id, const char *why)
 {
 	char msg[320];
@@ -413,8 +416,8 @@ pool_connect_failed(struct conn *cn, const char *trace_id, const char *why)
 	pool_fail_waits(cn);
 }
 
-/* The connection's statements will not be answered: 503 for each. */
-void
+/* The connection's statements will not be answered: DB_UNAVAILABLE. */
+static void
 pool_fail_waits(struct conn *cn)
 {
 	struct db_wait *w, *next;
@@ -424,7 +427,7 @@ pool_fail_waits(struct conn *cn)
 		inflight--;
 		if (w->sent)
 			settle(w, NULL);
-		if (w->req == NULL)
+		if (w->client == NULL)
 			wait_drop(w);
 		else
 			wait_wake(w, 1);
@@ -434,7 +437,7 @@ pool_fail_waits(struct conn *cn)
 	cn->long_reads = 0;
 }
 
-void
+static void
 pool_deliver(struct conn *cn)
 {
 	struct db_wait *w = cn->head;
@@ -450,7 +453,7 @@ pool_deliver(struct conn *cn)
 	w->next = NULL;
 	if (!w->aborted || w->result != NULL)
 		settle(w, w->result);
-	if (w->req == NULL) {
+	if (w->client == NULL) {
 		wait_drop(w);
 		return;
 	}
@@ -462,8 +465,8 @@ pool_deliver(struct conn *cn)
 }
 
 /*
- * A wait whose request went away: nobody will read its result. Frees the
- * handler's state when the request left it here.
+ * A wait whose client went away: nobody will read its result. Frees the
+ * handler's state when the client left it here.
  */
 static void
 wait_drop(struct db_wait *w)
@@ -486,13 +489,13 @@ settle(struct db_wait *w, const PGresult *res)
 	fn(w->state, res, w->trace_id);
 }
 
-/* The wait is over (lost: no answer will come); its request goes on. */
+/* The wait is over (lost: no answer will come); its client goes on. */
 static void
 wait_wake(struct db_wait *w, int lost)
 {
 	w->lost = lost;
 	w->done = 1;
-	http_request_wakeup(w->req);
+	w->client->wake(w->client->waiter);
 }
 
 /*

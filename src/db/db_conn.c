@@ -22,6 +22,7 @@ static char *conninfo;
 static char *options; /* with statement_timeout and lock_timeout */
 static int wants_hostaddr; /* a host name: the parent resolves it */
 static uint64_t connect_timeout_ms; /* 0: none (libpq's meaning) */
+static const struct conn_pool *pool; /* db.c's */
 
 static void connect_wait(struct conn *, int);
 static void connect_step(struct conn *);
@@ -36,11 +37,12 @@ static void conn_result(struct conn *, PGresult *);
 static void notice_to_log(void *, const char *);
 
 void
-conn_configure(const char *info)
+conn_configure(const char *info, const struct conn_pool *to)
 {
 	PQconninfoOption *opts, *o;
 	long secs;
 
+	pool = to;
 	if ((conninfo = strdup(info)) == NULL ||
 	    (options = pg_options(info, settings.db_statement_timeout_ms,
 		 settings.db_lock_timeout_ms)) == NULL)
@@ -167,7 +169,7 @@ connect_done(struct conn *cn)
 	cn->connect_timer = NULL;
 	cn->connecting = 0;
 	conn_interest(cn, 0);
-	pool_connected(cn);
+	pool->connected(cn);
 }
 
 static void
@@ -202,7 +204,7 @@ connect_failed(struct conn *cn, const char *trace_id, const char *why)
 	PQfinish(cn->db);
 	cn->db = NULL;
 	cn->connecting = 0;
-	pool_connect_failed(cn, trace_id, msg);
+	pool->connect_failed(cn, trace_id, msg);
 }
 
 /* Level-triggered read interest always; write only while libpq must. */
@@ -214,7 +216,7 @@ conn_interest(struct conn *cn, int writing)
 	    EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0), 0, cn);
 }
 
-/* Every waiting request gets a 503; the slot is free for a new one. */
+/* Every waiting statement fails (the pool's fail_waits); the slot is free. */
 void
 conn_lost(struct conn *cn, const char *trace_id)
 {
@@ -239,7 +241,7 @@ conn_lost(struct conn *cn, const char *trace_id)
 	PQfinish(cn->db);
 	cn->db = NULL;
 	cn->unsynced = 0;
-	pool_fail_waits(cn);
+	pool->fail_waits(cn);
 }
 
 static void
@@ -314,7 +316,7 @@ conn_drain(struct conn *cn)
 				break;
 			/* one command of the oldest wait finished */
 			if (++cn->head->ended == cn->head->commands)
-				pool_deliver(cn);
+				pool->deliver(cn);
 			continue;
 		}
 		ends = 0;

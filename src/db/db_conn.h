@@ -1,21 +1,27 @@
 /*
- * The database pool's insides, shared by db.c (requests, batches, the
- * choice of a connection: the pool) and db_conn.c (a connection's life).
- * Not for other files: they use db.h.
+ * A connection of the database pool (db_conn.c: its life), and the
+ * statements queued on it, for db.c (requests, batches, the choice of a
+ * connection: the pool). Not for other files: they use db.h.
+ *
+ * A connection tells the pool what happened through the functions the
+ * pool registers (struct conn_pool, conn_configure), so that db_conn.c
+ * depends on nothing of db.c's and the two do not call each other in a
+ * circle.
  */
 #ifndef BEE_DB_CONN_H
 #define BEE_DB_CONN_H
 
 #include <kore/kore.h>
-#include <kore/http.h>
 #include <libpq-fe.h>
 
-#include "http/ctx.h"
+#include "infra/log.h"
+
+struct db_client;
 
 struct db_wait {
 	struct db_wait *next;
-	struct http_request *req; /* NULL: the request went away */
-	/* the statement, borrowed from the request (c->q), for a retry */
+	struct db_client *client; /* NULL: the client went away */
+	/* the statement, borrowed from the client (db_send's q), for a retry */
 	const char *query;
 	int nparams;
 	const char *const *values;
@@ -32,7 +38,7 @@ struct db_wait {
 	int sent; /* on the wire: it may commit whatever we do */
 	/* struct op_query's settle, the handler's state and the trace id */
 	void (*settle)(void *, const PGresult *, const char *);
-	void *state; /* borrowed from the request while it lives */
+	void *state; /* borrowed from the client while it is there */
 	void (*state_free)(void *); /* set once the wait owns state */
 	char trace_id[TRACE_ID_MAX + 1];
 };
@@ -52,10 +58,24 @@ struct conn {
 	int unsynced; /* reads sent since the last Sync */
 };
 
-/* db_conn.c: a connection. */
+/* What a connection tells its pool (db.c). */
+struct conn_pool {
+	/* cn is up: the statements that waited for it are sent. */
+	void (*connected)(struct conn *cn);
+	/* Connecting failed (cn is an empty slot again): why, in one line. */
+	void (*connect_failed)(struct conn *cn, const char *trace_id,
+	    const char *why);
+	/* The oldest statement of cn has all its results. */
+	void (*deliver)(struct conn *cn);
+	/* None of cn's statements will be answered: each is DB_UNAVAILABLE. */
+	void (*fail_waits)(struct conn *cn);
+};
 
-/* In the parent: where to connect (and connect_timeout). */
-void conn_configure(const char *conninfo);
+/*
+ * In the parent: where to connect (and connect_timeout), and the pool
+ * to tell (it must outlive the process).
+ */
+void conn_configure(const char *conninfo, const struct conn_pool *pool);
 /*
  * Starts connecting in the empty slot cn, without blocking; the pool
  * hears of the end (pool_connected, pool_connect_failed). 0 when it
@@ -69,17 +89,5 @@ int conn_flush(struct conn *cn);
 /* The connection broke: closed, its statements fail (pool_fail_waits). */
 void conn_lost(struct conn *cn, const char *trace_id);
 int conn_sqlstate_is(const PGresult *r, const char *code);
-
-/* db.c: the pool, told by a connection. */
-
-/* cn is up: the statements that waited for it are sent. */
-void pool_connected(struct conn *cn);
-/* Connecting failed (cn is an empty slot again): why, in one line. */
-void pool_connect_failed(struct conn *cn, const char *trace_id,
-    const char *why);
-/* The oldest statement of cn has all its results. */
-void pool_deliver(struct conn *cn);
-/* None of cn's statements will be answered: each gets a 503. */
-void pool_fail_waits(struct conn *cn);
 
 #endif

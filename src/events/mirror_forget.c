@@ -11,7 +11,6 @@
 #include <jansson.h>
 #include <kore/kore.h>
 
-#include "http/ctx.h"
 #include "infra/log.h"
 #include "events/mirror.h"
 #include "events/mirror_forget.h"

@@ -69,7 +69,11 @@ ctx_free(struct http_request *req)
 
 	if ((c = http_state_get(req)) == NULL)
 		return;
-	db_release(c);
+	/* a write's settle hook may still need the handler's state */
+	if (db_release(&c->db, c->state, c->state_free)) {
+		c->state = NULL;
+		c->state_free = NULL;
+	}
 	if (c->gate != NULL && c->gate_free != NULL)
 		c->gate_free(c->gate);
 	c->gate = NULL;

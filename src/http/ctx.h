@@ -10,38 +10,11 @@
 #include <kore/http.h>
 #include <libpq-fe.h>
 
+#include "db/db.h"
+#include "infra/log.h"
 #include "model/token.h"
 
-#define OP_PARAMS_MAX 16
-
 struct op;
-struct db_wait;
-
-/* The statement a handler runs next (see op.h). */
-struct op_query {
-	const char *sql;
-	int nparams;
-	const char *values[OP_PARAMS_MAX]; /* NULL is SQL NULL */
-	/*
-	 * A read that may take long (many rows, a search): it never shares
-	 * a batch, so that quick reads never queue behind it (db.c).
-	 */
-	int long_read;
-	/*
-	 * Optional, for a write: what must follow its outcome whether or not
-	 * the client is still there (unlink a replaced file, clean the Redis
-	 * mirror). db.c calls it once, as the result arrives, with the
-	 * handler's state (c->state, kept alive for it if the request ends
-	 * first) and the result: committed when its status is
-	 * PGRES_TUPLES_OK or PGRES_COMMAND_OK, rolled back on an error status,
-	 * NULL when the connection was lost after sending (unknown). Never
-	 * for a statement that was not sent. No reply from here: the request
-	 * may be gone; rows() and done() follow when it is not.
-	 */
-	void (*settle)(void *state, const PGresult *res, const char *trace_id);
-};
-
-#define TRACE_ID_MAX 128
 
 struct ctx {
 	uint64_t start_us;
@@ -53,14 +26,13 @@ struct ctx {
 	/*
 	 * Set by a handler whose statement may fail on a unique index (which
 	 * rolls it back whole): the failure then ends the query like one
-	 * without rows and sets unique_violated, instead of a 500 (db.c).
+	 * without rows and sets unique_violated, instead of a 500 (op.c).
 	 */
 	int unique_retry;
 	int unique_violated;
 	const struct op *op; /* the handler's operation */
-	struct op_query q;
-	struct db_wait *wait; /* the statement in flight (db.c) */
-	PGresult *result; /* its rows, while op.c hands them over */
+	struct op_query q; /* the statement it runs next (db.h) */
+	struct db_client db; /* the request as the pool sees it (op.c) */
 	void *state; /* handler's, owned */
 	void (*state_free)(void *);
 	void *gate; /* the gate's (rate limit), owned */

@@ -1,12 +1,15 @@
 /*
  * The handler state machine shared by every database-backed route:
  * prepare -> gate -> send -> wait (rows) -> done, with done free to start
- * another statement on the way.
+ * another statement on the way. The pool (db.h) answers with a status;
+ * the replies to its failures are here: 503 "database unavailable" when
+ * PostgreSQL cannot be reached or timed out, 500 otherwise.
  */
 #include <string.h>
 
 #include "db/db.h"
 #include "http/op.h"
+#include "http/reply.h"
 
 enum { S_PREPARE, S_GATE, S_SEND, S_WAIT, S_DONE };
 
@@ -15,6 +18,9 @@ static int state_gate(struct http_request *);
 static int state_send(struct http_request *);
 static int state_wait(struct http_request *);
 static int state_done(struct http_request *);
+static int db_failed(struct http_request *, enum db_status);
+static void request_sleep(void *);
+static void request_wakeup(void *);
 
 static struct http_state states[] = {
 	KORE_HTTP_STATE(state_prepare),
@@ -68,36 +74,73 @@ static int
 state_send(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
-	int rc;
+	enum db_status st;
 
-	rc = db_send(req, c, &c->q);
-	if (rc == HTTP_STATE_CONTINUE)
-		req->fsm_state = S_WAIT;
-	return (rc);
+	c->db.waiter = req;
+	c->db.sleep = request_sleep;
+	c->db.wake = request_wakeup;
+	c->db.trace_id = c->trace_id;
+	if ((st = db_send(&c->db, &c->q, c->state)) != DB_WAIT)
+		return (db_failed(req, st));
+	req->fsm_state = S_WAIT;
+	return (HTTP_STATE_CONTINUE);
 }
 
 static int
 state_wait(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
+	enum db_status st;
 
-	switch (db_poll(req, c)) {
-	case DB_POLL_WAIT:
+	c->db.unique_ok = c->unique_retry;
+	switch ((st = db_poll(&c->db))) {
+	case DB_WAIT:
 		return (HTTP_STATE_RETRY);
-	case DB_POLL_ROWS:
+	case DB_ROWS:
 		if (c->op->rows != NULL)
-			c->op->rows(req, c, c->result);
-		PQclear(c->result);
-		c->result = NULL;
+			c->op->rows(req, c, c->db.result);
+		PQclear(c->db.result);
+		c->db.result = NULL;
 		req->fsm_state = S_DONE;
 		return (HTTP_STATE_CONTINUE);
-	case DB_POLL_DONE:
+	case DB_UNIQUE:
+		c->unique_violated = 1;
 		req->fsm_state = S_DONE;
 		return (HTTP_STATE_CONTINUE);
-	case DB_POLL_FAILED:
+	case DB_DONE:
+		req->fsm_state = S_DONE;
+		return (HTTP_STATE_CONTINUE);
 	default:
-		return (HTTP_STATE_ERROR);
+		return (db_failed(req, st));
 	}
+}
+
+/* The statement failed or was never sent (the pool logged why). */
+static int
+db_failed(struct http_request *req, enum db_status st)
+{
+	switch (st) {
+	case DB_UNAVAILABLE:
+	case DB_TIMEOUT:
+		(void)reply_detail(req, 503, "database unavailable");
+		break;
+	default:
+		(void)reply_detail(req, 500, "Internal Server Error");
+		break;
+	}
+	return (HTTP_STATE_ERROR);
+}
+
+static void
+request_sleep(void *req)
+{
+	http_request_sleep(req);
+}
+
+static void
+request_wakeup(void *req)
+{
+	http_request_wakeup(req);
 }
 
 static int

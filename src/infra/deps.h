@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 
-enum dep { DEP_POSTGRES, DEP_RABBITMQ, DEP_REDIS, DEP_COUNT };
+#include "infra/resolve.h" /* enum dep */
 
 /*
  * In the parent: resolve the settings' hosts (never on a worker's loop)

@@ -21,6 +21,12 @@ struct log_field {
 	size_t cap; /* at most this many bytes of str in the line; 0: any */
 };
 
+/*
+ * The longest trace id a line carries: a request's X-Trace-Id
+ * ([A-Za-z0-9._:-]{1,128}) or the UUID it was given instead.
+ */
+#define TRACE_ID_MAX 128
+
 /* The most bytes of a request's raw path in its log line (escaped). */
 #define LOG_PATH_MAX 256
 

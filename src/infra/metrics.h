@@ -44,8 +44,6 @@ enum metric_dep {
 int metrics_init(void);
 /* Unmaps it (tests). */
 void metrics_reset(void);
-/* In each worker (metrics_http.c): its RSS, once a second. */
-void metrics_worker_start(void);
 
 /*
  * The route templates that have a label, in the order they are rendered.

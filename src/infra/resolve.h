@@ -1,14 +1,15 @@
 /*
- * Where the dependencies (deps.h) are now. Their host names are resolved
- * in the parent only: a lookup would block a worker's loop, and the
- * resolver's syscalls (sendmmsg, recvmsg, ...) are outside the workers'
- * seccomp list. Once at start-up, then again, by a thread of the parent,
- * whenever a worker or a task thread reports a failed connection
- * (resolve_again), at most once a RESOLVE_MIN_MS per name; the answers
- * sit in shared memory that every process and thread reads without a
- * lock. So a failover to a new address, or a recreated container, is
- * followed without a restart, and a name that does not resolve gives
- * each connect a clean failure instead of a resolver in the sandbox.
+ * Where the dependencies (enum dep; deps.h probes them) are now. Their
+ * host names are resolved in the parent only: a lookup would block a
+ * worker's loop, and the resolver's syscalls (sendmmsg, recvmsg, ...) are
+ * outside the workers' seccomp list. Once at start-up, then again, by a
+ * thread of the parent, whenever a worker or a task thread reports a
+ * failed connection (resolve_again), at most once a RESOLVE_MIN_MS per
+ * name; the answers sit in shared memory that every process and thread
+ * reads without a lock. So a failover to a new address, or a recreated
+ * container, is followed without a restart, and a name that does not
+ * resolve gives each connect a clean failure instead of a resolver in the
+ * sandbox.
  */
 #ifndef BEE_RESOLVE_H
 #define BEE_RESOLVE_H
@@ -17,10 +18,12 @@
 
 #include <netinet/in.h>
 
-#include "infra/deps.h"
 #include "infra/settings.h"
 
 #define RESOLVE_MIN_MS 1000
+
+/* The dependencies, probed by deps.c, followed here. */
+enum dep { DEP_POSTGRES, DEP_RABBITMQ, DEP_REDIS, DEP_COUNT };
 
 struct resolved {
 	int ok; /* 0: disabled, or the name does not resolve */

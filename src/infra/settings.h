@@ -8,21 +8,12 @@
 
 #include <stddef.h>
 
+#include "infra/settings_rate.h"
+#include "infra/settings_url.h"
+
 #define SETTINGS_ERRLEN 256
 
 enum jwt_algo { JWT_ALGO_HS256, JWT_ALGO_RS256 };
-
-struct endpoint {
-	char host[256];
-	char port[8];
-};
-
-struct rate {
-	unsigned int count; /* requests allowed ... */
-	unsigned int period; /* ... per this many seconds */
-	unsigned int amount; /* as written: "5 per 1 minute" */
-	char unit[8]; /* second, minute, hour, day */
-};
 
 struct settings {
 	char host[256];
@@ -77,16 +68,6 @@ int settings_load(struct settings *s, const char *dotenv_path, char *err,
 int settings_load_noauth(struct settings *s, const char *dotenv_path, char *err,
     size_t errlen);
 void settings_free(struct settings *s);
-
-/* Parses "5/minute", "10 per second", "100/hour"; 0 or -1. */
-int settings_parse_rate(const char *text, struct rate *r);
-
-/* Extracts host and port from a URL ("scheme://user:pw@host:port/..."). */
-int settings_url_endpoint(const char *url, const char *default_port,
-    struct endpoint *ep);
-
-/* postgresql[+asyncpg]:// URL to a libpq URI with our connect options. */
-char *settings_pg_conninfo(const char *url);
 
 extern struct settings settings;
 

@@ -1,5 +1,5 @@
 /*
- * A rate limit as the original wrote it (settings.h): "5/minute",
+ * A rate limit as the original wrote it (settings_rate.h): "5/minute",
  * "10 per second", "100/hour". Pure C (tested in tests/unit).
  */
 #include <ctype.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "infra/settings.h"
+#include "infra/settings_rate.h"
 
 int
 settings_parse_rate(const char *text, struct rate *r)

@@ -1,5 +1,5 @@
 /*
- * The dependencies' URLs (settings.h): host and port for the readiness
+ * The dependencies' URLs (settings_url.h): host and port for the readiness
  * probes, and the libpq URI with the service's connect options. Pure C
  * (tested in tests/unit).
  */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "infra/settings.h"
+#include "infra/settings_url.h"
 
 int
 settings_url_endpoint(const char *url, const char *default_port,
