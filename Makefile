@@ -3,6 +3,8 @@
 # below against private servers. Targets:
 #
 #   lint          clang-format (check), cppcheck, clang-tidy, shellcheck,
+#                 the settings' documentation (lint-settings), raw allocation
+#                 outside model/xalloc.c (lint-alloc),
 #                 @redocly/cli lint of assets/openapi.json (lint-openapi),
 #                 the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
@@ -15,6 +17,10 @@
 #                 the /docs and /redoc pages in headless Chromium (needs
 #                 BEE_URL etc. and `scripts/dev docs`)
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
+#                 and .run/tools/settings-docs
+#   settings-docs .env.example, scripts/dev's SERVICE_SETTINGS and the table
+#                 of docs/operations.md, written from src/infra/settings.c
+#                 (lint-settings checks them)
 #   fuzz          tests/fuzz/fuzz_*.c with clang's libFuzzer, each linked with
 #                 the pure sources (scripts/fuzz runs them; README "Fuzzing")
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
@@ -104,10 +110,11 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 # --- test targets ---------------------------------------------------------------
 
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
-	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config
+	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config \
+	lint-settings lint-alloc
 
 help:
-	@sed -n '1,20s/^# \{0,1\}//p' Makefile
+	@sed -n '/^[^#]/q; s/^# \{0,1\}//p' Makefile
 
 unit: $(UNIT_BIN)
 	@if [ -z "$(UNIT_BIN)" ]; then echo "unit: no tests yet (tests/unit/test_*.c)"; exit 0; fi
@@ -159,21 +166,38 @@ TOOLS_DIR := .run/tools
 TOOLS_SRC := src/events/amqp_pub.c src/events/confirms.c src/events/mirror.c \
 	src/infra/monotime.c src/infra/settings.c src/infra/settings_rate.c \
 	src/infra/settings_url.c src/infra/dotenv.c \
-	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c
+	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c \
+	src/infra/settings_parse.c src/model/xalloc.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql
 TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
 
-.PHONY: tools
-tools: $(TOOLS_DIR)/resend-failed-events
+.PHONY: tools settings-docs
+tools: $(TOOLS_DIR)/resend-failed-events $(TOOLS_DIR)/settings-docs
 
 $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 		$(wildcard src/events/amqp_pub.h src/events/confirms.h \
 		src/events/mirror.h src/infra/monotime.h src/infra/settings.h \
-		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h)
+		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h \
+		src/infra/settings_table.h src/model/xalloc.h)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
+
+# What the settings table documents: scripts/settings-docs builds it, then
+# writes (settings-docs) or checks (lint-settings) the files.
+SETTINGS_SRC := src/infra/settings.c src/infra/settings_parse.c \
+	src/infra/settings_rate.c src/infra/settings_url.c src/infra/dotenv.c \
+	src/infra/whole_file.c src/model/xalloc.c
+$(TOOLS_DIR)/settings-docs: tools/settings_docs.c $(SETTINGS_SRC) \
+		$(wildcard src/infra/settings.h src/infra/settings_table.h \
+		src/infra/dotenv.h src/infra/whole_file.h src/model/xalloc.h)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) -ljansson -lcrypto -o $@.$$$$.tmp && \
+		mv -f $@.$$$$.tmp $@
+
+settings-docs:
+	@scripts/settings-docs
 
 # --- fuzz ---------------------------------------------------------------------
 
@@ -229,7 +253,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 # Every part runs, then lint fails if any part failed.
 lint:
 	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
-		lint-openapi lint-config
+		lint-openapi lint-config lint-settings lint-alloc
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -285,6 +309,17 @@ lint-openapi:
 # client is installed), the scrape config and the dashboards' PromQL (promtool)
 lint-config:
 	@scripts/lint-config
+
+# .env.example, scripts/dev and docs/operations.md against the settings table
+lint-settings:
+	@echo "lint: settings documentation (scripts/settings-docs --check)"
+	@scripts/settings-docs --check
+
+# Out of memory is handled one way (model/xalloc.h): no raw allocation
+# elsewhere in src/ or tools/.
+lint-alloc:
+	@echo "lint: allocation through model/xalloc.h"
+	@scripts/lint-alloc
 
 format:
 	clang-format -i $(LINT_C)
