@@ -35,6 +35,7 @@
 #include "infra/resolve.h"
 #include "infra/settings.h"
 #include "db/stmt.h"
+#include "model/xalloc.h"
 
 /* statements in flight per worker, as Kore's pgsql_queue_limit */
 #define INFLIGHT_MAX 1000
@@ -117,10 +118,7 @@ db_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 	}
 	if ((cn = pick(c->trace_id, !q->long_read && is_read(q->sql))) == NULL)
 		return (fail_unavailable(req));
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (HTTP_STATE_ERROR);
-	}
+	w = xcalloc(1, sizeof(*w));
 	w->query = q->sql;
 	w->nparams = q->nparams;
 	w->values = q->values;
@@ -315,9 +313,8 @@ pick(const char *trace_id, int read)
 	struct conn *best, *empty, *connecting;
 	int i;
 
-	if (conns == NULL &&
-	    (conns = calloc((size_t)pool_size, sizeof(*conns))) == NULL)
-		return (NULL);
+	if (conns == NULL)
+		conns = xcalloc((size_t)pool_size, sizeof(*conns));
 	for (i = 0; read && i < pool_size; i++) {
 		if (conns[i].db != NULL && conns[i].unsynced > 0 &&
 		    conns[i].long_reads == 0)

@@ -78,6 +78,13 @@ xjson(json_t *v)
 	return (v);
 }
 
+void
+xjson_added(int rc)
+{
+	if (rc == -1)
+		xalloc_failed();
+}
+
 char *
 xjson_dumps(const json_t *json, size_t flags)
 {

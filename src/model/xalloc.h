@@ -25,6 +25,9 @@ char *xstrndup(const char *s, size_t n);
  */
 json_t *xjson(json_t *v);
 char *xjson_dumps(const json_t *json, size_t flags);
+/* The result of json_object_set_new() or json_array_append_new() of a
+ * valid key and value: -1 only for want of memory. */
+void xjson_added(int rc);
 
 /* Writes one line to stderr and aborts. */
 void xalloc_failed(void) __attribute__((noreturn));
