@@ -287,9 +287,10 @@ load(struct settings *s, const char *dotenv_path, int auth, char *err,
 			continue;
 		if ((v = value_of(row, &env)) == NULL)
 			continue;
-		err[0] = '\0';
+		if (errlen > 0)
+			err[0] = '\0';
 		if ((rc = row->parse(row, v, s, err, errlen)) == -1 &&
-		    err[0] == '\0')
+		    (errlen == 0 || err[0] == '\0'))
 			(void)snprintf(err, errlen, "%s: %s", row->name,
 			    row->error);
 	}
