@@ -13,6 +13,9 @@
 #                 docs/asyncapi.yaml (scripts/dev docs)
 #   lint-config   the container and monitoring files (scripts/lint-config)
 #   lint-layers   the include graph of src/ against its layers (scripts/layers)
+#   lint-settings .env.example, scripts/dev's SERVICE_SETTINGS and the table of
+#                 docs/operations.md against src/infra/settings.c
+#   lint-alloc    no raw allocation outside src/model/xalloc.c
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
 #                 sources (src/**/*.c that do not pull in a Kore header)
@@ -25,6 +28,10 @@
 #   tests/bin/NAME  one test binary (unit_uuid, e2e_tags, migrate_NAME);
 #                 `scripts/dev test-one NAME` builds and runs it
 #   tools         .run/tools/resend-failed-events (scripts/resend-failed-events)
+#                 and .run/tools/settings-docs
+#   settings-docs .env.example, scripts/dev's SERVICE_SETTINGS and the table
+#                 of docs/operations.md, written from src/infra/settings.c
+#                 (lint-settings checks them)
 #   fuzz          tests/fuzz/fuzz_*.c with clang's libFuzzer, each linked with
 #                 the pure sources (scripts/fuzz runs them; CONTRIBUTING.md)
 #   bench         scripts/bench: req/s and p50/p99 against pgbench and the
@@ -115,7 +122,7 @@ $(BIN)/e2e_%: $(OBJ)/tests/e2e/test_%.o $(call objs,$(E2E_SUPPORT))
 
 .PHONY: help unit migrate-test e2e lint format clean bench docs-test \
 	lint-format lint-cppcheck lint-tidy lint-shell lint-openapi lint-config \
-	lint-layers
+	lint-layers lint-settings lint-alloc
 
 # The comment block at the top of this file, then any .PHONY target it
 # does not name yet, so that the list never misses one.
@@ -176,21 +183,38 @@ TOOLS_DIR := .run/tools
 TOOLS_SRC := src/events/amqp_pub.c src/events/confirms.c src/events/mirror.c \
 	src/infra/monotime.c src/infra/settings.c src/infra/settings_rate.c \
 	src/infra/settings_url.c src/infra/dotenv.c \
-	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c
+	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c \
+	src/infra/settings_parse.c src/model/xalloc.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql
 TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
 
-.PHONY: tools
-tools: $(TOOLS_DIR)/resend-failed-events
+.PHONY: tools settings-docs
+tools: $(TOOLS_DIR)/resend-failed-events $(TOOLS_DIR)/settings-docs
 
 $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 		$(wildcard src/events/amqp_pub.h src/events/confirms.h \
 		src/events/mirror.h src/infra/monotime.h src/infra/settings.h \
-		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h)
+		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h \
+		src/infra/settings_types.h src/infra/settings_parse.h src/model/xalloc.h)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
+
+# What the settings table documents: scripts/settings-docs builds it, then
+# writes (settings-docs) or checks (lint-settings) the files.
+SETTINGS_SRC := src/infra/settings.c src/infra/settings_parse.c \
+	src/infra/settings_rate.c src/infra/settings_url.c src/infra/dotenv.c \
+	src/infra/whole_file.c src/model/xalloc.c
+$(TOOLS_DIR)/settings-docs: tools/settings_docs.c $(SETTINGS_SRC) \
+		$(wildcard src/infra/settings.h src/infra/settings_types.h src/infra/settings_parse.h \
+		src/infra/dotenv.h src/infra/whole_file.h src/model/xalloc.h)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) -ljansson -lcrypto -o $@.$$$$.tmp && \
+		mv -f $@.$$$$.tmp $@
+
+settings-docs:
+	@scripts/settings-docs
 
 # --- fuzz ---------------------------------------------------------------------
 
@@ -246,7 +270,7 @@ LINT_INC_FN := lint_inc() { case $$1 in \
 # Every part runs, then lint fails if any part failed.
 lint:
 	@$(MAKE) --no-print-directory -k lint-format lint-cppcheck lint-tidy lint-shell \
-		lint-openapi lint-config lint-layers
+		lint-openapi lint-config lint-layers lint-settings lint-alloc
 
 lint-format:
 	@echo "lint: clang-format ($(words $(LINT_C)) files)"
@@ -308,6 +332,17 @@ lint-config:
 # model/), no cycle between files.
 lint-layers:
 	@scripts/layers
+
+# .env.example, scripts/dev and docs/operations.md against the settings table
+lint-settings:
+	@echo "lint: settings documentation (scripts/settings-docs --check)"
+	@scripts/settings-docs --check
+
+# Out of memory is handled one way (model/xalloc.h): no raw allocation
+# elsewhere in src/ or tools/.
+lint-alloc:
+	@echo "lint: allocation through model/xalloc.h"
+	@scripts/lint-alloc
 
 format:
 	clang-format -i $(LINT_C)

@@ -28,6 +28,7 @@
 #include "events/resend_item.h"
 #include "infra/settings.h"
 #include "model/uuid.h"
+#include "model/xalloc.h"
 
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 5000
@@ -106,8 +107,7 @@ main(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	run.key = key != NULL && *key != '\0' ? key : MIRROR_LIST;
 	klen = strlen(run.key) + sizeof(":invalid");
-	if ((run.invalid_key = malloc(klen)) == NULL)
-		abort();
+	run.invalid_key = xmalloc(klen);
 	(void)snprintf(run.invalid_key, klen, "%s:invalid", run.key);
 	if (mirror_connect(&m, settings.redis_url, NULL, REDIS_TIMEOUT_MS, err,
 		sizeof(err)) == -1) {

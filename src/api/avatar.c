@@ -36,6 +36,7 @@
 #include "http/op.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/xalloc.h"
 
 #define UPLOADS_PREFIX "/uploads/"
 
@@ -177,10 +178,8 @@ upload_read(struct http_request *req, struct upload *up)
 
 	/* At most http_body_max bytes: Kore refused larger bodies. */
 	total = req->http_body_length;
-	if (total > 0 && (up->body = malloc(total)) == NULL) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (0);
-	}
+	if (total > 0)
+		up->body = xmalloc(total);
 	len = 0;
 	while (len < total) {
 		n = http_body_read(req, up->body + len, total - len);
@@ -248,10 +247,7 @@ upload_store(struct http_request *req, struct ctx *c, struct avatar_state *st)
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (0);
 	}
-	if ((clean = malloc(up->length)) == NULL) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (0);
-	}
+	clean = xmalloc(up->length);
 	len = image_strip(st->type, up->body + up->offset, up->length, clean);
 	avatar_name_make(rnd, st->type, st->file);
 	rc = avatar_save(st->file, clean, len);
@@ -282,8 +278,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		free(up.body);
 		return (OP_REPLIED);
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("avatar: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 	st->up = up;

@@ -17,6 +17,7 @@
 #include "infra/log.h"
 #include "http/reply.h"
 #include "http/op.h"
+#include "model/xalloc.h"
 
 /*
  * The statistics of the new row ($1 user_id, $2 business_id): from the
@@ -100,8 +101,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		problems_free(&p);
 		return (OP_REPLIED);
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("customer_create: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 
@@ -193,8 +193,8 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		log_write(LOG_LEVEL_WARNING, c->trace_id,
 		    "Customer already exists", f, 2);
 		(void)reply_doc(req, 409,
-		    json_pack("{s:s, s:s}", "detail", "Customer already exists",
-			"id", st->id));
+		    xjson(json_pack("{s:s, s:s}", "detail",
+			"Customer already exists", "id", st->id)));
 		return (OP_REPLIED);
 	}
 	if (st->json.failed || st->json.buf == NULL) {

@@ -21,6 +21,7 @@
 #include "http/op.h"
 #include "events/outbox_sql.h"
 #include "http/reply.h"
+#include "model/xalloc.h"
 
 /*
  * $1 the customer's id, or NULL and ($2 user_id, $3 business_id): the
@@ -106,8 +107,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		(void)reply_detail(req, 403, "Customer or admin role required");
 		return (OP_REPLIED);
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("customer_delete: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = free;
 	access_scope(&c->claims, &st->scope);

@@ -12,6 +12,7 @@
 #include "api/customer_get.h"
 #include "http/op.h"
 #include "http/reply.h"
+#include "model/xalloc.h"
 
 static const char sql_get[] =
     "SELECT " CUSTOMER_COLUMNS " FROM customers c"
@@ -60,8 +61,7 @@ customer_one_prepare(struct http_request *req, struct ctx *c,
 
 	if (!customer_path_id(req, c) || !customer_role_check(req, c))
 		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("customer_get: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	st->write = write;
 	c->state = st;
 	c->state_free = state_free;

@@ -15,6 +15,7 @@
 #include "model/query.h"
 #include "http/reply.h"
 #include "model/utf8.h"
+#include "model/xalloc.h"
 
 #define SEARCH_MIN 3
 
@@ -66,8 +67,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct list_state *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("customer_list: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 	jsonw_init(&st->json);
@@ -114,8 +114,8 @@ parse_query(struct http_request *req, struct list_state *st)
 	problems_free(&p);
 	if (term == NULL)
 		term = alias;
-	if (term != NULL && (st->pattern = like_pattern(term)) == NULL)
-		fatal("customer_list: out of memory");
+	if (term != NULL)
+		st->pattern = like_pattern(term);
 	query_free(&qs);
 	return (1);
 }
@@ -133,9 +133,9 @@ check_term(struct problems *p, const struct query *qs, const char *name,
 		return (1);
 	(void)snprintf(msg, sizeof(msg),
 	    "String should have at least %d characters", SEARCH_MIN);
-	input = json_string(*out);
+	input = xjson(json_string(*out));
 	problems_add(p, "string_too_short", problem_loc("query", name), msg,
-	    input, json_pack("{s:i}", "min_length", SEARCH_MIN));
+	    input, xjson(json_pack("{s:i}", "min_length", SEARCH_MIN)));
 	json_decref(input);
 	*out = NULL;
 	return (0);
@@ -179,8 +179,7 @@ like_pattern(const char *term)
 	char *out;
 	size_t i, o;
 
-	if ((out = malloc(strlen(term) * 2 + 3)) == NULL)
-		return (NULL);
+	out = xmalloc(strlen(term) * 2 + 3);
 	o = 0;
 	out[o++] = '%';
 	for (i = 0; term[i] != '\0'; i++) {

@@ -18,6 +18,7 @@
 #include "http/ratelimit.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/xalloc.h"
 
 #define SET(k) "'" k "' = ANY($5::text[])"
 
@@ -122,8 +123,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct patch_state *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("customer_patch: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 	jsonw_init(&st->json);
@@ -200,7 +200,7 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->changed = strdup(PQgetvalue(res, 0, 0));
+	st->changed = xstrdup(PQgetvalue(res, 0, 0));
 	customer_row_json(res, 0, 2, &st->json);
 }
 
@@ -214,7 +214,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		(void)reply_detail(req, 404, "Customer not found");
 		return (OP_REPLIED);
 	}
-	if (st->json.failed || st->changed == NULL) {
+	if (st->json.failed) {
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (OP_REPLIED);
 	}

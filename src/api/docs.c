@@ -25,6 +25,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "infra/settings.h"
+#include "model/xalloc.h"
 
 #define ASSETS_PREFIX "/docs/assets/"
 #define HTML "text/html; charset=utf-8"
@@ -201,6 +202,7 @@ openapi_document(size_t *len)
 	doc = json_loadb((const char *)asset_openapi_json,
 	    asset_len_openapi_json, 0, &err);
 	if (doc == NULL || (info = json_object_get(doc, "info")) == NULL ||
+	    /* json_string: NULL also for a name or version not UTF-8 */
 	    json_object_set_new(info, "title",
 		json_string(settings.service_name)) == -1 ||
 	    json_object_set_new(info, "version",
@@ -209,10 +211,8 @@ openapi_document(size_t *len)
 		json_decref(doc);
 		return (NULL);
 	}
-	openapi_text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	openapi_text = xjson_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	if (openapi_text == NULL)
-		return (NULL);
 	openapi_len = strlen(openapi_text);
 	*len = openapi_len;
 	return (openapi_text);

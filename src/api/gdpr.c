@@ -49,6 +49,7 @@
 #include "api/stats.h"
 #include "http/stream.h"
 #include "api/tags.h"
+#include "model/xalloc.h"
 
 /* Items per page of a list, and per chunk. */
 #define EXPORT_PAGE 5000
@@ -250,8 +251,7 @@ state_new(struct ctx *c)
 {
 	struct export_state *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("export: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	jsonw_init(&st->head);
 	jsonw_init(&st->history);
 	jsonw_init(&st->stats);
@@ -374,8 +374,7 @@ page_rows(struct export_state *st, const PGresult *res)
 	for (i = 0; i < KEY_COLS; i++) {
 		if (PQgetisnull(res, 0, 2 + i))
 			continue;
-		if ((st->after[i] = strdup(PQgetvalue(res, 0, 2 + i))) == NULL)
-			fatal("export: out of memory");
+		st->after[i] = xstrdup(PQgetvalue(res, 0, 2 + i));
 	}
 	jsonw_init(&page);
 	if (!jsonw_compact(&page, PQgetvalue(res, 0, 0)) || page.len < 2) {

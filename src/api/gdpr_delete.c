@@ -15,6 +15,7 @@
 #include "api/gdpr.h"
 #include "http/op.h"
 #include "http/route.h"
+#include "model/xalloc.h"
 
 struct erase_state {
 	struct scope scope;
@@ -51,8 +52,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 
 	if (!gdpr_request_read(req, &body) || !gdpr_role_check(req, c))
 		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("gdpr_delete: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = free;
 	st->body = body;

@@ -8,6 +8,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "infra/settings.h"
+#include "model/xalloc.h"
 
 int h_root(struct http_request *);
 int h_health(struct http_request *);
@@ -21,6 +22,7 @@ h_root(struct http_request *req)
 
 	if (!route_begin(req, "/", HTTP_METHOD_GET, "GET", &c))
 		return (KORE_RESULT_OK);
+	/* PROJECT_VERSION need not be UTF-8: reply_doc answers 500 for NULL */
 	return (reply_doc(req, 200,
 	    json_pack("{s:s, s:s, s:s}", "message",
 		"Welcome to BeeConect Customer Service API", "version",
@@ -54,9 +56,9 @@ h_ready(struct http_request *req)
 	else
 		redis = deps_up(DEP_REDIS) ? "up" : "down";
 	return (reply_doc(req, ready ? 200 : 503,
-	    json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
+	    xjson(json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
 		ready ? "ready" : "not_ready", "checks", "postgres", pg,
-		"rabbitmq", amqp, "redis", redis)));
+		"rabbitmq", amqp, "redis", redis))));
 }
 
 int

@@ -18,6 +18,7 @@
 #include "http/op.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/xalloc.h"
 
 static const char sql_orders[] =
     "SELECT (SELECT " HISTORY_ORDERS_PAGE_JSON
@@ -113,8 +114,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q,
 
 	if (!customer_path_id(req, c) || !customer_role_check(req, c))
 		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("history: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 	if (!route_page(req, &st->page))

@@ -45,8 +45,7 @@ h_metrics(struct http_request *req)
 	deps[METRIC_DEP_POSTGRES] = db_up();
 	deps[METRIC_DEP_RABBITMQ] = dep_state(DEP_RABBITMQ);
 	deps[METRIC_DEP_REDIS] = dep_state(DEP_REDIS);
-	if ((text = metrics_render(deps, &len)) == NULL)
-		return (reply_detail(req, 500, "Internal Server Error"));
+	text = metrics_render(deps, &len);
 	(void)reply_body(req, 200, CONTENT_TYPE, text, len);
 	free(text);
 	return (KORE_RESULT_OK);

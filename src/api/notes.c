@@ -16,6 +16,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"
+#include "model/xalloc.h"
 
 #define NOTE_CONTENT_MAX 500
 
@@ -149,8 +150,7 @@ state_new(struct ctx *c)
 {
 	struct note_state *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("notes: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	jsonw_init(&st->json);
 	c->state = st;
 	c->state_free = state_free;
@@ -200,8 +200,8 @@ create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	else if (body != NULL)
 		(void)check_string(&p, body, &rule_content, &content, NULL);
 	/* Copied before the body goes: the query is sent later. */
-	if (content != NULL && (st->content = strdup(content)) == NULL)
-		fatal("notes: out of memory");
+	if (content != NULL)
+		st->content = xstrdup(content);
 	json_decref(body);
 	if (problems_count(&p) > 0) {
 		(void)reply_problems(req, &p);

@@ -16,6 +16,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"
+#include "model/xalloc.h"
 
 /*
  * The customer is locked first, so its events stay in order. Requested
@@ -196,8 +197,7 @@ tags_insert_new(struct ctx *c)
 {
 	struct tags_insert *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("tags: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	jsonw_init(&st->json);
 	c->state = st;
 	c->state_free = insert_free;
@@ -282,13 +282,10 @@ tags_insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 		return;
 	st->found = 1;
 	if (!PQgetisnull(res, 0, 0)) {
-		st->taken = strdup(PQgetvalue(res, 0, 0));
-		if (st->taken == NULL)
-			fatal("tags: out of memory");
+		st->taken = xstrdup(PQgetvalue(res, 0, 0));
 		return;
 	}
-	if ((st->tag_ids = calloc((size_t)n, UUID_STRLEN)) == NULL)
-		fatal("tags: out of memory");
+	st->tag_ids = xcalloc((size_t)n, UUID_STRLEN);
 	if (!st->single)
 		jsonw_open(&st->json, '[');
 	for (i = 0; i < n; i++) {
@@ -381,8 +378,7 @@ tags_list_query(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct list_state *st;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("tags: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	jsonw_init(&st->json);
 	c->state = st;
 	c->state_free = list_free;
@@ -437,8 +433,7 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 
 	if (!customer_path_ids(req, c, "tag_id", tag_id) || !admin_only(req, c))
 		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("tags: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = free;
 	(void)memcpy(st->tag_id, tag_id, sizeof(st->tag_id));

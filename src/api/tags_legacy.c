@@ -15,6 +15,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"
+#include "model/xalloc.h"
 
 /* The tag, if its customer is reachable; else nothing happens. */
 static const char sql_delete[] =
@@ -145,8 +146,7 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	problems_free(&p);
 	if (!ok || !admin_only(req, c))
 		return (OP_REPLIED);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("tags_legacy: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = free;
 	(void)memcpy(st->tag_id, tag_id, sizeof(st->tag_id));

@@ -17,6 +17,7 @@
 #include "http/op.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/xalloc.h"
 
 #define UPLOADS_PREFIX "/uploads/"
 
@@ -81,8 +82,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	}
 	name = req->path + strlen(UPLOADS_PREFIX);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		fatal("uploads: out of memory");
+	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 	(void)memcpy(st->name, name, AVATAR_NAME_LEN + 1);

@@ -40,6 +40,7 @@
 #include "infra/resolve.h"
 #include "infra/settings.h"
 #include "db/stmt.h"
+#include "model/xalloc.h"
 
 /* statements in flight per worker, as Kore's pgsql_queue_limit */
 #define INFLIGHT_MAX 1000
@@ -126,8 +127,7 @@ db_send(struct db_client *d, const struct op_query *q, void *state)
 	}
 	if ((cn = pick(d->trace_id, !q->long_read && is_read(q->sql))) == NULL)
 		return (DB_UNAVAILABLE);
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return (DB_NOMEM);
+	w = xcalloc(1, sizeof(*w));
 	w->query = q->sql;
 	w->nparams = q->nparams;
 	w->values = q->values;
@@ -318,9 +318,8 @@ pick(const char *trace_id, int read)
 	struct conn *best, *empty, *connecting;
 	int i;
 
-	if (conns == NULL &&
-	    (conns = calloc((size_t)pool_size, sizeof(*conns))) == NULL)
-		return (NULL);
+	if (conns == NULL)
+		conns = xcalloc((size_t)pool_size, sizeof(*conns));
 	for (i = 0; read && i < pool_size; i++) {
 		if (conns[i].db != NULL && conns[i].unsynced > 0 &&
 		    conns[i].long_reads == 0)

@@ -78,7 +78,7 @@ struct db_client {
  * What became of a statement. The pool logs why where it knows more than
  * the status says (a full queue, a timeout, PostgreSQL's error); the
  * caller answers (http/op.c: 503 for DB_UNAVAILABLE and DB_TIMEOUT, 500
- * for DB_ERROR and DB_NOMEM).
+ * for DB_ERROR). Out of memory stops the worker (model/xalloc.h).
  */
 enum db_status {
 	DB_WAIT, /* sent: the caller sleeps until the pool wakes it */
@@ -88,8 +88,7 @@ enum db_status {
 	DB_UNAVAILABLE, /* not sent (breaker open, queue full, no
 			   connection), or its connection was lost */
 	DB_TIMEOUT, /* statement_timeout or lock_timeout */
-	DB_ERROR, /* PostgreSQL refused it */
-	DB_NOMEM /* not sent: out of memory */
+	DB_ERROR /* PostgreSQL refused it */
 };
 
 /* In the parent: where to connect, and connections per worker. */

@@ -17,6 +17,7 @@
 #include "db/pg_conninfo.h"
 #include "infra/resolve.h"
 #include "infra/settings.h"
+#include "model/xalloc.h"
 
 static char *conninfo;
 static char *options; /* with statement_timeout and lock_timeout */
@@ -43,10 +44,9 @@ conn_configure(const char *info, const struct conn_pool *to)
 	long secs;
 
 	pool = to;
-	if ((conninfo = strdup(info)) == NULL ||
-	    (options = pg_options(info, settings.db_statement_timeout_ms,
-		 settings.db_lock_timeout_ms)) == NULL)
-		fatal("db_register: out of memory");
+	conninfo = xstrdup(info);
+	options = pg_options(info, settings.db_statement_timeout_ms,
+	    settings.db_lock_timeout_ms);
 	wants_hostaddr = pg_wants_hostaddr(info);
 	/*
 	 * libpq enforces connect_timeout only in its blocking calls; here it

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "db/pg_conninfo.h"
+#include "model/xalloc.h"
 
 static const char *option(PQconninfoOption *, const char *);
 
@@ -24,10 +25,10 @@ pg_options(const char *conninfo, int statement_ms, int lock_ms)
 	if (opts != NULL && (own = option(opts, "options")) == NULL)
 		own = "";
 	len = strlen(own) + 80;
-	if ((out = malloc(len)) != NULL)
-		(void)snprintf(out, len,
-		    "%s%s-c statement_timeout=%d -c lock_timeout=%d", own,
-		    *own != '\0' ? " " : "", statement_ms, lock_ms);
+	out = xmalloc(len);
+	(void)snprintf(out, len,
+	    "%s%s-c statement_timeout=%d -c lock_timeout=%d", own,
+	    *own != '\0' ? " " : "", statement_ms, lock_ms);
 	PQconninfoFree(opts);
 	return (out);
 }

@@ -11,7 +11,7 @@
  * libpq's `options` value: the conninfo's own (DateStyle, or what the
  * URL set), then `-c statement_timeout=... -c lock_timeout=...`, which
  * win over the URL's. Sent in the startup packet: no extra round trip.
- * Allocated (free it), or NULL when out of memory.
+ * Allocated: free it.
  */
 char *pg_options(const char *conninfo, int statement_ms, int lock_ms);
 

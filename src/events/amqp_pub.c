@@ -17,6 +17,7 @@
 
 #include "events/amqp_pub.h"
 #include "infra/monotime.h"
+#include "model/xalloc.h"
 
 #define CHANNEL 1
 
@@ -113,8 +114,7 @@ connect_login(struct amqp_pub *p, const char *url, const char *address,
 	char *copy;
 	int rc;
 
-	if ((copy = strdup(url)) == NULL)
-		return (fail(p, err, errlen, "open", "out of memory"));
+	copy = xstrdup(url);
 	amqp_default_connection_info(&ci);
 	if (amqp_parse_url(copy, &ci) != AMQP_STATUS_OK) {
 		free(copy);

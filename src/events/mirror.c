@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 
 #include "events/mirror.h"
+#include "model/xalloc.h"
 
 /* What a removed item becomes for a moment: never a JSON object. */
 #define TOMBSTONE "\001bee-customers:removed"
@@ -209,14 +210,8 @@ script(struct mirror *m, const char *src, const char *const *args, int nargs,
 	int argc, i, rc;
 
 	argc = 4 + nargs + n;
-	argv = calloc((size_t)argc, sizeof(*argv));
-	lens = calloc((size_t)argc, sizeof(*lens));
-	if (argv == NULL || lens == NULL) {
-		free(argv);
-		free(lens);
-		(void)snprintf(err, errlen, "redis EVAL: out of memory");
-		return (-1);
-	}
+	argv = xcalloc((size_t)argc, sizeof(*argv));
+	lens = xcalloc((size_t)argc, sizeof(*lens));
 	argv[0] = "EVAL";
 	argv[1] = src;
 	argv[2] = "1";

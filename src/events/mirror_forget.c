@@ -16,6 +16,7 @@
 #include "events/mirror_forget.h"
 #include "infra/redis.h"
 #include "infra/settings.h"
+#include "model/xalloc.h"
 
 struct forget {
 	int pending; /* replies still due */
@@ -42,8 +43,7 @@ mirror_forget(const char *items, const char *trace_id)
 		log_warn(trace_id, "failed_events: erased items not parsed");
 		return;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		fatal("mirror_forget: out of memory");
+	f = xcalloc(1, sizeof(*f));
 	(void)kore_strlcpy(f->trace_id, trace_id, sizeof(f->trace_id));
 	f->pending = 1; /* this loop's own, until every command is queued */
 	json_array_foreach(a, i, v) {

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "events/resend_item.h"
+#include "model/xalloc.h"
 
 #define ROUTING_KEY_MAX 255 /* an AMQP short string */
 
@@ -59,9 +60,7 @@ resend_item_parse(const char *text, size_t len, struct resend_item *it,
 		it->body_len = vlen;
 	} else {
 		/* an escaped key: jansson found it, the scanner did not */
-		it->body = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (it->body == NULL)
-			abort();
+		it->body = xjson_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		it->body_len = strlen(it->body);
 	}
 	it->timestamp = resend_parse_time(
@@ -111,8 +110,7 @@ dup_n(const char *s, size_t n)
 {
 	char *d;
 
-	if ((d = malloc(n + 1)) == NULL)
-		abort();
+	d = xmalloc(n + 1);
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return (d);

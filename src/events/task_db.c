@@ -58,10 +58,6 @@ task_db_connect(const char *application_name, const char *what)
 	}
 	options = pg_options(settings.database_conninfo,
 	    TASK_STATEMENT_TIMEOUT_MS, TASK_LOCK_TIMEOUT_MS);
-	if (options == NULL) {
-		task_log(LOG_LEVEL_WARNING, what, "out of memory", -1);
-		return (NULL);
-	}
 	values[0] = settings.database_conninfo;
 	values[1] = r.ip; /* "": libpq ignores it */
 	values[2] = "5";

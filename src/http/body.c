@@ -7,6 +7,7 @@
 
 #include "http/body.h"
 #include "http/reply.h"
+#include "model/xalloc.h"
 
 int
 body_json(struct http_request *req, struct problems *p, json_t **out)
@@ -24,10 +25,7 @@ body_json(struct http_request *req, struct problems *p, json_t **out)
 	len = 0;
 	data = NULL;
 	if (req->http_body_length > 0) {
-		if ((data = malloc(req->http_body_length)) == NULL) {
-			(void)reply_detail(req, 500, "Internal Server Error");
-			return (0);
-		}
+		data = xmalloc(req->http_body_length);
 		while (len < req->http_body_length) {
 			n = http_body_read(req, data + len,
 			    req->http_body_length - len);

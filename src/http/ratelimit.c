@@ -17,6 +17,7 @@
 #include "http/reply.h"
 #include "infra/settings.h"
 #include "model/window.h"
+#include "model/xalloc.h"
 
 #define REDIS_DEADLINE_MS 50
 #define KEY_MAX 128
@@ -66,8 +67,7 @@ ratelimit_patch_gate(struct http_request *req, struct ctx *c)
 		return (verdict(req, w));
 	}
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("ratelimit: out of memory");
+	w = xcalloc(1, sizeof(*w));
 	w->req = req;
 	c->gate = w;
 	c->gate_free = release;
@@ -110,7 +110,7 @@ verdict(struct http_request *req, struct rl_wait *w)
 	    r->count, r->amount, r->unit);
 	metrics_add(METRIC_RATE_LIMITED, 1);
 	http_response_header(req, "retry-after", after);
-	(void)reply_doc(req, 429, json_pack("{s:s}", "error", msg));
+	(void)reply_doc(req, 429, xjson(json_pack("{s:s}", "error", msg)));
 	return (OP_REPLIED);
 }
 

@@ -9,6 +9,7 @@
 #include "infra/log.h"
 #include "infra/metrics.h"
 #include "http/reply.h"
+#include "model/xalloc.h"
 
 #define CORS_MAX 32
 
@@ -196,13 +197,15 @@ reply_stream_finish(struct http_request *req, int status, size_t len)
 int
 reply_doc(struct http_request *req, int status, json_t *doc)
 {
+	static const char refused[] = "{\"detail\":\"Internal Server Error\"}";
 	char *body;
 	int rc;
 
-	body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* json_pack refused text that is not UTF-8: answered without jansson */
+	if (doc == NULL)
+		return (reply_json(req, 500, refused, sizeof(refused) - 1));
+	body = xjson_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	if (body == NULL)
-		return (reply_detail(req, 500, "Internal Server Error"));
 	rc = reply_json(req, status, body, strlen(body));
 	free(body);
 	return (rc);
@@ -211,6 +214,7 @@ reply_doc(struct http_request *req, int status, json_t *doc)
 int
 reply_detail(struct http_request *req, int status, const char *detail)
 {
+	/* detail may come from the database or a peer: NULL if not UTF-8 */
 	return (reply_doc(req, status, json_pack("{s:s}", "detail", detail)));
 }
 
@@ -221,8 +225,7 @@ reply_problems(struct http_request *req, struct problems *p)
 	size_t len;
 	int rc;
 
-	if ((body = problems_dump(p, &len)) == NULL)
-		return (reply_detail(req, 500, "Internal Server Error"));
+	body = problems_dump(p, &len);
 	rc = reply_json(req, 422, body, len);
 	free(body);
 	return (rc);

@@ -32,6 +32,7 @@
 #include "infra/log.h"
 #include "http/reply.h"
 #include "http/stream.h"
+#include "model/xalloc.h"
 
 struct stream {
 	struct http_request *req; /* NULL once freed by the request */
@@ -64,8 +65,7 @@ stream_begin(struct http_request *req, int status)
 	struct connection *c = req->owner;
 	int sndbuf;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		fatal("stream: out of memory");
+	s = xcalloc(1, sizeof(*s));
 	jsonw_init(&s->part);
 	s->req = req;
 	s->status = status;

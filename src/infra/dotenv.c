@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "infra/dotenv.h"
+#include "model/xalloc.h"
 
 #define DOTENV_MAX (256 * 1024)
 
@@ -32,11 +33,7 @@ dotenv_read(struct dotenv *env, const char *path)
 		    strerror(errno));
 		return (-1);
 	}
-	if ((text = malloc(DOTENV_MAX + 1)) == NULL) {
-		(void)fclose(fp);
-		(void)snprintf(env->error, sizeof(env->error), "out of memory");
-		return (-1);
-	}
+	text = xmalloc(DOTENV_MAX + 1);
 	n = fread(text, 1, DOTENV_MAX, fp);
 	(void)fclose(fp);
 	text[n] = '\0';
@@ -51,8 +48,7 @@ dotenv_parse(struct dotenv *env, const char *text)
 	char *copy, *line, *next;
 	size_t lineno;
 
-	if ((copy = strdup(text)) == NULL)
-		return (-1);
+	copy = xstrdup(text);
 	lineno = 0;
 	for (line = copy; line != NULL; line = next) {
 		lineno++;
@@ -133,17 +129,10 @@ add_pair(struct dotenv *env, const char *key, size_t klen, const char *val,
 {
 	struct dotenv_pair *pairs;
 
-	pairs = realloc(env->pairs, (env->count + 1) * sizeof(*pairs));
-	if (pairs == NULL)
-		return (-1);
+	pairs = xrealloc(env->pairs, (env->count + 1) * sizeof(*pairs));
 	env->pairs = pairs;
-	pairs[env->count].key = strndup(key, klen);
-	pairs[env->count].value = strndup(val, vlen);
-	if (pairs[env->count].key == NULL || pairs[env->count].value == NULL) {
-		free(pairs[env->count].key);
-		free(pairs[env->count].value);
-		return (-1);
-	}
+	pairs[env->count].key = xstrndup(key, klen);
+	pairs[env->count].value = xstrndup(val, vlen);
 	env->count++;
 	return (0);
 }

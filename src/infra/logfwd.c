@@ -138,7 +138,7 @@ logfwd_start(void)
 	if (settings.log_service_url == NULL)
 		return;
 	if (logq_init(&queue, LOGQ_LINES, LOGQ_BYTES) == -1) {
-		log_error(NULL, "log forwarding off: out of memory");
+		log_error(NULL, "log forwarding off: no queue");
 		return;
 	}
 	(void)pthread_condattr_init(&attr);
@@ -251,10 +251,7 @@ post(CURL *curl, const struct logq_batch *b, char *error)
 	size_t len;
 	char *body;
 
-	if ((body = logq_batch_json(b, &len)) == NULL) {
-		(void)snprintf(error, CURL_ERROR_SIZE, "out of memory");
-		return (-1);
-	}
+	body = logq_batch_json(b, &len);
 	headers = curl_slist_append(NULL, "Content-Type: application/json");
 	/* no 100-continue round trip: the service answers or not */
 	headers = curl_slist_append(headers, "Expect:");

@@ -1,5 +1,5 @@
 /*
- * The log forwarder's bounded queue: a ring of malloc'd lines. Bounded in
+ * The log forwarder's bounded queue: a ring of allocated lines. Bounded in
  * lines (the ring) and in bytes (the text): a line of at most 4 KB times
  * 10 000 would be 40 MB, so the byte bound is what keeps memory small.
  */
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "infra/logq.h"
+#include "model/xalloc.h"
 
 static void drop_oldest(struct logq *);
 
@@ -14,9 +15,9 @@ int
 logq_init(struct logq *q, size_t max_lines, size_t max_bytes)
 {
 	memset(q, 0, sizeof(*q));
-	if (max_lines == 0 ||
-	    (q->ring = calloc(max_lines, sizeof(q->ring[0]))) == NULL)
+	if (max_lines == 0)
 		return (-1);
+	q->ring = xcalloc(max_lines, sizeof(q->ring[0]));
 	q->cap = max_lines;
 	q->max_bytes = max_bytes;
 	return (0);
@@ -54,10 +55,11 @@ logq_push(struct logq *q, const char *line, size_t len)
 
 	if (q->ring == NULL || len == 0)
 		return (0);
-	if (len > q->max_bytes || (text = malloc(len)) == NULL) {
+	if (len > q->max_bytes) {
 		q->dropped++;
 		return (1);
 	}
+	text = xmalloc(len);
 	memcpy(text, line, len);
 	dropped = 0;
 	while (q->count > 0 &&
@@ -103,8 +105,7 @@ logq_batch_json(const struct logq_batch *b, size_t *len)
 	n = 3 + b->count;
 	for (i = 0; i < b->count; i++)
 		n += b->lines[i].len;
-	if ((out = malloc(n)) == NULL)
-		return (NULL);
+	out = xmalloc(n);
 	off = 0;
 	out[off++] = '[';
 	for (i = 0; i < b->count; i++) {

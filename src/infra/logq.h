@@ -31,18 +31,18 @@ struct logq_batch {
 	size_t count;
 };
 
-/* 0, or -1 when out of memory. */
+/* 0, or -1 when max_lines is 0. */
 int logq_init(struct logq *q, size_t max_lines, size_t max_bytes);
 void logq_free(struct logq *q);
 /*
  * Copies a line in, dropping the oldest lines until it fits (a line
- * larger than max_bytes, or a failed allocation, drops the line itself).
+ * larger than max_bytes drops the line itself).
  * Returns how many lines were dropped.
  */
 size_t logq_push(struct logq *q, const char *line, size_t len);
 /* Moves up to max of the oldest lines into b (b->lines: max slots). */
 size_t logq_take(struct logq *q, struct logq_batch *b, size_t max);
-/* "[line,line,...]" as a malloc'd NUL-terminated body; NULL: no memory. */
+/* "[line,line,...]" as an allocated NUL-terminated body. */
 char *logq_batch_json(const struct logq_batch *b, size_t *len);
 /* Frees the lines of a batch (not b->lines) and empties it. */
 void logq_batch_clear(struct logq_batch *b);

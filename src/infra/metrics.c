@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "infra/metrics.h"
+#include "model/xalloc.h"
 
 struct route_label {
 	const char *route; /* the label: the template of the route */
@@ -228,16 +229,14 @@ metrics_render(const int deps_up[METRIC_DEPS], size_t *len)
 	zero = NULL;
 	if ((s = store) == NULL) {
 		/* not initialised (a test, a tool): everything 0, unknown */
-		if ((zero = calloc(1, sizeof(*zero))) == NULL)
-			return (NULL);
+		zero = xcalloc(1, sizeof(*zero));
 		zero->gauges[METRIC_OUTBOX_PENDING] = -1;
 		zero->gauges[METRIC_FAILED_EVENTS] = -1;
 		s = zero;
 	}
-	if ((f = open_memstream(&out, len)) == NULL) {
-		free(zero);
-		return (NULL);
-	}
+	/* it fails, and its writes fail, only for want of memory */
+	if ((f = open_memstream(&out, len)) == NULL)
+		xalloc_failed();
 	render_requests(f, s);
 	render_durations(f, s);
 	render_sizes(f, s, "http_request_size_bytes",
@@ -289,16 +288,8 @@ metrics_render(const int deps_up[METRIC_DEPS], size_t *len)
 	}
 
 	free(zero);
-	/* a failed write (out of memory) must not pass as a short scrape */
-	if (ferror(f)) {
-		(void)fclose(f);
-		free(out);
-		return (NULL);
-	}
-	if (fclose(f) != 0) {
-		free(out);
-		return (NULL);
-	}
+	if (ferror(f) || fclose(f) != 0)
+		xalloc_failed();
 	return (out);
 }
 

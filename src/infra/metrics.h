@@ -74,7 +74,7 @@ void metrics_rss(unsigned int worker_id, uint64_t bytes);
 /*
  * The Prometheus text format (version 0.0.4) of every metric, with the
  * dependency gauges given by the caller (-1: not configured, omitted).
- * A malloc'd string the caller frees; NULL when out of memory.
+ * An allocated string the caller frees.
  */
 char *metrics_render(const int deps_up[METRIC_DEPS], size_t *len);
 

@@ -18,6 +18,7 @@
 #include "infra/redis.h"
 #include "infra/resolve.h"
 #include "infra/settings.h"
+#include "model/xalloc.h"
 
 #define REDIS_RETRY_MS 1000
 
@@ -120,10 +121,7 @@ try_connect(void *arg, u_int64_t now)
 		redisAsyncFree(ac);
 		return;
 	}
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
-		redisAsyncFree(ac);
-		return;
-	}
+	k = xcalloc(1, sizeof(*k));
 	k->evt.type = KORE_TYPE_CONNECTION + 100;
 	k->evt.handle = handle;
 	k->ac = ac;
@@ -186,8 +184,7 @@ redis_command(redis_reply_fn fn, void *arg, int argc, const char **argv,
 
 	if (conn == NULL || !connected)
 		return (-1);
-	if ((p = malloc(sizeof(*p))) == NULL)
-		return (-1);
+	p = xmalloc(sizeof(*p));
 	p->fn = fn;
 	p->arg = arg;
 	if (redisAsyncCommandArgv(conn->ac, on_reply, p, argc, argv, lens) !=

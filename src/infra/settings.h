@@ -8,55 +8,7 @@
 
 #include <stddef.h>
 
-#include "infra/settings_rate.h"
-#include "infra/settings_url.h"
-
-#define SETTINGS_ERRLEN 256
-
-enum jwt_algo { JWT_ALGO_HS256, JWT_ALGO_RS256 };
-
-struct settings {
-	char host[256];
-	char port[8];
-	int workers; /* 0: Kore's default */
-	char *database_conninfo; /* libpq URI, owned */
-	struct endpoint database;
-	int db_pool_size;
-	int db_statement_timeout_ms; /* each pooled connection's */
-	int db_lock_timeout_ms;
-	char *rabbitmq_url; /* owned */
-	struct endpoint rabbitmq;
-	char *rabbitmq_exchange; /* owned */
-	char *redis_url; /* owned; empty disables */
-	struct endpoint redis;
-	char *log_service_url; /* owned; NULL disables */
-	int log_level;
-	struct rate patch_rate;
-	char *cors_origins; /* owned, comma-separated */
-	char *secret_key; /* owned */
-	size_t secret_key_len;
-	enum jwt_algo algorithm;
-	char *jwt_public_key; /* owned PEM text, RS256 */
-	size_t jwt_public_key_len;
-	char *jwt_audience; /* owned; NULL: unchecked */
-	long jwt_leeway;
-	char *jwt_issuer; /* owned; NULL: iss unchecked */
-	char *jwt_access_type; /* owned; NULL: token kind unchecked */
-	char *upload_dir; /* owned */
-	char *docs_assets_dir; /* owned: Swagger UI and ReDoc files */
-	size_t avatar_max_bytes;
-	int outbox_retention_days;
-	char *service_name; /* owned */
-	char *version; /* owned */
-	int weak_secret; /* under 32 bytes: warned */
-};
-
-enum log_level {
-	LOG_LEVEL_DEBUG,
-	LOG_LEVEL_INFO,
-	LOG_LEVEL_WARNING,
-	LOG_LEVEL_ERROR
-};
+#include "infra/settings_types.h"
 
 /*
  * Fills `s` from the environment and the .env file at `dotenv_path`
@@ -70,5 +22,9 @@ int settings_load_noauth(struct settings *s, const char *dotenv_path, char *err,
 void settings_free(struct settings *s);
 
 extern struct settings settings;
+
+/* The table: one row per variable, in the order they are checked. */
+extern const struct setting settings_table[];
+extern const size_t settings_table_len;
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "infra/settings_url.h"
+#include "model/xalloc.h"
 
 int
 settings_url_endpoint(const char *url, const char *default_port,
@@ -86,8 +87,7 @@ settings_pg_conninfo(const char *url)
 	 * reads, whatever the server's default.
 	 */
 	len = strlen(rest) + 320;
-	if ((out = malloc(len)) == NULL)
-		return (NULL);
+	out = xmalloc(len);
 	n = snprintf(out, len, "postgresql://%s%s%s%s%s%s", rest,
 	    strchr(rest, '?') ? "&" : "?",
 	    strstr(rest, "connect_timeout=") ? "" : "connect_timeout=2&",

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "infra/whole_file.h"
+#include "model/xalloc.h"
 
 int
 whole_file_read(int fd, size_t max, unsigned char **data, size_t *len)
@@ -25,8 +26,8 @@ whole_file_read(int fd, size_t max, unsigned char **data, size_t *len)
 		saved = EINVAL;
 	else if ((size_t)st.st_size > max)
 		saved = EFBIG;
-	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		saved = ENOMEM;
+	else
+		buf = xmalloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
 		(void)close(fd);
 		errno = saved;

@@ -10,9 +10,10 @@
 
 /*
  * Reads the file open on fd whole if it is a regular file of at most max
- * bytes, and closes fd in every case. 0 with *data (malloc'd, the
- * caller's, followed by a NUL not counted in *len) and *len; else -1 and errno: EINVAL (not a regular file),
- * EFBIG (over max), EIO (its size changed while read), ENOMEM.
+ * bytes, and closes fd in every case. 0 with *data (allocated, the
+ * caller's, followed by a NUL not counted in *len) and *len; else -1 and
+ * errno: EINVAL (not a regular file), EFBIG (over max), EIO (its size
+ * changed while read).
  */
 int whole_file_read(int fd, size_t max, unsigned char **data, size_t *len);
 

@@ -6,6 +6,7 @@
 
 #include "model/customer_input.h"
 #include "model/utf8.h"
+#include "model/xalloc.h"
 
 static const struct str_rule rule_full_name = { "full_name", 1, 0, 2, 100 };
 static const struct str_rule rule_email = { "email", 1, 0, 0, 0 };
@@ -115,10 +116,7 @@ own(const char *s)
 
 	if (s == NULL)
 		return (NULL);
-	if ((copy = strdup(s)) == NULL) {
-		(void)fprintf(stderr, "customer_input: out of memory\n");
-		abort();
-	}
+	copy = xstrdup(s);
 	return (copy);
 }
 
@@ -148,6 +146,7 @@ check_email(json_t *body, const struct str_rule *rule, struct problems *p,
 		    "value is not a valid email address: %s", reason);
 		problems_add(p, "value_error", problem_loc("body", "email"),
 		    msg, json_object_get(body, "email"),
+		    /* reason quotes the input: NULL if cut inside UTF-8 */
 		    json_pack("{s:s}", "reason", reason));
 		return (0);
 	}
@@ -155,7 +154,7 @@ check_email(json_t *body, const struct str_rule *rule, struct problems *p,
 		problems_add(p, "string_too_long", problem_loc("body", "email"),
 		    "String should have at most 100 characters",
 		    json_object_get(body, "email"),
-		    json_pack("{s:i}", "max_length", 100));
+		    xjson(json_pack("{s:i}", "max_length", 100)));
 		return (0);
 	}
 	return (1);
@@ -175,7 +174,7 @@ check_phone(json_t *body, const struct phone_rule *phone, struct problems *p,
 	    phone->pattern);
 	problems_add(p, "string_pattern_mismatch", problem_loc("body", "phone"),
 	    msg, json_object_get(body, "phone"),
-	    json_pack("{s:s}", "pattern", phone->pattern));
+	    xjson(json_pack("{s:s}", "pattern", phone->pattern)));
 	*out = NULL;
 	return (0);
 }
@@ -194,7 +193,7 @@ check_gender(json_t *body, struct problems *p, const char **out)
 	(void)snprintf(msg, sizeof(msg), "Input should be %s", expected);
 	problems_add(p, "enum", problem_loc("body", "gender"), msg,
 	    json_object_get(body, "gender"),
-	    json_pack("{s:s}", "expected", expected));
+	    xjson(json_pack("{s:s}", "expected", expected)));
 	*out = NULL;
 	return (0);
 }
@@ -257,7 +256,8 @@ check_avatar_url(json_t *body, struct problems *p, const char **out)
 		return (1);
 	problems_add(p, "value_error", problem_loc("body", "avatar_url"),
 	    "Value error, " AVATAR_URL_RULE,
-	    json_object_get(body, "avatar_url"), json_pack("{s:{}}", "error"));
+	    json_object_get(body, "avatar_url"),
+	    xjson(json_pack("{s:{}}", "error")));
 	*out = NULL;
 	return (0);
 }
@@ -270,22 +270,22 @@ check_preferences(json_t *body, struct problems *p, struct customer_input *in)
 
 	v = json_object_get(body, "preferences");
 	if (v == NULL || json_is_null(v)) {
-		in->preferences = strdup("{}");
-		return (in->preferences != NULL);
+		in->preferences = xstrdup("{}");
+		return (1);
 	}
 	if (!json_is_object(v)) {
 		problems_add(p, "dict_type", problem_loc("body", "preferences"),
 		    "Input should be a valid dictionary", v, NULL);
 		return (0);
 	}
-	text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (text == NULL || strlen(text) > PREFERENCES_MAX) {
+	text = xjson_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (strlen(text) > PREFERENCES_MAX) {
 		free(text);
 		problems_add(p, "value_error",
 		    problem_loc("body", "preferences"),
 		    "Value error, preferences must be at most 4096 bytes of "
 		    "compact JSON",
-		    v, json_pack("{s:{}}", "error"));
+		    v, xjson(json_pack("{s:{}}", "error")));
 		return (0);
 	}
 	/* PostgreSQL's jsonb refuses \u0000; say so here, not with a 500. */
@@ -294,7 +294,7 @@ check_preferences(json_t *body, struct problems *p, struct customer_input *in)
 		problems_add(p, "value_error",
 		    problem_loc("body", "preferences"),
 		    "Value error, preferences cannot contain NUL characters", v,
-		    json_pack("{s:{}}", "error"));
+		    xjson(json_pack("{s:{}}", "error")));
 		return (0);
 	}
 	in->preferences = text;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model/jsonw.h"
+#include "model/xalloc.h"
 
 static int grow(struct jsonw *, size_t);
 
@@ -24,7 +25,6 @@ static int
 grow(struct jsonw *w, size_t need)
 {
 	size_t cap;
-	char *p;
 
 	if (w->failed)
 		return (0);
@@ -33,11 +33,7 @@ grow(struct jsonw *w, size_t need)
 	cap = w->cap ? w->cap : 512;
 	while (cap < w->len + need + 1)
 		cap *= 2;
-	if ((p = realloc(w->buf, cap)) == NULL) {
-		w->failed = 1;
-		return (0);
-	}
-	w->buf = p;
+	w->buf = xrealloc(w->buf, cap);
 	w->cap = cap;
 	return (1);
 }

@@ -1,6 +1,6 @@
 /*
  * A small JSON writer for responses built from database rows: compact
- * output, strings escaped, memory from malloc (one owner: the caller).
+ * output, strings escaped, memory from xalloc (one owner: the caller).
  */
 #ifndef BEE_JSONW_H
 #define BEE_JSONW_H
@@ -11,7 +11,7 @@ struct jsonw {
 	char *buf; /* owned; NUL-terminated after each write */
 	size_t len;
 	size_t cap;
-	int failed; /* out of memory: the result is unusable */
+	int failed; /* a value could not be written: the result is unusable */
 	int first; /* no member written yet at this level */
 };
 

@@ -4,20 +4,18 @@
 #include <string.h>
 
 #include "model/pg_array.h"
+#include "model/xalloc.h"
 
 /* Room for element, a comma and the closing brace; opens the literal. */
 static void
 reserve(struct pg_array *a, size_t more)
 {
 	size_t need;
-	char *n;
 
 	need = a->len + more + 4;
 	if (need > a->cap) {
 		a->cap = need * 2;
-		if ((n = realloc(a->s, a->cap)) == NULL)
-			abort(); /* a few kilobytes */
-		a->s = n;
+		a->s = xrealloc(a->s, a->cap);
 	}
 	if (a->len == 0)
 		a->s[a->len++] = '{';

@@ -10,13 +10,14 @@
 #include "model/problems.h"
 #include "model/utf8.h"
 #include "model/uuid.h"
+#include "model/xalloc.h"
 
 static size_t error_offset(const unsigned char *, size_t, const json_error_t *);
 
 void
 problems_init(struct problems *p)
 {
-	p->items = json_array();
+	p->items = xjson(json_array());
 }
 
 void
@@ -36,8 +37,8 @@ json_t *
 problem_loc(const char *where, const char *name)
 {
 	if (name == NULL)
-		return (json_pack("[s]", where));
-	return (json_pack("[ss]", where, name));
+		return (xjson(json_pack("[s]", where)));
+	return (xjson(json_pack("[ss]", where, name)));
 }
 
 void
@@ -46,14 +47,15 @@ problems_add(struct problems *p, const char *type, json_t *loc, const char *msg,
 {
 	json_t *item;
 
+	/* NULL also when msg is not UTF-8 (it may quote the input) */
 	item = json_pack("{s:s, s:o, s:s, s:O}", "type", type, "loc", loc,
 	    "msg", msg, "input", input ? input : json_null());
 	if (item != NULL && ctx != NULL)
-		(void)json_object_set_new(item, "ctx", ctx);
+		xjson_added(json_object_set_new(item, "ctx", ctx));
 	else
 		json_decref(ctx);
 	if (item != NULL)
-		(void)json_array_append_new(p->items, item);
+		xjson_added(json_array_append_new(p->items, item));
 }
 
 char *
@@ -62,10 +64,10 @@ problems_dump(const struct problems *p, size_t *len)
 	json_t *doc;
 	char *out;
 
-	doc = json_pack("{s:O}", "detail", p->items);
-	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	doc = xjson(json_pack("{s:O}", "detail", p->items));
+	out = xjson_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	*len = out ? strlen(out) : 0;
+	*len = strlen(out);
 	return (out);
 }
 
@@ -115,11 +117,13 @@ body_parse(const void *body, size_t len, struct problems *p, json_t **out)
 		return (BODY_OK);
 
 	pos = error_offset(data, len, &err);
-	input = json_object();
+	input = xjson(json_object());
 	problems_add(p, "json_invalid",
-	    json_pack("[sI]", "body",
-		(json_int_t)utf8_length((const char *)data, pos)),
-	    "JSON decode error", input, json_pack("{s:s}", "error", err.text));
+	    xjson(json_pack("[sI]", "body",
+		(json_int_t)utf8_length((const char *)data, pos))),
+	    "JSON decode error", input,
+	    /* jansson's text, cut at 160 bytes, may end inside a UTF-8 char */
+	    json_pack("{s:s}", "error", err.text));
 	json_decref(input);
 	return (BODY_INVALID_JSON);
 }
@@ -157,7 +161,7 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 		problems_add(p, "string_pattern_mismatch",
 		    problem_loc("body", rule->name),
 		    "String should not contain NUL characters", v,
-		    json_pack("{s:s}", "pattern", "[^\\x00]*"));
+		    xjson(json_pack("{s:s}", "pattern", "[^\\x00]*")));
 		return (0);
 	}
 	n = utf8_length(s, json_string_length(v));
@@ -167,7 +171,8 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 		    rule->min == 1 ? "" : "s");
 		problems_add(p, "string_too_short",
 		    problem_loc("body", rule->name), msg, v,
-		    json_pack("{s:I}", "min_length", (json_int_t)rule->min));
+		    xjson(json_pack("{s:I}", "min_length",
+			(json_int_t)rule->min)));
 		return (0);
 	}
 	if (rule->max > 0 && n > rule->max) {
@@ -176,7 +181,8 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 		    rule->max == 1 ? "" : "s");
 		problems_add(p, "string_too_long",
 		    problem_loc("body", rule->name), msg, v,
-		    json_pack("{s:I}", "max_length", (json_int_t)rule->max));
+		    xjson(json_pack("{s:I}", "max_length",
+			(json_int_t)rule->max)));
 		return (0);
 	}
 	*out = s;
@@ -204,9 +210,10 @@ check_uuid(struct problems *p, const char *where, const char *name,
 	}
 	(void)snprintf(msg, sizeof(msg), "Input should be a valid UUID, %s",
 	    err);
-	input = json_string(value);
-	if (input == NULL) /* not UTF-8: a path is raw bytes */
-		input = json_string("");
+	input = json_string(value); /* NULL: not UTF-8 */
+	if (input == NULL) /* a path is raw bytes */
+		input = xjson(json_string(""));
+	/* err may quote the path, which need not be UTF-8 */
 	problems_add(p, "uuid_parsing", problem_loc(where, name), msg, input,
 	    json_pack("{s:s}", "error", err));
 	json_decref(input);

@@ -8,6 +8,7 @@
 
 #include "model/query.h"
 #include "model/utf8.h"
+#include "model/xalloc.h"
 
 static char *decode(const char *, size_t);
 static int hexdigit(int);
@@ -34,13 +35,6 @@ query_parse(const char *qs, struct query *q)
 		q->args[q->count].name = decode(p, eq ? (size_t)(eq - p) : len);
 		q->args[q->count].value =
 		    eq ? decode(eq + 1, (size_t)(end - eq - 1)) : decode("", 0);
-		if (q->args[q->count].name == NULL ||
-		    q->args[q->count].value == NULL) {
-			free(q->args[q->count].name);
-			free(q->args[q->count].value);
-			query_free(q);
-			return (-1);
-		}
 		q->count++;
 	}
 	return (0);
@@ -82,9 +76,9 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 	*out = def;
 	if ((v = query_get(q, name)) == NULL)
 		return (1);
-	input = json_string(v);
+	input = json_string(v); /* NULL: not UTF-8 */
 	if (input == NULL)
-		input = json_string("");
+		input = xjson(json_string(""));
 	/* pydantic: surrounding whitespace allowed, a sign, digits only */
 	for (s = v; isspace((unsigned char)*s); s++)
 		;
@@ -109,7 +103,7 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 		    "Input should be greater than or equal to %ld", min);
 		problems_add(p, "greater_than_equal",
 		    problem_loc("query", name), msg, input,
-		    json_pack("{s:I}", "ge", (json_int_t)min));
+		    xjson(json_pack("{s:I}", "ge", (json_int_t)min)));
 		json_decref(input);
 		return (0);
 	}
@@ -117,7 +111,8 @@ query_int(struct problems *p, const struct query *q, const char *name, long def,
 		(void)snprintf(msg, sizeof(msg),
 		    "Input should be less than or equal to %ld", max);
 		problems_add(p, "less_than_equal", problem_loc("query", name),
-		    msg, input, json_pack("{s:I}", "le", (json_int_t)max));
+		    msg, input,
+		    xjson(json_pack("{s:I}", "le", (json_int_t)max)));
 		json_decref(input);
 		return (0);
 	}
@@ -166,8 +161,7 @@ decode(const char *s, size_t len)
 	size_t i, n, o, k;
 	int hi, lo;
 
-	if ((raw = malloc(len + 1)) == NULL)
-		return (NULL);
+	raw = xmalloc(len + 1);
 	for (i = 0, n = 0; i < len; i++) {
 		hi = lo = -1;
 		if (s[i] == '%' && i + 2 < len) {
@@ -185,10 +179,7 @@ decode(const char *s, size_t len)
 	}
 
 	/* at most three bytes out for each byte in */
-	if ((out = malloc(n * 3 + 1)) == NULL) {
-		free(raw);
-		return (NULL);
-	}
+	out = xmalloc(n * 3 + 1);
 	for (i = 0, o = 0; i < n; i += k) {
 		k = utf8_sequence(raw + i, n - i);
 		if (k == 0 || raw[i] == 0) {

@@ -13,6 +13,7 @@
 #include "model/customer_input.h"
 #include "model/tag_input.h"
 #include "model/utf8.h"
+#include "model/xalloc.h"
 
 static const struct str_rule rule_label = { "label", 1, 0, 1, TAG_LABEL_MAX };
 static const struct str_rule rule_color = { "color", 0, 1, 0, TAG_COLOR_MAX };
@@ -36,7 +37,7 @@ value_error(struct problems *p, json_t *loc, const char *why, json_t *input)
 
 	(void)snprintf(msg, sizeof(msg), "Value error, %s", why);
 	problems_add(p, "value_error", loc, msg, input,
-	    json_pack("{s:{}}", "error"));
+	    xjson(json_pack("{s:{}}", "error")));
 }
 
 /*
@@ -54,21 +55,21 @@ check_label(struct problems *p, json_t *v, json_t *loc)
 	if (strlen(s) != json_string_length(v)) {
 		problems_add(p, "string_pattern_mismatch", loc,
 		    "String should not contain NUL characters", v,
-		    json_pack("{s:s}", "pattern", "[^\\x00]*"));
+		    xjson(json_pack("{s:s}", "pattern", "[^\\x00]*")));
 		return (0);
 	}
 	n = utf8_length(s, json_string_length(v));
 	if (n < 1) {
 		problems_add(p, "string_too_short", loc,
 		    "String should have at least 1 character", v,
-		    json_pack("{s:i}", "min_length", 1));
+		    xjson(json_pack("{s:i}", "min_length", 1)));
 		return (0);
 	}
 	if (n > TAG_LABEL_MAX) {
 		(void)snprintf(msg, sizeof(msg),
 		    "String should have at most %d characters", TAG_LABEL_MAX);
 		problems_add(p, "string_too_long", loc, msg, v,
-		    json_pack("{s:i}", "max_length", TAG_LABEL_MAX));
+		    xjson(json_pack("{s:i}", "max_length", TAG_LABEL_MAX)));
 		return (0);
 	}
 	json_decref(loc);
@@ -125,14 +126,15 @@ batch_labels(struct problems *p, json_t *body)
 		    TAG_LABELS_MAX, json_array_size(v));
 		problems_add(p, "too_long", problem_loc("body", "labels"), msg,
 		    v,
-		    json_pack("{s:s,s:i,s:I}", "field_type", "List",
+		    xjson(json_pack("{s:s,s:i,s:I}", "field_type", "List",
 			"max_length", TAG_LABELS_MAX, "actual_length",
-			(json_int_t)json_array_size(v)));
+			(json_int_t)json_array_size(v))));
 		return (0);
 	}
 	json_array_foreach(v, i, e) {
 		if (!check_label(p, e,
-			json_pack("[ssI]", "body", "labels", (json_int_t)i)))
+			xjson(json_pack("[ssI]", "body", "labels",
+			    (json_int_t)i))))
 			ok = 0;
 	}
 	return (ok);
@@ -155,10 +157,7 @@ has_duplicate(json_t *labels)
 	n = json_array_size(labels);
 	if (n < 2)
 		return (0);
-	if ((v = calloc(n, sizeof(*v))) == NULL) {
-		(void)fprintf(stderr, "tag_input: out of memory\n");
-		abort();
-	}
+	v = xcalloc(n, sizeof(*v));
 	for (i = 0; i < n; i++)
 		v[i] = json_string_value(json_array_get(labels, i));
 	qsort(v, n, sizeof(*v), compare_strings);
@@ -174,10 +173,7 @@ dump_labels(json_t *labels)
 {
 	char *s;
 
-	if ((s = json_dumps(labels, JSON_COMPACT)) == NULL) {
-		(void)fprintf(stderr, "tag_input: out of memory\n");
-		abort();
-	}
+	s = xjson_dumps(labels, JSON_COMPACT);
 	return (s);
 }
 
@@ -210,7 +206,7 @@ tag_input_batch(json_t *body, struct problems *p, struct tag_input *in)
 		return (0);
 	}
 	if (has_label) {
-		one = json_pack("[O]", label);
+		one = xjson(json_pack("[O]", label));
 		in->labels = dump_labels(one);
 		json_decref(one);
 		in->nlabels = 1;
@@ -279,7 +275,7 @@ check_priority(struct problems *p, json_t *body, char *out, size_t len)
 		    "Input should be less than or equal to %d", INT_MAX);
 		problems_add(p, "less_than_equal",
 		    problem_loc("body", "priority"), msg, v,
-		    json_pack("{s:i}", "le", INT_MAX));
+		    xjson(json_pack("{s:i}", "le", INT_MAX)));
 		return (0);
 	}
 	if (n < INT_MIN) {
@@ -287,7 +283,7 @@ check_priority(struct problems *p, json_t *body, char *out, size_t len)
 		    "Input should be greater than or equal to %d", INT_MIN);
 		problems_add(p, "greater_than_equal",
 		    problem_loc("body", "priority"), msg, v,
-		    json_pack("{s:i}", "ge", INT_MIN));
+		    xjson(json_pack("{s:i}", "ge", INT_MIN)));
 		return (0);
 	}
 	(void)snprintf(out, len, "%lld", n);
@@ -356,14 +352,12 @@ tag_input_single(json_t *body, struct problems *p, struct tag_input *in)
 		in->created_by[0] = '\0';
 		return (0);
 	}
-	one = json_pack("[s]", label);
+	one = xjson(json_pack("[s]", label));
 	in->labels = dump_labels(one);
 	json_decref(one);
 	in->nlabels = 1;
-	if (color != NULL && (in->color = strdup(color)) == NULL) {
-		(void)fprintf(stderr, "tag_input: out of memory\n");
-		abort();
-	}
+	if (color != NULL)
+		in->color = xstrdup(color);
 	return (1);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/token_cache.h"
+#include "model/xalloc.h"
 
 struct slot {
 	char *token; /* owned copy */
@@ -52,9 +53,9 @@ token_cache_put(const char *token, const struct claims *claims)
 	struct slot *s;
 	char *copy;
 
-	if (strlen(token) > TOKEN_CACHE_MAXLEN ||
-	    (copy = strdup(token)) == NULL)
+	if (strlen(token) > TOKEN_CACHE_MAXLEN)
 		return;
+	copy = xstrdup(token);
 	s = &slots[slot_of(token)];
 	free(s->token);
 	s->token = copy;

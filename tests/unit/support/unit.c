@@ -10,22 +10,16 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "infra/settings.h"
 #include "unit.h"
 
-static const char *env_names[] = { "HOST", "PORT", "WORKERS", "DATABASE_URL",
-	"DB_POOL_SIZE", "DB_STATEMENT_TIMEOUT_MS", "DB_LOCK_TIMEOUT_MS",
-	"RABBITMQ_URL", "RABBITMQ_EXCHANGE", "REDIS_URL", "LOG_SERVICE_URL",
-	"LOG_LEVEL", "CUSTOMER_PATCH_RATE", "CORS_ORIGINS", "SECRET_KEY",
-	"ALGORITHM", "JWT_PUBLIC_KEY_FILE", "JWT_AUDIENCE",
-	"JWT_LEEWAY_SECONDS", "JWT_ISSUER", "JWT_ACCESS_TYPE", "UPLOAD_DIR",
-	"DOCS_ASSETS_DIR", "AVATAR_MAX_BYTES", "OUTBOX_RETENTION_DAYS",
-	"SERVICE_NAME", "PROJECT_NAME", "PROJECT_VERSION", NULL };
-
-static char *env_saved[sizeof(env_names) / sizeof(env_names[0])];
+/* Every name the service reads, aliases after their setting. */
+static char *env_saved[64][2];
 static char *temp_paths[64];
 static size_t ntemp_paths;
 
 static char *bio_text(BIO *);
+static const char *env_name(size_t, size_t);
 
 char *
 unit_json_text(const json_t *v)
@@ -145,29 +139,46 @@ unit_read_file(const char *path, size_t *lenp)
 void
 unit_env_clear(void)
 {
-	const char *v;
-	size_t i;
+	const char *name, *v;
+	size_t i, j;
 
-	for (i = 0; env_names[i] != NULL; i++) {
-		v = getenv(env_names[i]);
-		env_saved[i] = v ? strdup(v) : NULL;
-		(void)unsetenv(env_names[i]);
+	cr_assert_leq(settings_table_len, 64);
+	for (i = 0; i < settings_table_len; i++) {
+		for (j = 0; j < 2; j++) {
+			if ((name = env_name(i, j)) == NULL)
+				continue;
+			v = getenv(name);
+			env_saved[i][j] = v ? strdup(v) : NULL;
+			(void)unsetenv(name);
+		}
 	}
 }
 
 void
 unit_env_restore(void)
 {
-	size_t i;
+	const char *name;
+	size_t i, j;
 
-	for (i = 0; env_names[i] != NULL; i++) {
-		if (env_saved[i] != NULL)
-			(void)setenv(env_names[i], env_saved[i], 1);
-		else
-			(void)unsetenv(env_names[i]);
-		free(env_saved[i]);
-		env_saved[i] = NULL;
+	for (i = 0; i < settings_table_len; i++) {
+		for (j = 0; j < 2; j++) {
+			if ((name = env_name(i, j)) == NULL)
+				continue;
+			if (env_saved[i][j] != NULL)
+				(void)setenv(name, env_saved[i][j], 1);
+			else
+				(void)unsetenv(name);
+			free(env_saved[i][j]);
+			env_saved[i][j] = NULL;
+		}
 	}
+}
+
+/* The settings table's row i: its name (j 0) or alias (j 1, or NULL). */
+static const char *
+env_name(size_t i, size_t j)
+{
+	return (j == 0 ? settings_table[i].name : settings_table[i].alias);
 }
 
 void
