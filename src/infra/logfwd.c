@@ -9,14 +9,14 @@
  *
  * Who sends: one Kore task thread per worker, started here and never
  * returning, so it holds one of the worker's task_threads for good
- * (worker 1 also runs the outbox publisher's: the config has
- * task_threads 3 so one stays free). Kore is built without curl (no
- * kore/curl.h integration with the event loop), so libcurl's blocking
- * easy interface runs in that thread: a slow, failing or unreachable log
- * service blocks only the thread, never the worker's loop. The loop's
- * only cost is a memcpy and a mutex that the thread holds for
- * microseconds (never during I/O); when the thread falls behind, the
- * queue drops its oldest lines, so memory stays bounded.
+ * (worker 1 also runs the outbox publisher's and the consumer's: the
+ * config has task_threads 4 so one stays free). Kore is built without
+ * curl (no kore/curl.h integration with the event loop), so libcurl's
+ * blocking easy interface runs in that thread: a slow, failing or
+ * unreachable log service blocks only the thread, never the worker's
+ * loop. The loop's only cost is a memcpy and a mutex that the thread
+ * holds for microseconds (never during I/O); when the thread falls
+ * behind, the queue drops its oldest lines, so memory stays bounded.
  *
  * Batches: up to BATCH_LINES lines, or whatever arrived within
  * BATCH_WAIT_MS of the first line waiting, as one JSON array

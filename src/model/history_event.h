@@ -15,7 +15,7 @@
  *   customer_id        UUID  }
  *   status             non-empty string, required
  *   updated_at         ISO 8601 timestamp, required
- *   total              number or decimal string, |total| < 10^10, or
+ *   total              number or decimal string, |total| < 10^9, or
  *                      null/absent (orders)
  *   currency           string or null/absent (orders)
  *   created_at         timestamp or null/absent (orders)

@@ -35,7 +35,10 @@ struct query {
 	} args[QUERY_ARGS_MAX];
 };
 
-/* -1 when there are too many arguments or an escape is malformed. */
+/*
+ * -1 when there are too many arguments or memory ran out; a malformed
+ * escape is no error: it stays as written.
+ */
 int query_parse(const char *qs, struct query *q);
 void query_free(struct query *q);
 /* The last value given for name, or NULL. */
