@@ -13,8 +13,8 @@
 
 #include "http/access.h"
 #include "http/ctx.h"
-#include "http/op.h"
 #include "model/jsonw.h"
+#include "http/op.h"
 #include "model/query.h"
 
 struct customer_page {

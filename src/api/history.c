@@ -8,8 +8,8 @@
  * the profile existed show too; out of reach and nonexistent customers are
  * the same 404.
  */
-#include "model/customer_row.h"
 #include "api/customer_page.h"
+#include "model/customer_row.h"
 #include "api/customers.h"
 #include "api/history.h"
 #include "model/json_compact.h"

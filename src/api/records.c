@@ -1,15 +1,15 @@
 /*
- * What tags and notes share (tags.h): records that administrators keep on
- * a customer. The admin-only rule, a record as a JSON object, a page of
- * them, and the deletion of one by its id.
+ * The steps tags and notes share (records.h). The delete state is
+ * allocated here and freed with the request.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/access.h"
 #include "http/auth.h"
 #include "api/customers.h"
+#include "api/records.h"
 #include "http/reply.h"
-#include "api/tags.h"
 
 struct delete_state {
 	struct scope scope;

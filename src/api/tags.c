@@ -9,11 +9,14 @@
 
 #include "http/access.h"
 #include "http/body.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
 #include "api/customers.h"
 #include "infra/log.h"
+#include "api/records.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/tag_input.h"
 #include "api/tags.h"
 
 /*

@@ -11,7 +11,9 @@
 
 #include "http/access.h"
 #include "http/body.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
+#include "api/records.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"

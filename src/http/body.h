@@ -1,4 +1,7 @@
-/* JSON request bodies: size limit, UTF-8, parsing, the matching replies. */
+/*
+ * JSON request bodies: size limit, UTF-8, parsing, the matching replies;
+ * and the 422 that ends a request's checks (path, query, body).
+ */
 #ifndef BEE_BODY_H
 #define BEE_BODY_H
 
