@@ -65,6 +65,7 @@ static void usage(FILE *);
 static int dry_run(struct run *);
 static int resend(struct run *);
 static redisReply *head(struct run *);
+static void redis_failed(struct run *, redisReply *, const char *);
 static int pop_if_head(struct run *, const redisReply *, int);
 static int publish(struct run *, struct resend_item *);
 static void mark_sent(struct run *, const char *);
@@ -168,11 +169,7 @@ dry_run(struct run *r)
 
 	rep = redisCommand(r->redis, "LRANGE %s 0 -1", r->key);
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-		fprintf(stderr, "resend-failed-events: redis LRANGE: %s\n",
-		    rep != NULL && rep->type == REDIS_REPLY_ERROR ?
-			rep->str :
-			r->redis->errstr);
-		freeReplyObject(rep);
+		redis_failed(r, rep, "LRANGE");
 		return (EXIT_REDIS);
 	}
 	ok = bad = 0;
@@ -242,6 +239,16 @@ resend(struct run *r)
 	}
 }
 
+/* A command without the reply it wants: why, on stderr; rep is freed. */
+static void
+redis_failed(struct run *r, redisReply *rep, const char *command)
+{
+	fprintf(stderr, "resend-failed-events: redis %s: %s\n", command,
+	    rep != NULL && rep->type == REDIS_REPLY_ERROR ? rep->str :
+							    r->redis->errstr);
+	freeReplyObject(rep);
+}
+
 /* LINDEX key 0: a string or nil reply, NULL after saying why. */
 static redisReply *
 head(struct run *r)
@@ -282,11 +289,7 @@ pop_if_head(struct run *r, const redisReply *h, int to_invalid)
 	lens[argc - 1] = h->len;
 	rep = redisCommandArgv(r->redis, argc, argv, lens);
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
-		fprintf(stderr, "resend-failed-events: redis EVAL: %s\n",
-		    rep != NULL && rep->type == REDIS_REPLY_ERROR ?
-			rep->str :
-			r->redis->errstr);
-		freeReplyObject(rep);
+		redis_failed(r, rep, "EVAL");
 		return (-1);
 	}
 	rc = rep->integer == 1;

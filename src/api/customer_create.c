@@ -94,31 +94,21 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct create_state *st;
 	struct problems p;
 	json_t *body;
-	int ok;
 
-	problems_init(&p);
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
+	if (!body_read(req, NULL, &p, &body))
 		return (OP_REPLIED);
-	}
 	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = state_free;
 
-	ok = 0;
 	if (body != NULL && !json_is_object(body))
 		customer_input_not_object(body, &p);
 	else if (body != NULL)
-		ok = customer_input_create(body, &customer_phone_rule, &p,
+		(void)customer_input_create(body, &customer_phone_rule, &p,
 		    &st->in);
 	json_decref(body);
-	if (!ok) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
-		return (OP_REPLIED);
-	}
-	problems_free(&p);
-	if (!may_create(req, c, st->in.business_id))
+	if (!request_checked(req, &p) ||
+	    !may_create(req, c, st->in.business_id))
 		return (OP_REPLIED);
 
 	q->sql = sql_create;

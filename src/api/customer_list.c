@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/auth.h"
+#include "http/body.h"
 #include "model/customer_row.h"
 #include "api/customer_search.h"
 #include "api/customer_list.h"
@@ -105,13 +106,10 @@ parse_query(struct http_request *req, struct list_state *st)
 	(void)check_term(&p, &qs, "query", &term);
 	(void)check_term(&p, &qs, "search", &alias);
 
-	if (problems_count(&p) > 0) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
+	if (!request_checked(req, &p)) {
 		query_free(&qs);
 		return (0);
 	}
-	problems_free(&p);
 	if (term == NULL)
 		term = alias;
 	if (term != NULL)

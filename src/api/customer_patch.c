@@ -165,31 +165,16 @@ read_request(struct http_request *req, struct ctx *c, struct patch_state *st)
 {
 	struct problems p;
 	json_t *body;
-	int ok;
 
-	problems_init(&p);
-	ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
-	if (!ok)
-		c->customer_id[0] = '\0';
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
+	if (!body_read(req, c, &p, &body))
 		return (0);
-	}
-	if (body != NULL && !json_is_object(body)) {
+	if (body != NULL && !json_is_object(body))
 		customer_input_not_object(body, &p);
-		ok = 0;
-	} else if (body != NULL) {
-		ok = customer_input_patch(body, &customer_phone_rule, &p,
-			 &st->in, st->present, sizeof(st->present)) &&
-		    ok;
-	} else {
-		ok = 0;
-	}
+	else if (body != NULL)
+		(void)customer_input_patch(body, &customer_phone_rule, &p,
+		    &st->in, st->present, sizeof(st->present));
 	json_decref(body);
-	if (!ok)
-		(void)reply_problems(req, &p);
-	problems_free(&p);
-	return (ok);
+	return (request_checked(req, &p));
 }
 
 static void

@@ -224,13 +224,9 @@ gdpr_request_read(struct http_request *req, struct gdpr_request *out)
 {
 	struct problems p;
 	json_t *body;
-	int ok;
 
-	problems_init(&p);
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
+	if (!body_read(req, NULL, &p, &body))
 		return (0);
-	}
 	if (body != NULL && !json_is_object(body)) {
 		customer_input_not_object(body, &p);
 	} else if (body != NULL) {
@@ -239,11 +235,7 @@ gdpr_request_read(struct http_request *req, struct gdpr_request *out)
 		    out->business_id);
 	}
 	json_decref(body);
-	ok = problems_count(&p) == 0;
-	if (!ok)
-		(void)reply_problems(req, &p);
-	problems_free(&p);
-	return (ok);
+	return (request_checked(req, &p));
 }
 
 static struct export_state *

@@ -8,9 +8,7 @@
  * the profile existed show too; out of reach and nonexistent customers are
  * the same 404.
  */
-#include <stdlib.h>
-
-#include "http/access.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
 #include "api/customer_common.h"
 #include "api/history.h"
@@ -35,13 +33,6 @@ static const char sql_appointments[] =
 		      " FROM customers c"
 		      " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
-struct history_state {
-	struct scope scope;
-	struct query_page page;
-	struct jsonw json; /* the array, once found */
-	int found;
-};
-
 int h_orders(struct http_request *);
 int h_appointments(struct http_request *);
 
@@ -52,13 +43,11 @@ static enum op_next prepare_orders(struct http_request *, struct ctx *,
 static enum op_next prepare_appointments(struct http_request *, struct ctx *,
     struct op_query *);
 static void rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next done(struct http_request *, struct ctx *,
-    struct op_query *);
-static void state_free(void *);
 
-static const struct op op_orders = { prepare_orders, NULL, rows, done };
+static const struct op op_orders = { prepare_orders, NULL, rows,
+	customer_page_done };
 static const struct op op_appointments = { prepare_appointments, NULL, rows,
-	done };
+	customer_page_done };
 
 int
 h_orders(struct http_request *req)
@@ -84,15 +73,6 @@ h_appointments(struct http_request *req)
 	return (op_run(req, &op_appointments));
 }
 
-static void
-state_free(void *arg)
-{
-	struct history_state *st = arg;
-
-	jsonw_free(&st->json);
-	free(st);
-}
-
 static enum op_next
 prepare_orders(struct http_request *req, struct ctx *c, struct op_query *q)
 {
@@ -110,41 +90,18 @@ static enum op_next
 prepare(struct http_request *req, struct ctx *c, struct op_query *q,
     const char *sql)
 {
-	struct history_state *st;
-
 	if (!customer_path_id(req, c) || !customer_role_check(req, c))
 		return (OP_REPLIED);
-	st = xcalloc(1, sizeof(*st));
-	c->state = st;
-	c->state_free = state_free;
-	if (!route_page(req, &st->page))
-		return (OP_REPLIED);
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql;
-	q->long_read = 1; /* up to QUERY_LIMIT_MAX rows, past skip ones */
-	q->nparams = 6;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
-	q->values[4] = st->page.skip;
-	q->values[5] = st->page.limit;
-	return (OP_QUERY);
+	return (customer_page_query(req, c, q, sql));
 }
 
 static void
 rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
-	struct history_state *st = c->state;
+	struct customer_page *st = c->state;
 
 	if (PQntuples(res) == 1 && !st->found) {
 		st->found = 1;
 		(void)jsonw_compact(&st->json, PQgetvalue(res, 0, 0));
 	}
-}
-
-static enum op_next
-done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct history_state *st = c->state;
-
-	return (customer_reply(req, st->found, &st->json));
 }

@@ -10,9 +10,11 @@
 #include "http/access.h"
 #include "http/body.h"
 #include "model/customer_input.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
 #include "api/customer_common.h"
 #include "infra/log.h"
+#include "api/records.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"
@@ -81,13 +83,15 @@ static const struct row_field note_fields[NOTE_NCOLUMNS] = {
 	{ "created_at", 0 },
 };
 
-struct note_state {
+static const struct record_delete note_delete = { "note_id", sql_delete,
+	"Note not found" };
+
+/* POST: the note's content, then the new note */
+struct create_state {
 	struct scope scope;
-	struct query_page page;
 	char *content; /* owned */
-	char id[UUID_STRLEN]; /* path note_id, or the new note's */
-	int found; /* the customer (create, list, delete) */
-	int deleted;
+	char id[UUID_STRLEN];
+	int found; /* the customer is there and reachable */
 	struct jsonw json;
 };
 
@@ -102,22 +106,16 @@ static enum op_next create_done(struct http_request *, struct ctx *,
 static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static void list_rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next list_done(struct http_request *, struct ctx *,
-    struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next delete_done(struct http_request *, struct ctx *,
-    struct op_query *);
-static struct note_state *state_new(struct ctx *);
-static void state_free(void *);
-static void scope_params(struct ctx *, struct note_state *, struct op_query *);
+static void create_free(void *);
 
 static const struct op op_create = { create_prepare, NULL, create_rows,
 	create_done };
-static const struct op op_list = { list_prepare, NULL, list_rows, list_done };
-static const struct op op_delete = { delete_prepare, NULL, delete_rows,
-	delete_done };
+static const struct op op_list = { list_prepare, NULL, list_rows,
+	customer_page_done };
+static const struct op op_delete = { delete_prepare, NULL, records_delete_rows,
+	records_delete_done };
 
 int
 h_notes(struct http_request *req)
@@ -145,55 +143,32 @@ h_note(struct http_request *req)
 	return (op_run(req, &op_delete));
 }
 
-static struct note_state *
-state_new(struct ctx *c)
-{
-	struct note_state *st;
-
-	st = xcalloc(1, sizeof(*st));
-	jsonw_init(&st->json);
-	c->state = st;
-	c->state_free = state_free;
-	return (st);
-}
+/* ---- create ---- */
 
 static void
-state_free(void *arg)
+create_free(void *arg)
 {
-	struct note_state *st = arg;
+	struct create_state *st = arg;
 
 	free(st->content);
 	jsonw_free(&st->json);
 	free(st);
 }
 
-/* $1..$4: the customer and the caller's reach. */
-static void
-scope_params(struct ctx *c, struct note_state *st, struct op_query *q)
-{
-	access_scope(&c->claims, &st->scope);
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
-}
-
-/* ---- create ---- */
-
 static enum op_next
 create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct note_state *st;
+	struct create_state *st;
 	struct problems p;
 	const char *content;
 	json_t *body;
 
-	problems_init(&p);
-	if (!path_uuid(&p, req, 1, "customer_id", c->customer_id))
-		c->customer_id[0] = '\0';
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
+	if (!body_read(req, c, &p, &body))
 		return (OP_REPLIED);
-	}
-	st = state_new(c);
+	st = xcalloc(1, sizeof(*st));
+	jsonw_init(&st->json);
+	c->state = st;
+	c->state_free = create_free;
 	content = NULL;
 	if (body != NULL && !json_is_object(body))
 		customer_input_not_object(body, &p);
@@ -203,17 +178,10 @@ create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (content != NULL)
 		st->content = xstrdup(content);
 	json_decref(body);
-	if (problems_count(&p) > 0) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
+	if (!request_checked(req, &p) || !admin_only(req, c))
 		return (OP_REPLIED);
-	}
-	problems_free(&p);
-	if (!admin_only(req, c))
-		return (OP_REPLIED);
-	q->sql = sql_create;
+	customer_query(c, &st->scope, q, sql_create);
 	q->nparams = 7;
-	scope_params(c, st, q);
 	q->values[4] = st->content;
 	q->values[5] = c->claims.sub;
 	q->values[6] = c->trace_id;
@@ -223,7 +191,7 @@ create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 static void
 create_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
-	struct note_state *st = c->state;
+	struct create_state *st = c->state;
 
 	if (PQntuples(res) != 1 || st->found)
 		return;
@@ -235,7 +203,7 @@ create_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 static enum op_next
 create_done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct note_state *st = c->state;
+	struct create_state *st = c->state;
 	struct log_field f[2];
 
 	if (!st->found) {
@@ -261,49 +229,14 @@ create_done(struct http_request *req, struct ctx *c, struct op_query *q)
 static enum op_next
 list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct note_state *st;
-
-	if (!customer_path_id(req, c) || !admin_only(req, c))
-		return (OP_REPLIED);
-	st = state_new(c);
-	if (!route_page(req, &st->page))
-		return (OP_REPLIED);
-	q->sql = sql_list;
-	q->long_read = 1; /* up to QUERY_LIMIT_MAX notes, past skip ones */
-	q->nparams = 6;
-	scope_params(c, st, q);
-	q->values[4] = st->page.skip;
-	q->values[5] = st->page.limit;
-	return (OP_QUERY);
+	return (records_page_query(req, c, q, sql_list));
 }
 
 static void
 list_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
-	struct note_state *st = c->state;
-	int i, n;
-
-	n = PQntuples(res);
-	if (n == 0 || st->found)
-		return;
-	st->found = 1;
-	jsonw_open(&st->json, '[');
-	for (i = 0; i < n; i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;
-		jsonw_next(&st->json);
-		row_object_json(res, i, 0, note_fields, NOTE_NCOLUMNS,
-		    &st->json);
-	}
-	jsonw_close(&st->json, ']');
-}
-
-static enum op_next
-list_done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct note_state *st = c->state;
-
-	return (customer_reply(req, st->found, &st->json));
+	/* id: NULL in the one row of a customer without notes */
+	records_page_rows(c->state, res, 1, note_fields, NOTE_NCOLUMNS);
 }
 
 /* ---- delete ---- */
@@ -311,42 +244,5 @@ list_done(struct http_request *req, struct ctx *c, struct op_query *q)
 static enum op_next
 delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct note_state *st;
-	char note_id[UUID_STRLEN];
-
-	if (!customer_path_ids(req, c, "note_id", note_id) ||
-	    !admin_only(req, c))
-		return (OP_REPLIED);
-	st = state_new(c);
-	(void)memcpy(st->id, note_id, sizeof(st->id));
-	q->sql = sql_delete;
-	q->nparams = 5;
-	scope_params(c, st, q);
-	q->values[4] = st->id;
-	return (OP_QUERY);
-}
-
-static void
-delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
-{
-	struct note_state *st = c->state;
-
-	if (PQntuples(res) != 1 || st->found)
-		return;
-	st->found = 1;
-	st->deleted = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-}
-
-static enum op_next
-delete_done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct note_state *st = c->state;
-
-	if (!st->found)
-		(void)reply_detail(req, 404, "Customer not found");
-	else if (!st->deleted)
-		(void)reply_detail(req, 404, "Note not found");
-	else
-		(void)reply_no_content(req);
-	return (OP_REPLIED);
+	return (records_delete_query(req, c, q, &note_delete));
 }

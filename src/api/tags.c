@@ -2,19 +2,21 @@
  * POST, GET /customers/{id}/tags and DELETE /customers/{id}/tags/{tag_id}:
  * admin-only labels on a customer, created all or none with one
  * `tagged` event per tag. Also the statements and replies the original's
- * tag routes share (tags_legacy.c), and the admin-only role rule.
+ * tag routes share (tags_legacy.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/auth.h"
 #include "http/access.h"
 #include "http/body.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
 #include "api/customer_common.h"
 #include "infra/log.h"
+#include "api/records.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/tag_input.h"
 #include "api/tags.h"
 #include "model/xalloc.h"
 
@@ -97,39 +99,47 @@ static const struct row_field tag_fields[TAG_NCOLUMNS] = {
 	{ "customer_id", 0 },
 };
 
-struct list_state {
+/* A create: the request's labels, then the statement's outcome. */
+struct tags_insert {
+	struct tag_input in;
 	struct scope scope;
-	struct query_page page;
-	int found;
+	int single; /* the original's route: one object, not a list */
+	int attempts; /* runs of the statement (unique index races) */
+	int found; /* the customer is there and reachable */
+	char *taken; /* "A, B": requested labels that exist already */
+	size_t ntags;
+	char (*tag_ids)[UUID_STRLEN]; /* the new tags, for the logs */
 	struct jsonw json;
 };
 
-struct delete_state {
-	struct scope scope;
-	char tag_id[UUID_STRLEN];
-	int found;
-	int deleted;
-};
+static const struct record_delete tag_delete = { "tag_id", sql_delete,
+	"Tag not found" };
 
 static enum op_next create_prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static enum op_next create_single_prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static enum op_next create_checks(struct http_request *, struct ctx *,
+    struct op_query *, int);
+static void insert_rows(struct http_request *, struct ctx *, const PGresult *);
+static enum op_next insert_done(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
     struct op_query *);
-static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
-static enum op_next delete_done(struct http_request *, struct ctx *,
-    struct op_query *);
+static void insert_query(struct ctx *, struct tags_insert *, struct op_query *);
 static void insert_free(void *);
-static void list_free(void *);
 static void log_tagged(struct ctx *, struct tags_insert *);
 
-static const struct op op_create = { create_prepare, NULL, tags_insert_rows,
-	tags_insert_done };
+static const struct op op_create = { create_prepare, NULL, insert_rows,
+	insert_done };
+const struct op tags_create_single = { create_single_prepare, NULL, insert_rows,
+	insert_done };
 static const struct op op_list = { list_prepare, NULL, tags_list_rows,
-	tags_list_done };
-static const struct op op_delete = { delete_prepare, NULL, delete_rows,
-	delete_done };
+	customer_page_done };
+static const struct op op_delete = { delete_prepare, NULL, records_delete_rows,
+	records_delete_done };
 
 int
 h_tags(struct http_request *req)
@@ -157,52 +167,7 @@ h_tag(struct http_request *req)
 	return (op_run(req, &op_delete));
 }
 
-int
-admin_only(struct http_request *req, struct ctx *c)
-{
-	switch (c->claims.role) {
-	case ROLE_SUPERADMIN:
-		return (1);
-	case ROLE_ADMIN:
-		return (auth_require_business(req, c));
-	default:
-		(void)reply_detail(req, 403, "Admin privileges required");
-		return (0);
-	}
-}
-
-void
-row_object_json(const PGresult *res, int row, int col,
-    const struct row_field *fields, int n, struct jsonw *w)
-{
-	int i;
-
-	jsonw_open(w, '{');
-	for (i = 0; i < n; i++) {
-		jsonw_key(w, fields[i].key);
-		if (PQgetisnull(res, row, col + i))
-			jsonw_rawz(w, "null");
-		else if (fields[i].number)
-			jsonw_rawz(w, PQgetvalue(res, row, col + i));
-		else
-			jsonw_string(w, PQgetvalue(res, row, col + i));
-	}
-	jsonw_close(w, '}');
-}
-
 /* ---- create ---- */
-
-struct tags_insert *
-tags_insert_new(struct ctx *c)
-{
-	struct tags_insert *st;
-
-	st = xcalloc(1, sizeof(*st));
-	jsonw_init(&st->json);
-	c->state = st;
-	c->state_free = insert_free;
-	return (st);
-}
 
 static void
 insert_free(void *arg)
@@ -219,43 +184,65 @@ insert_free(void *arg)
 static enum op_next
 create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
+	return (create_checks(req, c, q, 0));
+}
+
+static enum op_next
+create_single_prepare(struct http_request *req, struct ctx *c,
+    struct op_query *q)
+{
+	return (create_checks(req, c, q, 1));
+}
+
+/*
+ * The body (a list of labels or, single, the original's one tag, whose
+ * customer_id is in the body rather than the path), the roles, then the
+ * statement.
+ */
+static enum op_next
+create_checks(struct http_request *req, struct ctx *c, struct op_query *q,
+    int single)
+{
 	struct tags_insert *st;
 	struct problems p;
 	json_t *body;
-	int path_ok;
 
-	problems_init(&p);
-	path_ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
-	if (!path_ok)
-		c->customer_id[0] = '\0';
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
+	/* The original's route has no customer in its path. */
+	if (!body_read(req, single ? NULL : c, &p, &body))
 		return (OP_REPLIED);
-	}
-	st = tags_insert_new(c);
-	if (body != NULL)
+	st = xcalloc(1, sizeof(*st));
+	jsonw_init(&st->json);
+	c->state = st;
+	c->state_free = insert_free;
+	st->single = single;
+	if (body != NULL && single)
+		(void)tag_input_single(body, &p, &st->in);
+	else if (body != NULL)
 		(void)tag_input_batch(body, &p, &st->in);
 	json_decref(body);
-	if (problems_count(&p) > 0) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
+	if (!request_checked(req, &p))
 		return (OP_REPLIED);
-	}
-	problems_free(&p);
+	if (single)
+		(void)memcpy(c->customer_id, st->in.customer_id, UUID_STRLEN);
 	if (!admin_only(req, c))
 		return (OP_REPLIED);
 	if (st->in.duplicate) {
 		(void)reply_detail(req, 400, "Duplicate labels provided");
 		return (OP_REPLIED);
 	}
-	/* The one who tags, as notes record their author. */
+	/*
+	 * The author is the caller, as on every write and as notes record
+	 * theirs: the original stored the body's created_by, which let
+	 * anyone sign as someone else. On its route the field is still
+	 * checked (a UUID) for the original's clients.
+	 */
 	(void)memcpy(st->in.created_by, c->claims.sub, UUID_STRLEN);
-	tags_insert_query(c, st, q);
+	insert_query(c, st, q);
 	return (OP_QUERY);
 }
 
-void
-tags_insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
+static void
+insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
 {
 	access_scope(&c->claims, &st->scope);
 	c->unique_retry = 1;
@@ -271,8 +258,8 @@ tags_insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
 	q->values[8] = c->trace_id;
 }
 
-void
-tags_insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
+static void
+insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
 	struct tags_insert *st = c->state;
 	int i, n;
@@ -300,8 +287,8 @@ tags_insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 		jsonw_close(&st->json, ']');
 }
 
-enum op_next
-tags_insert_done(struct http_request *req, struct ctx *c, struct op_query *q)
+static enum op_next
+insert_done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct tags_insert *st = c->state;
 	struct kore_buf buf;
@@ -309,7 +296,7 @@ tags_insert_done(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (c->unique_violated) {
 		c->unique_violated = 0;
 		if (st->attempts < INSERT_ATTEMPTS) {
-			tags_insert_query(c, st, q);
+			insert_query(c, st, q);
 			return (OP_QUERY);
 		}
 		log_error(c->trace_id, "tags: unique index races persist");
@@ -356,71 +343,23 @@ log_tagged(struct ctx *c, struct tags_insert *st)
 
 /* ---- list ---- */
 
-static void
-list_free(void *arg)
-{
-	struct list_state *st = arg;
-
-	jsonw_free(&st->json);
-	free(st);
-}
-
 static enum op_next
 list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	if (!customer_path_id(req, c) || !admin_only(req, c))
-		return (OP_REPLIED);
-	return (tags_list_query(req, c, q));
+	return (records_page_query(req, c, q, sql_list));
 }
 
 enum op_next
 tags_list_query(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct list_state *st;
-
-	st = xcalloc(1, sizeof(*st));
-	jsonw_init(&st->json);
-	c->state = st;
-	c->state_free = list_free;
-	if (!route_page(req, &st->page))
-		return (OP_REPLIED);
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql_list;
-	q->long_read = 1; /* up to QUERY_LIMIT_MAX tags, past skip ones */
-	q->nparams = 6;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
-	q->values[4] = st->page.skip;
-	q->values[5] = st->page.limit;
-	return (OP_QUERY);
+	return (customer_page_query(req, c, q, sql_list));
 }
 
 void
 tags_list_rows(struct http_request *req, struct ctx *c, const PGresult *res)
 {
-	struct list_state *st = c->state;
-	int i, n;
-
-	n = PQntuples(res);
-	if (n == 0 || st->found)
-		return;
-	st->found = 1;
-	jsonw_open(&st->json, '[');
-	for (i = 0; i < n; i++) {
-		if (PQgetisnull(res, i, 4))
-			continue;
-		jsonw_next(&st->json);
-		row_object_json(res, i, 0, tag_fields, TAG_NCOLUMNS, &st->json);
-	}
-	jsonw_close(&st->json, ']');
-}
-
-enum op_next
-tags_list_done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct list_state *st = c->state;
-
-	return (customer_reply(req, st->found, &st->json));
+	/* id: NULL in the one row of a customer without tags */
+	records_page_rows(c->state, res, 4, tag_fields, TAG_NCOLUMNS);
 }
 
 /* ---- delete ---- */
@@ -428,45 +367,5 @@ tags_list_done(struct http_request *req, struct ctx *c, struct op_query *q)
 static enum op_next
 delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
-	struct delete_state *st;
-	char tag_id[UUID_STRLEN];
-
-	if (!customer_path_ids(req, c, "tag_id", tag_id) || !admin_only(req, c))
-		return (OP_REPLIED);
-	st = xcalloc(1, sizeof(*st));
-	c->state = st;
-	c->state_free = free;
-	(void)memcpy(st->tag_id, tag_id, sizeof(st->tag_id));
-	access_scope(&c->claims, &st->scope);
-	q->sql = sql_delete;
-	q->nparams = 5;
-	q->values[0] = c->customer_id;
-	access_params(&st->scope, &q->values[1]);
-	q->values[4] = st->tag_id;
-	return (OP_QUERY);
-}
-
-static void
-delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
-{
-	struct delete_state *st = c->state;
-
-	if (PQntuples(res) != 1 || st->found)
-		return;
-	st->found = 1;
-	st->deleted = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-}
-
-static enum op_next
-delete_done(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct delete_state *st = c->state;
-
-	if (!st->found)
-		(void)reply_detail(req, 404, "Customer not found");
-	else if (!st->deleted)
-		(void)reply_detail(req, 404, "Tag not found");
-	else
-		(void)reply_no_content(req);
-	return (OP_REPLIED);
+	return (records_delete_query(req, c, q, &tag_delete));
 }

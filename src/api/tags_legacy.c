@@ -11,7 +11,9 @@
 
 #include "http/access.h"
 #include "http/body.h"
+#include "api/customer_page.h"
 #include "model/customer_row.h"
+#include "api/records.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "api/tags.h"
@@ -32,8 +34,6 @@ struct delete_state {
 
 int h_tags_legacy(struct http_request *);
 
-static enum op_next create_prepare(struct http_request *, struct ctx *,
-    struct op_query *);
 static enum op_next list_prepare(struct http_request *, struct ctx *,
     struct op_query *);
 static enum op_next delete_prepare(struct http_request *, struct ctx *,
@@ -42,10 +42,8 @@ static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
 static enum op_next delete_done(struct http_request *, struct ctx *,
     struct op_query *);
 
-static const struct op op_create = { create_prepare, NULL, tags_insert_rows,
-	tags_insert_done };
 static const struct op op_list = { list_prepare, NULL, tags_list_rows,
-	tags_list_done };
+	customer_page_done };
 static const struct op op_delete = { delete_prepare, NULL, delete_rows,
 	delete_done };
 
@@ -63,7 +61,7 @@ h_tags_legacy(struct http_request *req)
 		if (!route_begin(req, "/customers/tags", HTTP_METHOD_POST,
 			"POST", &c))
 			return (KORE_RESULT_OK);
-		return (op_run(req, &op_create));
+		return (op_run(req, &tags_create_single));
 	}
 	if (path.count == 4) {
 		if (!route_begin(req, "/customers/tags/customer/{customer_id}",
@@ -78,55 +76,14 @@ h_tags_legacy(struct http_request *req)
 }
 
 static enum op_next
-create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
-{
-	struct tags_insert *st;
-	struct problems p;
-	json_t *body;
-
-	problems_init(&p);
-	if (!body_json(req, &p, &body)) {
-		problems_free(&p);
-		return (OP_REPLIED);
-	}
-	st = tags_insert_new(c);
-	st->single = 1;
-	if (body != NULL)
-		(void)tag_input_single(body, &p, &st->in);
-	json_decref(body);
-	if (problems_count(&p) > 0) {
-		(void)reply_problems(req, &p);
-		problems_free(&p);
-		return (OP_REPLIED);
-	}
-	problems_free(&p);
-	(void)memcpy(c->customer_id, st->in.customer_id, UUID_STRLEN);
-	if (!admin_only(req, c))
-		return (OP_REPLIED);
-	/*
-	 * The author is the caller, as on every write: the original stored
-	 * the body's created_by, which let anyone sign as someone else. The
-	 * field is still checked (a UUID) for the original's clients.
-	 */
-	(void)memcpy(st->in.created_by, c->claims.sub, UUID_STRLEN);
-	tags_insert_query(c, st, q);
-	return (OP_QUERY);
-}
-
-static enum op_next
 list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct problems p;
-	int ok;
 
 	problems_init(&p);
-	ok = path_uuid(&p, req, 3, "customer_id", c->customer_id);
-	if (!ok) {
+	if (!path_uuid(&p, req, 3, "customer_id", c->customer_id))
 		c->customer_id[0] = '\0';
-		(void)reply_problems(req, &p);
-	}
-	problems_free(&p);
-	if (!ok || !admin_only(req, c))
+	if (!request_checked(req, &p) || !admin_only(req, c))
 		return (OP_REPLIED);
 	return (tags_list_query(req, c, q));
 }
@@ -137,14 +94,10 @@ delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct delete_state *st;
 	struct problems p;
 	char tag_id[UUID_STRLEN];
-	int ok;
 
 	problems_init(&p);
-	ok = path_uuid(&p, req, 2, "tag_id", tag_id);
-	if (!ok)
-		(void)reply_problems(req, &p);
-	problems_free(&p);
-	if (!ok || !admin_only(req, c))
+	(void)path_uuid(&p, req, 2, "tag_id", tag_id);
+	if (!request_checked(req, &p) || !admin_only(req, c))
 		return (OP_REPLIED);
 	st = xcalloc(1, sizeof(*st));
 	c->state = st;

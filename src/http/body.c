@@ -8,6 +8,7 @@
 #include "http/body.h"
 #include "http/reply.h"
 #include "model/xalloc.h"
+#include "http/route.h"
 
 int
 body_json(struct http_request *req, struct problems *p, json_t **out)
@@ -52,4 +53,30 @@ body_json(struct http_request *req, struct problems *p, json_t **out)
 	}
 	free(data);
 	return (rc);
+}
+
+int
+body_read(struct http_request *req, struct ctx *c, struct problems *p,
+    json_t **out)
+{
+	problems_init(p);
+	if (c != NULL && !path_uuid(p, req, 1, "customer_id", c->customer_id))
+		c->customer_id[0] = '\0';
+	if (!body_json(req, p, out)) {
+		problems_free(p);
+		return (0);
+	}
+	return (1);
+}
+
+int
+request_checked(struct http_request *req, struct problems *p)
+{
+	int ok;
+
+	ok = problems_count(p) == 0;
+	if (!ok)
+		(void)reply_problems(req, p);
+	problems_free(p);
+	return (ok);
 }

@@ -28,6 +28,19 @@ static int check_priority(struct problems *, json_t *, char *, size_t);
 static int parse_int_string(const char *, long long *);
 static int check_created_by(struct problems *, json_t *, char *);
 static char *dump_labels(json_t *);
+static int input_open(json_t *, struct problems *, struct tag_input *);
+
+/* Both bodies are objects: else their 422 item, as pydantic words it. */
+static int
+input_open(json_t *body, struct problems *p, struct tag_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (!json_is_object(body)) {
+		customer_input_not_object(body, p);
+		return (0);
+	}
+	return (1);
+}
 
 /* A custom validator's failure, as pydantic reports ValueError. */
 static void
@@ -184,11 +197,8 @@ tag_input_batch(json_t *body, struct problems *p, struct tag_input *in)
 	int has_label, has_labels;
 	size_t before;
 
-	memset(in, 0, sizeof(*in));
-	if (!json_is_object(body)) {
-		customer_input_not_object(body, p);
+	if (!input_open(body, p, in))
 		return (0);
-	}
 	before = problems_count(p);
 	(void)batch_label(p, body);
 	(void)batch_labels(p, body);
@@ -337,11 +347,8 @@ tag_input_single(json_t *body, struct problems *p, struct tag_input *in)
 	json_t *one;
 	size_t before;
 
-	memset(in, 0, sizeof(*in));
-	if (!json_is_object(body)) {
-		customer_input_not_object(body, p);
+	if (!input_open(body, p, in))
 		return (0);
-	}
 	before = problems_count(p);
 	(void)check_string(p, body, &rule_label, &label, NULL);
 	(void)check_string(p, body, &rule_color, &color, NULL);
