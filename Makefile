@@ -91,6 +91,11 @@ TEST_CFLAGS := -std=gnu11 -g -O1 $(SANITIZE) \
 	-MMD -MP
 # (No --gc-sections: it would drop Criterion's test registration sections.)
 TEST_LDFLAGS := $(SANITIZE)
+# COVERAGE=1 (scripts/dev coverage, with its own BIN): gcov counters too.
+ifneq ($(COVERAGE),)
+TEST_CFLAGS += --coverage
+TEST_LDFLAGS += --coverage
+endif
 TEST_LIBS := -lcriterion -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto \
 	-lpthread -lm
 

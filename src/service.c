@@ -39,6 +39,10 @@
 void kore_parent_configure(int, char **);
 void kore_worker_configure(void);
 void kore_worker_teardown(void);
+#if defined(BEE_COVERAGE)
+/* libgcov's, in the coverage flavor (conf/build.conf) */
+void __gcov_dump(void); /* NOLINT(bugprone-reserved-identifier) */
+#endif
 int bee_onload(int);
 int v_uuid(struct http_request *, const void *);
 int v_avatar_size(struct http_request *, const void *);
@@ -214,6 +218,9 @@ kore_worker_teardown(void)
 	log_flush();
 	kore_msg_send(KORE_MSG_PARENT, KORE_MSG_SHUTDOWN, NULL, 0);
 	(void)fflush(stdout);
+#if defined(BEE_COVERAGE)
+	__gcov_dump(); /* _exit skips the destructor that writes the counters */
+#endif
 	_exit(0);
 }
 

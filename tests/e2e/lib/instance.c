@@ -309,10 +309,24 @@ instance_start_without_broker(struct instance *in, const char *db_url)
 	instance_start(in, env);
 }
 
+/*
+ * SIGKILL: a test's instance has nothing to finish. Under `scripts/dev
+ * coverage` (BEE_E2E_GRACEFUL_STOP) it is asked to stop first, so that its
+ * processes write their coverage counters; SIGKILL after 10 s still.
+ */
 void
 instance_stop(struct instance *in)
 {
+	long deadline;
+
 	if (in->pid > 0) {
+		if (getenv("BEE_E2E_GRACEFUL_STOP") != NULL &&
+		    kill(-in->pid, SIGTERM) == 0) {
+			deadline = instance_now_ms() + 10000;
+			while (waitpid(in->pid, NULL, WNOHANG) == 0 &&
+			    instance_now_ms() < deadline)
+				usleep(20000);
+		}
 		kill(-in->pid, SIGKILL);
 		waitpid(in->pid, NULL, 0);
 		in->pid = -1;
