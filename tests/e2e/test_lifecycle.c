@@ -55,6 +55,31 @@ Test(startup, refuses_catch_all_not_last)
 	refused("route\t^/.*$", NULL, NULL, "must end with 'route ^/.*$");
 }
 
+/* A function of the module, but no handler of the route table. */
+Test(startup, refuses_a_handler_the_route_table_does_not_know)
+{
+	refused("h_redoc", "v_uuid", NULL,
+	    "route ^/redoc/?$ names unknown handler v_uuid");
+}
+
+/* Every handler of the route table has a route line. */
+Test(startup, refuses_a_handler_without_a_route)
+{
+	refused("h_tags_legacy\tjwt", NULL, NULL,
+	    "no route names h_tags_legacy (src/api/tags_legacy.c)");
+}
+
+/* A route line before the legacy one takes /customers/tags from it. */
+Test(startup, refuses_a_route_that_misses_its_handler)
+{
+	refused("route\t^(/api)?/customers/tags(",
+	    "route\t^(/api)?/customers/tags/?$\th_customers\tjwt\n"
+	    "\troute\t^(/api)?/customers/tags(",
+	    NULL,
+	    "routes /customers/tags to h_customers instead of "
+	    "h_tags_legacy");
+}
+
 Test(startup, refuses_missing_validator)
 {
 	refused("validator\tv_phone", NULL, NULL,
