@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "infra/redis.h"
 #include "http/reply.h"
 #include "infra/settings.h"
+#include "model/route_table.h"
 #include "model/uuid.h"
 
 #define SERVER_NAME "public"
@@ -46,41 +48,6 @@ void __gcov_dump(void); /* NOLINT(bugprone-reserved-identifier) */
 int bee_onload(int);
 int v_uuid(struct http_request *, const void *);
 int v_avatar_size(struct http_request *, const void *);
-
-/* Every handler the config may name, and whether it needs the jwt block. */
-/* clang-format off */
-static const struct {
-	const char	*name;
-	int		 protected;
-} handlers[] = {
-	{ "h_root",		0 },
-	{ "h_health",		0 },
-	{ "h_ready",		0 },
-	{ "h_metrics",		0 },
-	{ "h_not_found",	0 },
-	{ "h_upload_file",	0 },
-	{ "h_openapi",		0 },
-	{ "h_docs",		0 },
-	{ "h_docs_oauth2_redirect", 0 },
-	{ "h_redoc",		0 },
-	{ "h_docs_asset",	0 },
-	{ "h_customers",	1 },
-	{ "h_customer",		1 },
-	{ "h_tags_legacy",	1 },
-	{ "h_avatar",		1 },
-	{ "h_tags",		1 },
-	{ "h_tag",		1 },
-	{ "h_notes",		1 },
-	{ "h_note",		1 },
-	{ "h_stats",		1 },
-	{ "h_orders",		1 },
-	{ "h_appointments",	1 },
-	{ "h_export",		1 },
-	{ "h_gdpr_export",	1 },
-	{ "h_gdpr_delete",	1 },
-	{ NULL,			0 }
-};
-/* clang-format on */
 
 static const char *required_validators[] = { "v_uuid", "v_phone",
 	"v_avatar_size", "v_jwt", NULL };
@@ -118,7 +85,10 @@ static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 static void check_config(void);
 static void sweep_avatar_temporaries(void);
-static int handler_protected(const char *, int *);
+static void check_table(void);
+static int domain_routes(const struct kore_domain *, const char *);
+static void check_reach(const struct kore_domain *, const struct route_spec *);
+static int reaches(const struct kore_module_handle *, const char *);
 static void log_flush_tick(void *, u_int64_t);
 
 /* Kore's own stdout lines, line-buffered before the workers fork. */
@@ -295,7 +265,8 @@ sweep_avatar_temporaries(void)
 
 /*
  * Kore only prints unknown directives: check that what it parsed is the
- * service we mean, or refuse to start.
+ * service we mean, or refuse to start. Every handler and whether it sits
+ * behind the jwt block come from the route table (model/route_table.c).
  */
 static void
 check_config(void)
@@ -304,8 +275,8 @@ check_config(void)
 	struct kore_domain *dom;
 	struct kore_module_handle *hdlr, *last;
 	struct kore_auth *auth;
+	const struct route_spec *r;
 	const char **v;
-	int protected;
 
 	for (v = required_validators; *v != NULL; v++) {
 		if (kore_validator_lookup(*v) == NULL)
@@ -322,11 +293,12 @@ check_config(void)
 		TAILQ_FOREACH(dom, &srv->domains, list) {
 			last = NULL;
 			TAILQ_FOREACH(hdlr, &dom->handlers, list) {
-				if (!handler_protected(hdlr->func, &protected))
+				if ((r = route_spec_of(hdlr->func, NULL)) ==
+				    NULL)
 					die("config: route %s names unknown "
 					    "handler %s",
 					    hdlr->path, hdlr->func);
-				if (protected && hdlr->auth != auth)
+				if (r->token && hdlr->auth != auth)
 					die("config: route %s (%s) must be "
 					    "behind the '%s' block",
 					    hdlr->path, hdlr->func, AUTH_NAME);
@@ -339,18 +311,77 @@ check_config(void)
 				    dom->domain, CATCH_ALL);
 		}
 	}
+	check_table();
+}
+
+/*
+ * Every handler of the route table has a route line, and in each domain
+ * that routes it, the paths of its templates reach it: a route line
+ * missing, or placed after one that takes its paths, would answer 404s or
+ * run the wrong handler. (A domain may route a few handlers only, such as
+ * an internal one for /metrics and /ready.)
+ */
+static void
+check_table(void)
+{
+	struct kore_server *srv;
+	struct kore_domain *dom;
+	const struct route_spec *r;
+	size_t i;
+	int routed;
+
+	for (i = 0; i < ROUTE_SPECS; i++) {
+		r = &route_specs[i];
+		routed = 0;
+		LIST_FOREACH(srv, &kore_servers, list) {
+			TAILQ_FOREACH(dom, &srv->domains, list) {
+				if (!domain_routes(dom, r->handler))
+					continue;
+				routed = 1;
+				check_reach(dom, r);
+			}
+		}
+		if (!routed)
+			die("config: no route names %s (%s)", r->handler,
+			    r->file);
+	}
 }
 
 static int
-handler_protected(const char *name, int *protected)
+domain_routes(const struct kore_domain *dom, const char *handler)
 {
-	size_t i;
+	const struct kore_module_handle *hdlr;
 
-	for (i = 0; handlers[i].name != NULL; i++) {
-		if (!strcmp(handlers[i].name, name)) {
-			*protected = handlers[i].protected;
+	TAILQ_FOREACH(hdlr, &dom->handlers, list) {
+		if (!strcmp(hdlr->func, handler))
 			return (1);
-		}
 	}
 	return (0);
+}
+
+static void
+check_reach(const struct kore_domain *dom, const struct route_spec *r)
+{
+	const struct kore_module_handle *hdlr;
+	char path[256];
+
+	if (route_example(r, path, sizeof(path)) == -1)
+		return; /* not a path: the catch-all, checked above */
+	TAILQ_FOREACH(hdlr, &dom->handlers, list) {
+		if (reaches(hdlr, path))
+			break;
+	}
+	if (hdlr == NULL || strcmp(hdlr->func, r->handler) != 0)
+		die("config: domain %s routes %s to %s instead of %s (%s)",
+		    dom->domain, path, hdlr != NULL ? hdlr->func : "nothing",
+		    r->handler, r->file);
+}
+
+/* As Kore matches: a string compare for a path, a regex otherwise. */
+static int
+reaches(const struct kore_module_handle *hdlr, const char *path)
+{
+	if (hdlr->type == HANDLER_TYPE_STATIC)
+		return (strcmp(hdlr->path, path) == 0);
+	return (regexec(&hdlr->rctx, path, 0, NULL, 0) == 0);
 }

@@ -115,9 +115,7 @@ h_avatar(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/avatar",
-		HTTP_METHOD_POST, "POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_avatar));
 }

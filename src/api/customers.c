@@ -19,9 +19,7 @@ h_customers(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers", HTTP_METHOD_GET | HTTP_METHOD_POST,
-		"GET, POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_POST)
 		return (customer_create(req));
@@ -33,10 +31,7 @@ h_customer(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}",
-		HTTP_METHOD_GET | HTTP_METHOD_PATCH | HTTP_METHOD_DELETE,
-		"GET, PATCH, DELETE", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	switch (req->method) {
 	case HTTP_METHOD_PATCH:

@@ -50,8 +50,8 @@ int h_docs_asset(struct http_request *);
 static int not_installed(struct http_request *, const char *);
 static void security_headers(struct http_request *, const char *, const char *);
 static const char *openapi_document(size_t *);
-static int page(struct http_request *, const char *, int, const char *,
-    const char *, const void *, size_t);
+static int page(struct http_request *, int, const char *, const char *,
+    const void *, size_t);
 
 /* The document as served, built once per worker (see openapi_document). */
 static char *openapi_text;
@@ -76,7 +76,7 @@ h_openapi(struct http_request *req)
 	const char *doc;
 	size_t len;
 
-	if (!route_begin(req, "/openapi.json", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if ((doc = openapi_document(&len)) == NULL)
 		return (reply_detail(req, 500, "Internal Server Error"));
@@ -86,12 +86,12 @@ h_openapi(struct http_request *req)
 
 /* One of the docs pages: compiled in, shown once its vendor files are. */
 static int
-page(struct http_request *req, const char *route, int group, const char *vendor,
-    const char *csp, const void *html, size_t len)
+page(struct http_request *req, int group, const char *vendor, const char *csp,
+    const void *html, size_t len)
 {
 	struct ctx *c;
 
-	if (!route_begin(req, route, HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if (!docs_files_ready(settings.docs_assets_dir, group))
 		return (not_installed(req, vendor));
@@ -102,23 +102,22 @@ page(struct http_request *req, const char *route, int group, const char *vendor,
 int
 h_docs(struct http_request *req)
 {
-	return (page(req, "/docs", DOCS_SWAGGER, "Swagger UI", CSP_PAGE,
-	    asset_docs_html, asset_len_docs_html));
+	return (page(req, DOCS_SWAGGER, "Swagger UI", CSP_PAGE, asset_docs_html,
+	    asset_len_docs_html));
 }
 
 int
 h_docs_oauth2_redirect(struct http_request *req)
 {
-	return (page(req, "/docs/oauth2-redirect", DOCS_SWAGGER, "Swagger UI",
-	    CSP_PAGE, asset_oauth2_redirect_html,
-	    asset_len_oauth2_redirect_html));
+	return (page(req, DOCS_SWAGGER, "Swagger UI", CSP_PAGE,
+	    asset_oauth2_redirect_html, asset_len_oauth2_redirect_html));
 }
 
 int
 h_redoc(struct http_request *req)
 {
-	return (page(req, "/redoc", DOCS_REDOC, "ReDoc", CSP_REDOC,
-	    asset_redoc_html, asset_len_redoc_html));
+	return (page(req, DOCS_REDOC, "ReDoc", CSP_REDOC, asset_redoc_html,
+	    asset_len_redoc_html));
 }
 
 int
@@ -130,8 +129,7 @@ h_docs_asset(struct http_request *req)
 	const char *name;
 	size_t len;
 
-	if (!route_begin(req, "/docs/assets/{file}", HTTP_METHOD_GET, "GET",
-		&c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	/* The route is ^/docs/assets/[^/]+$; the path is not percent-decoded. */
 	name = req->path + strlen(ASSETS_PREFIX);

@@ -191,9 +191,7 @@ h_export(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/export",
-		HTTP_METHOD_GET, "GET", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_export_path));
 }
@@ -203,8 +201,7 @@ h_gdpr_export(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/gdpr/export", HTTP_METHOD_POST, "POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_export_body));
 }

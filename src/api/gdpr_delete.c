@@ -38,8 +38,7 @@ h_gdpr_delete(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/gdpr/delete", HTTP_METHOD_POST, "POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_gdpr_delete));
 }

@@ -20,7 +20,7 @@ h_root(struct http_request *req)
 {
 	struct ctx *c;
 
-	if (!route_begin(req, "/", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	/* PROJECT_VERSION need not be UTF-8: reply_doc answers 500 for NULL */
 	return (reply_doc(req, 200,
@@ -34,7 +34,7 @@ h_health(struct http_request *req)
 {
 	struct ctx *c;
 
-	if (!route_begin(req, "/health", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (reply_json(req, 200, "{\"status\":\"healthy\"}", 20));
 }
@@ -46,7 +46,7 @@ h_ready(struct http_request *req)
 	const char *pg, *amqp, *redis;
 	int ready;
 
-	if (!route_begin(req, "/ready", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	ready = db_up();
 	pg = ready ? "up" : "down";
@@ -64,10 +64,7 @@ h_ready(struct http_request *req)
 int
 h_not_found(struct http_request *req)
 {
-	struct ctx *c;
-
-	c = ctx_get(req);
-	c->route = "unmatched";
+	(void)ctx_get(req); /* its route: "unmatched" (model/route_table.c) */
 	if (request_refused(req))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_OPTIONS)

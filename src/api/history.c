@@ -54,9 +54,7 @@ h_orders(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/orders",
-		HTTP_METHOD_GET, "GET", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_orders));
 }
@@ -66,9 +64,7 @@ h_appointments(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/appointments",
-		HTTP_METHOD_GET, "GET", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_appointments));
 }

@@ -40,7 +40,7 @@ h_metrics(struct http_request *req)
 	char *text;
 	size_t len;
 
-	if (!route_begin(req, "/metrics", HTTP_METHOD_GET, "GET", &c))
+	if (!route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	deps[METRIC_DEP_POSTGRES] = db_up();
 	deps[METRIC_DEP_RABBITMQ] = dep_state(DEP_RABBITMQ);

@@ -122,9 +122,7 @@ h_notes(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/notes",
-		HTTP_METHOD_GET | HTTP_METHOD_POST, "GET, POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_POST)
 		return (op_run(req, &op_create));
@@ -136,9 +134,7 @@ h_note(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/notes/{note_id}",
-		HTTP_METHOD_DELETE, "DELETE", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_delete));
 }

@@ -31,9 +31,7 @@ h_stats(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/stats", HTTP_METHOD_GET,
-		"GET", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_stats));
 }

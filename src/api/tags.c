@@ -146,9 +146,7 @@ h_tags(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/tags",
-		HTTP_METHOD_GET | HTTP_METHOD_POST, "GET, POST", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_POST)
 		return (op_run(req, &op_create));
@@ -160,9 +158,7 @@ h_tag(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/customers/{customer_id}/tags/{tag_id}",
-		HTTP_METHOD_DELETE, "DELETE", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_delete));
 }

@@ -4,7 +4,8 @@
  *   POST   /customers/tags/                        one tag (TagCreate)
  *   GET    /customers/tags/customer/{customer_id}  the customer's tags
  *   DELETE /customers/tags/{tag_id}
- * One handler for the three shapes, told apart by their segments.
+ * One handler for the three shapes, told apart by their templates in the
+ * route table (model/route_table.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,32 +48,27 @@ static const struct op op_list = { list_prepare, NULL, tags_list_rows,
 static const struct op op_delete = { delete_prepare, NULL, delete_rows,
 	delete_done };
 
+/*
+ * The route table gives each of the three shapes one method, and
+ * route_begin lets through only the method of the shape the path has.
+ */
 int
 h_tags_legacy(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
-	struct path path;
 
 	if (c->op != NULL)
 		return (op_run(req, c->op));
-	if (path_split(req->path, &path) == -1)
-		return (reply_detail(req, 404, "Not Found"));
-	if (path.count == 2) {
-		if (!route_begin(req, "/customers/tags", HTTP_METHOD_POST,
-			"POST", &c))
-			return (KORE_RESULT_OK);
+	if (!route_begin(req, &c))
+		return (KORE_RESULT_OK);
+	switch (req->method) {
+	case HTTP_METHOD_POST:
 		return (op_run(req, &tags_create_single));
-	}
-	if (path.count == 4) {
-		if (!route_begin(req, "/customers/tags/customer/{customer_id}",
-			HTTP_METHOD_GET, "GET", &c))
-			return (KORE_RESULT_OK);
+	case HTTP_METHOD_DELETE:
+		return (op_run(req, &op_delete));
+	default:
 		return (op_run(req, &op_list));
 	}
-	if (!route_begin(req, "/customers/tags/{tag_id}", HTTP_METHOD_DELETE,
-		"DELETE", &c))
-		return (KORE_RESULT_OK);
-	return (op_run(req, &op_delete));
 }
 
 static enum op_next

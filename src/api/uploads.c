@@ -53,8 +53,7 @@ h_upload_file(struct http_request *req)
 {
 	struct ctx *c = ctx_get(req);
 
-	if (c->op == NULL &&
-	    !route_begin(req, "/uploads/{file}", HTTP_METHOD_GET, "GET", &c))
+	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	return (op_run(req, &op_file));
 }

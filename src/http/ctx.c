@@ -8,7 +8,7 @@
 
 #include "http/ctx.h"
 #include "db/db.h"
-#include "infra/metrics.h"
+#include "model/route_table.h"
 #include "model/uuid.h"
 
 static void ctx_free(struct http_request *);
@@ -36,6 +36,7 @@ trace_id_valid(const char *s)
 struct ctx *
 ctx_get(struct http_request *req)
 {
+	const struct route_spec *r;
 	struct ctx *c;
 	const char *hdr;
 
@@ -49,11 +50,9 @@ ctx_get(struct http_request *req)
 	 * log line and the metrics label must not carry the client's bytes
 	 * (a request refused before its handler keeps this one).
 	 */
-	c->route =
-	    metrics_route_of_handler(req->hdlr != NULL ? req->hdlr->func : NULL,
-		req->path);
-	if (c->route == NULL)
-		c->route = "other";
+	r = route_spec_of(req->hdlr != NULL ? req->hdlr->func : NULL,
+	    req->path);
+	c->route = r != NULL ? r->path : "other";
 	if (http_request_header(req, "x-trace-id", &hdr) && trace_id_valid(hdr))
 		(void)kore_strlcpy(c->trace_id, hdr, sizeof(c->trace_id));
 	else if (uuid_random(c->trace_id) == -1)

@@ -4,28 +4,36 @@
 #include "http/guard.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "model/route_table.h"
 
 int
-route_begin(struct http_request *req, const char *route, int methods,
-    const char *allow, struct ctx **cp)
+route_begin(struct http_request *req, struct ctx **cp)
 {
+	const struct route_spec *r;
 	struct ctx *c;
 
 	c = ctx_get(req);
-	c->route = route;
 	*cp = c;
 	if (c->replied)
 		return (0);
+	/*
+	 * The row ctx_get took c->route from; never NULL, as the start-up
+	 * check refuses a handler the table does not know.
+	 */
+	r = route_spec_of(req->hdlr != NULL ? req->hdlr->func : NULL,
+	    req->path);
+	if (r == NULL) {
+		(void)reply_detail(req, 500, "Internal Server Error");
+		return (0);
+	}
 	if (request_refused(req))
 		return (0);
 	if (req->method == HTTP_METHOD_OPTIONS) {
 		(void)reply_preflight(req);
 		return (0);
 	}
-	if (methods & HTTP_METHOD_GET)
-		methods |= HTTP_METHOD_HEAD;
-	if (!(req->method & methods)) {
-		(void)reply_not_allowed(req, allow);
+	if (!route_allows(r, http_method_text(req->method))) {
+		(void)reply_not_allowed(req, r->allow);
 		return (0);
 	}
 	return (1);

@@ -1,7 +1,8 @@
 /*
- * What every handler does first: the request context, the route template
- * for logs, the smuggling guard (guard.h), CORS preflight, the method check;
- * and path segments (routes have no captures in Kore 4.1).
+ * What every handler does first: the request context, the smuggling guard
+ * (guard.h), CORS preflight, the method check (the handler's row of
+ * model/route_table.h); and path segments (routes have no captures in
+ * Kore 4.1).
  */
 #ifndef BEE_ROUTE_H
 #define BEE_ROUTE_H
@@ -24,11 +25,10 @@ struct path {
 };
 
 /*
- * 1: go on with the handler. 0: a reply was sent (405 with `allow`, the
- * preflight, or the guard's 431 or 400).
+ * 1: go on with the handler, a method of its row. 0: a reply was sent (405
+ * with the row's Allow, the preflight, or the guard's 431 or 400).
  */
-int route_begin(struct http_request *req, const char *route, int methods,
-    const char *allow, struct ctx **cp);
+int route_begin(struct http_request *req, struct ctx **cp);
 /* Splits req->path, without a leading /api; -1 when too long. */
 int path_split(const char *path, struct path *p);
 /*

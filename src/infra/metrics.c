@@ -11,48 +11,15 @@
 #include <string.h>
 
 #include "infra/metrics.h"
+#include "model/route_table.h"
 #include "model/xalloc.h"
 
-struct route_label {
-	const char *route; /* the label: the template of the route */
-	const char *func; /* its handler, when that has one template */
-	int probe; /* a scrape or a probe: not counted */
-};
-
-static const struct route_label routes[] = {
-	{ "/", "h_root", 0 },
-	{ "/health", "h_health", 1 },
-	{ "/ready", "h_ready", 1 },
-	{ "/metrics", "h_metrics", 1 },
-	{ "/customers", "h_customers", 0 },
-	{ "/customers/{customer_id}", "h_customer", 0 },
-	{ "/customers/{customer_id}/avatar", "h_avatar", 0 },
-	{ "/customers/{customer_id}/tags", "h_tags", 0 },
-	{ "/customers/{customer_id}/tags/{tag_id}", "h_tag", 0 },
-	{ "/customers/{customer_id}/notes", "h_notes", 0 },
-	{ "/customers/{customer_id}/notes/{note_id}", "h_note", 0 },
-	{ "/customers/{customer_id}/stats", "h_stats", 0 },
-	{ "/customers/{customer_id}/orders", "h_orders", 0 },
-	{ "/customers/{customer_id}/appointments", "h_appointments", 0 },
-	{ "/customers/{customer_id}/export", "h_export", 0 },
-	{ "/gdpr/export", "h_gdpr_export", 0 },
-	{ "/gdpr/delete", "h_gdpr_delete", 0 },
-	/* h_tags_legacy: three templates, told apart by the path */
-	{ "/customers/tags", NULL, 0 },
-	{ "/customers/tags/customer/{customer_id}", NULL, 0 },
-	{ "/customers/tags/{tag_id}", NULL, 0 },
-	{ "/uploads/{file}", "h_upload_file", 0 },
-	{ "/openapi.json", "h_openapi", 0 },
-	{ "/docs", "h_docs", 0 },
-	{ "/docs/oauth2-redirect", "h_docs_oauth2_redirect", 0 },
-	{ "/docs/assets/{file}", "h_docs_asset", 0 },
-	{ "/redoc", "h_redoc", 0 },
-	{ "unmatched", "h_not_found", 0 },
-	/* a template this table does not know yet: counted, not lost */
-	{ "other", NULL, 0 },
-};
-#define ROUTES (sizeof(routes) / sizeof(routes[0]))
-#define ROUTE_OTHER ((int)ROUTES - 1)
+/*
+ * A slot per row of the route table, in its order, and one more for a
+ * template the table does not know: counted, not lost.
+ */
+#define ROUTES (ROUTE_SPECS + 1)
+#define ROUTE_OTHER ROUTE_SPECS
 
 static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH",
 	"DELETE", "OPTIONS", "OTHER" };
@@ -87,6 +54,7 @@ struct store {
 
 static struct store *store;
 
+static const char *label(size_t);
 static int method_index(const char *);
 static int status_index(int);
 static void add(uint64_t *, uint64_t);
@@ -129,37 +97,11 @@ metrics_route_index(const char *route)
 {
 	size_t i;
 
-	for (i = 0; i < ROUTES - 1; i++) {
-		if (!strcmp(routes[i].route, route))
+	for (i = 0; i < ROUTE_SPECS; i++) {
+		if (!strcmp(route_specs[i].path, route))
 			return ((int)i);
 	}
 	return (-1);
-}
-
-const char *
-metrics_route_of_handler(const char *func, const char *path)
-{
-	size_t i, n;
-
-	if (func == NULL)
-		return (NULL);
-	if (!strcmp(func, "h_tags_legacy") && path != NULL) {
-		if (!strncmp(path, "/api/", 5))
-			path += 4;
-		n = strlen(path);
-		if (n > 0 && path[n - 1] == '/')
-			n--;
-		if (n == strlen("/customers/tags"))
-			return ("/customers/tags");
-		if (!strncmp(path, "/customers/tags/customer/", 25))
-			return ("/customers/tags/customer/{customer_id}");
-		return ("/customers/tags/{tag_id}");
-	}
-	for (i = 0; i < ROUTES; i++) {
-		if (routes[i].func != NULL && !strcmp(routes[i].func, func))
-			return (routes[i].route);
-	}
-	return (NULL);
 }
 
 void
@@ -173,7 +115,7 @@ metrics_request(const char *route, const char *method, int status,
 		return;
 	if ((r = metrics_route_index(route)) == -1)
 		r = ROUTE_OTHER;
-	if (routes[r].probe)
+	if (r != ROUTE_OTHER && route_specs[r].probe)
 		return;
 	m = method_index(method);
 	if ((s = status_index(status)) == -1)
@@ -311,14 +253,14 @@ render_requests(FILE *f, const struct store *s)
 				(void)fprintf(f,
 				    "http_requests_total{handler=\"%s\","
 				    "method=\"%s\",status=\"%d\"} %llu\n",
-				    routes[r].route, methods[m], statuses[k],
+				    label(r), methods[m], statuses[k],
 				    (unsigned long long)n);
 			}
 			if ((n = get(&s->other_status[r][m])) != 0)
 				(void)fprintf(f,
 				    "http_requests_total{handler=\"%s\","
 				    "method=\"%s\",status=\"other\"} %llu\n",
-				    routes[r].route, methods[m],
+				    label(r), methods[m],
 				    (unsigned long long)n);
 		}
 	}
@@ -349,7 +291,7 @@ render_durations(FILE *f, const struct store *s)
 					    "http_request_duration_seconds_"
 					    "bucket{handler=\"%s\",method="
 					    "\"%s\",le=\"%g\"} %llu\n",
-					    routes[r].route, methods[m],
+					    label(r), methods[m],
 					    (double)bounds_us[b] / 1e6,
 					    (unsigned long long)n);
 				else
@@ -357,7 +299,7 @@ render_durations(FILE *f, const struct store *s)
 					    "http_request_duration_seconds_"
 					    "bucket{handler=\"%s\",method="
 					    "\"%s\",le=\"+Inf\"} %llu\n",
-					    routes[r].route, methods[m],
+					    label(r), methods[m],
 					    (unsigned long long)n);
 			}
 			(void)fprintf(f,
@@ -365,9 +307,9 @@ render_durations(FILE *f, const struct store *s)
 			    "method=\"%s\"} %.6f\n"
 			    "http_request_duration_seconds_count{handler=\"%s\","
 			    "method=\"%s\"} %llu\n",
-			    routes[r].route, methods[m],
-			    (double)get(&s->duration_us[r][m]) / 1e6,
-			    routes[r].route, methods[m], (unsigned long long)n);
+			    label(r), methods[m],
+			    (double)get(&s->duration_us[r][m]) / 1e6, label(r),
+			    methods[m], (unsigned long long)n);
 		}
 	}
 }
@@ -386,9 +328,8 @@ render_sizes(FILE *f, const struct store *s, const char *name, const char *help,
 		(void)fprintf(f,
 		    "%s_sum{handler=\"%s\"} %llu\n"
 		    "%s_count{handler=\"%s\"} %llu\n",
-		    name, routes[r].route,
-		    (unsigned long long)get(&s->sizes[r][sum]), name,
-		    routes[r].route, (unsigned long long)n);
+		    name, label(r), (unsigned long long)get(&s->sizes[r][sum]),
+		    name, label(r), (unsigned long long)n);
 	}
 }
 
@@ -407,6 +348,13 @@ render_counter(FILE *f, const char *name, const char *help, uint64_t v)
 {
 	(void)fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name,
 	    help, name, name, (unsigned long long)v);
+}
+
+/* The `handler` label of slot r. */
+static const char *
+label(size_t r)
+{
+	return (r < ROUTE_SPECS ? route_specs[r].path : "other");
 }
 
 static int

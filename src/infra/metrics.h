@@ -46,17 +46,11 @@ int metrics_init(void);
 void metrics_reset(void);
 
 /*
- * The route templates that have a label, in the order they are rendered.
- * Returns the index of `route` (a template such as
- * "/customers/{customer_id}"), or -1 when it has none.
+ * The slot of `route`, a template of the route table
+ * (model/route_table.h) such as "/customers/{customer_id}", in the order
+ * the labels are rendered; -1 when the table does not have it.
  */
 int metrics_route_index(const char *route);
-/*
- * The template of a request that never reached its handler (a failed
- * authentication check): from the name of the configured handler and the
- * request path. NULL when unknown.
- */
-const char *metrics_route_of_handler(const char *func, const char *path);
 
 /*
  * One answered request. `method` is the name ("GET"); scrapes and probes

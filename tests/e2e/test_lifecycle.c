@@ -55,6 +55,72 @@ Test(startup, refuses_catch_all_not_last)
 	refused("route\t^/.*$", NULL, NULL, "must end with 'route ^/.*$");
 }
 
+/* A function of the module, but no handler of the route table. */
+Test(startup, refuses_a_handler_the_route_table_does_not_know)
+{
+	refused("h_redoc", "v_uuid", NULL,
+	    "route ^/redoc/?$ names unknown handler v_uuid");
+}
+
+/* Every handler of the route table has a route line. */
+Test(startup, refuses_a_handler_without_a_route)
+{
+	refused("h_tags_legacy\tjwt", NULL, NULL,
+	    "no route names h_tags_legacy (src/api/tags_legacy.c)");
+}
+
+/* A route line before the legacy one takes /customers/tags from it. */
+Test(startup, refuses_a_route_that_misses_its_handler)
+{
+	refused("route\t^(/api)?/customers/tags(",
+	    "route\t^(/api)?/customers/tags/?$\th_customers\tjwt\n"
+	    "\troute\t^(/api)?/customers/tags(",
+	    NULL,
+	    "routes /customers/tags to h_customers instead of "
+	    "h_tags_legacy");
+}
+
+/*
+ * A domain may route a few handlers only: /metrics and /ready on a server
+ * of their own (the internal domain the operations guide describes), the
+ * public domain without /metrics, starts and answers on both.
+ */
+Test(startup, metrics_on_an_internal_domain)
+{
+	struct instance in;
+	struct http_resp *r;
+	char conf[512], port[8];
+	unsigned short internal;
+	FILE *fp;
+
+	instance_prepare(&in, "route\t/metrics", "# route\t/metrics");
+	internal = instance_free_port();
+	(void)snprintf(conf, sizeof(conf), "%s/conf/bee_customers.conf",
+	    in.dir);
+	cr_assert_not_null(fp = fopen(conf, "a"));
+	fprintf(fp,
+	    "\nserver internal {\n\tbind\t127.0.0.1 %u\n\ttls\tno\n}\n"
+	    "\ndomain * {\n\tattach\tinternal\n"
+	    "\troute\t^/metrics/?$\th_metrics\n"
+	    "\troute\t^/ready/?$\th_ready\n"
+	    "\troute\t^/.*$\th_not_found\n}\n",
+	    internal);
+	cr_assert(fclose(fp) == 0);
+	instance_spawn(&in, NULL);
+	instance_wait_ready(&in);
+
+	r = http_req("GET", "/metrics", NULL, NULL, 0);
+	cr_expect_eq(r->status, 404, "public /metrics: %d", r->status);
+	http_resp_free(r);
+	(void)snprintf(port, sizeof(port), "%u", internal);
+	cr_assert(setenv("BEE_PORT", port, 1) == 0);
+	r = http_req("GET", "/metrics", NULL, NULL, 0);
+	cr_expect_eq(r->status, 200, "internal /metrics: %d", r->status);
+	http_resp_free(r);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+}
+
 Test(startup, refuses_missing_validator)
 {
 	refused("validator\tv_phone", NULL, NULL,
