@@ -208,11 +208,9 @@ Test(export, full_shape_without_history_row)
 	struct http_resp *r;
 	struct fx f;
 	char *want, *tok;
-	const char *key;
-	json_t *j, *v;
+	json_t *j;
 	static const char *keys[] = { "customer", "tags", "notes", "orders",
 		"appointments", "stats", NULL };
-	size_t i;
 
 	fx_make(&f, 1);
 	want = fx_export(&f, NULL);
@@ -221,13 +219,7 @@ Test(export, full_shape_without_history_row)
 	expect_export(r, want);
 	/* the parts, in order; history absent */
 	j = resp_json(r);
-	i = 0;
-	json_object_foreach(j, key, v) {
-		cr_assert(keys[i] != NULL, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i]);
-		i++;
-	}
-	cr_assert(keys[i] == NULL);
+	expect_key_order(j, keys, "export");
 	expect_customer(json_object_get(j, "customer"));
 	cr_assert_eq(json_array_size(json_object_get(j, "orders")), 2);
 	cr_assert_eq(json_array_size(json_object_get(j, "appointments")), 1);

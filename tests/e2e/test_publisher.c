@@ -377,32 +377,6 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 	    5, "every row marked sent");
 }
 
-static long
-count(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	long n;
-
-	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s",
-	    PQresultErrorMessage(r));
-	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return (n);
-}
-
-static int
-wait_count(PGconn *c, const char *sql, long want, int ms)
-{
-	long t;
-
-	for (t = 0; t < ms; t += 100) {
-		if (count(c, sql) == want)
-			return (1);
-		usleep(100000);
-	}
-	return (count(c, sql) == want);
-}
-
 /* failed_events items whose message_id is one of the outbox's event ids */
 static int
 mirror_items(redisContext *rc, PGconn *c, const char *cid)
@@ -482,19 +456,20 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	for (i = 0; i < 2; i++)
 		cust_create(biz, cid[i], uid);
 
-	cr_assert(wait_count(c,
+	cr_assert(db_wait_count_on(c, 2, 2, 10000,
 		      "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
 		      " AND sent_at IS NULL",
-		      2, 10000),
+		      DB_END) == 2,
 	    "both rows parked, unsent");
 	for (i = 0; i < 2; i++)
 		cr_assert_eq(mirror_items(rc, c, cid[i]), 1,
 		    "one failed_events item for customer %d", i);
 	instance_stop(&in);
 	instance_expect_clean(&in);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
-			 "NOT NULL"),
+			 "NOT NULL",
+			 DB_END),
 	    0);
 
 	/* the broker is back: a publisher sends them, parked included */
@@ -511,12 +486,12 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 		snprintf(sql, sizeof(sql),
 		    "SELECT count(*) FROM outbox WHERE event_id::text = '%s'",
 		    m[0].message_id);
-		cr_assert_eq(count(c, sql), 1);
+		cr_assert_eq(db_count_on(c, sql, DB_END), 1);
 		json_decref(m[0].body);
 	}
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "rows marked sent");
 	/* the publisher removes a mirror item just after marking its row */
 	for (i = 0; i < 2; i++) {
@@ -556,11 +531,12 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	cust_create(biz, cid, uid);
 	/* a few publisher rounds (backoff 1 s, 2 s) */
 	sleep(4);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
-			 "NULL AND parked_at IS NULL"),
+			 "NULL AND parked_at IS NULL",
+			 DB_END),
 	    1, "the row stays unsent and unparked");
-	cr_assert_eq(count(c, "SELECT count(*) FROM outbox"), 1);
+	cr_assert_eq(db_count_on(c, "SELECT count(*) FROM outbox", DB_END), 1);
 	instance_stop(&in);
 	instance_expect_clean(&in);
 	scratch_drop(c, name);
@@ -693,21 +669,25 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 		instance_start(&in, env);
 	}
 
-	cr_assert(wait_count(c,
+	cr_assert(db_wait_count_on(c, 8, 8, 15000,
 		      "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
-		      8, 15000),
+		      DB_END) == 8,
 	    "the 8 acked rows marked sent, %ld are",
-	    count(c, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"));
+	    db_count_on(c,
+		"SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
+		DB_END));
 	/* the nacked rows, retried with backoff, stay unsent meanwhile */
 	sleep(3);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
-			 " AND (routing_key <> 't.full' OR id <= 2)"),
+			 " AND (routing_key <> 't.full' OR id <= 2)",
+			 DB_END),
 	    8, "every acked row sent");
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 			 " AND routing_key = 't.full' AND id > 2"
-			 " AND parked_at IS NOT NULL AND attempts > 0"),
+			 " AND parked_at IS NOT NULL AND attempts > 0",
+			 DB_END),
 	    3, "the 3 nacked rows unsent, parked, attempted");
 	rep = redisCommand(rc, "LLEN failed_events");
 	cr_assert_eq(rep->integer, 3, "their 3 mirror items, once each");
@@ -731,11 +711,12 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 		    "SELECT count(*) FROM outbox WHERE id = %d AND"
 		    " event_id::text = '%s'",
 		    k, seen[i]);
-		cr_assert_eq(count(c, sql), 1, "full event %d is row %d", i, k);
+		cr_assert_eq(db_count_on(c, sql, DB_END), 1,
+		    "full event %d is row %d", i, k);
 	}
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "every row sent at last");
 	deadline = instance_now_ms() + 5000;
 	do {
@@ -906,9 +887,9 @@ Test(publisher, parked_backlog_drains_exactly_and_linearly, .timeout = 3600)
 	} while (instance_now_ms() < deadline);
 	ms = instance_now_ms() - t0;
 	cr_assert_eq(left, 2, "%ld items left", left);
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "every row sent");
 	rep = redisCommand(rc, "LRANGE failed_events 0 -1");
 	cr_assert_eq(rep->elements, 2);
@@ -1108,9 +1089,9 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 		    "customer %d's event delivered", i);
 		json_decref(m[0].body);
 		cr_assert(
-		    wait_count(c,
-			"SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-			5000),
+		    db_wait_count_on(c, 0, 0, 5000,
+			"SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+			DB_END) == 0,
 		    "rows marked sent");
 		if (i == 0) {
 			/* the publisher's connection, idle, dies unseen */
@@ -1120,7 +1101,7 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 	}
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM outbox WHERE attempts > 0");
-	cr_assert_eq(count(c, sql), 0,
+	cr_assert_eq(db_count_on(c, sql, DB_END), 0,
 	    "a delivered row counted an attempt for the stale connection");
 	consumer_close(&k);
 	instance_stop(&in);

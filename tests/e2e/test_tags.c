@@ -23,6 +23,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "service_log.h"
 #include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
@@ -79,18 +80,8 @@ expect_tag(const json_t *t, const char *label, const char *cid)
 {
 	static const char *keys[] = { "label", "color", "priority",
 		"created_by", "id", "customer_id", NULL };
-	const char *key;
-	json_t *v;
-	size_t i;
 
-	cr_assert(json_is_object(t), "tag is not an object");
-	i = 0;
-	json_object_foreach((json_t *)t, key, v) {
-		cr_assert(keys[i] != NULL, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i], "key %zu", i);
-		i++;
-	}
-	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
+	expect_key_order(t, keys, "tag");
 	cr_assert_str_eq(json_str(t, "label"), label);
 	cr_assert(json_is_integer(json_object_get(t, "priority")));
 	cr_assert(uuid_is_canonical(json_str(t, "id")));
@@ -121,39 +112,6 @@ db_tag(const char *cid, const char *label, char out[UUID_STR_LEN])
 	db_exec("INSERT INTO customer_tags (id, customer_id, label) "
 		"VALUES ($1, $2, $3)",
 	    out, cid, label, DB_END);
-}
-
-static void
-expect_detail_and_free(struct http_resp *r, int status, const char *detail)
-{
-	expect_detail(r, status, detail);
-	http_resp_free(r);
-}
-
-/* A JSON log line on the service's stderr holding both strings. */
-static int
-log_has(const char *a, const char *b)
-{
-	const char *dir;
-	char path[512], line[4096];
-	FILE *fp;
-	int found, tries;
-
-	if ((dir = getenv("BEE_E2E_DIR")) == NULL)
-		return (-1);
-	snprintf(path, sizeof(path), "%s/kore.err", dir);
-	found = 0;
-	for (tries = 0; tries < 40 && !found; tries++) {
-		if ((fp = fopen(path, "r")) == NULL)
-			return (-1);
-		while (!found && fgets(line, sizeof(line), fp) != NULL)
-			found =
-			    strstr(line, a) != NULL && strstr(line, b) != NULL;
-		fclose(fp);
-		if (!found)
-			usleep(50000);
-	}
-	return (found);
 }
 
 /* ---- POST /customers/{id}/tags ---- */
@@ -205,7 +163,7 @@ Test(tags, create_one_label_shape_event_log)
 	    "trace-tags-one",
 	    f.cid, id, f.biz);
 	cr_assert_str_eq(got, want);
-	cr_assert_eq(log_has("\"Customer tagged\"", id), 1,
+	cr_assert_eq(service_log_has("\"Customer tagged\"", id), 1,
 	    "no Customer tagged log line for %s", id);
 
 	free(got);
@@ -250,24 +208,14 @@ Test(tags, both_path_forms)
 	static const char *forms[] = { "/customers/%s/tags",
 		"/customers/%s/tags/", "/api/customers/%s/tags",
 		"/api/customers/%s/tags/" };
-	struct http_resp *r;
 	struct tenant_fx f;
 	char body[64];
-	json_t *j;
 	size_t i;
 
 	tenant_init(&f);
 	for (i = 0; i < 4; i++) {
 		snprintf(body, sizeof(body), "{\"label\":\"form%zu\"}", i);
-		r = tenant_req("POST", forms[i], f.cid, NULL, f.admin, body);
-		expect_status(r, 201);
-		http_resp_free(r);
-		r = tenant_req("GET", forms[i], f.cid, NULL, f.admin, NULL);
-		expect_status(r, 200);
-		j = resp_json(r);
-		cr_assert_eq(json_array_size(j), i + 1, "via %s", forms[i]);
-		json_decref(j);
-		http_resp_free(r);
+		tenant_post_and_list(&f, forms[i], body, i + 1);
 	}
 	tenant_free(&f);
 }
@@ -615,31 +563,7 @@ expect_all_routes(struct tenant_fx *f, const char *tok, int status,
 
 Test(tags, roles_that_may_not)
 {
-	static const char *roles[] = { "customer", "client", "internal",
-		"courier", "collaborator" };
-	struct tenant_fx f;
-	char other[UUID_STR_LEN];
-	char *tok;
-	size_t i;
-
-	tenant_init(&f);
-	/* the customer themselves, by both customer role names */
-	for (i = 0; i < 2; i++) {
-		tok = tok_sub(roles[i], f.uid, NULL);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	for (i = 2; i < 5; i++) {
-		uuid4(other);
-		tok = tok_sub(roles[i], other, f.biz);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	uuid4(other);
-	tok = tok_sub("admin_business", other, NULL);
-	expect_all_routes(&f, tok, 403, "Token has no business");
-	free(tok);
-	tenant_free(&f);
+	tenant_roles_that_may_not(expect_all_routes);
 }
 
 Test(tags, admin_of_another_business_404_nothing_changes)

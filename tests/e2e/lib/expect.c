@@ -66,6 +66,31 @@ expect_module_headers(const struct http_resp *r)
 }
 
 void
+expect_detail_and_free(struct http_resp *r, int status, const char *detail)
+{
+	expect_detail(r, status, detail);
+	http_resp_free(r);
+}
+
+/* The key order is the original's: clients may rely on it. */
+void
+expect_key_order(const json_t *obj, const char *const *keys, const char *what)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	cr_assert(json_is_object(obj), "%s is not an object", what);
+	i = 0;
+	json_object_foreach((json_t *)obj, key, v) {
+		cr_assert(keys[i] != NULL, "extra key %s", key);
+		cr_assert_str_eq(key, keys[i], "key %zu", i);
+		i++;
+	}
+	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
+}
+
+void
 expect_body(const struct http_resp *r, const char *want)
 {
 	cr_assert(r->body_len == strlen(want) &&

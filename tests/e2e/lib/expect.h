@@ -18,6 +18,11 @@ void expect_json_ct(const struct http_resp *);
 void expect_module_headers(const struct http_resp *);
 void expect_detail(const struct http_resp *, int, const char *);
 void expect_body(const struct http_resp *, const char *);
+/* expect_detail, then frees the response */
+void expect_detail_and_free(struct http_resp *, int, const char *);
+/* an object (what names it in messages) with exactly these keys, in this
+ * order (a NULL-ended list) */
+void expect_key_order(const json_t *, const char *const *, const char *);
 /* GET /healthcheck answers 200: the worker survived what came before. */
 void expect_still_serving(void);
 

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "customer.h"
+#include "expect.h"
 #include "tenant.h"
 #include "token.h"
 
@@ -41,4 +42,52 @@ tenant_req(const char *method, const char *fmt, const char *a, const char *b,
 	r = http_req_tok(method, path, tok, json);
 	free(path);
 	return (r);
+}
+
+void
+tenant_post_and_list(struct tenant_fx *f, const char *fmt, const char *json,
+    size_t n)
+{
+	struct http_resp *r;
+	json_t *j;
+
+	r = tenant_req("POST", fmt, f->cid, NULL, f->admin, json);
+	expect_status(r, 201);
+	http_resp_free(r);
+	r = tenant_req("GET", fmt, f->cid, NULL, f->admin, NULL);
+	expect_status(r, 200);
+	j = resp_json(r);
+	cr_assert_eq(json_array_size(j), n, "via %s", fmt);
+	json_decref(j);
+	http_resp_free(r);
+}
+
+void
+tenant_roles_that_may_not(tenant_routes_fn routes)
+{
+	static const char *roles[] = { "customer", "client", "internal",
+		"courier", "collaborator" };
+	struct tenant_fx fx, *f = &fx;
+	char other[UUID_STR_LEN];
+	char *tok;
+	size_t i;
+
+	tenant_init(f);
+	/* the customer themselves, by both customer role names */
+	for (i = 0; i < 2; i++) {
+		tok = tok_sub(roles[i], f->uid, NULL);
+		routes(f, tok, 403, "Admin privileges required");
+		free(tok);
+	}
+	for (i = 2; i < 5; i++) {
+		uuid4(other);
+		tok = tok_sub(roles[i], other, f->biz);
+		routes(f, tok, 403, "Admin privileges required");
+		free(tok);
+	}
+	uuid4(other);
+	tok = tok_sub("admin_business", other, NULL);
+	routes(f, tok, 403, "Token has no business");
+	free(tok);
+	tenant_free(f);
 }
