@@ -24,6 +24,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "outbox.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -52,7 +53,6 @@ static json_t *patch_422(const struct cust *, const char *);
 static void expect_unchanged_422(const char *, const char *, const char *,
     const char *);
 static char *repeat(const char *, size_t);
-static char *tok_sub_role(const char *, const char *);
 
 static void
 cust_new(struct cust *c)
@@ -171,29 +171,11 @@ updated_events(const char *id)
 static void
 expect_event(const struct cust *c, const char *const *fields, const char *trace)
 {
-	char *payload, *bid, *row_trace;
+	char *payload;
 	json_t *p, *fc;
 	size_t i, n;
 
-	cr_assert_eq(updated_events(c->id), 1, "want one " UPDATED " row");
-	payload = db_value("SELECT payload::text FROM outbox WHERE "
-			   "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	bid = db_value("SELECT business_id::text FROM outbox WHERE "
-		       "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	row_trace = db_value("SELECT trace_id FROM outbox WHERE "
-			     "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	cr_assert_str_eq(bid, c->bid, "outbox business_id");
-	p = json_loads(payload, 0, NULL);
-	cr_assert(p != NULL);
-	cr_assert_eq(json_object_size(p), 3, "payload keys: %s", payload);
-	cr_assert_str_eq(json_str(p, "id"), c->id);
-	cr_assert(json_str(p, "trace_id") != NULL, "payload: %s", payload);
-	cr_assert_str_eq(json_str(p, "trace_id"), row_trace);
-	if (trace != NULL)
-		cr_assert_str_eq(json_str(p, "trace_id"), trace);
+	payload = outbox_event(c->id, UPDATED, c->bid, trace, &p);
 	fc = json_object_get(p, "fields_changed");
 	for (n = 0; fields[n] != NULL; n++)
 		;
@@ -203,8 +185,6 @@ expect_event(const struct cust *c, const char *const *fields, const char *trace)
 		    fields[i], "fields_changed[%zu] in %s", i, payload);
 	json_decref(p);
 	free(payload);
-	free(bid);
-	free(row_trace);
 }
 
 static void
@@ -262,17 +242,6 @@ repeat(const char *unit, size_t n)
 		memcpy(s + i * len, unit, len);
 	s[len * n] = '\0';
 	return (s);
-}
-
-static char *
-tok_sub_role(const char *sub, const char *role)
-{
-	char claims[512];
-
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
 }
 
 /* ---- what changes ---- */
@@ -912,7 +881,7 @@ Test(patch_roles, self_as_client)
 	struct cust c;
 
 	cust_new(&c);
-	expect_patched_by(&c, tok_sub_role(c.uid, "client"));
+	expect_patched_by(&c, tok_sub("client", c.uid, NULL));
 }
 
 /* A user's profile in a second business is still their own. */

@@ -216,3 +216,16 @@ expect_still_serving(void)
 	expect_status(r, 200);
 	http_resp_free(r);
 }
+
+void
+expect_bad_path_id(struct http_resp *r)
+{
+	json_t *j;
+
+	j = expect_422(r);
+	cr_assert_eq(items_count(j), 1);
+	expect_item_msg_prefix(j, "[\"path\",\"customer_id\"]", "uuid_parsing",
+	    "Input should be a valid UUID, ");
+	json_decref(j);
+	http_resp_free(r);
+}

@@ -88,26 +88,19 @@ tok_header(const char *header, const char *claims)
 char *
 tok_role(const char *role)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char sub[UUID_STR_LEN];
 
 	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub(role, sub, NULL));
 }
 
 char *
 tok_admin(const char *business_id)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char sub[UUID_STR_LEN];
 
 	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"admin_business\",\"business_id\":"
-	    "\"%s\",\"exp\":%ld}",
-	    sub, business_id, (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub("admin_business", sub, business_id));
 }
 
 /* An admin of two businesses, by the business_ids array form. */
@@ -128,12 +121,7 @@ tok_admin_multi(const char *b1, const char *b2)
 char *
 tok_customer(const char *sub)
 {
-	char claims[512];
-
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"customer\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub("customer", sub, NULL));
 }
 
 char *
