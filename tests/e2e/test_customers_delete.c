@@ -165,32 +165,13 @@ others_rows(const struct victim *v)
 static struct http_resp *
 delete_req(const char *tok, const char *id, const char *trace)
 {
-	struct http_resp *r;
-	const char *hdrs[3];
-	char *auth, *tr, path[256];
-	int n;
+	char path[256];
 
-	n = 0;
-	auth = tr = NULL;
-	if (tok != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = auth;
-	}
-	if (trace != NULL) {
-		if (asprintf(&tr, "X-Trace-Id: %s", trace) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = tr;
-	}
-	hdrs[n] = NULL;
 	if (id[0] == '/')
 		snprintf(path, sizeof(path), "%s", id);
 	else
 		snprintf(path, sizeof(path), "/customers/%s", id);
-	r = http_req("DELETE", path, hdrs, NULL, 0);
-	free(auth);
-	free(tr);
-	return (r);
+	return (http_req_traced("DELETE", path, tok, NULL, trace));
 }
 
 static long

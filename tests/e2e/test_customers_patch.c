@@ -65,33 +65,13 @@ cust_new(struct cust *c)
 static struct http_resp *
 patch_req(const char *tok, const char *id, const char *body, const char *trace)
 {
-	struct http_resp *r;
-	const char *hdrs[4];
-	char *auth, *tr, path[256];
-	int n;
+	char path[256];
 
-	n = 0;
-	auth = tr = NULL;
-	if (tok != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = auth;
-	}
-	hdrs[n++] = "Content-Type: application/json";
-	if (trace != NULL) {
-		if (asprintf(&tr, "X-Trace-Id: %s", trace) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = tr;
-	}
-	hdrs[n] = NULL;
 	if (id[0] == '/')
 		snprintf(path, sizeof(path), "%s", id);
 	else
 		snprintf(path, sizeof(path), "/customers/%s", id);
-	r = http_req("PATCH", path, hdrs, body, body ? strlen(body) : 0);
-	free(auth);
-	free(tr);
-	return (r);
+	return (http_req_traced("PATCH", path, tok, body, trace));
 }
 
 /* As a fresh admin of the customer's business. */
@@ -762,8 +742,7 @@ Test(patch_422, every_field_in_schema_order)
 		"[\"body\",\"preferences\"]" };
 	struct cust c;
 	char *url, *body, *before, *after;
-	json_t *j, *want;
-	size_t i;
+	json_t *j;
 
 	cust_new(&c);
 	url = repeat("u", 300);
@@ -774,18 +753,7 @@ Test(patch_422, every_field_in_schema_order)
 		cr_assert_fail("out of memory");
 	before = snapshot(c.id);
 	j = patch_422(&c, body);
-	cr_assert_eq(items_count(j), 6);
-	for (i = 0; i < 6; i++) {
-		want = json_loads(locs[i], 0, NULL);
-		cr_assert(
-		    json_equal(json_object_get(json_array_get(json_object_get(j,
-								  "detail"),
-						   i),
-				   "loc"),
-			want),
-		    "item %zu is not at %s", i, locs[i]);
-		json_decref(want);
-	}
+	expect_item_locs(j, locs, 6);
 	after = snapshot(c.id);
 	cr_assert_str_eq(after, before);
 	expect_no_event(&c);

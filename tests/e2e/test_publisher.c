@@ -225,26 +225,6 @@ expect_keys(const json_t *o, const char *const *keys)
 	    json_object_size(o), n);
 }
 
-static struct http_resp *
-traced(const char *method, const char *path, const char *tok, const char *body,
-    const char *trace)
-{
-	const char *hdrs[4];
-	char *auth, *tr;
-	struct http_resp *r;
-
-	cr_assert(asprintf(&auth, "Authorization: Bearer %s", tok) != -1);
-	cr_assert(asprintf(&tr, "X-Trace-Id: %s", trace) != -1);
-	hdrs[0] = auth;
-	hdrs[1] = tr;
-	hdrs[2] = body != NULL ? "Content-Type: application/json" : NULL;
-	hdrs[3] = NULL;
-	r = http_req(method, path, hdrs, body, body ? strlen(body) : 0);
-	free(auth);
-	free(tr);
-	return (r);
-}
-
 static void
 expect_common(const struct msg *m, const char *key, const char *trace,
     const char *biz, const char *cid)
@@ -309,7 +289,7 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 		uuid4(tr[i]);
 	tok = tok_internal();
 	body = cust_body(uid, biz, NULL);
-	r = traced("POST", "/customers", tok, body, tr[0]);
+	r = http_req_traced("POST", "/customers", tok, body, tr[0]);
 	expect_status(r, 201);
 	j = resp_json(r);
 	memcpy(cid, json_str(j, "id"), UUID_STR_LEN);
@@ -320,20 +300,21 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 
 	tok = tok_superadmin();
 	snprintf(path, sizeof(path), "/customers/%s", cid);
-	r = traced("PATCH", path, tok, "{\"full_name\":\"Renamed Person\"}",
-	    tr[1]);
+	r = http_req_traced("PATCH", path, tok,
+	    "{\"full_name\":\"Renamed Person\"}", tr[1]);
 	expect_status(r, 200);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s/tags", cid);
-	r = traced("POST", path, tok, "{\"label\":\"VIP\"}", tr[2]);
+	r = http_req_traced("POST", path, tok, "{\"label\":\"VIP\"}", tr[2]);
 	expect_status(r, 201);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s/notes", cid);
-	r = traced("POST", path, tok, "{\"content\":\"Likes tea\"}", tr[3]);
+	r = http_req_traced("POST", path, tok, "{\"content\":\"Likes tea\"}",
+	    tr[3]);
 	expect_status(r, 201);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s", cid);
-	r = traced("DELETE", path, tok, NULL, tr[4]);
+	r = http_req_traced("DELETE", path, tok, NULL, tr[4]);
 	cr_assert(r->status == 204 || r->status == 200, "DELETE %d", r->status);
 	http_resp_free(r);
 	free(tok);

@@ -37,27 +37,6 @@ path_of(const char *fmt, const char *a, const char *b)
 	return (p);
 }
 
-/* With an X-Trace-Id, to find it in the events. */
-static struct http_resp *
-req_traced(const char *method, const char *path, const char *tok,
-    const char *json, const char *trace)
-{
-	struct http_resp *r;
-	const char *hdrs[4];
-	char *auth, *tr;
-
-	cr_assert(asprintf(&auth, "Authorization: Bearer %s", tok) != -1);
-	cr_assert(asprintf(&tr, "X-Trace-Id: %s", trace) != -1);
-	hdrs[0] = auth;
-	hdrs[1] = tr;
-	hdrs[2] = "Content-Type: application/json";
-	hdrs[3] = NULL;
-	r = http_req(method, path, hdrs, json, json ? strlen(json) : 0);
-	free(auth);
-	free(tr);
-	return (r);
-}
-
 static long
 tags_of(const char *cid)
 {
@@ -126,7 +105,7 @@ Test(tags, create_one_label_shape_event_log)
 
 	tenant_init(&f);
 	path = path_of("/customers/%s/tags", f.cid, NULL);
-	r = req_traced("POST", path, f.admin, "{\"label\":\"VIP\"}",
+	r = http_req_traced("POST", path, f.admin, "{\"label\":\"VIP\"}",
 	    "trace-tags-one");
 	expect_status(r, 201);
 	expect_json_ct(r);

@@ -229,3 +229,19 @@ expect_bad_path_id(struct http_resp *r)
 	json_decref(j);
 	http_resp_free(r);
 }
+
+void
+expect_item_locs(json_t *j, const char *const *locs, size_t n)
+{
+	json_t *want, *item;
+	size_t i;
+
+	cr_assert_eq(items_count(j), n);
+	for (i = 0; i < n; i++) {
+		want = json_loads(locs[i], 0, NULL);
+		item = json_array_get(json_object_get(j, "detail"), i);
+		cr_assert(json_equal(json_object_get(item, "loc"), want),
+		    "item %zu is not at %s", i, locs[i]);
+		json_decref(want);
+	}
+}

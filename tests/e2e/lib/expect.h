@@ -30,6 +30,8 @@ json_t *expect_422(const struct http_resp *);
 json_t *expect_item(json_t *, const char *, const char *, const char *);
 void expect_item_msg_prefix(json_t *, const char *, const char *, const char *);
 size_t items_count(json_t *);
+/* exactly n items, at these locs (JSON arrays), in this order */
+void expect_item_locs(json_t *, const char *const *, size_t);
 /* 422 with one item: the path's customer_id is not a UUID; frees r */
 void expect_bad_path_id(struct http_resp *);
 
