@@ -7,7 +7,7 @@
 #                 the container and monitoring files (scripts/lint-config)
 #   format        clang-format -i over the same C files
 #   unit          tests/unit/test_*.c, each linked with the module's pure
-#                 sources (src/*.c that do not pull in a Kore header)
+#                 sources (src/**/*.c that do not pull in a Kore header)
 #   migrate-test  tests/migrate/test_*.c (needs DATABASE_URL)
 #   e2e           tests/e2e/test_*.c against a running service (needs BEE_URL
 #                 etc.: `eval "$(scripts/dev e2e-up)"`)
@@ -42,7 +42,7 @@ RUN_TESTS := scripts/run-criterion
 
 # --- what there is --------------------------------------------------------
 
-SRC_C := $(sort $(wildcard src/*.c))
+SRC_C := $(shell find src -name '*.c' | LC_ALL=C sort)
 # "Pure" sources: those whose preprocessed form includes no Kore header,
 # directly or through our own headers; unit tests link against all of them.
 # (A file gcc cannot preprocess is left out.)
@@ -156,10 +156,10 @@ docs-test:
 # to a temporary name and renamed: concurrent builds (parallel e2e tests
 # calling the wrapper) never see a half-written binary.
 TOOLS_DIR := .run/tools
-TOOLS_SRC := src/amqp_pub.c src/confirms.c src/mirror.c src/monotime.c \
-	src/settings.c src/settings_rate.c \
-	src/settings_url.c src/dotenv.c \
-	src/resend_item.c src/uuid.c src/whole_file.c
+TOOLS_SRC := src/events/amqp_pub.c src/events/confirms.c src/events/mirror.c \
+	src/infra/monotime.c src/infra/settings.c src/infra/settings_rate.c \
+	src/infra/settings_url.c src/infra/dotenv.c \
+	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql
 TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
@@ -168,9 +168,9 @@ TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
 tools: $(TOOLS_DIR)/resend-failed-events
 
 $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
-		$(wildcard src/amqp_pub.h src/confirms.h src/mirror.h src/monotime.h \
-		src/settings.h \
-		src/dotenv.h src/resend_item.h src/uuid.h)
+		$(wildcard src/events/amqp_pub.h src/events/confirms.h \
+		src/events/mirror.h src/infra/monotime.h src/infra/settings.h \
+		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@

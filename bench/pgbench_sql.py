@@ -1,6 +1,6 @@
 """Turn a statement of the service into a pgbench script line (scripts/bench).
 
-usage: gcc -E -P ... src/customer_get.c | python3 bench/pgbench_sql.py sql_get \
+usage: gcc -E -P ... src/api/customer_get.c | python3 bench/pgbench_sql.py sql_get \
            '$1=md5('"'"'bench:'"'"' || :n::int)::uuid' '$2=:kind' ...
 
 Reads preprocessed C on stdin, finds `NAME[] = "..." "...";`, joins the string

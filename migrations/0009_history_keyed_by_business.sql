@@ -9,7 +9,7 @@
 -- prefixed by its business; no row changes.
 --
 -- The new key's index also serves the consumer's upsert. Two more indexes
--- follow the lists' order (src/history.h), so that a page of a long
+-- follow the lists' order (src/api/history.h), so that a page of a long
 -- history (the routes' skip/limit, the export's pages) reads its rows in
 -- order instead of sorting the customer's whole history each time.
 --

@@ -16,20 +16,20 @@
 #include <kore/http.h>
 #include <kore/seccomp.h>
 
-#include "auth.h"
-#include "avatar_store.h"
-#include "consumer.h"
-#include "customers.h"
-#include "db.h"
-#include "deps.h"
-#include "log.h"
-#include "logfwd.h"
-#include "metrics.h"
-#include "publisher.h"
-#include "redis.h"
-#include "reply.h"
-#include "settings.h"
-#include "uuid.h"
+#include "http/auth.h"
+#include "infra/avatar_store.h"
+#include "events/consumer.h"
+#include "api/customers.h"
+#include "db/db.h"
+#include "infra/deps.h"
+#include "infra/log.h"
+#include "infra/logfwd.h"
+#include "infra/metrics.h"
+#include "events/publisher.h"
+#include "infra/redis.h"
+#include "http/reply.h"
+#include "infra/settings.h"
+#include "model/uuid.h"
 
 #define SERVER_NAME "public"
 #define AUTH_NAME "jwt"
@@ -83,7 +83,7 @@ static const char *required_validators[] = { "v_uuid", "v_phone",
 /*
  * Syscalls beyond Kore's own list: libpq's connect (stat, directory
  * reads), task threads (clone3, rseq), client libraries closing sockets,
- * avatar files (fsync, rename: src/avatar_store.c; unlink is Kore's),
+ * avatar files (fsync, rename: src/infra/avatar_store.c; unlink is Kore's),
  * the publisher's task thread (gettid, sched_getaffinity at its start),
  * and mremap: glibc's realloc of a block over its mmap threshold (128 KiB
  * and up: a large JSON reply, libpq's input buffer for a large row)

@@ -23,11 +23,11 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
-#include "amqp_pub.h"
-#include "mirror.h"
-#include "resend_item.h"
-#include "settings.h"
-#include "uuid.h"
+#include "events/amqp_pub.h"
+#include "events/mirror.h"
+#include "events/resend_item.h"
+#include "infra/settings.h"
+#include "model/uuid.h"
 
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 5000
@@ -295,7 +295,7 @@ pop_if_head(struct run *r, const redisReply *h, int to_invalid)
 }
 
 /*
- * Publishes one item as the service's publisher would (src/publisher.c)
+ * Publishes one item as the service's publisher would (src/events/publisher.c)
  * and waits for its confirm. 0, or -1 after printing the broker's error.
  */
 static int

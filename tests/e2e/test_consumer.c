@@ -1,5 +1,5 @@
 /*
- * The history consumer (design.md §6 "In", src/consumer.c): events
+ * The history consumer (design.md §6 "In", src/events/consumer.c): events
  * published to bee.orders.events / bee.scheduling.events as the orders and
  * scheduling teams will, consumed by the running service, checked in the
  * database (polled, bounded) and through the API; malformed ones and those

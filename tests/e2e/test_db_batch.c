@@ -1,5 +1,5 @@
 /*
- * Reads batched under one Sync (src/db.c): a batch is one implicit
+ * Reads batched under one Sync (src/db/db.c): a batch is one implicit
  * transaction, so a read that fails aborts the reads after it in the same
  * batch. Those must be sent again and answered, never left asleep, never a
  * 5xx of their own.

@@ -1,5 +1,5 @@
 /*
- * The OpenAPI document and its pages (src/docs.c): no token, security
+ * The OpenAPI document and its pages (src/api/docs.c): no token, security
  * headers, only the listed files of DOCS_ASSETS_DIR (no traversal, no
  * other file of the folder), and, in an instance of its own without the
  * files, the 503 pages that name the command, the title from SERVICE_NAME,

@@ -502,7 +502,7 @@ scrub(json_t *o)
 
 /*
  * Two deliveries of one message: the same body, or one of them the
- * other scrubbed (src/customer_delete.c: a copy sent again after its
+ * other scrubbed (src/api/customer_delete.c: a copy sent again after its
  * customer's DELETE carries the scrubbed payload; across a broker
  * restart either copy may come first).
  */

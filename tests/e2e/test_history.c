@@ -1,7 +1,7 @@
 /*
  * GET /customers/{id}/orders and /appointments (design.md §3, §5, §6 "In"):
  * the history rows of the customer's (business_id, user_id), newest first,
- * in the documented shapes (src/history.h); history that arrived before the
+ * in the documented shapes (src/api/history.h); history that arrived before the
  * profile shows once it exists; rows of another business or user never do.
  * The rows are written with SQL, as the history consumer (issue 6) will.
  */

@@ -36,7 +36,7 @@
 #include "uuid4.h"
 
 /* the publisher's SQL for a row's body and failed_events item */
-#include "../../src/outbox_sql.h"
+#include "../../src/events/outbox_sql.h"
 
 #define MAX_MSGS 8
 #define OUT_MAX 8192

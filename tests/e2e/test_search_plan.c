@@ -1,6 +1,6 @@
 /*
  * The search of GET /customers is served by the trigram indexes: its very
- * filter (src/customer_search.h) planned by the test database with
+ * filter (src/api/customer_search.h) planned by the test database with
  * sequential scans disabled must be a BitmapOr over the three trigram
  * indexes, as on the benchmark's data (README "Search").
  */
@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <postgresql/libpq-fe.h>
 
-#include "../../src/customer_search.h"
+#include "../../src/api/customer_search.h"
 #include "env.h"
 
 static char *plan(const char *, const char *, int);

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "customer_input.h"
+#include "model/customer_input.h"
 #include "fuzz.h"
-#include "utf8.h"
+#include "model/utf8.h"
 
 #define V_PHONE "^(\\+[1-9][0-9]{7,14}|0?7[0-9]{8})$"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dotenv.h"
+#include "infra/dotenv.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

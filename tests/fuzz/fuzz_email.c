@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "email.h"
+#include "model/email.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "history_event.h"
-#include "uuid.h"
+#include "model/history_event.h"
+#include "model/uuid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "image.h"
+#include "model/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -15,8 +15,8 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "log.h"
-#include "utf8.h"
+#include "infra/log.h"
+#include "model/utf8.h"
 
 #define NSTR 7
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "multipart.h"
+#include "model/multipart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

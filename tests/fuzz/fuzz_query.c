@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "query.h"
+#include "model/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "resend_item.h"
-#include "uuid.h"
+#include "events/resend_item.h"
+#include "model/uuid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

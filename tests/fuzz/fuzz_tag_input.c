@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "problems.h"
-#include "tag_input.h"
-#include "utf8.h"
+#include "model/problems.h"
+#include "model/tag_input.h"
+#include "model/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

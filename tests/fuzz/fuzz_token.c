@@ -15,7 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "fuzz.h"
-#include "token.h"
+#include "model/token.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-fuzz-secret"
 #define NOW 1700000000

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "utf8.h"
+#include "model/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "uuid.h"
+#include "model/uuid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

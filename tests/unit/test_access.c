@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "access.h"
+#include "http/access.h"
 
 #define SUB "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b"
 #define B1 "11111111-1111-4111-8111-111111111111"

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "amqp_pub.h"
+#include "events/amqp_pub.h"
 
 Test(amqp_pub, refuses_a_malformed_url)
 {

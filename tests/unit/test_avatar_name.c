@@ -3,7 +3,7 @@
 
 #include <criterion/criterion.h>
 
-#include "avatar_name.h"
+#include "model/avatar_name.h"
 
 #define HEX32 "00112233445566778899aabbccddeeff"
 

@@ -15,8 +15,8 @@
 
 #include <criterion/criterion.h>
 
-#include "avatar_store.h"
-#include "settings.h"
+#include "infra/avatar_store.h"
+#include "infra/settings.h"
 
 #define NAME "00112233445566778899aabbccddeeff.png"
 

@@ -1,7 +1,7 @@
 /* breaker.c: the database pool's circuit breaker. */
 #include <criterion/criterion.h>
 
-#include "breaker.h"
+#include "db/breaker.h"
 
 Test(breaker, a_new_breaker_is_closed)
 {

@@ -10,7 +10,7 @@
 
 #include <criterion/criterion.h>
 
-#include "confirms.h"
+#include "events/confirms.h"
 
 #define FIRST 7 /* the second batch of a channel: tags 7, 8, ... */
 #define MAXN 5

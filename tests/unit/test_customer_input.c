@@ -10,7 +10,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "customer_input.h"
+#include "model/customer_input.h"
 #include "support/unit.h"
 
 #define V_PHONE "^(\\+[1-9][0-9]{7,14}|0?7[0-9]{8})$"

@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#include "docs_files.h"
+#include "infra/docs_files.h"
 
 static char dir[] = "/tmp/bee-docs-files-XXXXXX";
 

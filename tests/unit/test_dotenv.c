@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "dotenv.h"
+#include "infra/dotenv.h"
 #include "support/unit.h"
 
 static void parse(struct dotenv *, const char *);

@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "email.h"
+#include "model/email.h"
 
 static void accepts(const char *, const char *);
 static void refuses(const char *, const char *);

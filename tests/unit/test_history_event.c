@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "history_event.h"
+#include "model/history_event.h"
 
 #define EV "\"event_id\":\"6F9619FF-8B86-D011-B42D-00CF4FC964FF\","
 #define BIZ "\"business_id\":\"11111111-1111-4111-8111-111111111111\","

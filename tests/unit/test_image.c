@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "image.h"
+#include "model/image.h"
 
 /* A growing byte string for building test images. */
 struct bytes {

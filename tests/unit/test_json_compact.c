@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "json_compact.h"
+#include "model/json_compact.h"
 
 static void expect_compact(const char *, const char *);
 

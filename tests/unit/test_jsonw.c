@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "jsonw.h"
+#include "model/jsonw.h"
 
 static void check_text(struct jsonw *, const char *);
 

@@ -14,7 +14,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "log.h"
+#include "infra/log.h"
 #include "support/unit.h"
 
 #define TRACE "4bf92f3577b34da6a3ce929d0e0e4736"

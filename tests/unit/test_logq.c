@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "logq.h"
+#include "infra/logq.h"
 
 static struct logq q;
 

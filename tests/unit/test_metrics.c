@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "metrics.h"
+#include "infra/metrics.h"
 
 static const int no_deps[METRIC_DEPS] = { -1, -1, -1 };
 

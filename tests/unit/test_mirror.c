@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "mirror.h"
+#include "events/mirror.h"
 
 Test(mirror, parses_plain_url_with_defaults)
 {

@@ -9,7 +9,7 @@
 
 #include <criterion/criterion.h>
 
-#include "multipart.h"
+#include "model/multipart.h"
 
 #define B "XyZzY0123"
 

@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "pg_array.h"
+#include "model/pg_array.h"
 
 Test(pg_array, empty_is_braces)
 {

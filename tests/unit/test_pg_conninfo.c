@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "pg_conninfo.h"
-#include "settings.h"
+#include "db/pg_conninfo.h"
+#include "infra/settings.h"
 
 static char *
 options_of(const char *url, int statement_ms, int lock_ms)

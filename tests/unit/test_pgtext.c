@@ -1,7 +1,7 @@
 /* pgtext.c: PostgreSQL's text output in the API's forms. */
 #include <criterion/criterion.h>
 
-#include "pgtext.h"
+#include "model/pgtext.h"
 
 static void
 ts(const char *in, const char *want)

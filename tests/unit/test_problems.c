@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "problems.h"
+#include "model/problems.h"
 #include "support/unit.h"
 
 static enum body_status parse(const char *, struct problems *, json_t **);

@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "query.h"
+#include "model/query.h"
 #include "unit.h"
 
 static void int_item(const char *, long, long, const char *);

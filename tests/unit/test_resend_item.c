@@ -7,8 +7,8 @@
 
 #include <criterion/criterion.h>
 
-#include "resend_item.h"
-#include "settings.h"
+#include "events/resend_item.h"
+#include "infra/settings.h"
 #include "support/unit.h"
 
 static int

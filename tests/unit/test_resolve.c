@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "resolve.h"
+#include "infra/resolve.h"
 
 Test(resolve, temporary_failures_keep_the_old_address)
 {

@@ -10,7 +10,7 @@
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
 
-#include "settings.h"
+#include "infra/settings.h"
 #include "support/unit.h"
 
 #define GOOD_SECRET "k3Zr9-unit-test-secret-of-40-bytes-long!"

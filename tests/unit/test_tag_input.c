@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "support/unit.h"
-#include "tag_input.h"
+#include "model/tag_input.h"
 
 #define CUST "11111111-1111-4111-8111-111111111111"
 

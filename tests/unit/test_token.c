@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "token.h"
+#include "model/token.h"
 #include "support/unit.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-unit-test-secret"

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "token_cache.h"
+#include "model/token_cache.h"
 
 static struct claims
 admin(void)

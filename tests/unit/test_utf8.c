@@ -3,7 +3,7 @@
 
 #include <criterion/criterion.h>
 
-#include "utf8.h"
+#include "model/utf8.h"
 
 static int valid(const char *);
 

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "uuid.h"
+#include "model/uuid.h"
 
 #define CANON "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b"
 

@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "window.h"
+#include "model/window.h"
 
 static struct windows *w;
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "utf8.h"
+#include "model/utf8.h"
 
 void
 fuzz_fail(const char *file, int line, const char *what)

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "problems.h"
+#include "model/problems.h"
 
 /* A property of the parser's output; aborts with its text when false. */
 #define FUZZ_ASSERT(cond) \

@@ -1,0 +1,74 @@
+/*
+ * Liveness (/healthcheck, /health), readiness (/ready, from cached state),
+ * the welcome document (/) and the JSON 404 for every unknown path.
+ */
+#include "db/db.h"
+#include "infra/deps.h"
+#include "http/guard.h"
+#include "http/reply.h"
+#include "http/route.h"
+#include "infra/settings.h"
+
+int h_root(struct http_request *);
+int h_health(struct http_request *);
+int h_ready(struct http_request *);
+int h_not_found(struct http_request *);
+
+int
+h_root(struct http_request *req)
+{
+	struct ctx *c;
+
+	if (!route_begin(req, "/", HTTP_METHOD_GET, "GET", &c))
+		return (KORE_RESULT_OK);
+	return (reply_doc(req, 200,
+	    json_pack("{s:s, s:s, s:s}", "message",
+		"Welcome to BeeConect Customer Service API", "version",
+		settings.version, "docs_url", "/docs")));
+}
+
+int
+h_health(struct http_request *req)
+{
+	struct ctx *c;
+
+	if (!route_begin(req, "/health", HTTP_METHOD_GET, "GET", &c))
+		return (KORE_RESULT_OK);
+	return (reply_json(req, 200, "{\"status\":\"healthy\"}", 20));
+}
+
+int
+h_ready(struct http_request *req)
+{
+	struct ctx *c;
+	const char *pg, *amqp, *redis;
+	int ready;
+
+	if (!route_begin(req, "/ready", HTTP_METHOD_GET, "GET", &c))
+		return (KORE_RESULT_OK);
+	ready = db_up();
+	pg = ready ? "up" : "down";
+	amqp = deps_up(DEP_RABBITMQ) ? "up" : "down";
+	if (!deps_enabled(DEP_REDIS))
+		redis = "disabled";
+	else
+		redis = deps_up(DEP_REDIS) ? "up" : "down";
+	return (reply_doc(req, ready ? 200 : 503,
+	    json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
+		ready ? "ready" : "not_ready", "checks", "postgres", pg,
+		"rabbitmq", amqp, "redis", redis)));
+}
+
+int
+h_not_found(struct http_request *req)
+{
+	struct ctx *c;
+
+	c = ctx_get(req);
+	c->route = "unmatched";
+	if (request_refused(req))
+		return (KORE_RESULT_OK);
+	if (req->method == HTTP_METHOD_OPTIONS)
+		return (reply_preflight(req));
+	return (reply_detail(req, 404, "Not Found"));
+}

@@ -1,0 +1,477 @@
+/*
+ * POST, GET /customers/{id}/tags and DELETE /customers/{id}/tags/{tag_id}:
+ * admin-only labels on a customer, created all or none with one
+ * `tagged` event per tag. Also the statements and replies the original's
+ * tag routes share (tags_legacy.c), and the admin-only role rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/auth.h"
+#include "http/access.h"
+#include "http/body.h"
+#include "model/customer_row.h"
+#include "api/customers.h"
+#include "infra/log.h"
+#include "http/reply.h"
+#include "http/route.h"
+#include "api/tags.h"
+
+/*
+ * The customer is locked first, so its events stay in order. Requested
+ * labels that exist already (as of the statement's snapshot) insert
+ * nothing and come back joined, sorted by code point as Python sorts.
+ * A tag that another request committed after that snapshot fails the
+ * unique index, which rolls the whole statement back; it is then run
+ * again (c->unique_retry) and sees that tag. So: all tags or none, one
+ * outbox row per tag, in request order. No row: no reachable customer.
+ */
+static const char sql_insert[] =
+    "WITH cust AS ("
+    " SELECT c.id, c.business_id FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
+	"$4") " FOR UPDATE),"
+	      " want AS ("
+	      " SELECT w.label, w.n"
+	      " FROM jsonb_array_elements_text($5::jsonb) WITH ORDINALITY"
+	      "  AS w(label, n)),"
+	      " taken AS ("
+	      " SELECT t.label FROM customer_tags t JOIN cust"
+	      "  ON t.customer_id = cust.id"
+	      " WHERE t.label IN (SELECT label FROM want)),"
+	      " ins AS ("
+	      " INSERT INTO customer_tags (customer_id, label, color, priority,"
+	      "  created_by)"
+	      " SELECT cust.id, want.label, $6, $7::integer, $8::uuid"
+	      " FROM cust, want WHERE NOT EXISTS (SELECT 1 FROM taken)"
+	      " ORDER BY want.n"
+	      " RETURNING *),"
+	      " ev AS ("
+	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
+	      "  trace_id)"
+	      " SELECT 'v1.customer.tagged', cust.business_id, ins.customer_id,"
+	      "  jsonb_build_object('customer_id', ins.customer_id,"
+	      "  'tag_id', ins.id, 'label', ins.label, 'trace_id', $9::text), $9"
+	      " FROM ins JOIN want ON want.label = ins.label CROSS JOIN cust"
+	      " ORDER BY want.n RETURNING id),"
+	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+	      " SELECT (SELECT string_agg(label, ', ' ORDER BY label COLLATE \"C\")"
+	      "  FROM taken), " TAG_COLUMNS " FROM cust CROSS JOIN wake"
+	      " LEFT JOIN (ins t JOIN want w ON w.label = t.label) ON true"
+	      " ORDER BY w.n";
+
+/*
+ * A page of the customer's tags (skip, limit) by label (code point
+ * order; the table keeps no creation time), then id. One row of NULLs: a
+ * customer without tags (on that page).
+ */
+static const char sql_list[] =
+    "SELECT " TAG_COLUMNS " FROM customers c"
+    " LEFT JOIN LATERAL (SELECT * FROM customer_tags t"
+    " WHERE t.customer_id = c.id ORDER BY " TAGS_ORDER
+    " OFFSET $5::bigint LIMIT $6::bigint) t ON true"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
+	"$4") " ORDER BY " TAGS_ORDER;
+
+/* No row: no reachable customer; else how many tags went (0 or 1). */
+static const char sql_delete[] =
+    "WITH cust AS ("
+    " SELECT c.id FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
+	"$4") "),"
+	      " del AS ("
+	      " DELETE FROM customer_tags t USING cust"
+	      " WHERE t.id = $5 AND t.customer_id = cust.id RETURNING t.id)"
+	      " SELECT (SELECT count(*) FROM del) FROM cust";
+
+/* A unique index race makes the statement run again, this many times. */
+#define INSERT_ATTEMPTS 3
+
+static const struct row_field tag_fields[TAG_NCOLUMNS] = {
+	{ "label", 0 },
+	{ "color", 0 },
+	{ "priority", 1 },
+	{ "created_by", 0 },
+	{ "id", 0 },
+	{ "customer_id", 0 },
+};
+
+struct list_state {
+	struct scope scope;
+	struct query_page page;
+	int found;
+	struct jsonw json;
+};
+
+struct delete_state {
+	struct scope scope;
+	char tag_id[UUID_STRLEN];
+	int found;
+	int deleted;
+};
+
+static enum op_next create_prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static enum op_next list_prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static enum op_next delete_prepare(struct http_request *, struct ctx *,
+    struct op_query *);
+static void delete_rows(struct http_request *, struct ctx *, const PGresult *);
+static enum op_next delete_done(struct http_request *, struct ctx *,
+    struct op_query *);
+static void insert_free(void *);
+static void list_free(void *);
+static void log_tagged(struct ctx *, struct tags_insert *);
+
+static const struct op op_create = { create_prepare, NULL, tags_insert_rows,
+	tags_insert_done };
+static const struct op op_list = { list_prepare, NULL, tags_list_rows,
+	tags_list_done };
+static const struct op op_delete = { delete_prepare, NULL, delete_rows,
+	delete_done };
+
+int
+h_tags(struct http_request *req)
+{
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}/tags",
+		HTTP_METHOD_GET | HTTP_METHOD_POST, "GET, POST", &c))
+		return (KORE_RESULT_OK);
+	if (req->method == HTTP_METHOD_POST)
+		return (op_run(req, &op_create));
+	return (op_run(req, &op_list));
+}
+
+int
+h_tag(struct http_request *req)
+{
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL &&
+	    !route_begin(req, "/customers/{customer_id}/tags/{tag_id}",
+		HTTP_METHOD_DELETE, "DELETE", &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, &op_delete));
+}
+
+int
+admin_only(struct http_request *req, struct ctx *c)
+{
+	switch (c->claims.role) {
+	case ROLE_SUPERADMIN:
+		return (1);
+	case ROLE_ADMIN:
+		return (auth_require_business(req, c));
+	default:
+		(void)reply_detail(req, 403, "Admin privileges required");
+		return (0);
+	}
+}
+
+void
+row_object_json(const PGresult *res, int row, int col,
+    const struct row_field *fields, int n, struct jsonw *w)
+{
+	int i;
+
+	jsonw_open(w, '{');
+	for (i = 0; i < n; i++) {
+		jsonw_key(w, fields[i].key);
+		if (PQgetisnull(res, row, col + i))
+			jsonw_rawz(w, "null");
+		else if (fields[i].number)
+			jsonw_rawz(w, PQgetvalue(res, row, col + i));
+		else
+			jsonw_string(w, PQgetvalue(res, row, col + i));
+	}
+	jsonw_close(w, '}');
+}
+
+/* ---- create ---- */
+
+struct tags_insert *
+tags_insert_new(struct ctx *c)
+{
+	struct tags_insert *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("tags: out of memory");
+	jsonw_init(&st->json);
+	c->state = st;
+	c->state_free = insert_free;
+	return (st);
+}
+
+static void
+insert_free(void *arg)
+{
+	struct tags_insert *st = arg;
+
+	tag_input_free(&st->in);
+	free(st->taken);
+	free(st->tag_ids);
+	jsonw_free(&st->json);
+	free(st);
+}
+
+static enum op_next
+create_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct tags_insert *st;
+	struct problems p;
+	json_t *body;
+	int path_ok;
+
+	problems_init(&p);
+	path_ok = path_uuid(&p, req, 1, "customer_id", c->customer_id);
+	if (!path_ok)
+		c->customer_id[0] = '\0';
+	if (!body_json(req, &p, &body)) {
+		problems_free(&p);
+		return (OP_REPLIED);
+	}
+	st = tags_insert_new(c);
+	if (body != NULL)
+		(void)tag_input_batch(body, &p, &st->in);
+	json_decref(body);
+	if (problems_count(&p) > 0) {
+		(void)reply_problems(req, &p);
+		problems_free(&p);
+		return (OP_REPLIED);
+	}
+	problems_free(&p);
+	if (!admin_only(req, c))
+		return (OP_REPLIED);
+	if (st->in.duplicate) {
+		(void)reply_detail(req, 400, "Duplicate labels provided");
+		return (OP_REPLIED);
+	}
+	/* The one who tags, as notes record their author. */
+	(void)memcpy(st->in.created_by, c->claims.sub, UUID_STRLEN);
+	tags_insert_query(c, st, q);
+	return (OP_QUERY);
+}
+
+void
+tags_insert_query(struct ctx *c, struct tags_insert *st, struct op_query *q)
+{
+	access_scope(&c->claims, &st->scope);
+	c->unique_retry = 1;
+	st->attempts++;
+	q->sql = sql_insert;
+	q->nparams = 9;
+	q->values[0] = c->customer_id;
+	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->in.labels;
+	q->values[5] = st->in.color;
+	q->values[6] = st->in.priority;
+	q->values[7] = st->in.created_by[0] != '\0' ? st->in.created_by : NULL;
+	q->values[8] = c->trace_id;
+}
+
+void
+tags_insert_rows(struct http_request *req, struct ctx *c, const PGresult *res)
+{
+	struct tags_insert *st = c->state;
+	int i, n;
+
+	n = PQntuples(res);
+	if (n == 0 || st->found)
+		return;
+	st->found = 1;
+	if (!PQgetisnull(res, 0, 0)) {
+		st->taken = strdup(PQgetvalue(res, 0, 0));
+		if (st->taken == NULL)
+			fatal("tags: out of memory");
+		return;
+	}
+	if ((st->tag_ids = calloc((size_t)n, UUID_STRLEN)) == NULL)
+		fatal("tags: out of memory");
+	if (!st->single)
+		jsonw_open(&st->json, '[');
+	for (i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 5))
+			continue;
+		(void)kore_strlcpy(st->tag_ids[st->ntags++],
+		    PQgetvalue(res, i, 5), UUID_STRLEN);
+		jsonw_next(&st->json);
+		row_object_json(res, i, 1, tag_fields, TAG_NCOLUMNS, &st->json);
+	}
+	if (!st->single)
+		jsonw_close(&st->json, ']');
+}
+
+enum op_next
+tags_insert_done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct tags_insert *st = c->state;
+	struct kore_buf buf;
+
+	if (c->unique_violated) {
+		c->unique_violated = 0;
+		if (st->attempts < INSERT_ATTEMPTS) {
+			tags_insert_query(c, st, q);
+			return (OP_QUERY);
+		}
+		log_error(c->trace_id, "tags: unique index races persist");
+		(void)reply_detail(req, 500, "Internal Server Error");
+		return (OP_REPLIED);
+	}
+	c->unique_retry = 0;
+	if (!st->found) {
+		(void)reply_detail(req, 404, "Customer not found");
+		return (OP_REPLIED);
+	}
+	if (st->taken != NULL) {
+		kore_buf_init(&buf, 128);
+		kore_buf_appendf(&buf, "Tag(s) already exist: %s", st->taken);
+		(void)reply_detail(req, 400, kore_buf_stringify(&buf, NULL));
+		kore_buf_cleanup(&buf);
+		return (OP_REPLIED);
+	}
+	if (st->ntags == 0 || st->json.failed) {
+		(void)reply_detail(req, 500, "Internal Server Error");
+		return (OP_REPLIED);
+	}
+	log_tagged(c, st);
+	(void)reply_json(req, 201, st->json.buf, st->json.len);
+	return (OP_REPLIED);
+}
+
+/* "Customer tagged", once per tag, as the original logged it. */
+static void
+log_tagged(struct ctx *c, struct tags_insert *st)
+{
+	struct log_field f[2];
+	size_t i;
+
+	memset(f, 0, sizeof(f));
+	f[0].key = "customer_id";
+	f[0].str = c->customer_id;
+	f[1].key = "tag_id";
+	for (i = 0; i < st->ntags; i++) {
+		f[1].str = st->tag_ids[i];
+		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer tagged", f, 2);
+	}
+}
+
+/* ---- list ---- */
+
+static void
+list_free(void *arg)
+{
+	struct list_state *st = arg;
+
+	jsonw_free(&st->json);
+	free(st);
+}
+
+static enum op_next
+list_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	if (!customer_path_id(req, c) || !admin_only(req, c))
+		return (OP_REPLIED);
+	return (tags_list_query(req, c, q));
+}
+
+enum op_next
+tags_list_query(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct list_state *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("tags: out of memory");
+	jsonw_init(&st->json);
+	c->state = st;
+	c->state_free = list_free;
+	if (!route_page(req, &st->page))
+		return (OP_REPLIED);
+	access_scope(&c->claims, &st->scope);
+	q->sql = sql_list;
+	q->long_read = 1; /* up to QUERY_LIMIT_MAX tags, past skip ones */
+	q->nparams = 6;
+	q->values[0] = c->customer_id;
+	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->page.skip;
+	q->values[5] = st->page.limit;
+	return (OP_QUERY);
+}
+
+void
+tags_list_rows(struct http_request *req, struct ctx *c, const PGresult *res)
+{
+	struct list_state *st = c->state;
+	int i, n;
+
+	n = PQntuples(res);
+	if (n == 0 || st->found)
+		return;
+	st->found = 1;
+	jsonw_open(&st->json, '[');
+	for (i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 4))
+			continue;
+		jsonw_next(&st->json);
+		row_object_json(res, i, 0, tag_fields, TAG_NCOLUMNS, &st->json);
+	}
+	jsonw_close(&st->json, ']');
+}
+
+enum op_next
+tags_list_done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct list_state *st = c->state;
+
+	return (customer_reply(req, st->found, &st->json));
+}
+
+/* ---- delete ---- */
+
+static enum op_next
+delete_prepare(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct delete_state *st;
+	char tag_id[UUID_STRLEN];
+
+	if (!customer_path_ids(req, c, "tag_id", tag_id) || !admin_only(req, c))
+		return (OP_REPLIED);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("tags: out of memory");
+	c->state = st;
+	c->state_free = free;
+	(void)memcpy(st->tag_id, tag_id, sizeof(st->tag_id));
+	access_scope(&c->claims, &st->scope);
+	q->sql = sql_delete;
+	q->nparams = 5;
+	q->values[0] = c->customer_id;
+	access_params(&st->scope, &q->values[1]);
+	q->values[4] = st->tag_id;
+	return (OP_QUERY);
+}
+
+static void
+delete_rows(struct http_request *req, struct ctx *c, const PGresult *res)
+{
+	struct delete_state *st = c->state;
+
+	if (PQntuples(res) != 1 || st->found)
+		return;
+	st->found = 1;
+	st->deleted = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+}
+
+static enum op_next
+delete_done(struct http_request *req, struct ctx *c, struct op_query *q)
+{
+	struct delete_state *st = c->state;
+
+	if (!st->found)
+		(void)reply_detail(req, 404, "Customer not found");
+	else if (!st->deleted)
+		(void)reply_detail(req, 404, "Tag not found");
+	else
+		(void)reply_no_content(req);
+	return (OP_REPLIED);
+}

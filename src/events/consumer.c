@@ -1,0 +1,504 @@
+/*
+ * The history consumer (design.md section 6, "In").
+ *
+ * Where it runs: like the outbox publisher (src/events/publisher.c), a Kore task
+ * thread in worker 1 only that never returns, with blocking rabbitmq-c
+ * and a dedicated blocking libpq connection; HTTP never waits for it. If
+ * worker 1 dies, Kore restarts it and the thread starts again. Several
+ * instances may consume the same queue: every message is one transaction,
+ * idempotent by event_id.
+ *
+ * Topology, declared at every connect (idempotent): the topic exchanges
+ * bee.orders.events and bee.scheduling.events (durable); the fanout
+ * exchange bee.customers.history.dlx and the queue
+ * bee.customers.history.dlq bound to it; the durable queue
+ * bee.customers.history with x-dead-letter-exchange = that exchange, bound
+ * to v1.order.* and v1.appointment.*. Prefetch PREFETCH, manual acks.
+ *
+ * A message: parsed and checked by history_event.c; malformed (not JSON,
+ * a missing or mistyped member, an unknown routing key) is rejected
+ * without requeue, i.e. dead-lettered. Otherwise one transaction: insert
+ * event_id into processed_events (already there: a duplicate, acked and
+ * nothing done); resolve a customer_id-only event to its (business_id,
+ * user_id) (no such customer in that business: rolled back and
+ * dead-lettered); upsert the row by (business_id, order_id) /
+ * (business_id, appointment_id), as upstream ids are unique only within
+ * a business (migration 0009; the newest updated_at wins, ties to the
+ * later message); recompute the stats of the customer (business_id,
+ * user_id) if it exists; commit; then ack. History of a customer without
+ * a profile is kept and counted when the profile is created (POST
+ * /customers computes the same history_stats.h values).
+ *
+ * Failures: a database error nacks the message with requeue, closes the
+ * AMQP connection (the broker requeues the prefetched ones too: nothing
+ * is consumed while the database is away) and waits TASK_BACKOFF_MIN_MS,
+ * doubling to TASK_BACKOFF_MAX_MS, before reconnecting, database first. A
+ * broker error reconnects with the same backoff; unacked messages come
+ * back and are deduplicated. A good message is never dead-lettered.
+ *
+ * Pruning: once a minute, processed_events older than 30 days go.
+ *
+ * The thread touches no Kore state and logs through task_log.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <kore/kore.h>
+#include <kore/tasks.h>
+#include <libpq-fe.h>
+
+#include "events/amqp_pub.h"
+#include "events/consumer.h"
+#include "infra/deps.h"
+#include "model/history_event.h"
+#include "model/history_stats.h"
+#include "infra/log.h"
+#include "infra/monotime.h"
+#include "infra/settings.h"
+#include "events/task_db.h"
+#include "events/task_log.h"
+#include "events/task_thread.h"
+
+#define QUEUE "bee.customers.history"
+#define DLX "bee.customers.history.dlx"
+#define DLQ "bee.customers.history.dlq"
+#define X_ORDERS "bee.orders.events"
+#define X_SCHEDULING "bee.scheduling.events"
+#define CHANNEL 1 /* the one amqp_pub_connect opens */
+#define PREFETCH 50
+#define POLL_MS 1000
+#define AMQP_TIMEOUT_MS 5000
+#define PRUNE_EVERY_S 60
+#define KEYLEN 256
+
+/* The stats of customers row `c`, recomputed from its history. */
+#define STATS_OF_C HISTORY_STATS_VALUES("c.business_id", "c.user_id")
+
+static const char sql_seen[] = "INSERT INTO processed_events (event_id)"
+			       " VALUES ($1) ON CONFLICT DO NOTHING";
+static const char sql_resolve[] = "SELECT user_id FROM customers"
+				  " WHERE id = $1 AND business_id = $2";
+/* the row's customer_id: the event's, else the profile's if it exists */
+#define CUSTOMER_ID(b, u, cid) \
+	"coalesce(" cid "::uuid, (SELECT c.id FROM customers c" \
+	" WHERE c.business_id = " b "::uuid AND c.user_id = " u "::uuid))"
+static const char sql_order[] =
+    "INSERT INTO customer_orders AS x (order_id, business_id, user_id,"
+    " customer_id, total, currency, status, created_at, updated_at,"
+    " event_id) VALUES ($1, $2, $3, " CUSTOMER_ID("$2", "$3",
+	"$4") ", $5::numeric, $6, $7, $8::timestamptz, $9::timestamptz, $10)"
+	      " ON CONFLICT (business_id, order_id) DO UPDATE SET user_id = excluded.user_id,"
+	      " customer_id = excluded.customer_id, total = excluded.total,"
+	      " currency = excluded.currency, status = excluded.status,"
+	      " created_at = excluded.created_at, updated_at = excluded.updated_at,"
+	      " event_id = excluded.event_id"
+	      " WHERE x.updated_at <= excluded.updated_at";
+static const char sql_appointment[] =
+    "INSERT INTO customer_appointments AS x (appointment_id, business_id,"
+    " user_id, customer_id, starts_at, status, updated_at, event_id)"
+    " VALUES ($1, $2, $3, " CUSTOMER_ID("$2", "$3",
+	"$4") ", $5::timestamptz, $6, $7::timestamptz, $8)"
+	      " ON CONFLICT (business_id, appointment_id) DO UPDATE SET user_id = excluded.user_id,"
+	      " customer_id = excluded.customer_id, starts_at = excluded.starts_at,"
+	      " status = excluded.status, updated_at = excluded.updated_at,"
+	      " event_id = excluded.event_id"
+	      " WHERE x.updated_at <= excluded.updated_at";
+static const char sql_stats[] =
+    "UPDATE customers c SET (" HISTORY_STATS_COLUMNS ") = (" STATS_OF_C ")"
+    " WHERE c.business_id = $1 AND c.user_id = $2";
+static const char sql_prune[] =
+    "DELETE FROM processed_events"
+    " WHERE processed_at < now() - interval '30 days'";
+
+enum applied { APPLIED, DUPLICATE, NO_CUSTOMER, DB_FAILED };
+
+struct consumer {
+	PGconn *pg;
+	amqp_connection_state_t amqp; /* NULL: closed */
+	int backoff_ms;
+	int down; /* an outage being logged once */
+	int started;
+	time_t pruned_at;
+	char err[AMQP_PUB_ERRLEN];
+};
+
+static struct kore_task task;
+
+static int run(struct kore_task *);
+static int db_ready(struct consumer *);
+static int db_ok(struct consumer *, PGresult *, ExecStatusType);
+static int amqp_ready(struct consumer *);
+static int rpc_ok(struct consumer *, const char *);
+static void amqp_drop(struct consumer *);
+static int consume(struct consumer *);
+static enum applied apply(struct consumer *, struct hev *);
+static int db_ok_keep(struct consumer *, PGresult *, ExecStatusType);
+static int run_sql(struct consumer *, const char *, int, const char *const *,
+    ExecStatusType, PGresult **);
+static void prune(struct consumer *);
+static const char *or_null(const char *);
+
+void
+consumer_start(void)
+{
+	task_thread_start(&task, run);
+}
+
+static int
+run(struct kore_task *t)
+{
+	struct consumer c;
+	int rc;
+
+	(void)t;
+	memset(&c, 0, sizeof(c));
+	c.backoff_ms = TASK_BACKOFF_MIN_MS;
+	for (;;) {
+		if (!db_ready(&c) || !amqp_ready(&c)) {
+			amqp_drop(&c);
+			task_backoff(&c.backoff_ms);
+			continue;
+		}
+		if (c.down || !c.started) {
+			task_log(LOG_LEVEL_INFO,
+			    c.started ? "History consumer resumed" :
+					"History consumer started",
+			    NULL, -1);
+			c.down = 0;
+			c.started = 1;
+		}
+		prune(&c);
+		if ((rc = consume(&c)) == 0)
+			continue;
+		if (!c.down)
+			task_log(LOG_LEVEL_WARNING,
+			    "History consumer paused: will retry", c.err, -1);
+		c.down = 1;
+		/* closing returns the prefetched messages to the queue */
+		amqp_drop(&c);
+		if (rc == -2)
+			task_db_close(&c.pg);
+		task_backoff(&c.backoff_ms);
+	}
+	return (KORE_RESULT_OK);
+}
+
+static int
+db_ready(struct consumer *c)
+{
+	PGresult *r;
+
+	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK)
+		task_db_close(&c->pg);
+	if (c->pg != NULL)
+		return (1);
+	c->pg = task_db_connect("bee-customers history consumer",
+	    c->down ? "History consumer: PostgreSQL still unreachable" :
+		      "History consumer cannot connect to PostgreSQL");
+	if (c->pg == NULL) {
+		c->down = 1;
+		return (0);
+	}
+	/* timestamps without an offset are UTC (history_event.h) */
+	r = PQexec(c->pg, "SET TIME ZONE 'UTC'");
+	return (db_ok(c, r, PGRES_COMMAND_OK));
+}
+
+/* Clears r unless it holds rows; on an unexpected status drops the
+ * connection (which rolls back) and keeps the reason in c->err. */
+static int
+db_ok(struct consumer *c, PGresult *r, ExecStatusType want)
+{
+	return (task_db_ok(&c->pg, r, want, c->err, sizeof(c->err)));
+}
+
+/* db_ok that keeps a good r whatever its status (the caller clears it). */
+static int
+db_ok_keep(struct consumer *c, PGresult *r, ExecStatusType want)
+{
+	if (r != NULL && PQresultStatus(r) == want)
+		return (1);
+	return (db_ok(c, r, want));
+}
+
+static int
+run_sql(struct consumer *c, const char *sql, int n, const char *const *params,
+    ExecStatusType want, PGresult **out)
+{
+	PGresult *r;
+
+	r = PQexecParams(c->pg, sql, n, NULL, params, NULL, NULL, 0);
+	if (!db_ok(c, r, want))
+		return (0);
+	if (out != NULL)
+		*out = r;
+	else if (want == PGRES_TUPLES_OK)
+		PQclear(r);
+	return (1);
+}
+
+static void
+amqp_drop(struct consumer *c)
+{
+	if (c->amqp == NULL)
+		return;
+	(void)amqp_connection_close(c->amqp, AMQP_REPLY_SUCCESS);
+	(void)amqp_destroy_connection(c->amqp);
+	c->amqp = NULL;
+}
+
+static int
+rpc_ok(struct consumer *c, const char *what)
+{
+	amqp_rpc_reply_t r = amqp_get_rpc_reply(c->amqp);
+
+	if (r.reply_type == AMQP_RESPONSE_NORMAL)
+		return (1);
+	(void)snprintf(c->err, sizeof(c->err), "%s: %s", what,
+	    r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ?
+		amqp_error_string2(r.library_error) :
+		"refused by the broker");
+	return (0);
+}
+
+/* Connected, the topology declared, consuming; 0 with c->err when not. */
+static int
+amqp_ready(struct consumer *c)
+{
+	amqp_table_entry_t arg;
+	amqp_table_t args;
+	amqp_connection_state_t a;
+
+	if (c->amqp != NULL)
+		return (1);
+	/* never the resolver in the sandbox: it would kill the worker */
+	if (*deps_address(DEP_RABBITMQ) == '\0') {
+		(void)snprintf(c->err, sizeof(c->err),
+		    "RabbitMQ host does not resolve");
+		goto fail;
+	}
+	if (amqp_pub_connect(&c->amqp, settings.rabbitmq_url,
+		deps_address(DEP_RABBITMQ), AMQP_TIMEOUT_MS, c->err,
+		sizeof(c->err)) == -1)
+		goto fail;
+	a = c->amqp;
+	(void)amqp_exchange_declare(a, CHANNEL, amqp_cstring_bytes(X_ORDERS),
+	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+	if (!rpc_ok(c, "exchange.declare " X_ORDERS))
+		goto fail;
+	(void)amqp_exchange_declare(a, CHANNEL,
+	    amqp_cstring_bytes(X_SCHEDULING), amqp_cstring_bytes("topic"), 0, 1,
+	    0, 0, amqp_empty_table);
+	if (!rpc_ok(c, "exchange.declare " X_SCHEDULING))
+		goto fail;
+	(void)amqp_exchange_declare(a, CHANNEL, amqp_cstring_bytes(DLX),
+	    amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
+	if (!rpc_ok(c, "exchange.declare " DLX))
+		goto fail;
+	(void)amqp_queue_declare(a, CHANNEL, amqp_cstring_bytes(DLQ), 0, 1, 0,
+	    0, amqp_empty_table);
+	if (!rpc_ok(c, "queue.declare " DLQ))
+		goto fail;
+	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(DLQ),
+	    amqp_cstring_bytes(DLX), amqp_cstring_bytes(""), amqp_empty_table);
+	if (!rpc_ok(c, "queue.bind " DLQ))
+		goto fail;
+	arg.key = amqp_cstring_bytes("x-dead-letter-exchange");
+	arg.value.kind = AMQP_FIELD_KIND_UTF8;
+	arg.value.value.bytes = amqp_cstring_bytes(DLX);
+	args.num_entries = 1;
+	args.entries = &arg;
+	(void)amqp_queue_declare(a, CHANNEL, amqp_cstring_bytes(QUEUE), 0, 1, 0,
+	    0, args);
+	if (!rpc_ok(c, "queue.declare " QUEUE))
+		goto fail;
+	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(QUEUE),
+	    amqp_cstring_bytes(X_ORDERS), amqp_cstring_bytes("v1.order.*"),
+	    amqp_empty_table);
+	if (!rpc_ok(c, "queue.bind v1.order.*"))
+		goto fail;
+	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(QUEUE),
+	    amqp_cstring_bytes(X_SCHEDULING),
+	    amqp_cstring_bytes("v1.appointment.*"), amqp_empty_table);
+	if (!rpc_ok(c, "queue.bind v1.appointment.*"))
+		goto fail;
+	(void)amqp_basic_qos(a, CHANNEL, 0, PREFETCH, 0);
+	if (!rpc_ok(c, "basic.qos"))
+		goto fail;
+	(void)amqp_basic_consume(a, CHANNEL, amqp_cstring_bytes(QUEUE),
+	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+	if (!rpc_ok(c, "basic.consume"))
+		goto fail;
+	return (1);
+fail:
+	if (!c->down)
+		task_log(LOG_LEVEL_WARNING,
+		    "History consumer cannot consume from RabbitMQ", c->err,
+		    -1);
+	c->down = 1;
+	return (0);
+}
+
+/*
+ * Waits up to POLL_MS for one message and settles it. 0 when done (or
+ * nothing came), -1 on a broker failure, -2 on a database failure (the
+ * message nacked with requeue).
+ */
+static int
+consume(struct consumer *c)
+{
+	amqp_envelope_t env;
+	amqp_rpc_reply_t r;
+	struct timeval tv;
+	struct hev e;
+	char key[KEYLEN], why[HEV_ERRLEN];
+	uint64_t tag;
+	size_t n;
+	int rc, st;
+
+	amqp_maybe_release_buffers(c->amqp);
+	tv.tv_sec = POLL_MS / 1000;
+	tv.tv_usec = (POLL_MS % 1000) * 1000;
+	r = amqp_consume_message(c->amqp, &env, &tv, 0);
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_TIMEOUT) {
+		c->backoff_ms = TASK_BACKOFF_MIN_MS; /* idle and healthy */
+		return (0);
+	}
+	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+		(void)snprintf(c->err, sizeof(c->err), "consume: %s",
+		    r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ?
+			amqp_error_string2(r.library_error) :
+			"closed by the broker");
+		return (-1);
+	}
+	tag = env.delivery_tag;
+	n = env.routing_key.len < KEYLEN - 1 ? env.routing_key.len : KEYLEN - 1;
+	memcpy(key, env.routing_key.bytes, n);
+	key[n] = '\0';
+	rc = 0;
+	if (hev_parse(key, env.message.body.bytes, env.message.body.len, &e,
+		why, sizeof(why)) == -1) {
+		task_log(LOG_LEVEL_WARNING, "History event dead-lettered", why,
+		    -1);
+		st = amqp_basic_reject(c->amqp, CHANNEL, tag, 0);
+	} else {
+		switch (apply(c, &e)) {
+		case APPLIED:
+		case DUPLICATE:
+			c->backoff_ms = TASK_BACKOFF_MIN_MS;
+			st = amqp_basic_ack(c->amqp, CHANNEL, tag, 0);
+			break;
+		case NO_CUSTOMER:
+			task_log(LOG_LEVEL_WARNING,
+			    "History event dead-lettered",
+			    "customer_id: no such customer", -1);
+			st = amqp_basic_reject(c->amqp, CHANNEL, tag, 0);
+			break;
+		default:
+			(void)amqp_basic_nack(c->amqp, CHANNEL, tag, 0, 1);
+			st = AMQP_STATUS_OK;
+			rc = -2;
+			break;
+		}
+	}
+	amqp_destroy_envelope(&env);
+	if (rc == 0 && st != AMQP_STATUS_OK) {
+		(void)snprintf(c->err, sizeof(c->err), "settle: %s",
+		    amqp_error_string2(st));
+		rc = -1;
+	}
+	return (rc);
+}
+
+/* A parameter: "" is SQL NULL. */
+static const char *
+or_null(const char *s)
+{
+	return (s[0] != '\0' ? s : NULL);
+}
+
+/* One transaction for event e (see the top of the file). */
+static enum applied
+apply(struct consumer *c, struct hev *e)
+{
+	PGresult *r;
+	const char *p[10];
+	char user_id[UUID_STRLEN];
+	int fresh;
+
+	if (!run_sql(c, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL))
+		return (DB_FAILED);
+	p[0] = e->event_id;
+	r = PQexecParams(c->pg, sql_seen, 1, NULL, p, NULL, NULL, 0);
+	if (!db_ok_keep(c, r, PGRES_COMMAND_OK))
+		return (DB_FAILED);
+	fresh = strcmp(PQcmdTuples(r), "0") != 0;
+	PQclear(r);
+	if (!fresh) {
+		if (!run_sql(c, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL))
+			return (DB_FAILED);
+		return (DUPLICATE);
+	}
+	(void)snprintf(user_id, sizeof(user_id), "%s", e->user_id);
+	if (user_id[0] == '\0') {
+		p[0] = e->customer_id;
+		p[1] = e->business_id;
+		if (!run_sql(c, sql_resolve, 2, p, PGRES_TUPLES_OK, &r))
+			return (DB_FAILED);
+		if (PQntuples(r) == 1)
+			(void)snprintf(user_id, sizeof(user_id), "%s",
+			    PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (user_id[0] == '\0') {
+			if (!run_sql(c, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK,
+				NULL))
+				return (DB_FAILED);
+			return (NO_CUSTOMER);
+		}
+	}
+	p[0] = e->id;
+	p[1] = e->business_id;
+	p[2] = user_id;
+	p[3] = or_null(e->customer_id);
+	if (e->kind == HEV_ORDER) {
+		p[4] = or_null(e->total);
+		p[5] = or_null(e->currency);
+		p[6] = e->status;
+		p[7] = or_null(e->created_at);
+		p[8] = e->updated_at;
+		p[9] = e->event_id;
+		if (!run_sql(c, sql_order, 10, p, PGRES_COMMAND_OK, NULL))
+			return (DB_FAILED);
+	} else {
+		p[4] = or_null(e->starts_at);
+		p[5] = e->status;
+		p[6] = e->updated_at;
+		p[7] = e->event_id;
+		if (!run_sql(c, sql_appointment, 8, p, PGRES_COMMAND_OK, NULL))
+			return (DB_FAILED);
+	}
+	p[0] = e->business_id;
+	p[1] = user_id;
+	if (!run_sql(c, sql_stats, 2, p, PGRES_COMMAND_OK, NULL) ||
+	    !run_sql(c, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL))
+		return (DB_FAILED);
+	return (APPLIED);
+}
+
+static void
+prune(struct consumer *c)
+{
+	time_t now;
+
+	now = monotime_ms() / 1000;
+	if (now - c->pruned_at < PRUNE_EVERY_S)
+		return;
+	c->pruned_at = now;
+	(void)run_sql(c, sql_prune, 0, NULL, PGRES_COMMAND_OK, NULL);
+}

@@ -1,0 +1,197 @@
+/*
+ * Rate limiting through Redis, asynchronously: the request sleeps while
+ * the script runs, woken by the reply or by a 50 ms timer, whichever
+ * comes first. The wait record outlives whichever of the request, the
+ * reply and the timer ends first; the last one frees it.
+ */
+#include <hiredis/hiredis.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infra/log.h"
+#include "infra/metrics.h"
+#include "http/ratelimit.h"
+#include "infra/redis.h"
+#include "http/reply.h"
+#include "infra/settings.h"
+#include "model/window.h"
+
+#define REDIS_DEADLINE_MS 50
+#define KEY_MAX 128
+
+/* INCR, and EXPIRE on the window's first hit: one round trip. */
+static const char lua_hit[] = "local n = redis.call('INCR', KEYS[1])\n"
+			      "local t = redis.call('TTL', KEYS[1])\n"
+			      "if n == 1 or t < 0 then\n"
+			      "  redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+			      "  t = tonumber(ARGV[1])\n"
+			      "end\n"
+			      "return {n, t}\n";
+
+struct rl_wait {
+	struct http_request *req; /* NULL once the request is gone */
+	struct kore_timer *timer; /* the deadline, until it fires */
+	int pending; /* a Redis reply is due */
+	int decided;
+	long long count;
+	long long ttl; /* seconds */
+	char key[KEY_MAX];
+};
+
+static struct windows local;
+static uint64_t last_warning_ms;
+
+static void decide_locally(struct rl_wait *);
+static void on_reply(struct redisReply *, void *);
+static void on_deadline(void *, u_int64_t);
+static void release(void *);
+static void maybe_free(struct rl_wait *);
+static enum op_next verdict(struct http_request *, struct rl_wait *);
+
+enum op_next
+ratelimit_patch_gate(struct http_request *req, struct ctx *c)
+{
+	struct rl_wait *w;
+	const char *argv[5];
+	size_t lens[5];
+	char period[16];
+
+	if ((w = c->gate) != NULL) {
+		if (!w->decided) {
+			http_request_sleep(req);
+			return (OP_SLEEP);
+		}
+		return (verdict(req, w));
+	}
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("ratelimit: out of memory");
+	w->req = req;
+	c->gate = w;
+	c->gate_free = release;
+	(void)snprintf(w->key, sizeof(w->key), "rl:patch:%s:%s", c->claims.sub,
+	    c->customer_id);
+
+	(void)snprintf(period, sizeof(period), "%u",
+	    settings.patch_rate.period);
+	argv[0] = "EVAL";
+	argv[1] = lua_hit;
+	argv[2] = "1";
+	argv[3] = w->key;
+	argv[4] = period;
+	lens[0] = 4;
+	lens[1] = sizeof(lua_hit) - 1;
+	lens[2] = 1;
+	lens[3] = strlen(w->key);
+	lens[4] = strlen(period);
+	if (redis_command(on_reply, w, 5, argv, lens) == -1) {
+		decide_locally(w);
+		return (verdict(req, w));
+	}
+	w->pending = 1;
+	w->timer = kore_timer_add(on_deadline, REDIS_DEADLINE_MS, w,
+	    KORE_TIMER_ONESHOT);
+	http_request_sleep(req);
+	return (OP_SLEEP);
+}
+
+static enum op_next
+verdict(struct http_request *req, struct rl_wait *w)
+{
+	const struct rate *r = &settings.patch_rate;
+	char msg[96], after[24];
+
+	if (w->count <= (long long)r->count)
+		return (OP_QUERY);
+	(void)snprintf(after, sizeof(after), "%lld", w->ttl > 0 ? w->ttl : 1);
+	(void)snprintf(msg, sizeof(msg), "Rate limit exceeded: %u per %u %s",
+	    r->count, r->amount, r->unit);
+	metrics_add(METRIC_RATE_LIMITED, 1);
+	http_response_header(req, "retry-after", after);
+	(void)reply_doc(req, 429, json_pack("{s:s}", "error", msg));
+	return (OP_REPLIED);
+}
+
+/* This worker's window: Redis disabled, down, or too slow. */
+static void
+decide_locally(struct rl_wait *w)
+{
+	uint64_t ttl_ms, now;
+
+	now = kore_time_ms();
+	w->count = window_hit(&local, w->key, now,
+	    (uint64_t)settings.patch_rate.period * 1000, &ttl_ms);
+	w->ttl = (long long)((ttl_ms + 999) / 1000);
+	w->decided = 1;
+	if (*settings.redis_url != '\0' && now - last_warning_ms > 1000) {
+		last_warning_ms = now;
+		log_warn(NULL,
+		    "rate limiter: Redis did not answer within "
+		    "50 ms; using this worker's window");
+	}
+}
+
+static void
+on_reply(struct redisReply *reply, void *arg)
+{
+	struct rl_wait *w = arg;
+
+	w->pending = 0;
+	if (!w->decided) {
+		if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+		    reply->elements == 2 &&
+		    reply->element[0]->type == REDIS_REPLY_INTEGER &&
+		    reply->element[1]->type == REDIS_REPLY_INTEGER) {
+			w->count = reply->element[0]->integer;
+			w->ttl = reply->element[1]->integer;
+			w->decided = 1;
+		} else {
+			decide_locally(w);
+		}
+		if (w->timer != NULL) {
+			kore_timer_remove(w->timer);
+			w->timer = NULL;
+		}
+		if (w->req != NULL)
+			http_request_wakeup(w->req);
+	}
+	maybe_free(w);
+}
+
+static void
+on_deadline(void *arg, u_int64_t now)
+{
+	struct rl_wait *w = arg;
+
+	(void)now;
+	w->timer = NULL; /* a one-shot timer: Kore frees it */
+	if (!w->decided) {
+		decide_locally(w);
+		if (w->req != NULL)
+			http_request_wakeup(w->req);
+	}
+	maybe_free(w);
+}
+
+/* The request ends (also when its client went away). */
+static void
+release(void *arg)
+{
+	struct rl_wait *w = arg;
+
+	w->req = NULL;
+	if (w->timer != NULL) {
+		kore_timer_remove(w->timer);
+		w->timer = NULL;
+	}
+	maybe_free(w);
+}
+
+static void
+maybe_free(struct rl_wait *w)
+{
+	if (w->req == NULL && !w->pending && w->timer == NULL)
+		free(w);
+}
