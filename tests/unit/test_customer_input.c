@@ -2,7 +2,6 @@
  * customer_input.c: the body of POST /customers, checked field by field
  * in the original's schema order, with the config's v_phone rule.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,42 +10,19 @@
 #include <jansson.h>
 
 #include "model/customer_input.h"
+#include "phone_re.h"
 #include "support/unit.h"
 
-#define V_PHONE "^(\\+[1-9][0-9]{7,14}|0?7[0-9]{8})$"
 #define USER "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b"
 #define BIZ "11111111-1111-4111-8111-111111111111"
 
-static int phone_matches(const char *);
 static int create(const char *, struct problems *, struct customer_input *);
 static void one_item(const char *, const char *);
 static json_t *item(struct problems *, size_t);
 static int create_with_preferences(size_t, struct problems *,
     struct customer_input *);
 
-static regex_t phone_re;
-static const struct phone_rule phone = { phone_matches, V_PHONE };
-
-/* What Kore's regex validator does with the config's pattern. */
-static int
-phone_matches(const char *s)
-{
-	static int compiled;
-
-	if (!compiled) {
-		cr_assert_eq(regcomp(&phone_re, V_PHONE,
-				 REG_EXTENDED | REG_NOSUB),
-		    0);
-		compiled = 1;
-	}
-	return (regexec(&phone_re, s, 0, NULL, 0) == 0);
-}
-
-static void
-fini(void)
-{
-	regfree(&phone_re);
-}
+static const struct phone_rule phone = { phone_re_matches, PHONE_RE };
 
 static int
 create(const char *text, struct problems *p, struct customer_input *in)
@@ -95,7 +71,7 @@ one_item(const char *fields, const char *want)
 	free(text);
 }
 
-TestSuite(customer_input, .fini = fini);
+TestSuite(customer_input, .fini = phone_re_free);
 
 Test(customer_input, valid_body_owned_and_normalised)
 {
