@@ -13,7 +13,6 @@
 
 static enum body_status parse(const char *, struct problems *, json_t **);
 static void assert_problems(struct problems *, const char *);
-static json_t *item(struct problems *, size_t);
 static void json_invalid_at(const char *, long long);
 
 static const struct str_rule full_name = { "full_name", 1, 0, 2, 100 };
@@ -40,16 +39,6 @@ assert_problems(struct problems *p, const char *want)
 	free(text);
 }
 
-static json_t *
-item(struct problems *p, size_t i)
-{
-	json_t *v;
-
-	v = json_array_get(p->items, i);
-	cr_assert_not_null(v, "no item %zu", i);
-	return (v);
-}
-
 /* Malformed JSON: one json_invalid item at Python's character offset. */
 static void
 json_invalid_at(const char *text, long long offset)
@@ -62,7 +51,7 @@ json_invalid_at(const char *text, long long offset)
 	cr_assert_eq(parse(text, &p, &body), BODY_INVALID_JSON, "%s", text);
 	cr_assert_null(body);
 	cr_assert_eq(problems_count(&p), 1);
-	it = item(&p, 0);
+	it = unit_problem_item(&p, 0);
 	cr_assert_str_eq(json_string_value(json_object_get(it, "type")),
 	    "json_invalid");
 	(void)snprintf(loc, sizeof(loc), "[\"body\",%lld]", offset);
@@ -178,7 +167,7 @@ Test(body, malformed_json_item)
 
 	problems_init(&p);
 	cr_assert_eq(parse("{\"a\":}", &p, &body), BODY_INVALID_JSON);
-	ctx = json_object_get(item(&p, 0), "ctx");
+	ctx = json_object_get(unit_problem_item(&p, 0), "ctx");
 	/* ctx.error is jansson's wording (best effort); the rest is exact */
 	cr_assert(
 	    asprintf(&want,
@@ -333,8 +322,10 @@ Test(check_string, other_types_are_string_type)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	json_decref(body);
 	cr_assert_eq(problems_count(&p), 2);
-	unit_assert_json(json_object_get(item(&p, 0), "input"), "{\"a\":1}");
-	unit_assert_json(json_object_get(item(&p, 1), "input"), "true");
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "input"),
+	    "{\"a\":1}");
+	unit_assert_json(json_object_get(unit_problem_item(&p, 1), "input"),
+	    "true");
 	problems_free(&p);
 }
 
@@ -427,14 +418,16 @@ Test(check_string, too_long)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	cr_assert_eq(problems_count(&p), 1);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "type")),
+			     json_object_get(unit_problem_item(&p, 0), "type")),
 	    "string_too_long");
-	cr_assert_str_eq(json_string_value(json_object_get(item(&p, 0), "msg")),
+	cr_assert_str_eq(json_string_value(
+			     json_object_get(unit_problem_item(&p, 0), "msg")),
 	    "String should have at most 100 characters");
-	unit_assert_json(json_object_get(item(&p, 0), "ctx"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "ctx"),
 	    "{\"max_length\":100}");
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "input")),
+			     json_object_get(unit_problem_item(&p, 0),
+				 "input")),
 	    name);
 	json_decref(body);
 
@@ -476,7 +469,7 @@ Test(check_string, lengths_count_code_points)
 	json_decref(body);
 	cr_assert_eq(problems_count(&p), 2);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 1), "type")),
+			     json_object_get(unit_problem_item(&p, 1), "type")),
 	    "string_too_long");
 	problems_free(&p);
 }
@@ -493,7 +486,7 @@ Test(check_string, nul_refused)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	cr_assert_null(out);
 	cr_assert_eq(problems_count(&p), 1);
-	unit_assert_json(json_object_get(item(&p, 0), "loc"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "loc"),
 	    "[\"body\",\"full_name\"]");
 	json_decref(body);
 	problems_free(&p);
@@ -539,7 +532,8 @@ Test(check_uuid, raw_bytes_in_a_path)
 	problems_init(&p);
 	cr_assert_eq(check_uuid(&p, "path", "customer_id", "\xff\xfe", out), 0);
 	cr_assert_eq(problems_count(&p), 1);
-	cr_assert(json_is_string(json_object_get(item(&p, 0), "input")));
+	cr_assert(
+	    json_is_string(json_object_get(unit_problem_item(&p, 0), "input")));
 	problems_free(&p);
 }
 

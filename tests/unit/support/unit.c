@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "model/problems.h"
 #include "unit.h"
 
 static const char *env_names[] = { "HOST", "PORT", "WORKERS", "DATABASE_URL",
@@ -204,4 +205,14 @@ bio_text(BIO *bio)
 	text = strndup(data, (size_t)len);
 	cr_assert_not_null(text);
 	return (text);
+}
+
+json_t *
+unit_problem_item(struct problems *p, size_t i)
+{
+	json_t *v;
+
+	v = json_array_get(p->items, i);
+	cr_assert_not_null(v, "no item %zu", i);
+	return (v);
 }
