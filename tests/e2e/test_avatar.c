@@ -522,12 +522,7 @@ expect_avatar_ok(struct http_resp *r, const char *id, const char *ext)
 	char re[64];
 	json_t *j;
 
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	j = resp_json(r);
-	expect_customer(j);
-	cr_assert_str_eq(json_str(j, "id"), id);
+	j = expect_customer_resp(r, 200, id);
 	url = json_str(j, "avatar_url");
 	snprintf(re, sizeof(re), "^/uploads/[0-9a-f]{32}\\.%s$", ext);
 	cr_assert(url != NULL && str_matches(url, re), "avatar_url %s",

@@ -94,12 +94,7 @@ patch_ok(const struct cust *c, const char *body)
 	json_t *j;
 
 	r = patch_admin(c, body);
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	j = resp_json(r);
-	expect_customer(j);
-	cr_assert_str_eq(json_str(j, "id"), c->id);
+	j = expect_customer_resp(r, 200, c->id);
 	http_resp_free(r);
 	return (j);
 }

@@ -83,3 +83,18 @@ expect_customer(const json_t *c)
 	    "updated_at %s", json_str(c, "updated_at"));
 	cr_assert(json_is_object(json_object_get(c, "preferences")));
 }
+
+json_t *
+expect_customer_resp(const struct http_resp *r, int status, const char *id)
+{
+	json_t *j;
+
+	expect_status(r, status);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	j = resp_json(r);
+	expect_customer(j);
+	if (id != NULL)
+		cr_assert_str_eq(json_str(j, "id"), id);
+	return (j);
+}
