@@ -14,6 +14,7 @@
 static enum body_status parse(const char *, struct problems *, json_t **);
 static void assert_problems(struct problems *, const char *);
 static void json_invalid_at(const char *, long long);
+static void string_refused(const struct str_rule *, const char *, const char *);
 
 static const struct str_rule full_name = { "full_name", 1, 0, 2, 100 };
 static const struct str_rule label = { "label", 1, 0, 1, 50 };
@@ -37,6 +38,22 @@ assert_problems(struct problems *p, const char *want)
 	cr_assert_eq(len, strlen(text));
 	cr_assert_str_eq(text, want);
 	free(text);
+}
+
+/* check_string refuses the rule's member of text: the body is exactly want. */
+static void
+string_refused(const struct str_rule *rule, const char *text, const char *want)
+{
+	struct problems p;
+	json_t *body;
+	const char *out;
+
+	problems_init(&p);
+	body = unit_json(text);
+	cr_assert_eq(check_string(&p, body, rule, &out, NULL), 0);
+	assert_problems(&p, want);
+	json_decref(body);
+	problems_free(&p);
 }
 
 /* Malformed JSON: one json_invalid item at Python's character offset. */
@@ -293,19 +310,10 @@ Test(check_string, missing_carries_the_whole_body)
 
 Test(check_string, number_is_string_type)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":123}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":123}",
 	    "{\"detail\":[{\"type\":\"string_type\",\"loc\":"
 	    "[\"body\",\"full_name\"],\"msg\":\"Input should be a valid "
 	    "string\",\"input\":123}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, other_types_are_string_type)
@@ -331,19 +339,10 @@ Test(check_string, other_types_are_string_type)
 
 Test(check_string, null_for_a_required_string)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":null}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":null}",
 	    "{\"detail\":[{\"type\":\"string_type\",\"loc\":"
 	    "[\"body\",\"full_name\"],\"msg\":\"Input should be a valid "
 	    "string\",\"input\":null}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, null_or_absent_optional)
@@ -372,36 +371,18 @@ Test(check_string, null_or_absent_optional)
 
 Test(check_string, too_short)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":\"A\"}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":\"A\"}",
 	    "{\"detail\":[{\"type\":\"string_too_short\","
 	    "\"loc\":[\"body\",\"full_name\"],\"msg\":\"String should have at "
 	    "least 2 characters\",\"input\":\"A\",\"ctx\":{\"min_length\":2}}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, too_short_singular)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"label\":\"\"}");
-	cr_assert_eq(check_string(&p, body, &label, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&label, "{\"label\":\"\"}",
 	    "{\"detail\":[{\"type\":\"string_too_short\","
 	    "\"loc\":[\"body\",\"label\"],\"msg\":\"String should have at "
 	    "least 1 character\",\"input\":\"\",\"ctx\":{\"min_length\":1}}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, too_long)
