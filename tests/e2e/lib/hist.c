@@ -81,6 +81,23 @@ expect_unknown_customer(const char *fmt)
 	free(tok);
 }
 
+void
+expect_get_only(const char *fmt)
+{
+	struct http_resp *r;
+	char id[UUID_STR_LEN], path[160];
+	char *tok;
+
+	uuid4(id);
+	snprintf(path, sizeof(path), fmt, id);
+	tok = tok_superadmin();
+	r = http_req_tok("POST", path, tok, "{}");
+	expect_detail(r, 405, "Method Not Allowed");
+	cr_assert_str_eq(http_hdr(r, "allow"), "GET");
+	http_resp_free(r);
+	free(tok);
+}
+
 char *
 who_tok(enum who w, const char *business_id, const char *user_id)
 {

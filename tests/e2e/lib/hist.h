@@ -22,6 +22,8 @@ struct http_resp *get_as(const char *tok, const char *fmt, const char *id);
 void expect_get_body(const char *fmt, const char *id, const char *want);
 /* GET fmt % a random id as superadmin: 404 "Customer not found". */
 void expect_unknown_customer(const char *fmt);
+/* POST fmt % a random id as superadmin: 405, Allow: GET. */
+void expect_get_only(const char *fmt);
 
 /* Who asks about the customer (business_id, user_id). */
 enum who {

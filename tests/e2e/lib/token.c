@@ -23,6 +23,7 @@
 
 static char *b64url(const char *, size_t);
 static char *tok_sign(const char *, jwt_alg_t, const unsigned char *, size_t);
+static void superadmin_claims(char *, size_t);
 
 static char *
 tok_sign(const char *claims, jwt_alg_t alg, const unsigned char *key,
@@ -136,27 +137,33 @@ tok_internal(void)
 	return (tok_role("internal"));
 }
 
+/* A fresh superadmin's claims, as tok_role("superadmin") signs them. */
+static void
+superadmin_claims(char *claims, size_t len)
+{
+	char sub[UUID_STR_LEN];
+
+	uuid4(sub);
+	snprintf(claims, len,
+	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
+	    (long)time(NULL) + TOK_TTL);
+}
+
 char *
 tok_alg_none(void)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char claims[512];
 
-	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
+	superadmin_claims(claims, sizeof(claims));
 	return (tok_claims(claims, JWT_ALG_NONE, NULL));
 }
 
 char *
 tok_wrong_key(void)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char claims[512];
 
-	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
+	superadmin_claims(claims, sizeof(claims));
 	return (tok_claims(claims, JWT_ALG_HS256,
 	    "not-the-service-secret-but-long-enough-0123456789"));
 }
