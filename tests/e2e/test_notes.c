@@ -314,18 +314,11 @@ static void
 expect_all_routes(struct tenant_fx *f, const char *tok, int status,
     const char *detail)
 {
-	struct http_resp *r;
 	char note[UUID_STR_LEN];
 
 	db_note(f->cid, f->sub, note);
-	r = tenant_req("POST", "/customers/%s/notes", f->cid, NULL, tok,
-	    "{\"content\":\"sneaky\"}");
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("GET", "/customers/%s/notes", f->cid, NULL, tok, NULL);
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("DELETE", "/customers/%s/notes/%s", f->cid, note, tok,
-	    NULL);
-	expect_detail_and_free(r, status, detail);
+	tenant_routes("notes", f->cid, note, "{\"content\":\"sneaky\"}", tok,
+	    status, detail);
 	cr_assert_eq(notes_of(f->cid), 1);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_notes WHERE "
 			      "id = $1",
@@ -356,22 +349,14 @@ Test(notes, admin_of_another_business_404_nothing_changes)
 
 Test(notes, unknown_customer_same_404)
 {
-	struct http_resp *r;
 	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], note[UUID_STR_LEN];
 
 	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(note);
-	r = tenant_req("POST", "/customers/%s/notes", nobody, NULL, f.admin,
-	    "{\"content\":\"x\"}");
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("GET", "/customers/%s/notes", nobody, NULL, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("DELETE", "/customers/%s/notes/%s", nobody, note,
-	    f.admin, NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
+	tenant_routes("notes", nobody, note, "{\"content\":\"x\"}", f.admin,
+	    404, "Customer not found");
 	cr_assert_eq(notes_of(nobody), 0);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
@@ -489,14 +474,10 @@ Test(notes, delete_path_items_and_methods)
 	uuid4(note);
 	r = tenant_req("GET", "/customers/%s/notes/%s", f.cid, note, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/%s/notes", f.cid, NULL, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET, POST");
 	tenant_free(&f);
 }
 

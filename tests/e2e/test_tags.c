@@ -518,18 +518,11 @@ static void
 expect_all_routes(struct tenant_fx *f, const char *tok, int status,
     const char *detail)
 {
-	struct http_resp *r;
 	char tag[UUID_STR_LEN];
 
 	db_tag(f->cid, "Keep", tag);
-	r = tenant_req("POST", "/customers/%s/tags", f->cid, NULL, tok,
-	    "{\"label\":\"New\"}");
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("GET", "/customers/%s/tags", f->cid, NULL, tok, NULL);
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("DELETE", "/customers/%s/tags/%s", f->cid, tag, tok,
-	    NULL);
-	expect_detail_and_free(r, status, detail);
+	tenant_routes("tags", f->cid, tag, "{\"label\":\"New\"}", tok, status,
+	    detail);
 	/* nothing changed */
 	cr_assert_eq(tags_of(f->cid), 1);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_tags WHERE "
@@ -583,22 +576,14 @@ Test(tags, admin_of_another_business_404_nothing_changes)
 
 Test(tags, unknown_customer_same_404)
 {
-	struct http_resp *r;
 	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], tag[UUID_STR_LEN];
 
 	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(tag);
-	r = tenant_req("POST", "/customers/%s/tags", nobody, NULL, f.admin,
-	    "{\"label\":\"A\"}");
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("GET", "/customers/%s/tags", nobody, NULL, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("DELETE", "/customers/%s/tags/%s", nobody, tag, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
+	tenant_routes("tags", nobody, tag, "{\"label\":\"A\"}", f.admin, 404,
+	    "Customer not found");
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
 			 nobody, DB_END),
@@ -754,13 +739,9 @@ Test(tags, delete_path_items_and_methods)
 	uuid4(tag);
 	r = tenant_req("GET", "/customers/%s/tags/%s", f.cid, tag, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("PUT", "/customers/%s/tags", f.cid, NULL, f.admin, "{}");
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET, POST");
 	tenant_free(&f);
 }
 
@@ -980,18 +961,12 @@ Test(tags_legacy, methods)
 	tenant_init(&f);
 	uuid4(id);
 	r = http_req_tok("GET", "/customers/tags/", f.admin, NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "POST");
 	r = tenant_req("POST", "/customers/tags/%s", id, NULL, f.admin, "{}");
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/tags/customer/%s", id, NULL,
 	    f.admin, NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET");
 	tenant_free(&f);
 }
 
@@ -1010,9 +985,7 @@ Test(tags_legacy, long_segment_checked_like_any_other)
 	seg[sizeof(seg) - 1] = '\0';
 	r = tenant_req("GET", "/api/customers/tags/%s/", seg, NULL, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/tags/%s", seg, NULL, f.admin,
 	    NULL);
 	cr_assert_eq(r->status, 422, "%d %s", r->status, r->body);

@@ -72,6 +72,14 @@ expect_detail_and_free(struct http_resp *r, int status, const char *detail)
 	http_resp_free(r);
 }
 
+void
+expect_405_and_free(struct http_resp *r, const char *allow)
+{
+	expect_detail(r, 405, "Method Not Allowed");
+	cr_assert_str_eq(http_hdr(r, "allow"), allow);
+	http_resp_free(r);
+}
+
 /* The key order is the original's: clients may rely on it. */
 void
 expect_key_order(const json_t *obj, const char *const *keys, const char *what)

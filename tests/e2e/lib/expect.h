@@ -20,6 +20,8 @@ void expect_detail(const struct http_resp *, int, const char *);
 void expect_body(const struct http_resp *, const char *);
 /* expect_detail, then frees the response */
 void expect_detail_and_free(struct http_resp *, int, const char *);
+/* 405 "Method Not Allowed" with this Allow header, then frees the response */
+void expect_405_and_free(struct http_resp *, const char *);
 /* an object (what names it in messages) with exactly these keys, in this
  * order (a NULL-ended list) */
 void expect_key_order(const json_t *, const char *const *, const char *);

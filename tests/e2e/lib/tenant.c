@@ -45,6 +45,22 @@ tenant_req(const char *method, const char *fmt, const char *a, const char *b,
 }
 
 void
+tenant_routes(const char *res, const char *cid, const char *id,
+    const char *body, const char *tok, int status, const char *detail)
+{
+	char list[128], item[128];
+
+	snprintf(list, sizeof(list), "/customers/%%s/%s", res);
+	snprintf(item, sizeof(item), "/customers/%%s/%s/%%s", res);
+	expect_detail_and_free(tenant_req("POST", list, cid, NULL, tok, body),
+	    status, detail);
+	expect_detail_and_free(tenant_req("GET", list, cid, NULL, tok, NULL),
+	    status, detail);
+	expect_detail_and_free(tenant_req("DELETE", item, cid, id, tok, NULL),
+	    status, detail);
+}
+
+void
 tenant_post_and_list(struct tenant_fx *f, const char *fmt, const char *json,
     size_t n)
 {

@@ -24,6 +24,10 @@ void tenant_free(struct tenant_fx *);
 /* method on the path fmt % (a, b), with the token and JSON body if any */
 struct http_resp *tenant_req(const char *, const char *, const char *,
     const char *, const char *, const char *);
+/* POST body, GET, and DELETE the item id on /customers/<cid>/<res> (res:
+ * "notes", "tags") as tok: each answers status with detail */
+void tenant_routes(const char *res, const char *cid, const char *id,
+    const char *body, const char *tok, int status, const char *detail);
 /* POST the body on the path fmt % cid as the admin (201), then GET it: a
  * list of n items (200) */
 void tenant_post_and_list(struct tenant_fx *, const char *, const char *,
