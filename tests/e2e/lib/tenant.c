@@ -45,6 +45,28 @@ tenant_req(const char *method, const char *fmt, const char *a, const char *b,
 }
 
 void
+tenant_delete_bad_ids(const struct tenant_fx *f, const char *res,
+    const char *id_name)
+{
+	struct http_resp *r;
+	char item[128], loc[64];
+	json_t *j, *d;
+
+	snprintf(item, sizeof(item), "/customers/%%s/%s/%%s", res);
+	snprintf(loc, sizeof(loc), "[\"path\",\"%s\"]", id_name);
+	r = tenant_req("DELETE", item, "bad", "worse", f->admin, NULL);
+	j = expect_422(r);
+	d = json_object_get(j, "detail");
+	cr_assert_eq(json_array_size(d), 2);
+	cr_assert_str_eq(json_str(json_array_get(d, 0), "input"), "bad");
+	cr_assert_str_eq(json_str(json_array_get(d, 1), "input"), "worse");
+	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
+	expect_item(j, loc, "uuid_parsing", NULL);
+	json_decref(j);
+	http_resp_free(r);
+}
+
+void
 tenant_routes(const char *res, const char *cid, const char *id,
     const char *body, const char *tok, int status, const char *detail)
 {

@@ -26,6 +26,10 @@ struct http_resp *tenant_req(const char *, const char *, const char *,
     const char *, const char *, const char *);
 /* POST body, GET, and DELETE the item id on /customers/<cid>/<res> (res:
  * "notes", "tags") as tok: each answers status with detail */
+/* DELETE /customers/bad/<res>/worse as the admin: 422 with two items,
+ * customer_id then id_name (both uuid_parsing, their inputs) */
+void tenant_delete_bad_ids(const struct tenant_fx *, const char *,
+    const char *);
 void tenant_routes(const char *res, const char *cid, const char *id,
     const char *body, const char *tok, int status, const char *detail);
 /* POST the body on the path fmt % cid as the admin (201), then GET it: a
