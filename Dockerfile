@@ -9,6 +9,7 @@
 FROM debian:12-slim AS builder
 # kodev takes the application name from the directory name
 WORKDIR /build/bee_customers
+COPY scripts/lib.sh scripts/lib.sh
 COPY scripts/container/ scripts/container/
 RUN scripts/container/apt-install build
 COPY . .
@@ -16,6 +17,7 @@ RUN scripts/container/build /opt/bee-customers
 
 # --- runtime: kore, the shared libraries, psql, curl ---------------------------
 FROM debian:12-slim
+COPY scripts/lib.sh /opt/bee-customers/scripts/lib.sh
 COPY scripts/container/ /opt/bee-customers/scripts/container/
 RUN /opt/bee-customers/scripts/container/apt-install runtime
 COPY --from=builder /opt/bee-customers/ /opt/bee-customers/

@@ -67,8 +67,12 @@ PURE_SRC := $(shell for f in $(SRC_C); do \
 	deps=$$(gcc -M -std=gnu11 -D_GNU_SOURCE -Isrc -I/usr/include/postgresql "$$f" 2>/dev/null) || continue; \
 	case $$deps in (*/usr/include/kore/*) ;; (*) echo "$$f" ;; esac; done)
 
+# tests/common: plain-C helpers that more than one kind of test links (no
+# test framework, no module header).
+COMMON_SUPPORT := $(sort $(wildcard tests/common/*.c))
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_SUPPORT := $(sort $(wildcard tests/unit/support/*.c))
+UNIT_SUPPORT := $(sort $(wildcard tests/unit/support/*.c)) $(COMMON_SUPPORT)
 UNIT_BIN := $(patsubst tests/unit/test_%.c,$(BIN)/unit_%,$(UNIT_SRC))
 
 MIGRATE_SRC := $(sort $(wildcard tests/migrate/test_*.c))
@@ -76,7 +80,7 @@ MIGRATE_SUPPORT := $(sort $(wildcard tests/migrate/lib/*.c tests/migrate/support
 MIGRATE_BIN := $(patsubst tests/migrate/test_%.c,$(BIN)/migrate_%,$(MIGRATE_SRC))
 
 E2E_SRC := $(sort $(wildcard tests/e2e/test_*.c))
-E2E_SUPPORT := $(sort $(wildcard tests/e2e/lib/*.c))
+E2E_SUPPORT := $(sort $(wildcard tests/e2e/lib/*.c)) $(COMMON_SUPPORT)
 E2E_BIN := $(patsubst tests/e2e/test_%.c,$(BIN)/e2e_%,$(E2E_SRC))
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
@@ -103,10 +107,11 @@ TEST_LIBS := -lcriterion -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto \
 # harnesses (below) see src/
 # (tests/e2e/lib has headers named like the module's, token.h for one).
 $(OBJ)/src/%.o: TEST_INC := -Isrc
-$(OBJ)/tests/unit/%.o: TEST_INC := -Isrc -Itests/unit -Itests/unit/support
+$(OBJ)/tests/unit/%.o: TEST_INC := -Isrc -Itests/unit -Itests/unit/support \
+	-Itests/common
 $(OBJ)/tests/migrate/%.o: TEST_INC := -Itests/migrate -Itests/migrate/lib \
 	-Itests/migrate/support
-$(OBJ)/tests/e2e/%.o: TEST_INC := -Itests/e2e -Itests/e2e/lib
+$(OBJ)/tests/e2e/%.o: TEST_INC := -Itests/e2e -Itests/e2e/lib -Itests/common
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
@@ -231,11 +236,11 @@ FUZZ_CC := clang
 FUZZ_BIN := $(BIN)/fuzz
 FUZZ_OBJ := $(FUZZ_BIN)/obj
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SUPPORT := $(sort $(wildcard tests/fuzz/support/*.c))
+FUZZ_SUPPORT := $(sort $(wildcard tests/fuzz/support/*.c)) $(COMMON_SUPPORT)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BIN)/fuzz_%,$(FUZZ_SRC))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Isrc -Itests/fuzz -Itests/fuzz/support \
+	-D_GNU_SOURCE -Isrc -Itests/fuzz -Itests/fuzz/support -Itests/common \
 	-I/usr/include/postgresql -MMD -MP
 FUZZ_LIBS := -ljansson -ljwt -lhiredis -lrabbitmq -lpq -lcrypto -lpthread -lm
 fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
@@ -264,13 +269,13 @@ LINT_DEFS := -D_GNU_SOURCE $(KORE_FEATURES)
 # Include directories of a C file by tree (as for the test builds above):
 # src/ sees Kore and the generated assets.h; unit tests see src/; e2e and
 # migration tests see only their own folder, lib/ and support/; the fuzz
-# harnesses see src/ and their own.
+# harnesses see src/ and their own; every test tree sees tests/common.
 LINT_INC_FN := lint_inc() { case $$1 in \
 	src/*) echo "-Isrc -I/usr/include/kore -I$(LINT_GEN)" ;; \
-	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support" ;; \
-	tests/fuzz/*) echo "-Isrc -Itests/fuzz -Itests/fuzz/support" ;; \
+	tests/unit/*) echo "-Isrc -Itests/unit -Itests/unit/support -Itests/common" ;; \
+	tests/fuzz/*) echo "-Isrc -Itests/fuzz -Itests/fuzz/support -Itests/common" ;; \
 	tools/*) echo "-Isrc" ;; \
-	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support" ;; esac; }
+	*) d=$${1%/*}; d=$${d%/lib}; d=$${d%/support}; echo "-I$$d -I$$d/lib -I$$d/support -Itests/common" ;; esac; }
 
 # Every part runs, then lint fails if any part failed.
 lint:
@@ -300,7 +305,7 @@ $(LINT_GEN)/assets.h: $(shell find assets -type f 2>/dev/null) Makefile
 lint-cppcheck: $(LINT_GEN)/assets.h
 	@echo "lint: cppcheck ($(words $(LINT_C_SRC)) files)"
 	@$(LINT_INC_FN); rc=0; \
-	for tree in src tests/unit tests/fuzz tests/migrate tests/e2e tools; do \
+	for tree in src tests/common tests/unit tests/fuzz tests/migrate tests/e2e tools; do \
 		files=$$(printf '%s\n' $(LINT_C_SRC) | grep "^$$tree/" || true); \
 		[ -n "$$files" ] || continue; \
 		cppcheck -q -j $(NPROC) --error-exitcode=1 --inline-suppr \

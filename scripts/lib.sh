@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # scripts/lib.sh: the helpers the scripts share, sourced (never run) by
 # scripts/dev, stack, bench, migrate, fuzz, docs-assets, container-test,
+# the image's steps (scripts/container/apt-install, build, install),
 # run-criterion and resend-failed-events, so that each is written once.
 #
 # A script sets PROG (the prefix of its messages) before sourcing, and
@@ -20,6 +21,21 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 
 # random_hex N: N random bytes in hex
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# stack_url DIR NAME: NAME's value (DATABASE_URL, ...) from the env file of
+# the scripts/stack servers in DIR
+stack_url() { sed -n "s/^$2=//p" "$1/env"; }
+
+# hs256_token SECRET PAYLOAD: a JWT signed as the auth service signs them
+# (HS256 with the service's SECRET_KEY) over the JSON PAYLOAD
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+hs256_token() {
+	local h p s
+	h=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+	p=$(printf '%s' "$2" | b64url)
+	s=$(printf '%s.%s' "$h" "$p" | openssl dgst -sha256 -hmac "$1" -binary | b64url)
+	printf '%s.%s.%s' "$h" "$p" "$s"
+}
 
 # --- process groups ------------------------------------------------------------
 # The scripts start servers in sessions of their own (launch) and stop them
@@ -45,6 +61,23 @@ stop_group() {
 	done
 	log "$PROG: process group $pgid still up 5s after SIGTERM, killing it"
 	kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
+# wait_http URL PGID SECONDS [CURL-ARGS...]: until URL answers 200 (0), or
+# the group PGID has no live member or SECONDS have passed (1); the last
+# status (curl's %{http_code}) in HTTP_LAST, for the caller's message.
+HTTP_LAST=''
+wait_http() {
+	local url=$1 pgid=$2 deadline=$((SECONDS + $3))
+	shift 3
+	while :; do
+		HTTP_LAST=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" "$url" || true)
+		[ "$HTTP_LAST" = 200 ] && return 0
+		if ! group_alive "$pgid" || [ "$SECONDS" -ge "$deadline" ]; then
+			return 1
+		fi
+		sleep 0.2
+	done
 }
 
 # launch DIR OUT ERR CMD...: start CMD in DIR in its own session, so that

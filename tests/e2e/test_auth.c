@@ -57,6 +57,32 @@ expect_get_with_token(const char *tok, int status, const char *detail)
 	http_resp_free(r);
 }
 
+/* 401 "Not authenticated" with the Bearer challenge; frees r. */
+static void
+expect_not_authenticated(struct http_resp *r)
+{
+	expect_detail(r, 401, "Not authenticated");
+	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
+	http_resp_free(r);
+}
+
+/* POST /customers of a fresh customer with tok, refused. */
+static void
+expect_create_with_token(const char *tok, int status, const char *detail)
+{
+	struct http_resp *r;
+	char uid[UUID_STR_LEN], bid[UUID_STR_LEN];
+	char *body;
+
+	uuid4(uid);
+	uuid4(bid);
+	body = cust_body(uid, bid, NULL);
+	r = http_req_tok("POST", "/customers", tok, body);
+	expect_detail(r, status, detail);
+	http_resp_free(r);
+	free(body);
+}
+
 /* A token with these claims, and the given exp offset from now. */
 static char *
 tok_with(const char *fmt_claims)
@@ -88,42 +114,23 @@ expect_claims(const char *claims, int status, const char *detail)
 
 Test(auth, no_header)
 {
-	struct http_resp *r;
-
-	r = get_with_auth(NULL);
-	expect_detail(r, 401, "Not authenticated");
-	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
-	http_resp_free(r);
+	expect_not_authenticated(get_with_auth(NULL));
 }
 
 Test(auth, no_header_on_create)
 {
-	struct http_resp *r;
-
-	r = http_req_tok("POST", "/customers", NULL, "{}");
-	expect_detail(r, 401, "Not authenticated");
-	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
-	http_resp_free(r);
+	expect_not_authenticated(
+	    http_req_tok("POST", "/customers", NULL, "{}"));
 }
 
 Test(auth, bearer_without_token)
 {
-	struct http_resp *r;
-
-	r = get_with_auth("Bearer");
-	expect_detail(r, 401, "Not authenticated");
-	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
-	http_resp_free(r);
+	expect_not_authenticated(get_with_auth("Bearer"));
 }
 
 Test(auth, bearer_space_without_token)
 {
-	struct http_resp *r;
-
-	r = get_with_auth("Bearer ");
-	expect_detail(r, 401, "Not authenticated");
-	cr_assert_str_eq(http_hdr(r, "www-authenticate"), "Bearer");
-	http_resp_free(r);
+	expect_not_authenticated(get_with_auth("Bearer "));
 }
 
 Test(auth, other_scheme)
@@ -317,21 +324,14 @@ Test(auth, role_not_string)
 /* Without a role the caller is a customer: it may not create. */
 Test(auth, missing_role_is_customer)
 {
-	struct http_resp *r;
-	char sub[UUID_STR_LEN], uid[UUID_STR_LEN];
-	char bid[UUID_STR_LEN], claims[256], *tok, *body;
+	char sub[UUID_STR_LEN], claims[256], *tok;
 
 	uuid4(sub);
-	uuid4(uid);
-	uuid4(bid);
 	snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"exp\":%ld}", sub,
 	    (long)time(NULL) + TOK_TTL);
 	tok = tok_with(claims);
-	body = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, body);
-	expect_detail(r, 403, "Internal service or admin role required");
-	http_resp_free(r);
-	free(body);
+	expect_create_with_token(tok, 403,
+	    "Internal service or admin role required");
 	free(tok);
 }
 
@@ -358,20 +358,12 @@ Test(auth, missing_role_reads_own_profile)
 static void
 expect_role_forbidden(const char *role)
 {
-	struct http_resp *r;
-	char uid[UUID_STR_LEN], bid[UUID_STR_LEN];
-	char *tok, *body;
+	char *tok;
 
 	tok = tok_role(role);
 	expect_get_with_token(tok, 403, "Customer or admin role required");
-
-	uuid4(uid);
-	uuid4(bid);
-	body = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, body);
-	expect_detail(r, 403, "Internal service or admin role required");
-	http_resp_free(r);
-	free(body);
+	expect_create_with_token(tok, 403,
+	    "Internal service or admin role required");
 	free(tok);
 }
 
@@ -393,20 +385,11 @@ Test(auth, admin_prefix_role_forbidden)
 
 Test(auth, admin_without_business)
 {
-	struct http_resp *r;
-	char uid[UUID_STR_LEN], bid[UUID_STR_LEN];
-	char *tok, *body;
+	char *tok;
 
 	tok = tok_role("admin_business");
 	expect_get_with_token(tok, 403, "Token has no business");
-
-	uuid4(uid);
-	uuid4(bid);
-	body = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, body);
-	expect_detail(r, 403, "Token has no business");
-	http_resp_free(r);
-	free(body);
+	expect_create_with_token(tok, 403, "Token has no business");
 	free(tok);
 }
 

@@ -121,6 +121,9 @@ static void expect_unchanged(const char *);
 static void expect_alive(void);
 static void replace_begin(struct replace *);
 static void replace_end(struct replace *);
+static void expect_form_missing_file(const char *, const char *, struct buf *);
+static void expect_many_parts(const char *, int, const char *, int,
+    const char *);
 
 static void
 buf_put(struct buf *b, const void *p, size_t n)
@@ -519,12 +522,7 @@ expect_avatar_ok(struct http_resp *r, const char *id, const char *ext)
 	char re[64];
 	json_t *j;
 
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	j = resp_json(r);
-	expect_customer(j);
-	cr_assert_str_eq(json_str(j, "id"), id);
+	j = expect_customer_resp(r, 200, id);
 	url = json_str(j, "avatar_url");
 	snprintf(re, sizeof(re), "^/uploads/[0-9a-f]{32}\\.%s$", ext);
 	cr_assert(url != NULL && str_matches(url, re), "avatar_url %s",
@@ -834,6 +832,20 @@ Test(avatar, size_limit_exact_max_accepted)
 	free(tok);
 }
 
+/* The form ended and posted: 422, the original's missing-file body; frees it. */
+static void
+expect_form_missing_file(const char *tok, const char *path, struct buf *body)
+{
+	struct http_resp *r;
+
+	form_end(body);
+	r = post_raw(tok, path, CT_FORM, body->data, body->len, NULL);
+	expect_status(r, 422);
+	expect_body(r, MISSING_FILE);
+	http_resp_free(r);
+	buf_free(body);
+}
+
 Test(avatar, missing_file_is_422)
 {
 	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
@@ -851,21 +863,11 @@ Test(avatar, missing_file_is_422)
 	/* another field name */
 	memset(&body, 0, sizeof(body));
 	form(&body, "avatar", "a.png", "image/png", img.data, img.len);
-	form_end(&body);
-	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
-	expect_status(r, 422);
-	expect_body(r, MISSING_FILE);
-	http_resp_free(r);
-	buf_free(&body);
+	expect_form_missing_file(tok, path, &body);
 
 	/* `file` as a plain field, not a file */
 	form(&body, "file", NULL, NULL, "abc", 3);
-	form_end(&body);
-	r = post_raw(tok, path, CT_FORM, body.data, body.len, NULL);
-	expect_status(r, 422);
-	expect_body(r, MISSING_FILE);
-	http_resp_free(r);
-	buf_free(&body);
+	expect_form_missing_file(tok, path, &body);
 
 	/* an empty form, JSON, no Content-Type at all */
 	form_end(&body);
@@ -1057,9 +1059,7 @@ Test(avatar, path_and_method)
 
 	cr_assert(asprintf(&path, "/customers/%s/avatar/", id) > 0);
 	r = http_req_tok("GET", path, tok, NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "POST");
 	r = http_req_tok("PUT", path, tok, "{}");
 	expect_detail(r, 405, "Method Not Allowed");
 	http_resp_free(r);
@@ -1217,39 +1217,33 @@ expect_hostile(const char *why, const void *body, size_t len, int status,
 	free(tok);
 }
 
-Test(hostile, thousands_of_parts)
+/* n parts p0, p1, ... of "x": files (named filename) or fields (NULL). */
+static void
+expect_many_parts(const char *what, int n, const char *filename, int status,
+    const char *detail)
 {
 	struct buf body;
 	char name[32];
 	int i;
 
 	memset(&body, 0, sizeof(body));
-	for (i = 0; i < 5000; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
-		form(&body, name, "x.png", NULL, "x", 1);
+		form(&body, name, filename, NULL, "x", 1);
 	}
 	form_end(&body);
-	expect_hostile("5000 files", body.data, body.len, 400,
+	expect_hostile(what, body.data, body.len, status, detail);
+	buf_free(&body);
+}
+
+Test(hostile, thousands_of_parts)
+{
+	expect_many_parts("5000 files", 5000, "x.png", 400,
 	    "Too many files. Maximum number of files is 1000.");
-	buf_free(&body);
-
-	for (i = 0; i < 5000; i++) {
-		snprintf(name, sizeof(name), "p%d", i);
-		form(&body, name, NULL, NULL, "x", 1);
-	}
-	form_end(&body);
-	expect_hostile("5000 fields", body.data, body.len, 400,
+	expect_many_parts("5000 fields", 5000, NULL, 400,
 	    "Too many fields. Maximum number of fields is 1000.");
-	buf_free(&body);
-
 	/* 1000 fields are allowed, and none is the file */
-	for (i = 0; i < 1000; i++) {
-		snprintf(name, sizeof(name), "p%d", i);
-		form(&body, name, NULL, NULL, "x", 1);
-	}
-	form_end(&body);
-	expect_hostile("1000 fields", body.data, body.len, 422, NULL);
-	buf_free(&body);
+	expect_many_parts("1000 fields", 1000, NULL, 422, NULL);
 }
 
 Test(hostile, huge_part_header)

@@ -114,12 +114,7 @@ expect_create_on(const char *path)
 	tok = tok_internal();
 	body = cust_body(uid, bid, NULL);
 	r = post_as(tok, path, body);
-	expect_status(r, 201);
-	expect_json_ct(r);
-	expect_module_headers(r);
-
-	j = resp_json(r);
-	expect_customer(j);
+	j = expect_customer_resp(r, 201, NULL);
 	id = json_str(j, "id");
 	cr_assert_str_eq(json_str(j, "full_name"), "Ana Popescu");
 	cr_assert_str_eq(json_str(j, "email"), "ana@example.com");
@@ -739,12 +734,7 @@ expect_get_ok(char *tok, const char *id, const char *bid)
 	json_t *j;
 
 	r = get_customer(tok, id);
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	j = resp_json(r);
-	expect_customer(j);
-	cr_assert_str_eq(json_str(j, "id"), id);
+	j = expect_customer_resp(r, 200, id);
 	cr_assert_str_eq(json_str(j, "business_id"), bid);
 	json_decref(j);
 	http_resp_free(r);

@@ -25,6 +25,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "outbox.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -164,32 +165,13 @@ others_rows(const struct victim *v)
 static struct http_resp *
 delete_req(const char *tok, const char *id, const char *trace)
 {
-	struct http_resp *r;
-	const char *hdrs[3];
-	char *auth, *tr, path[256];
-	int n;
+	char path[256];
 
-	n = 0;
-	auth = tr = NULL;
-	if (tok != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = auth;
-	}
-	if (trace != NULL) {
-		if (asprintf(&tr, "X-Trace-Id: %s", trace) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = tr;
-	}
-	hdrs[n] = NULL;
 	if (id[0] == '/')
 		snprintf(path, sizeof(path), "%s", id);
 	else
 		snprintf(path, sizeof(path), "/customers/%s", id);
-	r = http_req("DELETE", path, hdrs, NULL, 0);
-	free(auth);
-	free(tr);
-	return (r);
+	return (http_req_traced("DELETE", path, tok, NULL, trace));
 }
 
 static long
@@ -209,7 +191,7 @@ static void
 expect_erased(const struct victim *v, const char *trace)
 {
 	struct http_resp *r;
-	char path[128], *tok, *payload, *bid, *row_trace;
+	char path[128], *tok, *payload;
 	json_t *p;
 
 	cr_assert_eq(own_rows(v), 0, "rows of the erased customer remain");
@@ -221,32 +203,12 @@ expect_erased(const struct victim *v, const char *trace)
 	http_resp_free(r);
 	free(tok);
 
-	cr_assert_eq(deleted_events(v->id), 1, "want one " DELETED " row");
-	payload = db_value("SELECT payload::text FROM outbox WHERE "
-			   "customer_id = $1 AND routing_key = '" DELETED "'",
-	    v->id, DB_END);
-	bid = db_value("SELECT business_id::text FROM outbox WHERE "
-		       "customer_id = $1 AND routing_key = '" DELETED "'",
-	    v->id, DB_END);
-	row_trace = db_value("SELECT trace_id FROM outbox WHERE "
-			     "customer_id = $1 AND routing_key = '" DELETED "'",
-	    v->id, DB_END);
-	cr_assert_str_eq(bid, v->bid, "outbox business_id");
-	p = json_loads(payload, 0, NULL);
-	cr_assert(p != NULL);
-	cr_assert_eq(json_object_size(p), 3, "payload keys: %s", payload);
-	cr_assert_str_eq(json_str(p, "id"), v->id);
+	payload = outbox_event(v->id, DELETED, v->bid, trace, &p);
 	cr_assert_str_eq(json_str(p, "user_id"), v->uid);
-	cr_assert(json_str(p, "trace_id") != NULL, "payload: %s", payload);
-	cr_assert_str_eq(json_str(p, "trace_id"), row_trace);
-	if (trace != NULL)
-		cr_assert_str_eq(json_str(p, "trace_id"), trace);
 	/* the same person's other profile has no such event */
 	cr_assert_eq(deleted_events(v->other_id), 0);
 	json_decref(p);
 	free(payload);
-	free(bid);
-	free(row_trace);
 }
 
 static void
@@ -553,17 +515,11 @@ Test(delete, malformed_id_422)
 {
 	struct http_resp *r;
 	char *tok;
-	json_t *j;
 
 	/* before the role check: internal may not delete at all */
 	tok = tok_internal();
 	r = delete_req(tok, "not-a-uuid", NULL);
-	j = expect_422(r);
-	cr_assert_eq(items_count(j), 1);
-	expect_item_msg_prefix(j, "[\"path\",\"customer_id\"]", "uuid_parsing",
-	    "Input should be a valid UUID, ");
-	json_decref(j);
-	http_resp_free(r);
+	expect_bad_path_id(r);
 	free(tok);
 }
 

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "outbox.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -52,7 +53,6 @@ static json_t *patch_422(const struct cust *, const char *);
 static void expect_unchanged_422(const char *, const char *, const char *,
     const char *);
 static char *repeat(const char *, size_t);
-static char *tok_sub_role(const char *, const char *);
 
 static void
 cust_new(struct cust *c)
@@ -65,33 +65,13 @@ cust_new(struct cust *c)
 static struct http_resp *
 patch_req(const char *tok, const char *id, const char *body, const char *trace)
 {
-	struct http_resp *r;
-	const char *hdrs[4];
-	char *auth, *tr, path[256];
-	int n;
+	char path[256];
 
-	n = 0;
-	auth = tr = NULL;
-	if (tok != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = auth;
-	}
-	hdrs[n++] = "Content-Type: application/json";
-	if (trace != NULL) {
-		if (asprintf(&tr, "X-Trace-Id: %s", trace) == -1)
-			cr_assert_fail("out of memory");
-		hdrs[n++] = tr;
-	}
-	hdrs[n] = NULL;
 	if (id[0] == '/')
 		snprintf(path, sizeof(path), "%s", id);
 	else
 		snprintf(path, sizeof(path), "/customers/%s", id);
-	r = http_req("PATCH", path, hdrs, body, body ? strlen(body) : 0);
-	free(auth);
-	free(tr);
-	return (r);
+	return (http_req_traced("PATCH", path, tok, body, trace));
 }
 
 /* As a fresh admin of the customer's business. */
@@ -114,12 +94,7 @@ patch_ok(const struct cust *c, const char *body)
 	json_t *j;
 
 	r = patch_admin(c, body);
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	j = resp_json(r);
-	expect_customer(j);
-	cr_assert_str_eq(json_str(j, "id"), c->id);
+	j = expect_customer_resp(r, 200, c->id);
 	http_resp_free(r);
 	return (j);
 }
@@ -171,29 +146,11 @@ updated_events(const char *id)
 static void
 expect_event(const struct cust *c, const char *const *fields, const char *trace)
 {
-	char *payload, *bid, *row_trace;
+	char *payload;
 	json_t *p, *fc;
 	size_t i, n;
 
-	cr_assert_eq(updated_events(c->id), 1, "want one " UPDATED " row");
-	payload = db_value("SELECT payload::text FROM outbox WHERE "
-			   "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	bid = db_value("SELECT business_id::text FROM outbox WHERE "
-		       "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	row_trace = db_value("SELECT trace_id FROM outbox WHERE "
-			     "customer_id = $1 AND routing_key = '" UPDATED "'",
-	    c->id, DB_END);
-	cr_assert_str_eq(bid, c->bid, "outbox business_id");
-	p = json_loads(payload, 0, NULL);
-	cr_assert(p != NULL);
-	cr_assert_eq(json_object_size(p), 3, "payload keys: %s", payload);
-	cr_assert_str_eq(json_str(p, "id"), c->id);
-	cr_assert(json_str(p, "trace_id") != NULL, "payload: %s", payload);
-	cr_assert_str_eq(json_str(p, "trace_id"), row_trace);
-	if (trace != NULL)
-		cr_assert_str_eq(json_str(p, "trace_id"), trace);
+	payload = outbox_event(c->id, UPDATED, c->bid, trace, &p);
 	fc = json_object_get(p, "fields_changed");
 	for (n = 0; fields[n] != NULL; n++)
 		;
@@ -203,8 +160,6 @@ expect_event(const struct cust *c, const char *const *fields, const char *trace)
 		    fields[i], "fields_changed[%zu] in %s", i, payload);
 	json_decref(p);
 	free(payload);
-	free(bid);
-	free(row_trace);
 }
 
 static void
@@ -262,17 +217,6 @@ repeat(const char *unit, size_t n)
 		memcpy(s + i * len, unit, len);
 	s[len * n] = '\0';
 	return (s);
-}
-
-static char *
-tok_sub_role(const char *sub, const char *role)
-{
-	char claims[512];
-
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
 }
 
 /* ---- what changes ---- */
@@ -793,8 +737,7 @@ Test(patch_422, every_field_in_schema_order)
 		"[\"body\",\"preferences\"]" };
 	struct cust c;
 	char *url, *body, *before, *after;
-	json_t *j, *want;
-	size_t i;
+	json_t *j;
 
 	cust_new(&c);
 	url = repeat("u", 300);
@@ -805,18 +748,7 @@ Test(patch_422, every_field_in_schema_order)
 		cr_assert_fail("out of memory");
 	before = snapshot(c.id);
 	j = patch_422(&c, body);
-	cr_assert_eq(items_count(j), 6);
-	for (i = 0; i < 6; i++) {
-		want = json_loads(locs[i], 0, NULL);
-		cr_assert(
-		    json_equal(json_object_get(json_array_get(json_object_get(j,
-								  "detail"),
-						   i),
-				   "loc"),
-			want),
-		    "item %zu is not at %s", i, locs[i]);
-		json_decref(want);
-	}
+	expect_item_locs(j, locs, 6);
 	after = snapshot(c.id);
 	cr_assert_str_eq(after, before);
 	expect_no_event(&c);
@@ -912,7 +844,7 @@ Test(patch_roles, self_as_client)
 	struct cust c;
 
 	cust_new(&c);
-	expect_patched_by(&c, tok_sub_role(c.uid, "client"));
+	expect_patched_by(&c, tok_sub("client", c.uid, NULL));
 }
 
 /* A user's profile in a second business is still their own. */

@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 
 #include "customer.h"
+#include "db.h"
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
@@ -33,25 +34,7 @@
 #include "token.h"
 #include "uuid4.h"
 
-static long count_in(PGconn *, const char *, const char *, const char *);
 static int items_holding(redisContext *, const char *const *, size_t);
-
-/* Rows of the outbox of customer id whose payload text contains s. */
-static long
-count_in(PGconn *c, const char *sql, const char *id, const char *s)
-{
-	const char *params[2] = { id, s };
-	PGresult *r;
-	long n;
-
-	r = PQexecParams(c, sql, s != NULL ? 2 : 1, NULL, params, NULL, NULL,
-	    0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-	    PQresultErrorMessage(r));
-	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return (n);
-}
 
 /* failed_events items whose text contains one of the n strings. */
 static int
@@ -144,11 +127,11 @@ Test(erasure_events, earlier_events_scrubbed_and_their_mirror_items_removed,
 	free(body);
 
 	/* created, updated, tagged: parked and mirrored by the publisher */
-	for (tries = 0; count_in(c, sql_parked, id, NULL) < 3; tries++) {
+	for (tries = 0; db_count_on(c, sql_parked, id, DB_END) < 3; tries++) {
 		cr_assert(tries < 300, "the events were not parked");
 		usleep(100 * 1000);
 	}
-	cr_assert_eq(count_in(c, sql_rows, id, NULL), 3);
+	cr_assert_eq(db_count_on(c, sql_rows, id, DB_END), 3);
 	cr_assert_geq(items_holding(rc, secrets, 3), 2,
 	    "failed_events has no item with the name, email or label");
 	/* one of them sent meanwhile, its item left behind */
@@ -160,10 +143,10 @@ Test(erasure_events, earlier_events_scrubbed_and_their_mirror_items_removed,
 		    " AND routing_key = 'v1.customer.created'",
 		    1, NULL, params, NULL, NULL, 0));
 	}
-	ids_before = count_in(c,
+	ids_before = db_count_on(c,
 	    "SELECT count(*) FROM outbox WHERE customer_id = $1 AND "
 	    "event_id IS NOT NULL",
-	    id, NULL);
+	    id, DB_END);
 
 	(void)snprintf(path, sizeof(path), "/customers/%s", id);
 	r = http_req_tok("DELETE", path, tok, NULL);
@@ -171,29 +154,29 @@ Test(erasure_events, earlier_events_scrubbed_and_their_mirror_items_removed,
 	http_resp_free(r);
 
 	/* the events stay (and the deleted one is added), scrubbed */
-	cr_assert_eq(count_in(c, sql_rows, id, NULL), ids_before + 1);
-	cr_assert_eq(count_in(c, sql_holding, id, full_name), 0,
+	cr_assert_eq(db_count_on(c, sql_rows, id, DB_END), ids_before + 1);
+	cr_assert_eq(db_count_on(c, sql_holding, id, full_name, DB_END), 0,
 	    "the name stays in the outbox");
-	cr_assert_eq(count_in(c, sql_holding, id, email), 0,
+	cr_assert_eq(db_count_on(c, sql_holding, id, email, DB_END), 0,
 	    "the email stays in the outbox");
-	cr_assert_eq(count_in(c, sql_holding, id, label), 0,
+	cr_assert_eq(db_count_on(c, sql_holding, id, label, DB_END), 0,
 	    "the label stays in the outbox");
-	cr_assert_eq(count_in(c, sql_holding, id, "+40712345678"), 0,
+	cr_assert_eq(db_count_on(c, sql_holding, id, "+40712345678", DB_END), 0,
 	    "the phone stays in the outbox");
-	cr_assert_eq(count_in(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE customer_id = $1"
 			 " AND routing_key = 'v1.customer.created'"
 			 " AND payload->'full_name' = 'null'::jsonb"
 			 " AND payload->'email' = 'null'::jsonb"
 			 " AND payload ? 'id' AND payload ? 'user_id'",
-			 id, NULL),
+			 id, DB_END),
 	    1, "the created event lost its shape");
-	cr_assert_eq(count_in(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE customer_id = $1"
 			 " AND routing_key = 'v1.customer.tagged'"
 			 " AND payload->'label' = 'null'::jsonb"
 			 " AND payload ? 'tag_id'",
-			 id, NULL),
+			 id, DB_END),
 	    1, "the tagged event lost its shape");
 
 	/* the mirror items go just after the commit */

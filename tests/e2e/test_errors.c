@@ -27,22 +27,6 @@
 /* Larger than conf/bee_customers.conf's http_body_max (1179648). */
 #define OVER_BODY_MAX (8 * 1024 * 1024)
 
-static struct http_resp *
-get_with_trace(const char *trace)
-{
-	char *h;
-	const char *hdrs[2];
-	struct http_resp *r;
-
-	if (asprintf(&h, "X-Trace-Id: %s", trace) == -1)
-		cr_assert_fail("out of memory");
-	hdrs[0] = h;
-	hdrs[1] = NULL;
-	r = http_req("GET", "/healthcheck", hdrs, NULL, 0);
-	free(h);
-	return (r);
-}
-
 Test(errors, unknown_route_is_json_404)
 {
 	struct http_resp *r;
@@ -65,7 +49,7 @@ Test(errors, trace_id_echoed)
 {
 	struct http_resp *r;
 
-	r = get_with_trace("Abc-123._:xyz");
+	r = http_req_traced("GET", "/healthcheck", NULL, NULL, "Abc-123._:xyz");
 	expect_status(r, 200);
 	cr_assert_str_eq(http_hdr(r, "x-trace-id"), "Abc-123._:xyz");
 	http_resp_free(r);
@@ -79,7 +63,7 @@ Test(errors, trace_id_128_echoed)
 
 	memset(t, 'a', 128);
 	t[128] = '\0';
-	r = get_with_trace(t);
+	r = http_req_traced("GET", "/healthcheck", NULL, NULL, t);
 	expect_status(r, 200);
 	cr_assert_str_eq(http_hdr(r, "x-trace-id"), t);
 	http_resp_free(r);
@@ -91,7 +75,7 @@ expect_trace_replaced(const char *sent)
 	struct http_resp *r;
 	const char *got;
 
-	r = get_with_trace(sent);
+	r = http_req_traced("GET", "/healthcheck", NULL, NULL, sent);
 	expect_status(r, 200);
 	got = http_hdr(r, "x-trace-id");
 	cr_assert(got != NULL, "no X-Trace-Id");

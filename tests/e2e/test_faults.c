@@ -56,6 +56,7 @@
 #include "db.h"
 #include "env.h"
 #include "instance.h"
+#include "resend_tool.h"
 #include "stack.h"
 #include "token.h"
 #include "uuid4.h"
@@ -350,35 +351,6 @@ worker_pid(pid_t parent, int n)
 	}
 	closedir(d);
 	return (found);
-}
-
-/* scripts/resend-failed-events with this process's settings; its output. */
-static int
-resend(char *out, size_t outlen)
-{
-	char path[] = "/tmp/faults-resend.XXXXXX";
-	ssize_t n;
-	pid_t pid;
-	int fd, status;
-
-	fd = mkstemp(path);
-	cr_assert_neq(fd, -1);
-	(void)unlink(path);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		(void)dup2(fd, 1);
-		(void)dup2(fd, 2);
-		execl("scripts/resend-failed-events", "resend-failed-events",
-		    (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	(void)lseek(fd, 0, SEEK_SET);
-	n = read(fd, out, outlen - 1);
-	out[n > 0 ? n : 0] = '\0';
-	close(fd);
-	return (WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 }
 
 /* A durable queue of the test's, bound to the events exchange with "#". */
@@ -750,7 +722,8 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 	    0, "no row was parked");
 
 	/* what the publisher left in the mirror, resent by hand */
-	cr_assert_eq(resend(out, sizeof(out)), 0, "resend: %s", out);
+	cr_assert_eq(resend_tool(NULL, NULL, NULL, out, sizeof(out)), 0,
+	    "resend: %s", out);
 	said = strstr(out, "moved ");
 	cr_assert_not_null(said, "resend said: %s", out);
 	moved = strtol(said + 6, &said, 10);

@@ -58,10 +58,8 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	static const char *const env[] = { "WORKERS", "1", NULL };
 	struct instance in;
 	struct stack s;
-	struct http_resp *r;
-	json_t *j;
 	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], ev[UUID_STR_LEN];
-	char order[64], body[1024], id[UUID_STR_LEN], *tok, *cbody;
+	char order[64], body[1024], id[UUID_STR_LEN];
 	long m, c;
 
 	stack_start(&s, "postgres rabbitmq");
@@ -73,16 +71,7 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	uuid4(uid);
 	uuid4(ev);
 	snprintf(order, sizeof(order), "faults-%.8s", ev);
-	tok = tok_internal();
-	cbody = cust_body(uid, bid, NULL);
-	r = http_req_tok("POST", "/customers", tok, cbody);
-	expect_status(r, 201);
-	j = resp_json(r);
-	memcpy(id, json_str(j, "id"), UUID_STR_LEN);
-	json_decref(j);
-	http_resp_free(r);
-	free(cbody);
-	free(tok);
+	cust_create_for(uid, bid, id);
 
 	db_close(); /* reconnects on next use */
 	stack_ctl(&s, "stop", "postgres");

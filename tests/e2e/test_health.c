@@ -74,10 +74,7 @@ Test(health, root)
 {
 	struct http_resp *r;
 	json_t *j;
-	const char *key;
-	json_t *v;
-	size_t i;
-	static const char *keys[] = { "message", "version", "docs_url" };
+	static const char *keys[] = { "message", "version", "docs_url", NULL };
 
 	r = http_req("GET", "/", NULL, NULL, 0);
 	expect_status(r, 200);
@@ -88,13 +85,7 @@ Test(health, root)
 	    "Welcome to BeeConect Customer Service API");
 	cr_assert(json_is_string(json_object_get(j, "version")));
 	cr_assert_str_eq(json_str(j, "docs_url"), "/docs");
-	i = 0;
-	json_object_foreach(j, key, v) {
-		cr_assert(i < 3, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i]);
-		i++;
-	}
-	cr_assert_eq(i, 3);
+	expect_key_order(j, keys, "root");
 	json_decref(j);
 	http_resp_free(r);
 }

@@ -17,6 +17,7 @@
 #include "expect.h"
 #include "http.h"
 #include "instance.h"
+#include "prom_text.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -56,23 +57,6 @@ scrape(void)
 	cr_assert_not_null(text);
 	http_resp_free(r);
 	return (text);
-}
-
-/* The value of the sample `series`, or -1 when it has no line. */
-static double
-sample(const char *text, const char *series)
-{
-	const char *p;
-	size_t n;
-
-	n = strlen(series);
-	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, series, n) && p[n] == ' ')
-			return (strtod(p + n + 1, NULL));
-	}
-	return (-1);
 }
 
 static int
@@ -133,48 +117,51 @@ Test(metrics, exact_counts_across_workers_after_known_traffic)
 	/* each scrape on its own connection: either worker answers */
 	for (s = 0; s < SCRAPES; s++) {
 		text = scrape();
-		cr_expect_eq(sample(text, REQS("/customers", "POST", "201")),
+		cr_expect_eq(prom_sample(text,
+				 REQS("/customers", "POST", "201")),
 		    1);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 REQS("/customers/{customer_id}", "GET",
 				     "200")),
 		    2);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 REQS("/customers/{customer_id}", "GET",
 				     "404")),
 		    1);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 REQS("/customers/{customer_id}", "GET",
 				     "401")),
 		    1);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 REQS("/customers/{customer_id}", "PATCH",
 				     "200")),
 		    5);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 REQS("/customers/{customer_id}", "PATCH",
 				     "429")),
 		    1);
-		cr_expect_eq(sample(text, REQS("/customers", "DELETE", "405")),
+		cr_expect_eq(prom_sample(text,
+				 REQS("/customers", "DELETE", "405")),
 		    1);
-		cr_expect_eq(sample(text, REQS("unmatched", "GET", "404")), 1);
+		cr_expect_eq(prom_sample(text, REQS("unmatched", "GET", "404")),
+		    1);
 		/* nothing else: 8 series, 13 requests in all */
 		cr_expect_eq(count_lines(text, "http_requests_total{"), 8, "%s",
 		    text);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text,
 				 "http_request_duration_seconds_count{"
 				 "handler=\"/customers/{customer_id}\","
 				 "method=\"PATCH\"}"),
 		    6);
-		total = sample(text,
+		total = prom_sample(text,
 		    "http_request_size_bytes_count{handler=\"/customers\"}");
 		cr_expect_eq(total, 2);
-		cr_expect_gt(sample(text,
+		cr_expect_gt(prom_sample(text,
 				 "http_request_size_bytes_sum{handler="
 				 "\"/customers\"}"),
 		    100); /* the POST body */
-		cr_expect_eq(sample(text, "rate_limited_total"), 1);
-		cr_expect_eq(sample(text,
+		cr_expect_eq(prom_sample(text, "rate_limited_total"), 1);
+		cr_expect_eq(prom_sample(text,
 				 "dependency_up{dependency=\"postgres\"}"),
 		    1);
 		cr_expect_null(strstr(text, "handler=\"/metrics\""));
@@ -194,14 +181,14 @@ Test(metrics, gauges_are_measured)
 	deadline = instance_now_ms() + 10000;
 	for (;;) {
 		text = scrape();
-		pending = sample(text, "outbox_pending");
-		failed = sample(text, "failed_events_length");
+		pending = prom_sample(text, "outbox_pending");
+		failed = prom_sample(text, "failed_events_length");
 		/* the smaller of the two workers' */
-		rss =
-		    sample(text, "process_resident_memory_bytes{worker=\"1\"}");
-		if (sample(text,
+		rss = prom_sample(text,
+		    "process_resident_memory_bytes{worker=\"1\"}");
+		if (prom_sample(text,
 			"process_resident_memory_bytes{worker=\"2\"}") < rss)
-			rss = sample(text,
+			rss = prom_sample(text,
 			    "process_resident_memory_bytes{worker=\"2\"}");
 		if ((pending >= 0 && failed >= 0 && rss > 0) ||
 		    instance_now_ms() > deadline)
@@ -214,8 +201,11 @@ Test(metrics, gauges_are_measured)
 	cr_expect_geq(failed, 0, "%s", text);
 	/* each of the two workers: a few MiB */
 	cr_expect_gt(rss, 2.0 * 1024 * 1024, "%s", text);
-	cr_expect_eq(sample(text, "dependency_up{dependency=\"rabbitmq\"}"), 1);
-	cr_expect_eq(sample(text, "dependency_up{dependency=\"redis\"}"), 1);
+	cr_expect_eq(prom_sample(text,
+			 "dependency_up{dependency=\"rabbitmq\"}"),
+	    1);
+	cr_expect_eq(prom_sample(text, "dependency_up{dependency=\"redis\"}"),
+	    1);
 	free(text);
 }
 

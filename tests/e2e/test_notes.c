@@ -22,6 +22,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "service_log.h"
 #include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
@@ -49,18 +50,8 @@ expect_note(const json_t *n, const char *content, const char *cid,
 {
 	static const char *keys[] = { "content", "id", "customer_id",
 		"created_by", "created_at", NULL };
-	const char *key;
-	json_t *v;
-	size_t i;
 
-	cr_assert(json_is_object(n), "note is not an object");
-	i = 0;
-	json_object_foreach((json_t *)n, key, v) {
-		cr_assert(keys[i] != NULL, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i], "key %zu", i);
-		i++;
-	}
-	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
+	expect_key_order(n, keys, "note");
 	cr_assert_str_eq(json_str(n, "content"), content);
 	cr_assert(uuid_is_canonical(json_str(n, "id")));
 	cr_assert_str_eq(json_str(n, "customer_id"), cid);
@@ -99,39 +90,6 @@ db_note(const char *cid, const char *by, char out[UUID_STR_LEN])
 		"created_by, created_at) VALUES ($1, $2, 'kept', $3, "
 		"now() AT TIME ZONE 'utc')",
 	    out, cid, by, DB_END);
-}
-
-static void
-expect_detail_and_free(struct http_resp *r, int status, const char *detail)
-{
-	expect_detail(r, status, detail);
-	http_resp_free(r);
-}
-
-/* A JSON log line on the service's stderr holding both strings. */
-static int
-log_has(const char *a, const char *b)
-{
-	const char *dir;
-	char path[512], line[4096];
-	FILE *fp;
-	int found, tries;
-
-	if ((dir = getenv("BEE_E2E_DIR")) == NULL)
-		return (-1);
-	snprintf(path, sizeof(path), "%s/kore.err", dir);
-	found = 0;
-	for (tries = 0; tries < 40 && !found; tries++) {
-		if ((fp = fopen(path, "r")) == NULL)
-			return (-1);
-		while (!found && fgets(line, sizeof(line), fp) != NULL)
-			found =
-			    strstr(line, a) != NULL && strstr(line, b) != NULL;
-		fclose(fp);
-		if (!found)
-			usleep(50000);
-	}
-	return (found);
 }
 
 /* ---- POST ---- */
@@ -183,7 +141,7 @@ Test(notes, create_shape_author_event_log)
 	    "customer_id,note_id,trace_id|%s|%s|trace-notes-1|%s|trace-notes-1",
 	    f.cid, id, f.biz);
 	cr_assert_str_eq(got, want);
-	cr_assert_eq(log_has("\"Note created\"", id), 1,
+	cr_assert_eq(service_log_has("\"Note created\"", id), 1,
 	    "no Note created log line for %s", id);
 	free(got);
 	json_decref(j);
@@ -205,24 +163,13 @@ Test(notes, both_path_forms)
 	static const char *forms[] = { "/customers/%s/notes",
 		"/customers/%s/notes/", "/api/customers/%s/notes",
 		"/api/customers/%s/notes/" };
-	struct http_resp *r;
 	struct tenant_fx f;
-	json_t *j;
 	size_t i;
 
 	tenant_init(&f);
-	for (i = 0; i < 4; i++) {
-		r = tenant_req("POST", forms[i], f.cid, NULL, f.admin,
-		    "{\"content\":\"n\"}");
-		expect_status(r, 201);
-		http_resp_free(r);
-		r = tenant_req("GET", forms[i], f.cid, NULL, f.admin, NULL);
-		expect_status(r, 200);
-		j = resp_json(r);
-		cr_assert_eq(json_array_size(j), i + 1, "via %s", forms[i]);
-		json_decref(j);
-		http_resp_free(r);
-	}
+	for (i = 0; i < 4; i++)
+		tenant_post_and_list(&f, forms[i], "{\"content\":\"n\"}",
+		    i + 1);
 	cr_assert_eq(note_events(f.cid), 4);
 	tenant_free(&f);
 }
@@ -367,18 +314,11 @@ static void
 expect_all_routes(struct tenant_fx *f, const char *tok, int status,
     const char *detail)
 {
-	struct http_resp *r;
 	char note[UUID_STR_LEN];
 
 	db_note(f->cid, f->sub, note);
-	r = tenant_req("POST", "/customers/%s/notes", f->cid, NULL, tok,
-	    "{\"content\":\"sneaky\"}");
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("GET", "/customers/%s/notes", f->cid, NULL, tok, NULL);
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("DELETE", "/customers/%s/notes/%s", f->cid, note, tok,
-	    NULL);
-	expect_detail_and_free(r, status, detail);
+	tenant_routes("notes", f->cid, note, "{\"content\":\"sneaky\"}", tok,
+	    status, detail);
 	cr_assert_eq(notes_of(f->cid), 1);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_notes WHERE "
 			      "id = $1",
@@ -390,30 +330,7 @@ expect_all_routes(struct tenant_fx *f, const char *tok, int status,
 
 Test(notes, roles_that_may_not)
 {
-	static const char *roles[] = { "customer", "client", "internal",
-		"courier", "collaborator" };
-	struct tenant_fx f;
-	char other[UUID_STR_LEN];
-	char *tok;
-	size_t i;
-
-	tenant_init(&f);
-	for (i = 0; i < 2; i++) {
-		tok = tok_sub(roles[i], f.uid, NULL);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	for (i = 2; i < 5; i++) {
-		uuid4(other);
-		tok = tok_sub(roles[i], other, f.biz);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	uuid4(other);
-	tok = tok_sub("admin_business", other, NULL);
-	expect_all_routes(&f, tok, 403, "Token has no business");
-	free(tok);
-	tenant_free(&f);
+	tenant_roles_that_may_not(expect_all_routes);
 }
 
 Test(notes, admin_of_another_business_404_nothing_changes)
@@ -432,22 +349,14 @@ Test(notes, admin_of_another_business_404_nothing_changes)
 
 Test(notes, unknown_customer_same_404)
 {
-	struct http_resp *r;
 	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], note[UUID_STR_LEN];
 
 	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(note);
-	r = tenant_req("POST", "/customers/%s/notes", nobody, NULL, f.admin,
-	    "{\"content\":\"x\"}");
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("GET", "/customers/%s/notes", nobody, NULL, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("DELETE", "/customers/%s/notes/%s", nobody, note,
-	    f.admin, NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
+	tenant_routes("notes", nobody, note, "{\"content\":\"x\"}", f.admin,
+	    404, "Customer not found");
 	cr_assert_eq(notes_of(nobody), 0);
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
@@ -539,20 +448,11 @@ Test(notes, delete_path_items_and_methods)
 {
 	struct http_resp *r;
 	struct tenant_fx f;
-	json_t *j, *d;
+	json_t *j;
 	char note[UUID_STR_LEN];
 
 	tenant_init(&f);
-	r = tenant_req("DELETE", "/customers/%s/notes/%s", "bad", "worse",
-	    f.admin, NULL);
-	j = expect_422(r);
-	d = json_object_get(j, "detail");
-	cr_assert_eq(json_array_size(d), 2);
-	cr_assert_str_eq(json_str(json_array_get(d, 0), "input"), "bad");
-	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
-	expect_item(j, "[\"path\",\"note_id\"]", "uuid_parsing", NULL);
-	json_decref(j);
-	http_resp_free(r);
+	tenant_delete_bad_ids(&f, "notes", "note_id");
 
 	r = tenant_req("DELETE", "/customers/%s/notes/%s", f.cid, "12", f.admin,
 	    NULL);
@@ -565,14 +465,10 @@ Test(notes, delete_path_items_and_methods)
 	uuid4(note);
 	r = tenant_req("GET", "/customers/%s/notes/%s", f.cid, note, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/%s/notes", f.cid, NULL, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET, POST");
 	tenant_free(&f);
 }
 

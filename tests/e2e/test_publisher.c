@@ -225,26 +225,6 @@ expect_keys(const json_t *o, const char *const *keys)
 	    json_object_size(o), n);
 }
 
-static struct http_resp *
-traced(const char *method, const char *path, const char *tok, const char *body,
-    const char *trace)
-{
-	const char *hdrs[4];
-	char *auth, *tr;
-	struct http_resp *r;
-
-	cr_assert(asprintf(&auth, "Authorization: Bearer %s", tok) != -1);
-	cr_assert(asprintf(&tr, "X-Trace-Id: %s", trace) != -1);
-	hdrs[0] = auth;
-	hdrs[1] = tr;
-	hdrs[2] = body != NULL ? "Content-Type: application/json" : NULL;
-	hdrs[3] = NULL;
-	r = http_req(method, path, hdrs, body, body ? strlen(body) : 0);
-	free(auth);
-	free(tr);
-	return (r);
-}
-
 static void
 expect_common(const struct msg *m, const char *key, const char *trace,
     const char *biz, const char *cid)
@@ -309,7 +289,7 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 		uuid4(tr[i]);
 	tok = tok_internal();
 	body = cust_body(uid, biz, NULL);
-	r = traced("POST", "/customers", tok, body, tr[0]);
+	r = http_req_traced("POST", "/customers", tok, body, tr[0]);
 	expect_status(r, 201);
 	j = resp_json(r);
 	memcpy(cid, json_str(j, "id"), UUID_STR_LEN);
@@ -320,20 +300,21 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 
 	tok = tok_superadmin();
 	snprintf(path, sizeof(path), "/customers/%s", cid);
-	r = traced("PATCH", path, tok, "{\"full_name\":\"Renamed Person\"}",
-	    tr[1]);
+	r = http_req_traced("PATCH", path, tok,
+	    "{\"full_name\":\"Renamed Person\"}", tr[1]);
 	expect_status(r, 200);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s/tags", cid);
-	r = traced("POST", path, tok, "{\"label\":\"VIP\"}", tr[2]);
+	r = http_req_traced("POST", path, tok, "{\"label\":\"VIP\"}", tr[2]);
 	expect_status(r, 201);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s/notes", cid);
-	r = traced("POST", path, tok, "{\"content\":\"Likes tea\"}", tr[3]);
+	r = http_req_traced("POST", path, tok, "{\"content\":\"Likes tea\"}",
+	    tr[3]);
 	expect_status(r, 201);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/customers/%s", cid);
-	r = traced("DELETE", path, tok, NULL, tr[4]);
+	r = http_req_traced("DELETE", path, tok, NULL, tr[4]);
 	cr_assert(r->status == 204 || r->status == 200, "DELETE %d", r->status);
 	http_resp_free(r);
 	free(tok);
@@ -375,32 +356,6 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 			      "customer_id = $1 AND sent_at IS NOT NULL",
 			 cid, DB_END),
 	    5, "every row marked sent");
-}
-
-static long
-count(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	long n;
-
-	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s",
-	    PQresultErrorMessage(r));
-	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return (n);
-}
-
-static int
-wait_count(PGconn *c, const char *sql, long want, int ms)
-{
-	long t;
-
-	for (t = 0; t < ms; t += 100) {
-		if (count(c, sql) == want)
-			return (1);
-		usleep(100000);
-	}
-	return (count(c, sql) == want);
 }
 
 /* failed_events items whose message_id is one of the outbox's event ids */
@@ -482,19 +437,20 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	for (i = 0; i < 2; i++)
 		cust_create(biz, cid[i], uid);
 
-	cr_assert(wait_count(c,
+	cr_assert(db_wait_count_on(c, 2, 2, 10000,
 		      "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
 		      " AND sent_at IS NULL",
-		      2, 10000),
+		      DB_END) == 2,
 	    "both rows parked, unsent");
 	for (i = 0; i < 2; i++)
 		cr_assert_eq(mirror_items(rc, c, cid[i]), 1,
 		    "one failed_events item for customer %d", i);
 	instance_stop(&in);
 	instance_expect_clean(&in);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
-			 "NOT NULL"),
+			 "NOT NULL",
+			 DB_END),
 	    0);
 
 	/* the broker is back: a publisher sends them, parked included */
@@ -511,12 +467,12 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 		snprintf(sql, sizeof(sql),
 		    "SELECT count(*) FROM outbox WHERE event_id::text = '%s'",
 		    m[0].message_id);
-		cr_assert_eq(count(c, sql), 1);
+		cr_assert_eq(db_count_on(c, sql, DB_END), 1);
 		json_decref(m[0].body);
 	}
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "rows marked sent");
 	/* the publisher removes a mirror item just after marking its row */
 	for (i = 0; i < 2; i++) {
@@ -556,11 +512,12 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	cust_create(biz, cid, uid);
 	/* a few publisher rounds (backoff 1 s, 2 s) */
 	sleep(4);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
-			 "NULL AND parked_at IS NULL"),
+			 "NULL AND parked_at IS NULL",
+			 DB_END),
 	    1, "the row stays unsent and unparked");
-	cr_assert_eq(count(c, "SELECT count(*) FROM outbox"), 1);
+	cr_assert_eq(db_count_on(c, "SELECT count(*) FROM outbox", DB_END), 1);
 	instance_stop(&in);
 	instance_expect_clean(&in);
 	scratch_drop(c, name);
@@ -693,21 +650,25 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 		instance_start(&in, env);
 	}
 
-	cr_assert(wait_count(c,
+	cr_assert(db_wait_count_on(c, 8, 8, 15000,
 		      "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
-		      8, 15000),
+		      DB_END) == 8,
 	    "the 8 acked rows marked sent, %ld are",
-	    count(c, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"));
+	    db_count_on(c,
+		"SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
+		DB_END));
 	/* the nacked rows, retried with backoff, stay unsent meanwhile */
 	sleep(3);
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
-			 " AND (routing_key <> 't.full' OR id <= 2)"),
+			 " AND (routing_key <> 't.full' OR id <= 2)",
+			 DB_END),
 	    8, "every acked row sent");
-	cr_assert_eq(count(c,
+	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 			 " AND routing_key = 't.full' AND id > 2"
-			 " AND parked_at IS NOT NULL AND attempts > 0"),
+			 " AND parked_at IS NOT NULL AND attempts > 0",
+			 DB_END),
 	    3, "the 3 nacked rows unsent, parked, attempted");
 	rep = redisCommand(rc, "LLEN failed_events");
 	cr_assert_eq(rep->integer, 3, "their 3 mirror items, once each");
@@ -731,11 +692,12 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 		    "SELECT count(*) FROM outbox WHERE id = %d AND"
 		    " event_id::text = '%s'",
 		    k, seen[i]);
-		cr_assert_eq(count(c, sql), 1, "full event %d is row %d", i, k);
+		cr_assert_eq(db_count_on(c, sql, DB_END), 1,
+		    "full event %d is row %d", i, k);
 	}
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "every row sent at last");
 	deadline = instance_now_ms() + 5000;
 	do {
@@ -906,9 +868,9 @@ Test(publisher, parked_backlog_drains_exactly_and_linearly, .timeout = 3600)
 	} while (instance_now_ms() < deadline);
 	ms = instance_now_ms() - t0;
 	cr_assert_eq(left, 2, "%ld items left", left);
-	cr_assert(wait_count(c,
-		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-		      5000),
+	cr_assert(db_wait_count_on(c, 0, 0, 5000,
+		      "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+		      DB_END) == 0,
 	    "every row sent");
 	rep = redisCommand(rc, "LRANGE failed_events 0 -1");
 	cr_assert_eq(rep->elements, 2);
@@ -1108,9 +1070,9 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 		    "customer %d's event delivered", i);
 		json_decref(m[0].body);
 		cr_assert(
-		    wait_count(c,
-			"SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0,
-			5000),
+		    db_wait_count_on(c, 0, 0, 5000,
+			"SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+			DB_END) == 0,
 		    "rows marked sent");
 		if (i == 0) {
 			/* the publisher's connection, idle, dies unseen */
@@ -1120,7 +1082,7 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 	}
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM outbox WHERE attempts > 0");
-	cr_assert_eq(count(c, sql), 0,
+	cr_assert_eq(db_count_on(c, sql, DB_END), 0,
 	    "a delivered row counted an attempt for the stale connection");
 	consumer_close(&k);
 	instance_stop(&in);

@@ -31,6 +31,7 @@
 
 #include "env.h"
 #include "instance.h"
+#include "resend_tool.h"
 #include "scratch.h"
 #include "uuid4.h"
 
@@ -137,40 +138,12 @@ del(redisContext *c, const char *key)
 
 /* --- the tool --------------------------------------------------------------- */
 
-/*
- * Runs scripts/resend-failed-events with FAILED_EVENTS_KEY=key and the
- * given overrides (name, value pairs; NULL-terminated), capturing output.
- */
+/* The tool with FAILED_EVENTS_KEY=key and the overrides env (resend_tool). */
 static void
 resend(struct run *out, const char *key, const char *const *env,
     const char *arg)
 {
-	char path[] = "/tmp/resend-out.XXXXXX";
-	pid_t pid;
-	int fd, status, i;
-	ssize_t n;
-
-	fd = mkstemp(path);
-	cr_assert_neq(fd, -1);
-	(void)unlink(path);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		(void)dup2(fd, 1);
-		(void)dup2(fd, 2);
-		(void)setenv("FAILED_EVENTS_KEY", key, 1);
-		for (i = 0; env != NULL && env[i] != NULL; i += 2)
-			(void)setenv(env[i], env[i + 1], 1);
-		execl("scripts/resend-failed-events", "resend-failed-events",
-		    arg, (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-	(void)lseek(fd, 0, SEEK_SET);
-	n = read(fd, out->out, sizeof(out->out) - 1);
-	out->out[n > 0 ? n : 0] = '\0';
-	close(fd);
+	out->status = resend_tool(key, env, arg, out->out, sizeof(out->out));
 }
 
 /* --- a consumer of this test's routing keys ------------------------------- */

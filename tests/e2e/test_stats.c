@@ -33,30 +33,11 @@ static const char *forms[] = { "/customers/%s/stats", "/customers/%s/stats/",
 	"/customers/%s/statistics", "/customers/%s/statistics/",
 	"/api/customers/%s/statistics", "/api/customers/%s/statistics/" };
 
-static struct http_resp *
-get_as(const char *tok, const char *fmt, const char *id)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), fmt, id);
-	return (http_req_tok("GET", path, tok, NULL));
-}
-
 /* The stats body of customer id (as superadmin) is exactly want. */
 static void
 expect_stats(const char *id, const char *want)
 {
-	struct http_resp *r;
-	char *tok;
-
-	tok = tok_superadmin();
-	r = get_as(tok, "/customers/%s/stats", id);
-	expect_status(r, 200);
-	expect_json_ct(r);
-	expect_module_headers(r);
-	expect_body(r, want);
-	http_resp_free(r);
-	free(tok);
+	expect_get_body("/customers/%s/stats", id, want);
 }
 
 Test(stats, new_customer_is_zero_on_every_path_form)
@@ -257,16 +238,7 @@ Test(stats, role_matrix_and_tenants)
 
 Test(stats, unknown_customer_is_404)
 {
-	char id[UUID_STR_LEN];
-	struct http_resp *r;
-	char *tok;
-
-	uuid4(id);
-	tok = tok_superadmin();
-	r = get_as(tok, "/customers/%s/stats", id);
-	expect_detail(r, 404, "Customer not found");
-	http_resp_free(r);
-	free(tok);
+	expect_unknown_customer("/customers/%s/stats");
 }
 
 Test(stats, no_token_is_401)
@@ -283,32 +255,15 @@ Test(stats, no_token_is_401)
 Test(stats, bad_path_id_is_422)
 {
 	struct http_resp *r;
-	json_t *j;
 	char *tok;
 
 	tok = tok_superadmin();
 	r = get_as(tok, "/customers/%s/statistics", "not-a-uuid");
-	j = expect_422(r);
-	cr_assert_eq(items_count(j), 1);
-	expect_item_msg_prefix(j, "[\"path\",\"customer_id\"]", "uuid_parsing",
-	    "Input should be a valid UUID, ");
-	json_decref(j);
-	http_resp_free(r);
+	expect_bad_path_id(r);
 	free(tok);
 }
 
 Test(stats, other_methods_are_405)
 {
-	char id[UUID_STR_LEN];
-	struct http_resp *r;
-	char path[128], *tok;
-
-	uuid4(id);
-	tok = tok_superadmin();
-	snprintf(path, sizeof(path), "/customers/%s/stats", id);
-	r = http_req_tok("POST", path, tok, "{}");
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET");
-	http_resp_free(r);
-	free(tok);
+	expect_get_only("/customers/%s/stats");
 }

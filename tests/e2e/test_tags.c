@@ -23,6 +23,7 @@
 #include "db.h"
 #include "expect.h"
 #include "http.h"
+#include "service_log.h"
 #include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
@@ -34,27 +35,6 @@ path_of(const char *fmt, const char *a, const char *b)
 
 	cr_assert(asprintf(&p, fmt, a, b) != -1);
 	return (p);
-}
-
-/* With an X-Trace-Id, to find it in the events. */
-static struct http_resp *
-req_traced(const char *method, const char *path, const char *tok,
-    const char *json, const char *trace)
-{
-	struct http_resp *r;
-	const char *hdrs[4];
-	char *auth, *tr;
-
-	cr_assert(asprintf(&auth, "Authorization: Bearer %s", tok) != -1);
-	cr_assert(asprintf(&tr, "X-Trace-Id: %s", trace) != -1);
-	hdrs[0] = auth;
-	hdrs[1] = tr;
-	hdrs[2] = "Content-Type: application/json";
-	hdrs[3] = NULL;
-	r = http_req(method, path, hdrs, json, json ? strlen(json) : 0);
-	free(auth);
-	free(tr);
-	return (r);
 }
 
 static long
@@ -79,18 +59,8 @@ expect_tag(const json_t *t, const char *label, const char *cid)
 {
 	static const char *keys[] = { "label", "color", "priority",
 		"created_by", "id", "customer_id", NULL };
-	const char *key;
-	json_t *v;
-	size_t i;
 
-	cr_assert(json_is_object(t), "tag is not an object");
-	i = 0;
-	json_object_foreach((json_t *)t, key, v) {
-		cr_assert(keys[i] != NULL, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i], "key %zu", i);
-		i++;
-	}
-	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
+	expect_key_order(t, keys, "tag");
 	cr_assert_str_eq(json_str(t, "label"), label);
 	cr_assert(json_is_integer(json_object_get(t, "priority")));
 	cr_assert(uuid_is_canonical(json_str(t, "id")));
@@ -123,39 +93,6 @@ db_tag(const char *cid, const char *label, char out[UUID_STR_LEN])
 	    out, cid, label, DB_END);
 }
 
-static void
-expect_detail_and_free(struct http_resp *r, int status, const char *detail)
-{
-	expect_detail(r, status, detail);
-	http_resp_free(r);
-}
-
-/* A JSON log line on the service's stderr holding both strings. */
-static int
-log_has(const char *a, const char *b)
-{
-	const char *dir;
-	char path[512], line[4096];
-	FILE *fp;
-	int found, tries;
-
-	if ((dir = getenv("BEE_E2E_DIR")) == NULL)
-		return (-1);
-	snprintf(path, sizeof(path), "%s/kore.err", dir);
-	found = 0;
-	for (tries = 0; tries < 40 && !found; tries++) {
-		if ((fp = fopen(path, "r")) == NULL)
-			return (-1);
-		while (!found && fgets(line, sizeof(line), fp) != NULL)
-			found =
-			    strstr(line, a) != NULL && strstr(line, b) != NULL;
-		fclose(fp);
-		if (!found)
-			usleep(50000);
-	}
-	return (found);
-}
-
 /* ---- POST /customers/{id}/tags ---- */
 
 Test(tags, create_one_label_shape_event_log)
@@ -168,7 +105,7 @@ Test(tags, create_one_label_shape_event_log)
 
 	tenant_init(&f);
 	path = path_of("/customers/%s/tags", f.cid, NULL);
-	r = req_traced("POST", path, f.admin, "{\"label\":\"VIP\"}",
+	r = http_req_traced("POST", path, f.admin, "{\"label\":\"VIP\"}",
 	    "trace-tags-one");
 	expect_status(r, 201);
 	expect_json_ct(r);
@@ -205,7 +142,7 @@ Test(tags, create_one_label_shape_event_log)
 	    "trace-tags-one",
 	    f.cid, id, f.biz);
 	cr_assert_str_eq(got, want);
-	cr_assert_eq(log_has("\"Customer tagged\"", id), 1,
+	cr_assert_eq(service_log_has("\"Customer tagged\"", id), 1,
 	    "no Customer tagged log line for %s", id);
 
 	free(got);
@@ -250,24 +187,14 @@ Test(tags, both_path_forms)
 	static const char *forms[] = { "/customers/%s/tags",
 		"/customers/%s/tags/", "/api/customers/%s/tags",
 		"/api/customers/%s/tags/" };
-	struct http_resp *r;
 	struct tenant_fx f;
 	char body[64];
-	json_t *j;
 	size_t i;
 
 	tenant_init(&f);
 	for (i = 0; i < 4; i++) {
 		snprintf(body, sizeof(body), "{\"label\":\"form%zu\"}", i);
-		r = tenant_req("POST", forms[i], f.cid, NULL, f.admin, body);
-		expect_status(r, 201);
-		http_resp_free(r);
-		r = tenant_req("GET", forms[i], f.cid, NULL, f.admin, NULL);
-		expect_status(r, 200);
-		j = resp_json(r);
-		cr_assert_eq(json_array_size(j), i + 1, "via %s", forms[i]);
-		json_decref(j);
-		http_resp_free(r);
+		tenant_post_and_list(&f, forms[i], body, i + 1);
 	}
 	tenant_free(&f);
 }
@@ -591,18 +518,11 @@ static void
 expect_all_routes(struct tenant_fx *f, const char *tok, int status,
     const char *detail)
 {
-	struct http_resp *r;
 	char tag[UUID_STR_LEN];
 
 	db_tag(f->cid, "Keep", tag);
-	r = tenant_req("POST", "/customers/%s/tags", f->cid, NULL, tok,
-	    "{\"label\":\"New\"}");
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("GET", "/customers/%s/tags", f->cid, NULL, tok, NULL);
-	expect_detail_and_free(r, status, detail);
-	r = tenant_req("DELETE", "/customers/%s/tags/%s", f->cid, tag, tok,
-	    NULL);
-	expect_detail_and_free(r, status, detail);
+	tenant_routes("tags", f->cid, tag, "{\"label\":\"New\"}", tok, status,
+	    detail);
 	/* nothing changed */
 	cr_assert_eq(tags_of(f->cid), 1);
 	cr_assert_eq(db_count("SELECT count(*) FROM customer_tags WHERE "
@@ -615,31 +535,7 @@ expect_all_routes(struct tenant_fx *f, const char *tok, int status,
 
 Test(tags, roles_that_may_not)
 {
-	static const char *roles[] = { "customer", "client", "internal",
-		"courier", "collaborator" };
-	struct tenant_fx f;
-	char other[UUID_STR_LEN];
-	char *tok;
-	size_t i;
-
-	tenant_init(&f);
-	/* the customer themselves, by both customer role names */
-	for (i = 0; i < 2; i++) {
-		tok = tok_sub(roles[i], f.uid, NULL);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	for (i = 2; i < 5; i++) {
-		uuid4(other);
-		tok = tok_sub(roles[i], other, f.biz);
-		expect_all_routes(&f, tok, 403, "Admin privileges required");
-		free(tok);
-	}
-	uuid4(other);
-	tok = tok_sub("admin_business", other, NULL);
-	expect_all_routes(&f, tok, 403, "Token has no business");
-	free(tok);
-	tenant_free(&f);
+	tenant_roles_that_may_not(expect_all_routes);
 }
 
 Test(tags, admin_of_another_business_404_nothing_changes)
@@ -680,22 +576,14 @@ Test(tags, admin_of_another_business_404_nothing_changes)
 
 Test(tags, unknown_customer_same_404)
 {
-	struct http_resp *r;
 	struct tenant_fx f;
 	char nobody[UUID_STR_LEN], tag[UUID_STR_LEN];
 
 	tenant_init(&f);
 	uuid4(nobody);
 	uuid4(tag);
-	r = tenant_req("POST", "/customers/%s/tags", nobody, NULL, f.admin,
-	    "{\"label\":\"A\"}");
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("GET", "/customers/%s/tags", nobody, NULL, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
-	r = tenant_req("DELETE", "/customers/%s/tags/%s", nobody, tag, f.admin,
-	    NULL);
-	expect_detail_and_free(r, 404, "Customer not found");
+	tenant_routes("tags", nobody, tag, "{\"label\":\"A\"}", f.admin, 404,
+	    "Customer not found");
 	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE "
 			      "customer_id = $1",
 			 nobody, DB_END),
@@ -824,21 +712,11 @@ Test(tags, delete_path_items_and_methods)
 {
 	struct http_resp *r;
 	struct tenant_fx f;
-	json_t *j, *d;
+	json_t *j;
 	char tag[UUID_STR_LEN];
 
 	tenant_init(&f);
-	r = tenant_req("DELETE", "/customers/%s/tags/%s", "bad", "worse",
-	    f.admin, NULL);
-	j = expect_422(r);
-	d = json_object_get(j, "detail");
-	cr_assert_eq(json_array_size(d), 2);
-	cr_assert_str_eq(json_str(json_array_get(d, 0), "input"), "bad");
-	cr_assert_str_eq(json_str(json_array_get(d, 1), "input"), "worse");
-	expect_item(j, "[\"path\",\"customer_id\"]", "uuid_parsing", NULL);
-	expect_item(j, "[\"path\",\"tag_id\"]", "uuid_parsing", NULL);
-	json_decref(j);
-	http_resp_free(r);
+	tenant_delete_bad_ids(&f, "tags", "tag_id");
 
 	r = tenant_req("DELETE", "/customers/%s/tags/%s", f.cid, "worse",
 	    f.admin, NULL);
@@ -851,13 +729,9 @@ Test(tags, delete_path_items_and_methods)
 	uuid4(tag);
 	r = tenant_req("GET", "/customers/%s/tags/%s", f.cid, tag, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("PUT", "/customers/%s/tags", f.cid, NULL, f.admin, "{}");
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET, POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET, POST");
 	tenant_free(&f);
 }
 
@@ -1077,18 +951,12 @@ Test(tags_legacy, methods)
 	tenant_init(&f);
 	uuid4(id);
 	r = http_req_tok("GET", "/customers/tags/", f.admin, NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "POST");
-	http_resp_free(r);
+	expect_405_and_free(r, "POST");
 	r = tenant_req("POST", "/customers/tags/%s", id, NULL, f.admin, "{}");
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/tags/customer/%s", id, NULL,
 	    f.admin, NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "GET");
-	http_resp_free(r);
+	expect_405_and_free(r, "GET");
 	tenant_free(&f);
 }
 
@@ -1107,9 +975,7 @@ Test(tags_legacy, long_segment_checked_like_any_other)
 	seg[sizeof(seg) - 1] = '\0';
 	r = tenant_req("GET", "/api/customers/tags/%s/", seg, NULL, f.admin,
 	    NULL);
-	expect_detail(r, 405, "Method Not Allowed");
-	cr_assert_str_eq(http_hdr(r, "allow"), "DELETE");
-	http_resp_free(r);
+	expect_405_and_free(r, "DELETE");
 	r = tenant_req("DELETE", "/customers/tags/%s", seg, NULL, f.admin,
 	    NULL);
 	cr_assert_eq(r->status, 422, "%d %s", r->status, r->body);

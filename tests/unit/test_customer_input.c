@@ -2,7 +2,6 @@
  * customer_input.c: the body of POST /customers, checked field by field
  * in the original's schema order, with the config's v_phone rule.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,42 +10,18 @@
 #include <jansson.h>
 
 #include "model/customer_input.h"
+#include "phone_re.h"
 #include "support/unit.h"
 
-#define V_PHONE "^(\\+[1-9][0-9]{7,14}|0?7[0-9]{8})$"
 #define USER "3f2a6c1e-9b4d-4e2f-8a7b-0c1d2e3f4a5b"
 #define BIZ "11111111-1111-4111-8111-111111111111"
 
-static int phone_matches(const char *);
 static int create(const char *, struct problems *, struct customer_input *);
 static void one_item(const char *, const char *);
-static json_t *item(struct problems *, size_t);
 static int create_with_preferences(size_t, struct problems *,
     struct customer_input *);
 
-static regex_t phone_re;
-static const struct phone_rule phone = { phone_matches, V_PHONE };
-
-/* What Kore's regex validator does with the config's pattern. */
-static int
-phone_matches(const char *s)
-{
-	static int compiled;
-
-	if (!compiled) {
-		cr_assert_eq(regcomp(&phone_re, V_PHONE,
-				 REG_EXTENDED | REG_NOSUB),
-		    0);
-		compiled = 1;
-	}
-	return (regexec(&phone_re, s, 0, NULL, 0) == 0);
-}
-
-static void
-fini(void)
-{
-	regfree(&phone_re);
-}
+static const struct phone_rule phone = { phone_re_matches, PHONE_RE };
 
 static int
 create(const char *text, struct problems *p, struct customer_input *in)
@@ -58,16 +33,6 @@ create(const char *text, struct problems *p, struct customer_input *in)
 	ok = customer_input_create(body, &phone, p, in);
 	json_decref(body);
 	return (ok);
-}
-
-static json_t *
-item(struct problems *p, size_t i)
-{
-	json_t *v;
-
-	v = json_array_get(p->items, i);
-	cr_assert_not_null(v, "no item %zu", i);
-	return (v);
 }
 
 /*
@@ -89,13 +54,13 @@ one_item(const char *fields, const char *want)
 	cr_assert_eq(create(text, &p, &in), 0, "accepted %s", text);
 	cr_assert_eq(problems_count(&p), 1, "%zu items for %s",
 	    problems_count(&p), text);
-	unit_assert_json(item(&p, 0), want);
+	unit_assert_json(unit_problem_item(&p, 0), want);
 	customer_input_free(&in);
 	problems_free(&p);
 	free(text);
 }
 
-TestSuite(customer_input, .fini = fini);
+TestSuite(customer_input, .fini = phone_re_free);
 
 Test(customer_input, valid_body_owned_and_normalised)
 {
@@ -195,9 +160,11 @@ Test(customer_input, every_rule_in_schema_order)
 	cr_assert_eq(problems_count(&p), 8);
 	for (i = 0; i < 8; i++) {
 		cr_assert_str_eq(json_string_value(
-				     json_object_get(item(&p, i), "type")),
+				     json_object_get(unit_problem_item(&p, i),
+					 "type")),
 		    want[i][0], "item %zu", i);
-		unit_assert_json(json_object_get(item(&p, i), "loc"),
+		unit_assert_json(json_object_get(unit_problem_item(&p, i),
+				     "loc"),
 		    want[i][1]);
 	}
 	customer_input_free(&in);
@@ -353,7 +320,8 @@ Test(customer_input, phone_forms)
 		cr_assert_eq(customer_input_create(body, &phone, &p, &in), 0,
 		    "accepted %s", bad[i]);
 		cr_assert_str_eq(json_string_value(
-				     json_object_get(item(&p, 0), "type")),
+				     json_object_get(unit_problem_item(&p, 0),
+					 "type")),
 		    "string_pattern_mismatch");
 		customer_input_free(&in);
 		json_decref(body);
@@ -411,9 +379,10 @@ Test(customer_input, avatar_url_at_most_255)
 	    "ana@example.com", "avatar_url", url, "user_id", USER,
 	    "business_id", BIZ);
 	cr_assert_eq(customer_input_create(body, &phone, &p, &in), 0);
-	cr_assert_str_eq(json_string_value(json_object_get(item(&p, 0), "msg")),
+	cr_assert_str_eq(json_string_value(
+			     json_object_get(unit_problem_item(&p, 0), "msg")),
 	    "String should have at most 255 characters");
-	unit_assert_json(json_object_get(item(&p, 0), "ctx"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "ctx"),
 	    "{\"max_length\":255}");
 	customer_input_free(&in);
 	json_decref(body);
@@ -492,13 +461,15 @@ Test(customer_input, preferences_at_most_4096_compact_bytes)
 	cr_assert_eq(create_with_preferences(4096 - 7, &p, &in), 0);
 	cr_assert_eq(problems_count(&p), 1);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "type")),
+			     json_object_get(unit_problem_item(&p, 0), "type")),
 	    "value_error");
-	unit_assert_json(json_object_get(item(&p, 0), "loc"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "loc"),
 	    "[\"body\",\"preferences\"]");
-	unit_assert_json(json_object_get(item(&p, 0), "ctx"), "{\"error\":{}}");
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "ctx"),
+	    "{\"error\":{}}");
 	cr_assert_eq(strncmp(json_string_value(
-				 json_object_get(item(&p, 0), "msg")),
+				 json_object_get(unit_problem_item(&p, 0),
+				     "msg")),
 			 "Value error, ", 13),
 	    0);
 	customer_input_free(&in);
@@ -544,7 +515,7 @@ Test(customer_input, preferences_nul_refused)
 			 &p, &in),
 	    0);
 	cr_assert_eq(problems_count(&p), 1);
-	unit_assert_json(json_object_get(item(&p, 0), "loc"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "loc"),
 	    "[\"body\",\"preferences\"]");
 	customer_input_free(&in);
 	problems_free(&p);
@@ -559,7 +530,7 @@ Test(customer_input, not_an_object)
 	body = unit_json("[1,2]");
 	customer_input_not_object(body, &p);
 	cr_assert_eq(problems_count(&p), 1);
-	unit_assert_json(item(&p, 0),
+	unit_assert_json(unit_problem_item(&p, 0),
 	    "{\"type\":\"model_attributes_type\","
 	    "\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or "
 	    "object to extract fields from\",\"input\":[1,2]}");
@@ -621,7 +592,7 @@ Test(customer_input, avatar_url_refused_in_patch)
 	    0);
 	cr_assert_eq(problems_count(&p), 1);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "type")),
+			     json_object_get(unit_problem_item(&p, 0), "type")),
 	    "value_error");
 	json_decref(body);
 	/* null still clears it */

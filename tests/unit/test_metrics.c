@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "infra/metrics.h"
+#include "prom_text.h"
 
 static const int no_deps[METRIC_DEPS] = { -1, -1, -1 };
 
@@ -22,23 +23,6 @@ render(void)
 	cr_assert_not_null(text);
 	cr_assert_eq(strlen(text), len);
 	return (text);
-}
-
-/* The value of the sample line that starts with `series` + " ", or -1. */
-static double
-sample(const char *text, const char *series)
-{
-	const char *p;
-	size_t n;
-
-	n = strlen(series);
-	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, series, n) && p[n] == ' ')
-			return (strtod(p + n + 1, NULL));
-	}
-	return (-1);
 }
 
 static void
@@ -58,15 +42,15 @@ Test(metrics, counts_requests_by_template_method_and_exact_status)
 	metrics_request("/customers/{customer_id}", "GET", 404, 700, 0, 31);
 	metrics_request("/customers", "POST", 422, 900, 40, 120);
 	t = render();
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_requests_total{handler=\"/customers/"
 			 "{customer_id}\",method=\"GET\",status=\"200\"}"),
 	    2);
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_requests_total{handler=\"/customers/"
 			 "{customer_id}\",method=\"GET\",status=\"404\"}"),
 	    1);
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_requests_total{handler=\"/customers\","
 			 "method=\"POST\",status=\"422\"}"),
 	    1);
@@ -85,7 +69,7 @@ Test(metrics, histogram_buckets_are_cumulative_with_sum_and_count)
 	metrics_request("/customers", "GET", 200, 20000000, 0, 10); /* Inf */
 	t = render();
 #define B(le) \
-	sample(t, \
+	prom_sample(t, \
 	    "http_request_duration_seconds_bucket{handler=\"/" \
 	    "customers\",method=\"GET\",le=\"" le "\"}")
 	cr_expect_eq(B("0.001"), 2);
@@ -94,11 +78,11 @@ Test(metrics, histogram_buckets_are_cumulative_with_sum_and_count)
 	cr_expect_eq(B("10"), 3);
 	cr_expect_eq(B("+Inf"), 4);
 #undef B
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_request_duration_seconds_count{handler="
 			 "\"/customers\",method=\"GET\"}"),
 	    4);
-	cr_expect_float_eq(sample(t,
+	cr_expect_float_eq(prom_sample(t,
 			       "http_request_duration_seconds_sum{"
 			       "handler=\"/customers\",method=\"GET\"}"),
 	    20.0319, 1e-9);
@@ -117,22 +101,24 @@ Test(metrics, sizes_and_counters_and_gauges)
 	metrics_rss(1, 1000);
 	metrics_rss(2, 24);
 	t = render();
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_request_size_bytes_sum{handler="
 			 "\"/customers\"}"),
 	    150);
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_response_size_bytes_count{handler="
 			 "\"/customers\"}"),
 	    2);
-	cr_expect_eq(sample(t, "rate_limited_total"), 3);
-	cr_expect_eq(sample(t, "amqp_returns_total"), 1);
-	cr_expect_eq(sample(t, "log_lines_dropped_total"), 0);
-	cr_expect_eq(sample(t, "outbox_pending"), 42);
+	cr_expect_eq(prom_sample(t, "rate_limited_total"), 3);
+	cr_expect_eq(prom_sample(t, "amqp_returns_total"), 1);
+	cr_expect_eq(prom_sample(t, "log_lines_dropped_total"), 0);
+	cr_expect_eq(prom_sample(t, "outbox_pending"), 42);
 	cr_expect_not_null(strstr(t, "\nfailed_events_length NaN\n"));
-	cr_expect_eq(sample(t, "process_resident_memory_bytes{worker=\"1\"}"),
+	cr_expect_eq(prom_sample(t,
+			 "process_resident_memory_bytes{worker=\"1\"}"),
 	    1000);
-	cr_expect_eq(sample(t, "process_resident_memory_bytes{worker=\"2\"}"),
+	cr_expect_eq(prom_sample(t,
+			 "process_resident_memory_bytes{worker=\"2\"}"),
 	    24);
 	cr_expect_null(strstr(t, "worker=\"3\""));
 	cr_expect_not_null(strstr(t, "# TYPE http_requests_total counter\n"));
@@ -161,7 +147,7 @@ Test(metrics, unknown_templates_methods_and_codes_are_kept)
 
 	metrics_request("/not/in/the/table", "BREW", 299, 10, 0, 0);
 	t = render();
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_requests_total{handler=\"other\","
 			 "method=\"OTHER\",status=\"other\"}"),
 	    1);
@@ -176,8 +162,10 @@ Test(metrics, dependency_gauges_only_for_configured_ones)
 
 	t = metrics_render(deps, &len);
 	cr_assert_not_null(t);
-	cr_expect_eq(sample(t, "dependency_up{dependency=\"postgres\"}"), 1);
-	cr_expect_eq(sample(t, "dependency_up{dependency=\"rabbitmq\"}"), 0);
+	cr_expect_eq(prom_sample(t, "dependency_up{dependency=\"postgres\"}"),
+	    1);
+	cr_expect_eq(prom_sample(t, "dependency_up{dependency=\"rabbitmq\"}"),
+	    0);
 	cr_expect_null(strstr(t, "dependency=\"redis\""));
 	free(t);
 }
@@ -197,7 +185,7 @@ Test(metrics, children_count_into_the_same_store)
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
 	}
 	t = render();
-	cr_expect_eq(sample(t,
+	cr_expect_eq(prom_sample(t,
 			 "http_requests_total{handler=\"/gdpr/export\","
 			 "method=\"POST\",status=\"200\"}"),
 	    3);
@@ -221,7 +209,7 @@ Test(metrics, renders_zeros_before_init)
 	metrics_request("/customers", "GET", 200, 10, 0, 0); /* no-op */
 	t = render();
 	cr_expect_null(strstr(t, "http_requests_total{"));
-	cr_expect_eq(sample(t, "rate_limited_total"), 0);
+	cr_expect_eq(prom_sample(t, "rate_limited_total"), 0);
 	cr_expect_not_null(strstr(t, "\noutbox_pending NaN\n"));
 	free(t);
 }

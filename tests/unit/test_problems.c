@@ -13,8 +13,8 @@
 
 static enum body_status parse(const char *, struct problems *, json_t **);
 static void assert_problems(struct problems *, const char *);
-static json_t *item(struct problems *, size_t);
 static void json_invalid_at(const char *, long long);
+static void string_refused(const struct str_rule *, const char *, const char *);
 
 static const struct str_rule full_name = { "full_name", 1, 0, 2, 100 };
 static const struct str_rule label = { "label", 1, 0, 1, 50 };
@@ -40,14 +40,20 @@ assert_problems(struct problems *p, const char *want)
 	free(text);
 }
 
-static json_t *
-item(struct problems *p, size_t i)
+/* check_string refuses the rule's member of text: the body is exactly want. */
+static void
+string_refused(const struct str_rule *rule, const char *text, const char *want)
 {
-	json_t *v;
+	struct problems p;
+	json_t *body;
+	const char *out;
 
-	v = json_array_get(p->items, i);
-	cr_assert_not_null(v, "no item %zu", i);
-	return (v);
+	problems_init(&p);
+	body = unit_json(text);
+	cr_assert_eq(check_string(&p, body, rule, &out, NULL), 0);
+	assert_problems(&p, want);
+	json_decref(body);
+	problems_free(&p);
 }
 
 /* Malformed JSON: one json_invalid item at Python's character offset. */
@@ -62,7 +68,7 @@ json_invalid_at(const char *text, long long offset)
 	cr_assert_eq(parse(text, &p, &body), BODY_INVALID_JSON, "%s", text);
 	cr_assert_null(body);
 	cr_assert_eq(problems_count(&p), 1);
-	it = item(&p, 0);
+	it = unit_problem_item(&p, 0);
 	cr_assert_str_eq(json_string_value(json_object_get(it, "type")),
 	    "json_invalid");
 	(void)snprintf(loc, sizeof(loc), "[\"body\",%lld]", offset);
@@ -178,7 +184,7 @@ Test(body, malformed_json_item)
 
 	problems_init(&p);
 	cr_assert_eq(parse("{\"a\":}", &p, &body), BODY_INVALID_JSON);
-	ctx = json_object_get(item(&p, 0), "ctx");
+	ctx = json_object_get(unit_problem_item(&p, 0), "ctx");
 	/* ctx.error is jansson's wording (best effort); the rest is exact */
 	cr_assert(
 	    asprintf(&want,
@@ -304,19 +310,10 @@ Test(check_string, missing_carries_the_whole_body)
 
 Test(check_string, number_is_string_type)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":123}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":123}",
 	    "{\"detail\":[{\"type\":\"string_type\",\"loc\":"
 	    "[\"body\",\"full_name\"],\"msg\":\"Input should be a valid "
 	    "string\",\"input\":123}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, other_types_are_string_type)
@@ -333,26 +330,19 @@ Test(check_string, other_types_are_string_type)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	json_decref(body);
 	cr_assert_eq(problems_count(&p), 2);
-	unit_assert_json(json_object_get(item(&p, 0), "input"), "{\"a\":1}");
-	unit_assert_json(json_object_get(item(&p, 1), "input"), "true");
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "input"),
+	    "{\"a\":1}");
+	unit_assert_json(json_object_get(unit_problem_item(&p, 1), "input"),
+	    "true");
 	problems_free(&p);
 }
 
 Test(check_string, null_for_a_required_string)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":null}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":null}",
 	    "{\"detail\":[{\"type\":\"string_type\",\"loc\":"
 	    "[\"body\",\"full_name\"],\"msg\":\"Input should be a valid "
 	    "string\",\"input\":null}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, null_or_absent_optional)
@@ -381,36 +371,18 @@ Test(check_string, null_or_absent_optional)
 
 Test(check_string, too_short)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"full_name\":\"A\"}");
-	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&full_name, "{\"full_name\":\"A\"}",
 	    "{\"detail\":[{\"type\":\"string_too_short\","
 	    "\"loc\":[\"body\",\"full_name\"],\"msg\":\"String should have at "
 	    "least 2 characters\",\"input\":\"A\",\"ctx\":{\"min_length\":2}}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, too_short_singular)
 {
-	struct problems p;
-	json_t *body;
-	const char *out;
-
-	problems_init(&p);
-	body = unit_json("{\"label\":\"\"}");
-	cr_assert_eq(check_string(&p, body, &label, &out, NULL), 0);
-	assert_problems(&p,
+	string_refused(&label, "{\"label\":\"\"}",
 	    "{\"detail\":[{\"type\":\"string_too_short\","
 	    "\"loc\":[\"body\",\"label\"],\"msg\":\"String should have at "
 	    "least 1 character\",\"input\":\"\",\"ctx\":{\"min_length\":1}}]}");
-	json_decref(body);
-	problems_free(&p);
 }
 
 Test(check_string, too_long)
@@ -427,14 +399,16 @@ Test(check_string, too_long)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	cr_assert_eq(problems_count(&p), 1);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "type")),
+			     json_object_get(unit_problem_item(&p, 0), "type")),
 	    "string_too_long");
-	cr_assert_str_eq(json_string_value(json_object_get(item(&p, 0), "msg")),
+	cr_assert_str_eq(json_string_value(
+			     json_object_get(unit_problem_item(&p, 0), "msg")),
 	    "String should have at most 100 characters");
-	unit_assert_json(json_object_get(item(&p, 0), "ctx"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "ctx"),
 	    "{\"max_length\":100}");
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 0), "input")),
+			     json_object_get(unit_problem_item(&p, 0),
+				 "input")),
 	    name);
 	json_decref(body);
 
@@ -476,7 +450,7 @@ Test(check_string, lengths_count_code_points)
 	json_decref(body);
 	cr_assert_eq(problems_count(&p), 2);
 	cr_assert_str_eq(json_string_value(
-			     json_object_get(item(&p, 1), "type")),
+			     json_object_get(unit_problem_item(&p, 1), "type")),
 	    "string_too_long");
 	problems_free(&p);
 }
@@ -493,7 +467,7 @@ Test(check_string, nul_refused)
 	cr_assert_eq(check_string(&p, body, &full_name, &out, NULL), 0);
 	cr_assert_null(out);
 	cr_assert_eq(problems_count(&p), 1);
-	unit_assert_json(json_object_get(item(&p, 0), "loc"),
+	unit_assert_json(json_object_get(unit_problem_item(&p, 0), "loc"),
 	    "[\"body\",\"full_name\"]");
 	json_decref(body);
 	problems_free(&p);
@@ -539,7 +513,8 @@ Test(check_uuid, raw_bytes_in_a_path)
 	problems_init(&p);
 	cr_assert_eq(check_uuid(&p, "path", "customer_id", "\xff\xfe", out), 0);
 	cr_assert_eq(problems_count(&p), 1);
-	cr_assert(json_is_string(json_object_get(item(&p, 0), "input")));
+	cr_assert(
+	    json_is_string(json_object_get(unit_problem_item(&p, 0), "input")));
 	problems_free(&p);
 }
 

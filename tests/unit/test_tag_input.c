@@ -15,63 +15,67 @@
 
 #define CUST "11111111-1111-4111-8111-111111111111"
 
+typedef int (*tag_parser)(json_t *, struct problems *, struct tag_input *);
+
+static int parse(tag_parser, const char *, struct problems *,
+    struct tag_input *);
 static int batch(const char *, struct problems *, struct tag_input *);
 static int single(const char *, struct problems *, struct tag_input *);
+static void refused(tag_parser, const char *, const char *);
 static void batch_items(const char *, const char *);
 static void single_items(const char *, const char *);
 static char *repeat(const char *, size_t);
 
 static int
-batch(const char *text, struct problems *p, struct tag_input *in)
+parse(tag_parser parser, const char *text, struct problems *p,
+    struct tag_input *in)
 {
 	json_t *body;
 	int ok;
 
 	body = unit_json(text);
-	ok = tag_input_batch(body, p, in);
+	ok = parser(body, p, in);
 	json_decref(body);
 	return (ok);
 }
 
 static int
+batch(const char *text, struct problems *p, struct tag_input *in)
+{
+	return (parse(tag_input_batch, text, p, in));
+}
+
+static int
 single(const char *text, struct problems *p, struct tag_input *in)
 {
-	json_t *body;
-	int ok;
-
-	body = unit_json(text);
-	ok = tag_input_single(body, p, in);
-	json_decref(body);
-	return (ok);
+	return (parse(tag_input_single, text, p, in));
 }
 
 /* The body is refused with exactly these items ({"detail": want}). */
 static void
-batch_items(const char *text, const char *want)
+refused(tag_parser parser, const char *text, const char *want)
 {
 	struct problems p;
 	struct tag_input in;
 
 	problems_init(&p);
-	cr_assert_eq(batch(text, &p, &in), 0, "accepted %s", text);
+	cr_assert_eq(parse(parser, text, &p, &in), 0, "accepted %s", text);
 	cr_assert_null(in.labels);
 	unit_assert_json(p.items, want);
 	tag_input_free(&in);
 	problems_free(&p);
+}
+
+static void
+batch_items(const char *text, const char *want)
+{
+	refused(tag_input_batch, text, want);
 }
 
 static void
 single_items(const char *text, const char *want)
 {
-	struct problems p;
-	struct tag_input in;
-
-	problems_init(&p);
-	cr_assert_eq(single(text, &p, &in), 0, "accepted %s", text);
-	cr_assert_null(in.labels);
-	unit_assert_json(p.items, want);
-	tag_input_free(&in);
-	problems_free(&p);
+	refused(tag_input_single, text, want);
 }
 
 static char *

@@ -69,19 +69,8 @@ expect_customer(const json_t *c)
 		"total_appointments", "last_order_date",
 		"last_appointment_date", "lifetime_value", "created_at",
 		"updated_at", "preferences", NULL };
-	const char *key;
-	json_t *v;
-	size_t i;
 
-	cr_assert(json_is_object(c), "customer is not an object");
-	i = 0;
-	json_object_foreach((json_t *)c, key, v) {
-		cr_assert(keys[i] != NULL, "extra key %s", key);
-		cr_assert_str_eq(key, keys[i], "key %zu", i);
-		i++;
-	}
-	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
-
+	expect_key_order(c, keys, "customer");
 	cr_assert(uuid_is_canonical(json_str(c, "id")));
 	cr_assert(uuid_is_canonical(json_str(c, "user_id")));
 	cr_assert(uuid_is_canonical(json_str(c, "business_id")));
@@ -93,4 +82,19 @@ expect_customer(const json_t *c)
 	cr_assert(str_matches(json_str(c, "updated_at"), TS_RE),
 	    "updated_at %s", json_str(c, "updated_at"));
 	cr_assert(json_is_object(json_object_get(c, "preferences")));
+}
+
+json_t *
+expect_customer_resp(const struct http_resp *r, int status, const char *id)
+{
+	json_t *j;
+
+	expect_status(r, status);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	j = resp_json(r);
+	expect_customer(j);
+	if (id != NULL)
+		cr_assert_str_eq(json_str(j, "id"), id);
+	return (j);
 }

@@ -22,8 +22,9 @@
 #define DB_MAX_PARAMS 16
 
 static PGconn *db_conn(void);
-static PGresult *db_run(const char *, va_list);
-static long db_vcount(const char *, va_list);
+static PGresult *db_run(PGconn *, const char *, va_list);
+static long db_vcount(PGconn *, const char *, va_list);
+static long db_vwait_count(PGconn *, long, long, int, const char *, va_list);
 static long mono_ms(void);
 
 static PGconn *conn = NULL;
@@ -56,7 +57,7 @@ db_conn(void)
 }
 
 static PGresult *
-db_run(const char *sql, va_list ap)
+db_run(PGconn *c, const char *sql, va_list ap)
 {
 	const char *params[DB_MAX_PARAMS];
 	PGresult *res;
@@ -68,10 +69,10 @@ db_run(const char *sql, va_list ap)
 		n++;
 		cr_assert(n < DB_MAX_PARAMS, "too many parameters");
 	}
-	res = PQexecParams(db_conn(), sql, n, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		cr_log_error("%s: %s", sql, PQerrorMessage(conn));
+		cr_log_error("%s: %s", sql, PQerrorMessage(c));
 		PQclear(res);
 		cr_assert_fail("SQL failed: %s", sql);
 	}
@@ -87,7 +88,7 @@ db_exec(const char *sql, ...)
 	long n;
 
 	va_start(ap, sql);
-	res = db_run(sql, ap);
+	res = db_run(db_conn(), sql, ap);
 	va_end(ap);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		n = PQntuples(res);
@@ -106,7 +107,7 @@ db_value(const char *sql, ...)
 	char *v;
 
 	va_start(ap, sql);
-	res = db_run(sql, ap);
+	res = db_run(db_conn(), sql, ap);
 	va_end(ap);
 	v = NULL;
 	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
@@ -118,12 +119,12 @@ db_value(const char *sql, ...)
 }
 
 static long
-db_vcount(const char *sql, va_list ap)
+db_vcount(PGconn *c, const char *sql, va_list ap)
 {
 	PGresult *res;
 	long n;
 
-	res = db_run(sql, ap);
+	res = db_run(c, sql, ap);
 	cr_assert(PQntuples(res) == 1 && PQnfields(res) == 1,
 	    "db_count wants one value: %s", sql);
 	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
@@ -139,7 +140,20 @@ db_count(const char *sql, ...)
 	long n;
 
 	va_start(ap, sql);
-	n = db_vcount(sql, ap);
+	n = db_vcount(db_conn(), sql, ap);
+	va_end(ap);
+	return (n);
+}
+
+/* db_count on a connection of the test's own (scratch_db). */
+long
+db_count_on(PGconn *c, const char *sql, ...)
+{
+	va_list ap;
+	long n;
+
+	va_start(ap, sql);
+	n = db_vcount(c, sql, ap);
 	va_end(ap);
 	return (n);
 }
@@ -159,22 +173,45 @@ mono_ms(void)
  * every 100 ms until its count lies in [lo, hi] or ms have passed. Returns
  * the last count, which the caller asserts on with its own message.
  */
-long
-db_wait_count(long lo, long hi, int ms, const char *sql, ...)
+static long
+db_vwait_count(PGconn *c, long lo, long hi, int ms, const char *sql, va_list ap)
 {
-	va_list ap, cp;
+	va_list cp;
 	long deadline, n;
 
 	deadline = mono_ms() + ms;
-	va_start(ap, sql);
 	for (;;) {
 		va_copy(cp, ap);
-		n = db_vcount(sql, cp);
+		n = db_vcount(c, sql, cp);
 		va_end(cp);
 		if ((n >= lo && n <= hi) || mono_ms() >= deadline)
 			break;
 		(void)poll(NULL, 0, 100);
 	}
+	return (n);
+}
+
+long
+db_wait_count(long lo, long hi, int ms, const char *sql, ...)
+{
+	va_list ap;
+	long n;
+
+	va_start(ap, sql);
+	n = db_vwait_count(db_conn(), lo, hi, ms, sql, ap);
+	va_end(ap);
+	return (n);
+}
+
+/* db_wait_count on a connection of the test's own (scratch_db). */
+long
+db_wait_count_on(PGconn *c, long lo, long hi, int ms, const char *sql, ...)
+{
+	va_list ap;
+	long n;
+
+	va_start(ap, sql);
+	n = db_vwait_count(c, lo, hi, ms, sql, ap);
 	va_end(ap);
 	return (n);
 }

@@ -66,6 +66,39 @@ expect_module_headers(const struct http_resp *r)
 }
 
 void
+expect_detail_and_free(struct http_resp *r, int status, const char *detail)
+{
+	expect_detail(r, status, detail);
+	http_resp_free(r);
+}
+
+void
+expect_405_and_free(struct http_resp *r, const char *allow)
+{
+	expect_detail(r, 405, "Method Not Allowed");
+	cr_assert_str_eq(http_hdr(r, "allow"), allow);
+	http_resp_free(r);
+}
+
+/* The key order is the original's: clients may rely on it. */
+void
+expect_key_order(const json_t *obj, const char *const *keys, const char *what)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	cr_assert(json_is_object(obj), "%s is not an object", what);
+	i = 0;
+	json_object_foreach((json_t *)obj, key, v) {
+		cr_assert(keys[i] != NULL, "extra key %s", key);
+		cr_assert_str_eq(key, keys[i], "key %zu", i);
+		i++;
+	}
+	cr_assert(keys[i] == NULL, "missing key %s", keys[i]);
+}
+
+void
 expect_body(const struct http_resp *r, const char *want)
 {
 	cr_assert(r->body_len == strlen(want) &&
@@ -190,4 +223,33 @@ expect_still_serving(void)
 	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
 	expect_status(r, 200);
 	http_resp_free(r);
+}
+
+void
+expect_bad_path_id(struct http_resp *r)
+{
+	json_t *j;
+
+	j = expect_422(r);
+	cr_assert_eq(items_count(j), 1);
+	expect_item_msg_prefix(j, "[\"path\",\"customer_id\"]", "uuid_parsing",
+	    "Input should be a valid UUID, ");
+	json_decref(j);
+	http_resp_free(r);
+}
+
+void
+expect_item_locs(json_t *j, const char *const *locs, size_t n)
+{
+	json_t *want, *item;
+	size_t i;
+
+	cr_assert_eq(items_count(j), n);
+	for (i = 0; i < n; i++) {
+		want = json_loads(locs[i], 0, NULL);
+		item = json_array_get(json_object_get(j, "detail"), i);
+		cr_assert(json_equal(json_object_get(item, "loc"), want),
+		    "item %zu is not at %s", i, locs[i]);
+		json_decref(want);
+	}
 }

@@ -41,28 +41,59 @@ hist_appointment(const char *business_id, const char *user_id,
 	    status, updated_at, DB_END);
 }
 
-char *
-tok_sub_role(const char *sub, const char *role)
+struct http_resp *
+get_as(const char *tok, const char *fmt, const char *id)
 {
-	char claims[512];
+	char path[160];
 
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	snprintf(path, sizeof(path), fmt, id);
+	return (http_req_tok("GET", path, tok, NULL));
 }
 
-static char *
-tok_manager(const char *business_id)
+void
+expect_get_body(const char *fmt, const char *id, const char *want)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	struct http_resp *r;
+	char *tok;
 
-	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"admin_manager\",\"business_id\":"
-	    "\"%s\",\"exp\":%ld}",
-	    sub, business_id, (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	tok = tok_superadmin();
+	r = get_as(tok, fmt, id);
+	expect_status(r, 200);
+	expect_json_ct(r);
+	expect_module_headers(r);
+	expect_body(r, want);
+	http_resp_free(r);
+	free(tok);
+}
+
+void
+expect_unknown_customer(const char *fmt)
+{
+	struct http_resp *r;
+	char id[UUID_STR_LEN];
+	char *tok;
+
+	uuid4(id);
+	tok = tok_superadmin();
+	r = get_as(tok, fmt, id);
+	expect_detail(r, 404, "Customer not found");
+	http_resp_free(r);
+	free(tok);
+}
+
+void
+expect_get_only(const char *fmt)
+{
+	struct http_resp *r;
+	char id[UUID_STR_LEN], path[160];
+	char *tok;
+
+	uuid4(id);
+	snprintf(path, sizeof(path), fmt, id);
+	tok = tok_superadmin();
+	r = http_req_tok("POST", path, tok, "{}");
+	expect_405_and_free(r, "GET");
+	free(tok);
 }
 
 char *
@@ -75,13 +106,13 @@ who_tok(enum who w, const char *business_id, const char *user_id)
 	case WHO_SELF:
 		return (tok_customer(user_id));
 	case WHO_CLIENT:
-		return (tok_sub_role(user_id, "client"));
+		return (tok_sub("client", user_id, NULL));
 	case WHO_ADMIN:
 		return (tok_admin(business_id));
 	case WHO_ADMIN_MULTI:
 		return (tok_admin_multi(other, business_id));
 	case WHO_MANAGER:
-		return (tok_manager(business_id));
+		return (tok_sub("admin_manager", other, business_id));
 	case WHO_SUPERADMIN:
 		return (tok_superadmin());
 	case WHO_INTERNAL:

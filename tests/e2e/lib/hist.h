@@ -1,10 +1,12 @@
 /*
  * For the tests of stats, history and GDPR: history rows written as the
- * history consumer writes them (docs/events.md), and a token for each
- * cell of the role matrix (docs/api.md).
+ * history consumer writes them (docs/events.md), GETs on one customer's
+ * path, and a token for each cell of the role matrix (docs/api.md).
  */
 #ifndef E2E_HIST_H
 #define E2E_HIST_H
+
+#include "http.h"
 
 /* total, created_at may be NULL (SQL NULL); timestamps are timestamptz text. */
 void hist_order(const char *business_id, const char *user_id,
@@ -14,8 +16,14 @@ void hist_appointment(const char *business_id, const char *user_id,
     const char *appointment_id, const char *starts_at, const char *status,
     const char *updated_at);
 
-/* A token for sub with any role string. */
-char *tok_sub_role(const char *sub, const char *role);
+/* GET fmt % id (a path of one customer) with the token, or none (NULL). */
+struct http_resp *get_as(const char *tok, const char *fmt, const char *id);
+/* GET fmt % id as superadmin: 200, JSON, the module's headers, body want. */
+void expect_get_body(const char *fmt, const char *id, const char *want);
+/* GET fmt % a random id as superadmin: 404 "Customer not found". */
+void expect_unknown_customer(const char *fmt);
+/* POST fmt % a random id as superadmin: 405, Allow: GET. */
+void expect_get_only(const char *fmt);
 
 /* Who asks about the customer (business_id, user_id). */
 enum who {

@@ -458,13 +458,20 @@ struct http_resp *
 http_req_tok(const char *method, const char *path, const char *tok,
     const char *json)
 {
+	return (http_req_traced(method, path, tok, json, NULL));
+}
+
+struct http_resp *
+http_req_traced(const char *method, const char *path, const char *tok,
+    const char *json, const char *trace)
+{
 	struct http_resp *r;
-	const char *hdrs[3];
-	char *auth;
+	const char *hdrs[4];
+	char *auth, *tr;
 	int n;
 
 	n = 0;
-	auth = NULL;
+	auth = tr = NULL;
 	if (tok != NULL) {
 		if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
 			cr_assert_fail("out of memory");
@@ -472,9 +479,15 @@ http_req_tok(const char *method, const char *path, const char *tok,
 	}
 	if (json != NULL)
 		hdrs[n++] = "Content-Type: application/json";
+	if (trace != NULL) {
+		if (asprintf(&tr, "X-Trace-Id: %s", trace) == -1)
+			cr_assert_fail("out of memory");
+		hdrs[n++] = tr;
+	}
 	hdrs[n] = NULL;
 
 	r = http_req(method, path, hdrs, json, json ? strlen(json) : 0);
 	free(auth);
+	free(tr);
 	return (r);
 }

@@ -30,6 +30,9 @@ struct http_resp *http_req(const char *, const char *, const char **,
  * non-NULL json, "Content-Type: application/json". */
 struct http_resp *http_req_tok(const char *, const char *, const char *,
     const char *);
+/* The same with "X-Trace-Id: <trace>" when trace is not NULL. */
+struct http_resp *http_req_traced(const char *, const char *, const char *,
+    const char *, const char *);
 
 const char *http_hdr(const struct http_resp *, const char *);
 size_t http_hdr_count(const struct http_resp *, const char *);

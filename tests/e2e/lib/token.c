@@ -23,6 +23,7 @@
 
 static char *b64url(const char *, size_t);
 static char *tok_sign(const char *, jwt_alg_t, const unsigned char *, size_t);
+static void superadmin_claims(char *, size_t);
 
 static char *
 tok_sign(const char *claims, jwt_alg_t alg, const unsigned char *key,
@@ -88,26 +89,19 @@ tok_header(const char *header, const char *claims)
 char *
 tok_role(const char *role)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char sub[UUID_STR_LEN];
 
 	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%ld}", sub, role,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub(role, sub, NULL));
 }
 
 char *
 tok_admin(const char *business_id)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char sub[UUID_STR_LEN];
 
 	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"admin_business\",\"business_id\":"
-	    "\"%s\",\"exp\":%ld}",
-	    sub, business_id, (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub("admin_business", sub, business_id));
 }
 
 /* An admin of two businesses, by the business_ids array form. */
@@ -128,12 +122,7 @@ tok_admin_multi(const char *b1, const char *b2)
 char *
 tok_customer(const char *sub)
 {
-	char claims[512];
-
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"customer\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
-	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+	return (tok_sub("customer", sub, NULL));
 }
 
 char *
@@ -148,27 +137,33 @@ tok_internal(void)
 	return (tok_role("internal"));
 }
 
+/* A fresh superadmin's claims, as tok_role("superadmin") signs them. */
+static void
+superadmin_claims(char *claims, size_t len)
+{
+	char sub[UUID_STR_LEN];
+
+	uuid4(sub);
+	snprintf(claims, len,
+	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
+	    (long)time(NULL) + TOK_TTL);
+}
+
 char *
 tok_alg_none(void)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char claims[512];
 
-	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
+	superadmin_claims(claims, sizeof(claims));
 	return (tok_claims(claims, JWT_ALG_NONE, NULL));
 }
 
 char *
 tok_wrong_key(void)
 {
-	char sub[UUID_STR_LEN], claims[512];
+	char claims[512];
 
-	uuid4(sub);
-	snprintf(claims, sizeof(claims),
-	    "{\"sub\":\"%s\",\"role\":\"superadmin\",\"exp\":%ld}", sub,
-	    (long)time(NULL) + TOK_TTL);
+	superadmin_claims(claims, sizeof(claims));
 	return (tok_claims(claims, JWT_ALG_HS256,
 	    "not-the-service-secret-but-long-enough-0123456789"));
 }

@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 
 #include "infra/settings.h"
+#include "model/problems.h"
 #include "unit.h"
 
 /* Every name the service reads, aliases after their setting. */
@@ -215,4 +216,14 @@ bio_text(BIO *bio)
 	text = strndup(data, (size_t)len);
 	cr_assert_not_null(text);
 	return (text);
+}
+
+json_t *
+unit_problem_item(struct problems *p, size_t i)
+{
+	json_t *v;
+
+	v = json_array_get(p->items, i);
+	cr_assert_not_null(v, "no item %zu", i);
+	return (v);
 }

@@ -16,6 +16,10 @@ void unit_assert_json(const json_t *v, const char *expected);
 /* Parses text that must be JSON; fails the test otherwise. */
 json_t *unit_json(const char *text);
 
+struct problems;
+/* Item i of the 422 items (borrowed); fails the test when there is none. */
+json_t *unit_problem_item(struct problems *p, size_t i);
+
 /*
  * A new temporary file holding text; the caller frees the path.
  * unit_temp_cleanup (a suite's .fini) removes them all, failed tests too.
