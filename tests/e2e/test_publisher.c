@@ -554,8 +554,16 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	}
 	uuid4(biz);
 	cust_create(biz, cid, uid);
-	/* a few publisher rounds (backoff 1 s, 2 s) */
-	sleep(4);
+	/* the publisher met the row: its round failed on the broker */
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "Broker unreachable: outbox events parked", 30000),
+	    "the publisher never tried the broker: %s",
+	    instance_file_text(&in, "kore.err"));
+	/*
+	 * and its next round, after the back-off (1 s): a wait for the
+	 * service's own timer, which a slow machine only makes longer
+	 */
+	usleep(1500000);
 	cr_assert_eq(count(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
 			 "NULL AND parked_at IS NULL"),
@@ -699,7 +707,14 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 	    "the 8 acked rows marked sent, %ld are",
 	    count(c, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"));
 	/* the nacked rows, retried with backoff, stay unsent meanwhile */
-	sleep(3);
+	cr_assert(wait_count(c,
+		      "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
+		      " AND attempts > 0",
+		      3, 30000),
+	    "the 3 nacked rows parked and attempted, %ld are",
+	    count(c,
+		"SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
+		" AND attempts > 0"));
 	cr_assert_eq(count(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
 			 " AND (routing_key <> 't.full' OR id <= 2)"),
@@ -948,6 +963,7 @@ struct relay {
 	pthread_mutex_t mu;
 	int fds[64];
 	int nfds;
+	int ended; /* connections closed at both ends */
 };
 
 struct relay_pair {
@@ -995,6 +1011,9 @@ out:
 	(void)shutdown(p->b, SHUT_RDWR);
 	(void)close(p->a);
 	(void)close(p->b);
+	(void)pthread_mutex_lock(&p->rl->mu);
+	p->rl->ended++;
+	(void)pthread_mutex_unlock(&p->rl->mu);
 	free(p);
 	return (NULL);
 }
@@ -1062,16 +1081,32 @@ relay_start(struct relay *rl)
 	(void)pthread_detach(t);
 }
 
-/* Shuts every connection through the relay down, as a dead peer would. */
+/*
+ * Shuts every connection through the relay down, as a dead peer would,
+ * and waits until the relay closed both ends of each.
+ */
 static void
 relay_cut(struct relay *rl)
 {
-	int i;
+	long deadline;
+	int i, want, ended;
 
 	(void)pthread_mutex_lock(&rl->mu);
+	want = rl->ended + rl->nfds;
 	for (i = 0; i < rl->nfds; i++)
 		(void)shutdown(rl->fds[i], SHUT_RDWR);
 	(void)pthread_mutex_unlock(&rl->mu);
+	deadline = instance_now_ms() + 15000;
+	for (;;) {
+		(void)pthread_mutex_lock(&rl->mu);
+		ended = rl->ended;
+		(void)pthread_mutex_unlock(&rl->mu);
+		if (ended >= want)
+			break;
+		cr_assert(instance_now_ms() < deadline,
+		    "the relay's connections still open after 15 s");
+		usleep(10000);
+	}
 }
 
 /*
@@ -1115,7 +1150,6 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 		if (i == 0) {
 			/* the publisher's connection, idle, dies unseen */
 			relay_cut(&rl);
-			usleep(300000);
 		}
 	}
 	snprintf(sql, sizeof(sql),
