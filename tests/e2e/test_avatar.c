@@ -489,7 +489,7 @@ static void
 expect_no_orphans(void)
 {
 	struct dirent *e;
-	char *dir, *path, **seen;
+	char *dir, *path, **seen, **more;
 	size_t n, i;
 	long deadline;
 	DIR *d;
@@ -503,8 +503,9 @@ expect_no_orphans(void)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    !unnamed(e->d_name))
 			continue;
-		seen = realloc(seen, (n + 1) * sizeof(*seen));
-		cr_assert_not_null(seen);
+		more = realloc(seen, (n + 1) * sizeof(*seen));
+		cr_assert_not_null(more);
+		seen = more;
 		seen[n] = strdup(e->d_name);
 		cr_assert_not_null(seen[n]);
 		n++;

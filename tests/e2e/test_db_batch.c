@@ -28,8 +28,14 @@
 #include "token.h"
 #include "uuid4.h"
 
-/* a role per test: tests running at once grant and revoke apart */
+/*
+ * A role per test: tests running at once grant and revoke apart. Grants on
+ * the same tables still update the same catalog rows ("tuple concurrently
+ * updated"), so they run one transaction at a time, under this lock.
+ */
 #define ROLE_PREFIX "bee_e2e_no_orders_"
+#define GRANTS_LOCK \
+	"SELECT pg_advisory_xact_lock(hashtext('bee-e2e db_batch grants'))"
 #define THREADS 8
 #define ROUNDS 40
 
@@ -76,6 +82,8 @@ create_role(void)
 
 	uuid4(tag);
 	(void)snprintf(role, sizeof(role), ROLE_PREFIX "%.8s", tag);
+	db_exec("BEGIN", DB_END);
+	db_exec(GRANTS_LOCK, DB_END);
 	role_exec("CREATE ROLE %1$s LOGIN");
 	role_exec("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN "
 		  "SCHEMA public TO %1$s");
@@ -88,14 +96,18 @@ create_role(void)
 	    " AND table_name = 'customers' AND column_name <> 'avatar_file';"
 	    " EXECUTE format('GRANT SELECT (%%s) ON customers TO %1$s',"
 	    " cols); END $$");
+	db_exec("COMMIT", DB_END);
 }
 
 /* After instance_stop: the role and its grants go. */
 static void
 drop_role(void)
 {
+	db_exec("BEGIN", DB_END);
+	db_exec(GRANTS_LOCK, DB_END);
 	role_exec("DROP OWNED BY %1$s");
 	role_exec("DROP ROLE %1$s");
+	db_exec("COMMIT", DB_END);
 }
 
 static void *

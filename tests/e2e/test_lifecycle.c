@@ -183,18 +183,28 @@ customer_get_sent(const char *tok)
 static int
 accept_queue(unsigned short port)
 {
-	unsigned int lport, state, rxq, txq;
-	char line[512];
+	char line[512], *p;
+	unsigned long lport, state, rxq;
 	FILE *fp;
 	int n;
 
 	fp = fopen("/proc/net/tcp", "r");
 	cr_assert_not_null(fp);
 	n = 0;
+	/* "sl: local_ip:port remote_ip:port st tx_queue:rx_queue ..." */
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x %x:%x", &lport,
-			&state, &txq, &rxq) == 4 &&
-		    lport == port && state == 0x0a)
+		if ((p = strchr(line, ':')) == NULL ||
+		    (p = strchr(p + 1, ':')) == NULL)
+			continue;
+		lport = strtoul(p + 1, &p, 16);
+		if ((p = strchr(p, ':')) == NULL)
+			continue;
+		(void)strtoul(p + 1, &p, 16); /* the remote port */
+		state = strtoul(p, &p, 16);
+		if ((p = strchr(p, ':')) == NULL)
+			continue;
+		rxq = strtoul(p + 1, NULL, 16);
+		if (lport == port && state == 0x0a)
 			n += (int)rxq;
 	}
 	fclose(fp);
