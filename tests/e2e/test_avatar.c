@@ -114,6 +114,7 @@ static const char *file_of(const char *);
 static char *upload_dir_path(const char *);
 static void expect_stored(const char *, const struct buf *, const char *);
 static void expect_gone(const char *);
+static int unnamed(const char *);
 static void expect_no_orphans(void);
 static json_t *expect_avatar_ok(struct http_resp *, const char *, const char *);
 static size_t avatar_max(void);
@@ -471,44 +472,61 @@ expect_gone(const char *url)
 	http_resp_free(r);
 }
 
+/* A file of UPLOAD_DIR that no row names, or a temporary one. */
+static int
+unnamed(const char *file)
+{
+	return (file[0] == '.' ||
+	    db_count("SELECT count(*) FROM customers WHERE avatar_file = $1",
+		file, DB_END) == 0);
+}
+
 /*
  * Every file in UPLOAD_DIR is named by a customer row, and no temporary
- * file is left. Other tests upload at the same time, and their files
- * exist for a moment before their commit: wait (up to 5 s) for a moment
- * with none in flight. A file that no row will ever name stays and fails.
+ * file is left. The folder is the shared service's: other tests, running
+ * at once, have files there for a moment before their commit (or their
+ * removal), so each file unnamed now is watched on its own until a row
+ * names it or it goes; one still unnamed after 15 s fails.
  */
 static void
 expect_no_orphans(void)
 {
 	struct dirent *e;
-	char *dir, orphan[300];
+	char *dir, *path, **seen, **more;
+	size_t n, i;
+	long deadline;
 	DIR *d;
-	int tries;
 
 	dir = upload_dir_path(NULL);
-	for (tries = 0; tries < 50; tries++) {
-		orphan[0] = '\0';
-		d = opendir(dir);
-		cr_assert(d != NULL, "no %s", dir);
-		while ((e = readdir(d)) != NULL) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (e->d_name[0] == '.' ||
-			    db_count("SELECT count(*) FROM customers "
-				     "WHERE avatar_file = $1",
-				e->d_name, DB_END) == 0) {
-				snprintf(orphan, sizeof(orphan), "%s",
-				    e->d_name);
-				break;
-			}
-		}
-		closedir(d);
-		if (orphan[0] == '\0')
-			break;
-		usleep(100 * 1000);
+	d = opendir(dir);
+	cr_assert(d != NULL, "no %s", dir);
+	seen = NULL;
+	n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !unnamed(e->d_name))
+			continue;
+		more = realloc(seen, (n + 1) * sizeof(*seen));
+		cr_assert_not_null(more);
+		seen = more;
+		seen[n] = strdup(e->d_name);
+		cr_assert_not_null(seen[n]);
+		n++;
 	}
+	closedir(d);
+	deadline = instance_now_ms() + 15000;
+	for (i = 0; i < n; i++) {
+		path = upload_dir_path(seen[i]);
+		while (access(path, F_OK) == 0 && unnamed(seen[i])) {
+			cr_assert(instance_now_ms() < deadline,
+			    "orphan file in UPLOAD_DIR: %s", seen[i]);
+			usleep(100 * 1000);
+		}
+		free(path);
+		free(seen[i]);
+	}
+	free(seen);
 	free(dir);
-	cr_assert(orphan[0] == '\0', "orphan file in UPLOAD_DIR: %s", orphan);
 }
 
 /*
@@ -1208,8 +1226,12 @@ expect_hostile(const char *why, const void *body, size_t len, int status,
 		expect_detail(r, status, detail);
 	else
 		expect_body(r, MISSING_FILE);
-	/* linear work on at most 1.1 MiB: far below a second, even in ASan */
-	cr_assert(ms < 2000.0, "%s took %.0f ms", why, ms);
+	/*
+	 * Linear work on at most 1.1 MiB: milliseconds, even in ASan (the
+	 * benchmark's concern); 4 s, below the client's 5 s timeout, is
+	 * what work quadratic in the parts or the bytes would take.
+	 */
+	cr_assert(ms < 4000.0, "%s took %.0f ms", why, ms);
 	http_resp_free(r);
 	expect_unchanged(id);
 	expect_alive();

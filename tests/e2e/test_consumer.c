@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@
 #define SCHEDULING "bee.scheduling.events"
 #define DLQ "bee.customers.history.dlq"
 #define WAIT_MS 15000
+#define CONSUMER_APP "bee-customers history consumer"
+
+static void order_lock(const char *);
 
 static void
 order(const char *event_id, const char *bid, const char *who_key,
@@ -82,6 +86,26 @@ wait_order(const char *order_id)
 	    "SELECT count(*) FROM customer_orders WHERE order_id = $1"
 	    " AND order_id = $2",
 	    order_id, order_id);
+}
+
+/*
+ * Tests running at once share the service's one consumer, and
+ * database_error_requeues kills its database connection: what it held is
+ * requeued and comes after later messages. A test that needs its messages
+ * applied in the order sent holds this lock shared ("_shared"), that test
+ * holds it alone (""): a session advisory lock on the e2e database, held
+ * until the test's process ends (copies of this binary agree too).
+ */
+static void
+order_lock(const char *mode)
+{
+	char sql[160];
+
+	(void)snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM (SELECT pg_advisory_lock%s("
+	    "hashtext('bee-e2e consumer order'))) l",
+	    mode);
+	cr_assert_eq(db_count(sql, DB_END), 1);
 }
 
 static char *
@@ -162,6 +186,7 @@ Test(consumer, newest_wins_and_duplicates_applied_once)
 	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], pre[UUID_STR_LEN];
 	char ev[UUID_STR_LEN], dup[UUID_STR_LEN], o[3][80];
 
+	order_lock("_shared");
 	uuid4(bid);
 	uuid4(uid);
 	uuid4(pre);
@@ -328,15 +353,22 @@ Test(consumer, database_error_requeues)
 	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], pre[UUID_STR_LEN];
 	char ev[UUID_STR_LEN], o[80];
 
+	order_lock("");
 	uuid4(bid);
 	uuid4(uid);
 	uuid4(pre);
 	uuid4(ev);
+	/* connected (again, after another copy of this test killed it) */
+	cr_assert_geq(db_wait_count(1, LONG_MAX, WAIT_MS,
+			  "SELECT count(*) FROM pg_stat_activity"
+			  " WHERE application_name = $1",
+			  CONSUMER_APP, DB_END),
+	    1, "the consumer has no database connection");
 	cr_assert_geq(db_count("SELECT count(*) FROM (SELECT"
 			       " pg_terminate_backend(pid) FROM"
 			       " pg_stat_activity WHERE application_name"
 			       " = $1) t",
-			  "bee-customers history consumer", DB_END),
+			  CONSUMER_APP, DB_END),
 	    1);
 	order(ev, bid, "user_id", uid, oid(o, pre, "requeued"), "3", "paid",
 	    "2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z");

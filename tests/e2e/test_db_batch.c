@@ -28,7 +28,14 @@
 #include "token.h"
 #include "uuid4.h"
 
-#define ROLE "bee_e2e_no_orders"
+/*
+ * A role per test: tests running at once grant and revoke apart. Grants on
+ * the same tables still update the same catalog rows ("tuple concurrently
+ * updated"), so they run one transaction at a time, under this lock.
+ */
+#define ROLE_PREFIX "bee_e2e_no_orders_"
+#define GRANTS_LOCK \
+	"SELECT pg_advisory_xact_lock(hashtext('bee-e2e db_batch grants'))"
 #define THREADS 8
 #define ROUNDS 40
 
@@ -42,7 +49,9 @@ struct worker {
 	char other_text[128];
 };
 
-/* DATABASE_URL with its user replaced by ROLE. */
+static char role[64];
+
+/* DATABASE_URL with its user replaced by the test's role. */
 static void
 limited_url(char *out, size_t len)
 {
@@ -52,32 +61,53 @@ limited_url(char *out, size_t len)
 	scheme = strstr(url, "://");
 	at = strchr(url, '@');
 	cr_assert(scheme != NULL && at != NULL, "DATABASE_URL %s", url);
-	(void)snprintf(out, len, "%.*s://" ROLE "%s", (int)(scheme - url), url,
+	(void)snprintf(out, len, "%.*s://%s%s", (int)(scheme - url), url, role,
 	    at);
+}
+
+/* sql with every %1$s replaced by the test's role. */
+static void
+role_exec(const char *sql)
+{
+	char buf[1024];
+
+	cr_assert((size_t)snprintf(buf, sizeof(buf), sql, role) < sizeof(buf));
+	db_exec(buf, DB_END);
 }
 
 static void
 create_role(void)
 {
-	db_exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
-		"rolname = '" ROLE "') THEN CREATE ROLE " ROLE
-		" LOGIN; END IF; END $$",
-	    DB_END);
-	db_exec("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
-		"public TO " ROLE,
-	    DB_END);
-	db_exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " ROLE,
-	    DB_END);
-	db_exec("REVOKE SELECT ON customers, customer_orders FROM " ROLE,
-	    DB_END);
-	db_exec(
+	char tag[UUID_STR_LEN];
+
+	uuid4(tag);
+	(void)snprintf(role, sizeof(role), ROLE_PREFIX "%.8s", tag);
+	db_exec("BEGIN", DB_END);
+	db_exec(GRANTS_LOCK, DB_END);
+	role_exec("CREATE ROLE %1$s LOGIN");
+	role_exec("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN "
+		  "SCHEMA public TO %1$s");
+	role_exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %1$s");
+	role_exec("REVOKE SELECT ON customers, customer_orders FROM %1$s");
+	role_exec(
 	    "DO $$ DECLARE cols text; BEGIN"
 	    " SELECT string_agg(quote_ident(column_name), ', ') INTO cols"
 	    " FROM information_schema.columns WHERE table_schema = 'public'"
 	    " AND table_name = 'customers' AND column_name <> 'avatar_file';"
-	    " EXECUTE format('GRANT SELECT (%s) ON customers TO " ROLE
-	    "', cols); END $$",
-	    DB_END);
+	    " EXECUTE format('GRANT SELECT (%%s) ON customers TO %1$s',"
+	    " cols); END $$");
+	db_exec("COMMIT", DB_END);
+}
+
+/* After instance_stop: the role and its grants go. */
+static void
+drop_role(void)
+{
+	db_exec("BEGIN", DB_END);
+	db_exec(GRANTS_LOCK, DB_END);
+	role_exec("DROP OWNED BY %1$s");
+	role_exec("DROP ROLE %1$s");
+	db_exec("COMMIT", DB_END);
 }
 
 static void *
@@ -172,6 +202,7 @@ Test(db_batch, reads_aborted_by_a_failing_neighbour_are_sent_again,
 	    "no read was aborted by a failing neighbour: no batch mixed them");
 	instance_stop(&in);
 	instance_expect_clean(&in);
+	drop_role();
 }
 
 Test(db_batch, a_long_read_never_shares_a_batch, .timeout = 60)
@@ -192,4 +223,5 @@ Test(db_batch, a_long_read_never_shares_a_batch, .timeout = 60)
 	    "a quick read shared a batch with a failing long read");
 	instance_stop(&in);
 	instance_expect_clean(&in);
+	drop_role();
 }

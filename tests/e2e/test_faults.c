@@ -701,6 +701,7 @@ Test(faults, events_survive_broker_and_redis_restarts_and_a_worker_kill,
 	w1 = worker_pid(in.pid, 1);
 	cr_assert_gt(w1, 0, "worker 1 of kore %d not found", (int)in.pid);
 	n = atomic_load(&wr.done);
+	instance_expect_worker_death(&in);
 	cr_assert(kill(w1, SIGKILL) == 0);
 	deadline = instance_now_ms() + 15000;
 	while ((w1_new = worker_pid(in.pid, 1)) == 0 || w1_new == w1) {

@@ -26,6 +26,8 @@
 
 static void refused(const char *, const char *, const char *const *,
     const char *);
+static int accept_queue(unsigned short);
+static void wait_taken(const struct instance *);
 
 static void
 refused(const char *from, const char *to, const char *const *env,
@@ -154,7 +156,9 @@ Test(lifecycle, sighup_reload_is_refused)
 	instance_wait_ready(&in);
 
 	cr_assert(kill(in.pid, SIGHUP) == 0);
-	usleep(500000);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "module reload refused", 15000),
+	    "no refusal logged: %s", instance_file_text(&in, "kore.err"));
 	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
 	expect_status(r, 200);
 	http_resp_free(r);
@@ -200,7 +204,12 @@ Test(lifecycle, database_unreachable_is_503_at_once)
 		r = http_req_tok("GET", path, tok, NULL);
 		expect_detail(r, 503, "database unavailable");
 		expect_module_headers(r);
-		cr_assert_lt(instance_now_ms() - start, 1000);
+		/*
+		 * At once: below connect_timeout (2 s), which a request
+		 * that waited for a connect would take (the speed goal,
+		 * a few ms, is the benchmark's).
+		 */
+		cr_assert_lt(instance_now_ms() - start, 2000);
 		http_resp_free(r);
 	}
 	free(tok);
@@ -231,6 +240,59 @@ customer_get_sent(const char *tok)
 	fd = raw_conn_open();
 	raw_send_str(fd, req);
 	return (fd);
+}
+
+/*
+ * Connections to a loopback port not yet accepted: the rx_queue of its
+ * LISTEN sockets in /proc/net/tcp (Linux shows the accept backlog there).
+ */
+static int
+accept_queue(unsigned short port)
+{
+	char line[512], *p;
+	unsigned long lport, state, rxq;
+	FILE *fp;
+	int n;
+
+	fp = fopen("/proc/net/tcp", "r");
+	cr_assert_not_null(fp);
+	n = 0;
+	/* "sl: local_ip:port remote_ip:port st tx_queue:rx_queue ..." */
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((p = strchr(line, ':')) == NULL ||
+		    (p = strchr(p + 1, ':')) == NULL)
+			continue;
+		lport = strtoul(p + 1, &p, 16);
+		if ((p = strchr(p, ':')) == NULL)
+			continue;
+		(void)strtoul(p + 1, &p, 16); /* the remote port */
+		state = strtoul(p, &p, 16);
+		if ((p = strchr(p, ':')) == NULL)
+			continue;
+		rxq = strtoul(p + 1, NULL, 16);
+		if (lport == port && state == 0x0a)
+			n += (int)rxq;
+	}
+	fclose(fp);
+	return (n);
+}
+
+/*
+ * The instance's worker accepted every connection made to it, so the
+ * request sent on one is in its hands: Kore reads a new connection's bytes
+ * as soon as it accepts it, before anything that arrives later.
+ */
+static void
+wait_taken(const struct instance *in)
+{
+	long deadline;
+
+	deadline = instance_now_ms() + 15000;
+	while (accept_queue(in->port) > 0) {
+		cr_assert(instance_now_ms() < deadline,
+		    "the worker did not accept a connection in 15 s");
+		usleep(10000);
+	}
 }
 
 /* Nothing to read on fd yet: its request is still waiting. */
@@ -284,7 +346,7 @@ Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
 	tok = tok_internal();
 
 	fd = customer_get_sent(tok);
-	usleep(300000); /* the worker takes it and starts connecting */
+	wait_taken(&in); /* the worker takes it and starts connecting */
 	r = http_req("GET", "/healthcheck", NULL, NULL, 0);
 	expect_status(r, 200);
 	http_resp_free(r);
@@ -293,12 +355,16 @@ Test(lifecycle, a_database_that_never_answers_stalls_no_other_request,
 	    "the worker waited for the connect");
 	expect_unavailable(fd);
 	cr_expect(instance_wait_file_matches(&in, "kore.err",
-		      "database unavailable: connect_timeout expired", 5000),
+		      "database unavailable: connect_timeout expired", 15000),
 	    "%s", instance_file_text(&in, "kore.err"));
 
-	usleep(600000); /* the first back-off (250 ms) is over */
+	/*
+	 * The first back-off (250 ms) is over: a wait for the service's own
+	 * timer, which a slow machine only makes longer than needed.
+	 */
+	usleep(600000);
 	fd = customer_get_sent(tok); /* the trial: it waits for a connect */
-	usleep(300000);
+	wait_taken(&in);
 	uuid4(id);
 	snprintf(path, sizeof(path), "/customers/%s", id);
 	r = http_req_tok("GET", path, tok, NULL);
@@ -339,11 +405,13 @@ Test(lifecycle, sigterm_stops_every_process_promptly)
 
 	group = in.pid;
 	cr_assert(kill(in.pid, SIGTERM) == 0);
-	cr_assert_geq(instance_wait_exit(&in, 5000), 0,
-	    "kore did not exit within 5 s of SIGTERM");
-	deadline = instance_now_ms() + 5000;
+	/* promptly: a hang, not a slow machine, takes 15 s */
+	cr_assert_geq(instance_wait_exit(&in, 15000), 0,
+	    "kore did not exit within 15 s of SIGTERM");
+	deadline = instance_now_ms() + 15000;
 	while (kill(-group, 0) == 0 && instance_now_ms() < deadline)
 		usleep(20000);
 	cr_assert(kill(-group, 0) == -1 && errno == ESRCH,
-	    "a worker outlived its parent by 5 s");
+	    "a worker outlived its parent by 15 s");
+	instance_stop(&in); /* already gone: checks its logs */
 }

@@ -313,6 +313,15 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 	    tr[3]);
 	expect_status(r, 201);
 	http_resp_free(r);
+	/*
+	 * The erasure scrubs the personal fields of the events still unsent:
+	 * the 4 go out first, however slowly the publisher runs.
+	 */
+	cr_assert_eq(db_wait_count(4, 4, 30000,
+			 "SELECT count(*) FROM outbox WHERE customer_id = $1"
+			 " AND sent_at IS NOT NULL",
+			 cid, DB_END),
+	    4, "the customer's 4 events not sent in 30 s");
 	snprintf(path, sizeof(path), "/customers/%s", cid);
 	r = http_req_traced("DELETE", path, tok, NULL, tr[4]);
 	cr_assert(r->status == 204 || r->status == 200, "DELETE %d", r->status);
@@ -510,8 +519,16 @@ Test(publisher, broker_and_redis_down_rows_stay_unsent, .timeout = 60)
 	}
 	uuid4(biz);
 	cust_create(biz, cid, uid);
-	/* a few publisher rounds (backoff 1 s, 2 s) */
-	sleep(4);
+	/* the publisher met the row: its round failed on the broker */
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "Broker unreachable: outbox events parked", 30000),
+	    "the publisher never tried the broker: %s",
+	    instance_file_text(&in, "kore.err"));
+	/*
+	 * and its next round, after the back-off (1 s): a wait for the
+	 * service's own timer, which a slow machine only makes longer
+	 */
+	usleep(1500000);
 	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS "
 			 "NULL AND parked_at IS NULL",
@@ -624,7 +641,14 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
 	    PQresultErrorMessage(res));
 	PQclear(res);
-	/* the instance's mirror: database 11 of the e2e Redis */
+	/*
+	 * the instance's mirror: database 11 of the e2e Redis, this test's
+	 * alone while it runs (copies of this binary running at once wait)
+	 */
+	cr_assert_eq(db_count("SELECT count(*) FROM (SELECT pg_advisory_lock("
+			      "hashtext('bee-e2e redis database 11'))) l",
+			 DB_END),
+	    1);
 	colon = getenv("REDIS_URL");
 	cr_assert(colon != NULL && (colon = strrchr(colon, ':')) != NULL,
 	    "REDIS_URL");
@@ -658,7 +682,15 @@ Test(publisher, nacked_rows_stay_unsent_until_the_queue_has_room,
 		"SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
 		DB_END));
 	/* the nacked rows, retried with backoff, stay unsent meanwhile */
-	sleep(3);
+	cr_assert(db_wait_count_on(c, 3, 3, 30000,
+		      "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
+		      " AND attempts > 0",
+		      DB_END) == 3,
+	    "the 3 nacked rows parked and attempted, %ld are",
+	    db_count_on(c,
+		"SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
+		" AND attempts > 0",
+		DB_END));
 	cr_assert_eq(db_count_on(c,
 			 "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
 			 " AND (routing_key <> 't.full' OR id <= 2)",
@@ -910,6 +942,7 @@ struct relay {
 	pthread_mutex_t mu;
 	int fds[64];
 	int nfds;
+	int ended; /* connections closed at both ends */
 };
 
 struct relay_pair {
@@ -957,6 +990,9 @@ out:
 	(void)shutdown(p->b, SHUT_RDWR);
 	(void)close(p->a);
 	(void)close(p->b);
+	(void)pthread_mutex_lock(&p->rl->mu);
+	p->rl->ended++;
+	(void)pthread_mutex_unlock(&p->rl->mu);
 	free(p);
 	return (NULL);
 }
@@ -1024,16 +1060,32 @@ relay_start(struct relay *rl)
 	(void)pthread_detach(t);
 }
 
-/* Shuts every connection through the relay down, as a dead peer would. */
+/*
+ * Shuts every connection through the relay down, as a dead peer would,
+ * and waits until the relay closed both ends of each.
+ */
 static void
 relay_cut(struct relay *rl)
 {
-	int i;
+	long deadline;
+	int i, want, ended;
 
 	(void)pthread_mutex_lock(&rl->mu);
+	want = rl->ended + rl->nfds;
 	for (i = 0; i < rl->nfds; i++)
 		(void)shutdown(rl->fds[i], SHUT_RDWR);
 	(void)pthread_mutex_unlock(&rl->mu);
+	deadline = instance_now_ms() + 15000;
+	for (;;) {
+		(void)pthread_mutex_lock(&rl->mu);
+		ended = rl->ended;
+		(void)pthread_mutex_unlock(&rl->mu);
+		if (ended >= want)
+			break;
+		cr_assert(instance_now_ms() < deadline,
+		    "the relay's connections still open after 15 s");
+		usleep(10000);
+	}
 }
 
 /*
@@ -1077,7 +1129,6 @@ Test(publisher, stale_connection_retry_counts_no_attempt, .timeout = 60)
 		if (i == 0) {
 			/* the publisher's connection, idle, dies unseen */
 			relay_cut(&rl);
-			usleep(300000);
 		}
 	}
 	snprintf(sql, sizeof(sql),

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,7 +346,12 @@ Test(tags, race_unique_index_all_or_nothing)
 	db_exec("BEGIN", DB_END);
 	db_tag(f.cid, "X", tag);
 	fd = send_post(path, f.admin, "{\"labels\":[\"Y\",\"X\"]}");
-	usleep(400000);
+	/* pg_locks, not pg_stat_activity: a transaction sees no new activity */
+	cr_assert_geq(db_wait_count(1, LONG_MAX, 15000,
+			  "SELECT count(*) FROM pg_locks WHERE NOT granted"
+			  " AND pg_backend_pid() = ANY(pg_blocking_pids(pid))",
+			  DB_END),
+	    1, "the request never waited for the uncommitted tag");
 	db_exec("COMMIT", DB_END);
 	r = recv_resp(fd);
 	expect_detail(r, 400, "Tag(s) already exist: X");

@@ -33,6 +33,10 @@
 #define REPORT_RE \
 	"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|" \
 	"runtime error:|died from sandbox violation|seccomp violation"
+/* Kore's line for a worker that exited abnormally (it then respawns it). */
+#define WORKER_GONE_RE "worker [0-9]+ \\(pid: [0-9]+\\) \\(hdlr: .*\\) gone"
+/* How many such deaths a test caused on purpose, for scripts/dev's scan. */
+#define DEATHS_FILE "worker-deaths-expected"
 
 static void remember_group(pid_t);
 static void kill_groups(void);
@@ -44,6 +48,8 @@ static int listening(unsigned short);
 static const char *file_line(const struct instance *, const char *,
     const char *);
 static void expect_file_clean(const struct instance *, const char *);
+static int file_count(const struct instance *, const char *, const char *,
+    char *, size_t);
 
 long
 instance_now_ms(void)
@@ -119,6 +125,7 @@ instance_prepare(struct instance *in, const char *from, const char *to)
 	in->port = instance_free_port();
 	in->pid = -1;
 	in->hosts[0] = '\0';
+	in->deaths_expected = 0;
 }
 
 /*
@@ -331,6 +338,21 @@ instance_stop(struct instance *in)
 		waitpid(in->pid, NULL, 0);
 		in->pid = -1;
 	}
+	instance_expect_clean(in);
+}
+
+void
+instance_expect_worker_death(struct instance *in)
+{
+	char path[512];
+	FILE *fp;
+
+	in->deaths_expected++;
+	snprintf(path, sizeof(path), "%s/" DEATHS_FILE, in->dir);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp, "%s", path);
+	fprintf(fp, "%d\n", in->deaths_expected);
+	cr_assert(fclose(fp) == 0);
 }
 
 /*
@@ -411,11 +433,46 @@ instance_wait_file_matches(const struct instance *in, const char *name,
 	return (1);
 }
 
+/*
+ * How many lines of a file match an extended regex; the first one in
+ * first (when not NULL).
+ */
+static int
+file_count(const struct instance *in, const char *name, const char *re,
+    char *first, size_t firstlen)
+{
+	char path[512], line[4096];
+	FILE *fp;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", in->dir, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (0);
+	n = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (!str_matches(line, re))
+			continue;
+		if (n++ == 0 && first != NULL)
+			snprintf(first, firstlen, "%s", line);
+	}
+	fclose(fp);
+	return (n);
+}
+
 void
 instance_expect_clean(const struct instance *in)
 {
+	char out[4096], err[4096];
+	int n;
+
 	expect_file_clean(in, "kore.out");
 	expect_file_clean(in, "kore.err");
+	out[0] = err[0] = '\0';
+	n = file_count(in, "kore.out", WORKER_GONE_RE, out, sizeof(out)) +
+	    file_count(in, "kore.err", WORKER_GONE_RE, err, sizeof(err));
+	cr_assert(n <= in->deaths_expected,
+	    "%d worker(s) of %s died (%d on purpose): %s%s", n, in->dir,
+	    in->deaths_expected, out, err);
 }
 
 const char *

@@ -16,8 +16,7 @@
  *
  *	instance_start(&in, env);	(http_req() now talks to it)
  *	...
- *	instance_stop(&in);
- *	instance_expect_clean(&in);
+ *	instance_stop(&in);		(and checks its logs)
  *
  * Every function asserts with Criterion; run the tests from the repository
  * root (the config is read from conf/).
@@ -38,6 +37,8 @@ struct instance {
 	 * place (same inode), it moves a name while the instance runs.
 	 */
 	char hosts[512];
+	/* workers the test killed on purpose (instance_expect_worker_death) */
+	int deaths_expected;
 };
 
 /*
@@ -68,10 +69,21 @@ void instance_start(struct instance *, const char *const *env);
 void instance_start_without_broker(struct instance *, const char *db_url);
 /* kore's exit status (128 + signal when killed), or -1 if still up at ms. */
 int instance_wait_exit(struct instance *, int ms);
-/* SIGKILL to its process group; harmless when already stopped. */
+/*
+ * SIGKILL to its process group (harmless when already stopped), then
+ * instance_expect_clean: every test that stops its instance has its logs
+ * checked. scripts/dev test scans the logs of every instance again, so
+ * one that is never stopped is checked too.
+ */
 void instance_stop(struct instance *);
-/* Fails the test on a sanitizer report or seccomp kill in its output. */
+/*
+ * Fails the test on a sanitizer report or seccomp kill in its output, or
+ * on a worker that died (Kore respawns it, so nothing else would show it)
+ * beyond those announced with instance_expect_worker_death.
+ */
 void instance_expect_clean(const struct instance *);
+/* The test is about to kill one of its workers: not a failure. */
+void instance_expect_worker_death(struct instance *);
 /* The start of one of its files as text, in a static buffer. */
 const char *instance_file_text(const struct instance *, const char *);
 /* 1 when a line of one of its files (kore.err, ...) matches an ERE. */

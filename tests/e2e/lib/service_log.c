@@ -22,7 +22,7 @@ service_log_has(const char *a, const char *b)
 		return (-1);
 	snprintf(path, sizeof(path), "%s/kore.err", dir);
 	found = 0;
-	for (tries = 0; tries < 40 && !found; tries++) {
+	for (tries = 0; tries < 200 && !found; tries++) { /* 10 s */
 		if ((fp = fopen(path, "r")) == NULL)
 			return (-1);
 		while (!found && fgets(line, sizeof(line), fp) != NULL)
