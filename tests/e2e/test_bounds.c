@@ -1,6 +1,5 @@
 /*
- * Bounded sizes wherever a client chooses a count (issue 12, items 3 and
- * 6): skip at most 100 000 and limit 1..500 on every list (customers,
+ * Bounded sizes wherever a client chooses a count: skip at most 100 000 and limit 1..500 on every list (customers,
  * tags under both tag routes, notes, orders, appointments), each list a
  * page at a time; at most 100 labels in one tag request; and the export,
  * which must stay whole, streamed (chunked) in pages instead of held:

@@ -1,16 +1,16 @@
 /*
- * Host names follow the network (issue 12): DATABASE_URL names a host
+ * Host names follow the network: DATABASE_URL names a host
  * that a hosts file of the instance's own (its mount namespace, see
  * instance.h) maps to an address of a PostgreSQL of the test's own stack,
  * which listens on 127.0.0.1 and one more loopback address (PG_LISTEN,
  * scripts/stack). The test moves the server from 127.0.0.2 to 127.0.0.3
  * and rewrites the file: the old address stops answering, and the
- * service must find the new one without a restart (before issue 12 it
+ * service must find the new one without a restart (an earlier version
  * kept the address resolved at start-up for good). Then the name goes
  * away: 503 {"detail":"database unavailable"}, the reason logged, no
  * worker killed (libpq's resolver never runs in the sandbox); and back.
  * Redis and RabbitMQ named by hosts that resolve only later are found
- * then (before issue 12, both stayed disabled until a restart).
+ * then (in an earlier version both stayed disabled until a restart).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

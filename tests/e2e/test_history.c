@@ -3,7 +3,7 @@
  * the history rows of the customer's (business_id, user_id), newest first,
  * in the documented shapes (src/api/history.h); history that arrived before the
  * profile shows once it exists; rows of another business or user never do.
- * The rows are written with SQL, as the history consumer (issue 6) will.
+ * The rows are written with SQL, as the history consumer does.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

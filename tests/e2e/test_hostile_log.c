@@ -208,7 +208,7 @@ log_line_of(const char *trace)
 }
 
 /*
- * Issue 12: the controls fill the log line's room, then every
+ * A defect found once: the controls fill the log line's room, then every
  * continuation byte was copied unchecked past the end of log_write's
  * stack buffer, before any token is looked at.
  */

@@ -585,7 +585,7 @@ queue_get(amqp_connection_state_t c, const char *queue, char *id, size_t len)
 }
 
 /*
- * Confirms out of order and nacks (issue 12): a queue with x-overflow
+ * Confirms out of order and nacks: a queue with x-overflow
  * reject-publish and room for 2 nacks the later "full" events, while the
  * unroutable ones are acked at once and the routed ones after their
  * write. Exactly the acked rows are marked sent; the nacked ones stay
@@ -807,7 +807,7 @@ redis_calls(redisContext *rc, const char *cmd, long *usec)
 }
 
 /*
- * Recovery of a parked backlog (issue 12): N parked rows (an outage's
+ * Recovery of a parked backlog: N parked rows (an outage's
  * worth) whose items fill failed_events between two foreign items (the
  * original's, say), and one more parked row whose item is missing. Once
  * a publisher reaches the broker, every row is sent and failed_events

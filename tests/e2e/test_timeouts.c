@@ -1,5 +1,5 @@
 /*
- * Nothing waits forever (issue 12): every pooled connection carries
+ * Nothing waits forever: every pooled connection carries
  * statement_timeout (DB_STATEMENT_TIMEOUT_MS) and lock_timeout
  * (DB_LOCK_TIMEOUT_MS) in its startup packet, and a request whose
  * statement hit either gets 503 {"detail":"database unavailable"},

@@ -116,7 +116,7 @@ Test(confirms, every_order_of_acks_and_nacks_settles_each_tag)
 	cr_assert_gt(total, 10000);
 }
 
-/* The case of issue 12: an ack of a later tag says nothing of tag 1. */
+/* The case that was once wrong: an ack of a later tag says nothing of tag 1. */
 Test(confirms, a_later_single_ack_leaves_earlier_tags_pending)
 {
 	struct confirms c;

@@ -579,7 +579,7 @@ Test(log, every_byte_value)
 }
 
 /*
- * Issue 12: GET /customers/ + 661 x \x01 + 1300 x \x80 without a token.
+ * A defect found once: GET /customers/ + 661 x \x01 + 1300 x \x80 without a token.
  * The controls filled the line's room and every continuation byte was
  * then copied unchecked, past the end of log_write's stack buffer.
  */
