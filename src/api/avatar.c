@@ -364,15 +364,9 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 
 	if (!st->writing && st->in_reach)
 		return (write_file(req, c, q));
-	if (!st->found) {
-		/* state_free unlinks the file no row names, if any */
-		(void)reply_detail(req, 404, "Customer not found");
+	/* when not found, state_free unlinks the file no row names, if any */
+	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
-	}
-	if (st->json.failed || st->json.buf == NULL) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (OP_REPLIED);
-	}
 	memset(f, 0, sizeof(f));
 	f[0].key = "customer_id";
 	f[0].str = c->customer_id;

@@ -89,11 +89,20 @@ customer_file_detached(const PGresult *res, int col, const char *trace_id)
 enum op_next
 customer_reply(struct http_request *req, int found, const struct jsonw *json)
 {
-	if (!found)
-		(void)reply_detail(req, 404, "Customer not found");
-	else if (json->failed)
-		(void)reply_detail(req, 500, "Internal Server Error");
-	else
+	if (!customer_write_failed(req, found, json))
 		(void)reply_json(req, 200, json->buf, json->len);
 	return (OP_REPLIED);
+}
+
+int
+customer_write_failed(struct http_request *req, int found,
+    const struct jsonw *json)
+{
+	if (!found)
+		(void)reply_detail(req, 404, "Customer not found");
+	else if (json->failed || json->buf == NULL)
+		(void)reply_detail(req, 500, "Internal Server Error");
+	else
+		return (0);
+	return (1);
 }

@@ -53,6 +53,13 @@ void customer_file_detached(const PGresult *res, int col, const char *trace_id);
  */
 enum op_next customer_reply(struct http_request *req, int found,
     const struct jsonw *json);
+/*
+ * The failures of a write about one customer: 404 Customer not found when
+ * out of reach, 500 when its JSON could not be built (1: replied); 0 when
+ * the write's own reply is to be sent.
+ */
+int customer_write_failed(struct http_request *req, int found,
+    const struct jsonw *json);
 
 /* The config's v_phone validator, for customer_input. */
 extern struct phone_rule customer_phone_rule;

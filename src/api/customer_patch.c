@@ -195,14 +195,8 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct patch_state *st = c->state;
 	struct log_field f[2];
 
-	if (!st->found) {
-		(void)reply_detail(req, 404, "Customer not found");
+	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
-	}
-	if (st->json.failed) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (OP_REPLIED);
-	}
 	if (*st->changed != '\0') {
 		memset(f, 0, sizeof(f));
 		f[0].key = "customer_id";

@@ -120,23 +120,13 @@ static const struct op op_delete = { delete_prepare, NULL, records_delete_rows,
 int
 h_notes(struct http_request *req)
 {
-	struct ctx *c = ctx_get(req);
-
-	if (c->op == NULL && !route_begin(req, &c))
-		return (KORE_RESULT_OK);
-	if (req->method == HTTP_METHOD_POST)
-		return (op_run(req, &op_create));
-	return (op_run(req, &op_list));
+	return (records_collection(req, &op_create, &op_list));
 }
 
 int
 h_note(struct http_request *req)
 {
-	struct ctx *c = ctx_get(req);
-
-	if (c->op == NULL && !route_begin(req, &c))
-		return (KORE_RESULT_OK);
-	return (op_run(req, &op_delete));
+	return (records_item(req, &op_delete));
 }
 
 /* ---- create ---- */
@@ -202,14 +192,8 @@ create_done(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct create_state *st = c->state;
 	struct log_field f[2];
 
-	if (!st->found) {
-		(void)reply_detail(req, 404, "Customer not found");
+	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
-	}
-	if (st->json.failed) {
-		(void)reply_detail(req, 500, "Internal Server Error");
-		return (OP_REPLIED);
-	}
 	memset(f, 0, sizeof(f));
 	f[0].key = "customer_id";
 	f[0].str = c->customer_id;

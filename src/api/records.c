@@ -11,6 +11,7 @@
 #include "api/customer_common.h"
 #include "api/records.h"
 #include "http/reply.h"
+#include "http/route.h"
 
 struct delete_state {
 	struct scope scope;
@@ -126,4 +127,27 @@ records_delete_done(struct http_request *req, struct ctx *c, struct op_query *q)
 	else
 		(void)reply_no_content(req);
 	return (OP_REPLIED);
+}
+
+int
+records_collection(struct http_request *req, const struct op *create,
+    const struct op *list)
+{
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL && !route_begin(req, &c))
+		return (KORE_RESULT_OK);
+	if (req->method == HTTP_METHOD_POST)
+		return (op_run(req, create));
+	return (op_run(req, list));
+}
+
+int
+records_item(struct http_request *req, const struct op *del)
+{
+	struct ctx *c = ctx_get(req);
+
+	if (c->op == NULL && !route_begin(req, &c))
+		return (KORE_RESULT_OK);
+	return (op_run(req, del));
 }

@@ -15,6 +15,15 @@
 #include "model/jsonw.h"
 #include "http/op.h"
 
+/*
+ * The handlers of a customer's records: the collection (POST creates, GET
+ * lists; route_begin has refused any other method) and one record
+ * (DELETE).
+ */
+int records_collection(struct http_request *req, const struct op *create,
+    const struct op *list);
+int records_item(struct http_request *req, const struct op *del);
+
 /* One column of a row object: its key, and whether it is a JSON number. */
 struct row_field {
 	const char *key;

@@ -144,23 +144,13 @@ static const struct op op_delete = { delete_prepare, NULL, records_delete_rows,
 int
 h_tags(struct http_request *req)
 {
-	struct ctx *c = ctx_get(req);
-
-	if (c->op == NULL && !route_begin(req, &c))
-		return (KORE_RESULT_OK);
-	if (req->method == HTTP_METHOD_POST)
-		return (op_run(req, &op_create));
-	return (op_run(req, &op_list));
+	return (records_collection(req, &op_create, &op_list));
 }
 
 int
 h_tag(struct http_request *req)
 {
-	struct ctx *c = ctx_get(req);
-
-	if (c->op == NULL && !route_begin(req, &c))
-		return (KORE_RESULT_OK);
-	return (op_run(req, &op_delete));
+	return (records_item(req, &op_delete));
 }
 
 /* ---- create ---- */
