@@ -371,8 +371,7 @@ upload_gone_while_blocked(const char *tok, const char *id, const char *first,
 	l = rowlock_take(env_database_url(), id);
 	fd = upload_send_only(tok, path, img);
 	rowlock_wait_blocked(l, 5000);
-	raw_close(fd);
-	usleep(500 * 1000); /* the worker sees its client go */
+	raw_close_seen(fd, 10000); /* the worker saw its client go */
 	rowlock_release(l);
 	for (tries = 0;; tries++) {
 		file =
@@ -1458,7 +1457,7 @@ Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 	fd = upload_send_only(f.tok, f.path, &f.jpg);
 	rowlock_wait_blocked(l, 5000);
 	cr_assert_eq(kill(in.pid, SIGTERM), 0);
-	usleep(300 * 1000); /* the worker is stopping, its update waits */
+	instance_wait_worker_settling(&in, 10000); /* its update waits */
 	rowlock_release(l);
 	rc = instance_wait_exit(&in, 20000);
 	cr_assert_neq(rc, -1, "the service did not stop");

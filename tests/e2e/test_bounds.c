@@ -501,6 +501,12 @@ Test(bounds, export_client_gone_mid_stream)
 		(void)recv(fd, part, sizeof(part), 0);
 		raw_close(fd);
 	}
+	/*
+	 * Kore lets go of the connections that left at its next pruning,
+	 * every 500 ms: a timer of the server's own, which a slow machine
+	 * only makes later (the requests below pass either way; the run's
+	 * scan of the logs catches a worker that died meanwhile).
+	 */
 	(void)poll(NULL, 0, 500);
 	r = get(&f, "/customers/%s/export", f.cid);
 	expect_status(r, 200);
@@ -593,7 +599,11 @@ Test(bounds, export_stalled_client_closed_at_the_deadline, .timeout = 90)
 	int fd, closed;
 
 	fd = long_export_begin(&in, "2", &f, &req);
-	/* the deadline and then some, reading nothing */
+	/*
+	 * The deadline and then some, reading nothing: a timer of the
+	 * service's own, which a slow machine only makes fire later (the
+	 * read below waits 15 s more for the close).
+	 */
 	sleep(5);
 	buf = raw_recv_all(fd, 15000, &len, &closed);
 	raw_close(fd);
@@ -748,11 +758,13 @@ Test(bounds, export_cut_by_the_database_is_logged, .timeout = 90)
 	fd = slow_reader_open();
 	raw_send_str(fd, req);
 	/*
-	 * The stream stops on a full buffer, in the orders; then the next
-	 * list's table goes, so that its page fails (a dead connection would
-	 * not do: the service sends a read again on a fresh one).
+	 * The stream is in the orders (an order reached the client), and
+	 * stops there on a full buffer; then the next list's table goes, so
+	 * that its page fails (a dead connection would not do: the service
+	 * sends a read again on a fresh one).
 	 */
-	sleep(2);
+	cr_assert(raw_wait_peek(fd, "\"order_id\"", 20000),
+	    "no order streamed within 20 s");
 	res = PQexec(db, "ALTER TABLE customer_appointments RENAME TO gone");
 	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
 	    PQerrorMessage(db));
@@ -797,8 +809,12 @@ Test(bounds, export_pages_hold_when_rows_go, .timeout = 90)
 	req = export_request(f.cid, f.tok);
 	fd = slow_reader_open();
 	raw_send_str(fd, req);
-	/* the stream stops pages further; the first page's rows go */
-	sleep(2);
+	/*
+	 * Once the first page is read (its orders reach the client), its
+	 * rows go; the stream stops pages further, on a full buffer.
+	 */
+	cr_assert(raw_wait_peek(fd, "\"order_id\"", 20000),
+	    "no order streamed within 20 s");
 	cr_assert_eq(
 	    db_exec("DELETE FROM customer_orders WHERE business_id = $1"
 		    " AND created_at >= timestamptz"

@@ -104,8 +104,7 @@ erase_gone_while_blocked(int route, const char *tok, const char *id,
 	l = rowlock_take(env_database_url(), id);
 	fd = erase_send(route, tok, id, uid, bid);
 	rowlock_wait_blocked(l, 5000);
-	raw_close(fd);
-	usleep(500 * 1000); /* the worker sees its client go */
+	raw_close_seen(fd, 10000); /* the worker saw its client go */
 	rowlock_release(l);
 	for (tries = 0; tries < 50; tries++) {
 		if (db_count("SELECT count(*) FROM customers WHERE id = $1", id,
@@ -160,7 +159,7 @@ Test(erasure, worker_stopping_still_removes_the_avatar, .timeout = 60)
 	fd = erase_send(1, tok, id, uid, bid);
 	rowlock_wait_blocked(l, 5000);
 	cr_assert_eq(kill(in.pid, SIGTERM), 0);
-	usleep(300 * 1000); /* the worker is stopping, the erasure waits */
+	instance_wait_worker_settling(&in, 10000); /* the erasure waits */
 	rowlock_release(l);
 	cr_assert_neq(instance_wait_exit(&in, 20000), -1,
 	    "the service did not stop");

@@ -20,6 +20,7 @@
 
 #include "expect.h"
 #include "http.h"
+#include "instance.h"
 #include "token.h"
 #include "uuid4.h"
 
@@ -30,11 +31,22 @@ static void send_hostile(const char *, const char *, const char *, const char *,
     const char *, size_t);
 static char *run(const char *, size_t, size_t, const char *, size_t);
 static void every_log_line_is_json(void);
+static void remember_answer(const struct http_resp *);
+static size_t mark_logged(const char *, unsigned char *);
+static int str_cmp(const void *, const void *);
+static void answered_unique(void);
 static json_t *log_line_of(const char *);
 static const char *str_or_empty(const json_t *, const char *);
 
 static char *toks[5];
 static const size_t NTOKS = sizeof(toks) / sizeof(toks[0]);
+
+/*
+ * The trace ids the service answered with (X-Trace-Id): each is the
+ * trace_id of the request's log line, once its worker wrote it.
+ */
+static char **answered;
+static size_t nanswered, answered_cap;
 
 static void
 init(void)
@@ -58,6 +70,11 @@ fini(void)
 		free(toks[i]);
 		toks[i] = NULL;
 	}
+	for (i = 0; i < nanswered; i++)
+		free(answered[i]);
+	free(answered);
+	answered = NULL;
+	nanswered = answered_cap = 0;
 }
 
 TestSuite(hostile_log, .init = init, .fini = fini);
@@ -102,6 +119,7 @@ send_hostile(const char *method, const char *path, const char *headers,
 	    http_parse(buf, len, 1, !strcmp(method, "HEAD"), &r, &used) == 1) {
 		cr_expect_lt(r->status, 500, "%s %.60s: %d", method, path,
 		    r->status);
+		remember_answer(r);
 		http_resp_free(r);
 	}
 	free(buf);
@@ -125,10 +143,71 @@ run(const char *prefix, size_t skip, size_t len, const char *unit,
 	return (s);
 }
 
+/* A request the service (not Kore) answered has a log line to come. */
+static void
+remember_answer(const struct http_resp *r)
+{
+	const char *trace;
+	char **grown;
+
+	if ((trace = http_hdr(r, "x-trace-id")) == NULL)
+		return;
+	if (nanswered == answered_cap) {
+		answered_cap = answered_cap ? answered_cap * 2 : 256;
+		grown = reallocarray(answered, answered_cap, sizeof(*answered));
+		cr_assert_not_null(grown);
+		answered = grown;
+	}
+	answered[nanswered] = strdup(trace);
+	cr_assert_not_null(answered[nanswered]);
+	nanswered++;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Marks trace as logged when answered holds it: 1 if it was not yet. */
+static size_t
+mark_logged(const char *trace, unsigned char *logged)
+{
+	char **hit;
+	size_t i;
+
+	hit = bsearch(&trace, answered, nanswered, sizeof(*answered), str_cmp);
+	if (hit == NULL)
+		return (0);
+	i = (size_t)(hit - answered);
+	if (logged[i])
+		return (0);
+	logged[i] = 1;
+	return (1);
+}
+
+/* Sorts answered and drops repeated trace ids (a client's own, resent). */
+static void
+answered_unique(void)
+{
+	size_t i, n;
+
+	qsort(answered, nanswered, sizeof(*answered), str_cmp);
+	for (i = n = 0; i < nanswered; i++) {
+		if (n > 0 && !strcmp(answered[n - 1], answered[i]))
+			free(answered[i]);
+		else
+			answered[n++] = answered[i];
+	}
+	nanswered = n;
+}
+
 /*
  * Every line of the service's log parses as one JSON object (jansson:
- * strict UTF-8 and escapes). Lines are written in batches every 50 ms;
- * a last line still being written is left for the next reader.
+ * strict UTF-8 and escapes), the request lines of this test's answered
+ * requests included: they are read as the workers write them (in
+ * batches, every 50 ms), until each has its line. A last line still
+ * being written is read again once whole.
  */
 static void
 every_log_line_is_json(void)
@@ -136,12 +215,20 @@ every_log_line_is_json(void)
 	json_error_t err;
 	const char *dir;
 	char path[512], *line;
-	size_t cap, n;
+	unsigned char *logged;
+	size_t cap, n, missing;
 	ssize_t len;
+	long deadline;
+	off_t at;
 	json_t *v;
 	FILE *fp;
 
-	(void)usleep(300000);
+	/* Kore refuses some of the requests itself, never all of them */
+	cr_assert_gt(nanswered, 0, "the service answered no request");
+	answered_unique();
+	logged = calloc(nanswered + 1, 1);
+	cr_assert_not_null(logged);
+	missing = nanswered;
 	dir = getenv("BEE_E2E_DIR");
 	cr_assert_not_null(dir, "BEE_E2E_DIR names the service's directory");
 	snprintf(path, sizeof(path), "%s/kore.err", dir);
@@ -150,19 +237,37 @@ every_log_line_is_json(void)
 	line = NULL;
 	cap = 0;
 	n = 0;
-	while ((len = getline(&line, &cap, fp)) > 0) {
+	deadline = instance_now_ms() + 15000;
+	for (;;) {
+		at = ftello(fp);
+		if ((len = getline(&line, &cap, fp)) <= 0 ||
+		    line[len - 1] != '\n') {
+			if (missing == 0 || instance_now_ms() >= deadline)
+				break;
+			cr_assert_eq(fseeko(fp, at, SEEK_SET), 0);
+			(void)usleep(20000);
+			continue;
+		}
 		n++;
-		if (line[len - 1] != '\n')
-			break;
 		v = json_loadb(line, (size_t)len - 1, 0, &err);
 		cr_assert_not_null(v, "%s line %zu is not JSON (%s): %.300s",
 		    path, n, err.text, line);
 		cr_assert(json_is_object(v), "%s line %zu", path, n);
+		if (!strcmp(str_or_empty(v, "message"), "request"))
+			missing -=
+			    mark_logged(str_or_empty(v, "trace_id"), logged);
 		json_decref(v);
 	}
 	free(line);
 	fclose(fp);
 	cr_assert_gt(n, 0, "%s is empty", path);
+	for (n = 0; n < nanswered && logged[n]; n++)
+		;
+	cr_assert_eq(missing, 0,
+	    "%zu of %zu answered requests have no log line after 15 s "
+	    "(trace %s)",
+	    missing, nanswered, n < nanswered ? answered[n] : "?");
+	free(logged);
 }
 
 static const char *

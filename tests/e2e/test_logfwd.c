@@ -334,13 +334,7 @@ worker_rss_kb(const struct instance *in)
 	FILE *f;
 	long pid, kb;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)in->pid,
-	    (int)in->pid);
-	f = fopen(path, "r");
-	cr_assert_not_null(f);
-	cr_assert_not_null(fgets(buf, sizeof(buf), f), "no worker");
-	fclose(f);
-	pid = strtol(buf, NULL, 10);
+	pid = (long)instance_worker_pid(in);
 	cr_assert(pid > 0, "no worker");
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
 	f = fopen(path, "r");

@@ -60,6 +60,17 @@ void raw_send(int, const void *, size_t);
 void raw_send_str(int, const char *);
 char *raw_recv_all(int, int, size_t *, int *);
 void raw_close(int);
+/*
+ * Half-closes, then waits up to ms for the server to close without a
+ * byte of answer (it saw its client go), and closes.
+ */
+void raw_close_seen(int, int);
+/*
+ * 1 once the bytes waiting unread on the socket hold needle (ms at most),
+ * reading none of them: what the server sent so far, while the client
+ * takes nothing.
+ */
+int raw_wait_peek(int, const char *, int);
 
 /* Parse responses out of bytes read off the wire. */
 int http_parse(const char *, size_t, int, int, struct http_resp **, size_t *);

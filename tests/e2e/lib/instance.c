@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -253,6 +254,51 @@ instance_wait_exit(struct instance *in, int ms)
 		usleep(20000);
 	} while (instance_now_ms() < deadline);
 	return (-1);
+}
+
+pid_t
+instance_worker_pid(const struct instance *in)
+{
+	char path[128], buf[64];
+	FILE *f;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)in->pid,
+	    (int)in->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	pid = fgets(buf, sizeof(buf), f) != NULL ? strtol(buf, NULL, 10) : 0;
+	fclose(f);
+	return ((pid_t)pid);
+}
+
+void
+instance_wait_worker_settling(const struct instance *in, int ms)
+{
+	char path[64], buf[256];
+	long deadline;
+	FILE *f;
+	pid_t w;
+	int in_poll;
+
+	deadline = instance_now_ms() + ms;
+	for (;;) {
+		in_poll = 0;
+		if ((w = instance_worker_pid(in)) > 0) {
+			snprintf(path, sizeof(path), "/proc/%d/syscall",
+			    (int)w);
+			if ((f = fopen(path, "r")) != NULL) {
+				in_poll = fgets(buf, sizeof(buf), f) != NULL &&
+				    strtol(buf, NULL, 10) == SYS_poll;
+				fclose(f);
+			}
+		}
+		if (in_poll)
+			return;
+		cr_assert(instance_now_ms() < deadline,
+		    "the worker did not wait for its writes within %d ms", ms);
+		usleep(10000);
+	}
 }
 
 static int

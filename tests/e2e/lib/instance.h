@@ -82,6 +82,15 @@ void instance_stop(struct instance *);
  * beyond those announced with instance_expect_worker_death.
  */
 void instance_expect_clean(const struct instance *);
+/* The pid of its (only) worker, 0 when it has none. */
+pid_t instance_worker_pid(const struct instance *);
+/*
+ * Waits (ms at most, else fails) until its worker, told to stop, waits in
+ * its teardown for the outcome of the writes in flight: its main thread
+ * blocks in poll(2) there, and nowhere else once serving (the loop waits
+ * in epoll_wait). The worker waits so for 5 s at most.
+ */
+void instance_wait_worker_settling(const struct instance *, int ms);
 /* The test is about to kill one of its workers: not a failure. */
 void instance_expect_worker_death(struct instance *);
 /* The start of one of its files as text, in a static buffer. */

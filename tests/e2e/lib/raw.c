@@ -166,3 +166,42 @@ raw_close(int fd)
 	if (fd != -1)
 		close(fd);
 }
+
+/*
+ * The client goes away (its FIN) and waits until the server closed its
+ * end too, which it does once its worker saw the client go: a test can
+ * then let the request's statement go on, knowing that nobody waits for
+ * the answer. The server must close without answering.
+ */
+void
+raw_close_seen(int fd, int ms)
+{
+	char *buf;
+	size_t len;
+	int closed;
+
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0, "shutdown: %s", strerror(errno));
+	buf = raw_recv_all(fd, ms, &len, &closed);
+	cr_assert(closed, "still connected %d ms after the client left", ms);
+	cr_assert_eq(len, 0, "a client that left got an answer: %.200s", buf);
+	free(buf);
+	close(fd);
+}
+
+int
+raw_wait_peek(int fd, const char *needle, int ms)
+{
+	char buf[65536];
+	long deadline;
+	ssize_t n;
+
+	deadline = now_ms() + ms;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0 && memmem(buf, (size_t)n, needle, strlen(needle)))
+			return (1);
+		if (now_ms() >= deadline)
+			return (0);
+		(void)poll(NULL, 0, 20);
+	}
+}
