@@ -23,6 +23,7 @@
 #include "api/customer_common.h"
 #include "db/db.h"
 #include "infra/deps.h"
+#include "http/drain.h"
 #include "infra/log.h"
 #include "infra/logfwd.h"
 #include "infra/metrics.h"
@@ -151,6 +152,7 @@ kore_parent_configure(int argc, char **argv)
 		die("UPLOAD_DIR %s: %s", settings.upload_dir, strerror(errno));
 	sweep_avatar_temporaries();
 
+	drain_parent_start();
 	log_write(LOG_LEVEL_INFO, NULL, "starting", NULL, 0);
 	log_flush();
 }
@@ -169,6 +171,7 @@ kore_worker_configure(void)
 	/* one write per 50 ms instead of one per request */
 	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
+	drain_start();
 }
 
 /*

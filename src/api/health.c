@@ -4,6 +4,7 @@
  */
 #include "db/db.h"
 #include "infra/deps.h"
+#include "http/drain.h"
 #include "http/guard.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -43,7 +44,7 @@ int
 h_ready(struct http_request *req)
 {
 	struct ctx *c;
-	const char *pg, *amqp, *redis;
+	const char *pg, *amqp, *redis, *status;
 	int ready;
 
 	if (!route_begin(req, &c))
@@ -55,10 +56,14 @@ h_ready(struct http_request *req)
 		redis = "disabled";
 	else
 		redis = deps_up(DEP_REDIS) ? "up" : "down";
+	status = ready ? "ready" : "not_ready";
+	if (drain_active()) { /* out of the balancer's rotation at once */
+		ready = 0;
+		status = "draining";
+	}
 	return (reply_doc(req, ready ? 200 : 503,
-	    xjson(json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
-		ready ? "ready" : "not_ready", "checks", "postgres", pg,
-		"rabbitmq", amqp, "redis", redis))));
+	    xjson(json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", status,
+		"checks", "postgres", pg, "rabbitmq", amqp, "redis", redis))));
 }
 
 int

@@ -228,6 +228,16 @@ const struct setting settings_table[] = {
 	    .error = "0 to 3650",
 	    .about =
 		"sent events are deleted after this many days, 0 to 3650" },
+	{ .name = "SHUTDOWN_GRACE_SECONDS",
+	    .fallback = "20",
+	    .parse = setting_number,
+	    AT(shutdown_grace_seconds),
+	    .min = 1,
+	    .max = 3600,
+	    .error = "1 to 3600",
+	    .about = "on SIGTERM or SIGINT, how long the service drains "
+		     "(finishes the requests it received) before it stops, "
+		     "1 to 3600 s" },
 	{ .name = "SERVICE_NAME",
 	    .alias = "PROJECT_NAME",
 	    .fallback = "BeeConect Customer Service",

@@ -1,0 +1,240 @@
+/*
+ * Graceful drain of a worker. Kore 4.1 breaks a worker's loop on the
+ * first SIGTERM, SIGINT or SIGQUIT and drops every request in flight; the
+ * module takes SIGTERM and SIGINT over in each worker (drain_start, from
+ * kore_worker_configure, after Kore's own kore_signal_setup) and in the
+ * parent (drain_parent_start, from kore_parent_configure). The worker
+ * then stops accepting, finishes what it received, closes its keep-alive
+ * connections and only then lets Kore's quit path run (SIGQUIT in
+ * sig_recv), or at SHUTDOWN_GRACE_SECONDS with what is left cut off. The
+ * parent forwards the first SIGTERM or SIGINT as Kore does and waits in
+ * kore_worker_shutdown(); a second one, or a SIGQUIT, stops the workers at
+ * once. docs/kore.md "Drain" says why each step is needed.
+ */
+#include <sys/socket.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "http/drain.h"
+#include "infra/log.h"
+#include "infra/settings.h"
+
+/* A tick of the drain: how soon it notices the signal and the end. */
+#define DRAIN_TICK_MS 50
+/*
+ * The listening socket stops listening (new connections are refused) this
+ * long after the signal: every worker has stopped accepting from it by
+ * then, so none sees it fail (Kore's accept handler treats an error on a
+ * listening socket as fatal).
+ */
+#define DRAIN_UNLISTEN_MS 250
+/*
+ * A keep-alive connection that sent nothing since the drain began is
+ * closed after this long: a client about to reuse it gets its answer
+ * (with Connection: close) instead of a connection closed under it.
+ */
+#define DRAIN_IDLE_MS 1000
+
+static volatile sig_atomic_t asked; /* SIGTERM or SIGINT came */
+static volatile sig_atomic_t parent_stops; /* stop signals the parent had */
+static int draining;
+static int done; /* drained: Kore's quit path runs */
+static int unlistened;
+static u_int64_t started;
+
+static void on_worker_signal(int);
+static void on_parent_signal(int);
+static void handle(int, void (*)(int));
+static void tick(void *, u_int64_t);
+static void stop_accepting(void);
+static void listener_gone(void *, int);
+static void unlisten(void);
+static int sweep(u_int64_t, int);
+static int idle(const struct connection *);
+static void finish(u_int64_t, int, int);
+
+void
+drain_start(void)
+{
+	handle(SIGTERM, on_worker_signal);
+	handle(SIGINT, on_worker_signal);
+	handle(SIGQUIT, on_worker_signal);
+	(void)kore_timer_add(tick, DRAIN_TICK_MS, NULL, 0);
+}
+
+void
+drain_parent_start(void)
+{
+	handle(SIGTERM, on_parent_signal);
+	handle(SIGINT, on_parent_signal);
+	handle(SIGQUIT, on_parent_signal);
+}
+
+int
+drain_active(void)
+{
+	return (asked != 0);
+}
+
+static void
+handle(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	(void)memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	(void)sigfillset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) == -1)
+		fatal("sigaction: %s", errno_s);
+}
+
+/* Only SIGQUIT reaches Kore's loop at once; the tick does the rest. */
+static void
+on_worker_signal(int sig)
+{
+	if (sig == SIGQUIT)
+		kore_signal(SIGQUIT);
+	else
+		asked = 1;
+}
+
+/*
+ * The first stop is Kore's (forwarded to the workers, then the wait in
+ * kore_worker_shutdown); a later one, or a SIGQUIT, stops them at once.
+ * kill() is all the forwarding does, and it is async-signal-safe.
+ */
+static void
+on_parent_signal(int sig)
+{
+	if (sig == SIGQUIT || parent_stops > 0)
+		kore_worker_dispatch_signal(SIGQUIT);
+	parent_stops = 1;
+	kore_signal(sig);
+}
+
+static void
+tick(void *arg, u_int64_t now)
+{
+	int conns, reqs;
+
+	(void)arg;
+	if (!asked || done)
+		return;
+	if (!draining) {
+		draining = 1;
+		started = now;
+		stop_accepting();
+		log_info(NULL, "draining");
+	}
+	if (!unlistened && now - started >= DRAIN_UNLISTEN_MS) {
+		unlistened = 1;
+		unlisten();
+	}
+	if (now - started >=
+	    (u_int64_t)settings.shutdown_grace_seconds * 1000) {
+		reqs = (int)http_request_count;
+		conns = sweep(now, 1);
+		finish(now, conns, reqs);
+		return;
+	}
+	conns = sweep(now, 0);
+	if (conns == 0 && http_request_count == 0 && unlistened)
+		finish(now, 0, 0);
+}
+
+/*
+ * No worker takes the accept lock again (Kore asks for it only below
+ * worker_max_connections), and a listener still in this worker's event
+ * set ignores its events from now on.
+ */
+static void
+stop_accepting(void)
+{
+	struct kore_server *srv;
+	struct listener *l;
+
+	worker_max_connections = 0;
+	LIST_FOREACH(srv, &kore_servers, list) {
+		LIST_FOREACH(l, &srv->listeners, list)
+			l->evt.handle = listener_gone;
+	}
+	if (worker_count == 1)
+		kore_platform_disable_accept(); /* a lone worker keeps it */
+}
+
+static void
+listener_gone(void *arg, int error)
+{
+	(void)arg;
+	(void)error;
+}
+
+/* The socket is shared by every process: one shutdown refuses for all. */
+static void
+unlisten(void)
+{
+	struct kore_server *srv;
+	struct listener *l;
+
+	LIST_FOREACH(srv, &kore_servers, list) {
+		LIST_FOREACH(l, &srv->listeners, list)
+			(void)shutdown(l->fd, SHUT_RDWR);
+	}
+}
+
+/*
+ * Every response from now on says Connection: close and closes its
+ * connection once sent (Kore's CONN_CLOSE_EMPTY); idle connections close
+ * after DRAIN_IDLE_MS, or all at once when cut. Returns how many HTTP
+ * connections are left.
+ */
+static int
+sweep(u_int64_t now, int cut)
+{
+	struct connection *c, *next;
+	int left;
+
+	left = 0;
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->proto != CONN_PROTO_HTTP)
+			continue;
+		c->flags |= CONN_CLOSE_EMPTY;
+		if (cut || (idle(c) && now - started >= DRAIN_IDLE_MS))
+			kore_connection_disconnect(c);
+		left++;
+	}
+	return (left);
+}
+
+/* No request received in part or in whole, nothing left to send. */
+static int
+idle(const struct connection *c)
+{
+	return (TAILQ_EMPTY(&c->http_requests) && TAILQ_EMPTY(&c->send_queue) &&
+	    (c->rnb == NULL || c->rnb->s_off == 0));
+}
+
+static void
+finish(u_int64_t now, int conns, int reqs)
+{
+	struct log_field f[3];
+
+	(void)memset(f, 0, sizeof(f));
+	f[0].key = "duration_ms";
+	f[0].num = (long long)(now - started);
+	f[1].key = "requests_cut";
+	f[1].num = reqs;
+	f[2].key = "connections_cut";
+	f[2].num = conns;
+	log_write(reqs > 0 || conns > 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+	    NULL, "drained", f, 3);
+	log_flush();
+	done = 1;
+	kore_signal(SIGQUIT);
+}
