@@ -1,0 +1,256 @@
+/*
+ * Graceful drain on SIGTERM (docs/operations.md "Stopping"): the requests
+ * an instance received are answered, /ready turns 503 "draining" while
+ * /healthcheck stays 200, keep-alive connections are told
+ * Connection: close, new connections are refused, and the process is gone
+ * within SHUTDOWN_GRACE_SECONDS; a request still held at the deadline is
+ * cut and the cut is logged. Requests are held in flight by a row lock of
+ * the test's own (lib/rowlock.h) on the customer they update.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "customer.h"
+#include "env.h"
+#include "expect.h"
+#include "http.h"
+#include "instance.h"
+#include "rowlock.h"
+#include "token.h"
+#include "uuid4.h"
+
+#define HELD 8 /* requests held in flight when the signal comes */
+#define IDLE 4 /* keep-alive connections idle when it comes */
+#define PATCH_BODY "{\"phone\":\"+40712345678\"}"
+
+struct held {
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	char *tok;
+	struct rowlock *lock;
+	int fd[HELD];
+};
+
+static void hold(struct held *, int);
+static int patch_send(const struct held *);
+static int patch_status(int);
+static int connect_refused(unsigned short);
+static void keepalive_open(struct http_conn **, size_t);
+
+/*
+ * n PATCHes of one customer wait on its row lock, on connections of their
+ * own: the worker has received each of them.
+ */
+static void
+hold(struct held *h, int n)
+{
+	int i;
+
+	uuid4(h->bid);
+	cust_create(h->bid, h->id, h->uid);
+	h->tok = tok_admin(h->bid);
+	h->lock = rowlock_take(env_database_url(), h->id);
+	for (i = 0; i < n; i++)
+		h->fd[i] = patch_send(h);
+	rowlock_wait_blocked(h->lock, 5000);
+}
+
+static int
+patch_send(const struct held *h)
+{
+	const char *hdrs[3];
+	char auth[2048], path[96];
+
+	(void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->tok);
+	(void)snprintf(path, sizeof(path), "/customers/%s", h->id);
+	hdrs[0] = auth;
+	hdrs[1] = "Content-Type: application/json";
+	hdrs[2] = NULL;
+	return (http_send_only("PATCH", path, hdrs, PATCH_BODY,
+	    strlen(PATCH_BODY)));
+}
+
+/* The status of the one response on fd (read until close), 0 for none. */
+static int
+patch_status(int fd)
+{
+	struct http_resp *r;
+	size_t len, used;
+	char *buf;
+	int closed, status;
+
+	buf = raw_recv_all(fd, 15000, &len, &closed);
+	status = 0;
+	if (http_parse(buf, len, closed, 0, &r, &used) == 1) {
+		status = r->status;
+		http_resp_free(r);
+	}
+	free(buf);
+	raw_close(fd);
+	return (status);
+}
+
+/* 1 when a connection to the port is refused (nobody listens). */
+static int
+connect_refused(unsigned short port)
+{
+	struct sockaddr_in sin;
+	int fd, rc, err;
+
+	cr_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	(void)memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	err = errno;
+	(void)close(fd);
+	return (rc == -1 && err == ECONNREFUSED);
+}
+
+/* Connections that each had an answer, then wait idle. */
+static void
+keepalive_open(struct http_conn **c, size_t n)
+{
+	struct http_resp *r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c[i] = http_conn_open();
+		r = http_conn_req(c[i], "GET", "/healthcheck", NULL, NULL, 0);
+		expect_status(r, 200);
+		cr_assert_str_eq(http_hdr(r, "connection"), "keep-alive");
+		http_resp_free(r);
+	}
+}
+
+Test(drain, sigterm_answers_every_request_received)
+{
+	static const char *const env[] = { "SHUTDOWN_GRACE_SECONDS", "10",
+		"CUSTOMER_PATCH_RATE", "100/minute", NULL };
+	struct instance in;
+	struct http_conn *idle[IDLE];
+	struct http_resp *r;
+	struct held h;
+	long t0, gone;
+	int i, status;
+
+	instance_start(&in, env);
+	keepalive_open(idle, IDLE);
+	hold(&h, HELD);
+
+	t0 = instance_now_ms();
+	cr_assert(kill(in.pid, SIGTERM) == 0);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "\"message\":\"draining\"", 5000),
+	    "no draining line");
+
+	/* out of rotation at once, yet alive, and telling its clients */
+	r = http_conn_req(idle[0], "GET", "/ready", NULL, NULL, 0);
+	expect_status(r, 503);
+	cr_assert_not_null(strstr(r->body, "\"status\":\"draining\""), "%s",
+	    r->body);
+	cr_assert_str_eq(http_hdr(r, "connection"), "close");
+	http_resp_free(r);
+	r = http_conn_req(idle[1], "GET", "/healthcheck", NULL, NULL, 0);
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, "connection"), "close");
+	http_resp_free(r);
+	cr_assert(http_conn_peer_closed(idle[1], 2000),
+	    "the connection stayed open after Connection: close");
+	/* an idle keep-alive connection is closed, not left to the grace */
+	cr_assert(http_conn_peer_closed(idle[2], 5000),
+	    "an idle keep-alive connection stayed open");
+
+	/* the listener is gone: new connections are refused */
+	for (i = 0; i < 50 && !connect_refused(in.port); i++)
+		usleep(20 * 1000);
+	cr_assert(i < 50, "a new connection was not refused while draining");
+
+	/* the requests received are all answered */
+	rowlock_release(h.lock);
+	for (i = 0; i < HELD; i++) {
+		status = patch_status(h.fd[i]);
+		cr_assert_eq(status, 200, "held PATCH %d answered %d", i,
+		    status);
+	}
+
+	cr_assert_geq(instance_wait_exit(&in, 10000), 0,
+	    "still up after SHUTDOWN_GRACE_SECONDS");
+	gone = instance_now_ms() - t0;
+	cr_assert_lt(gone, 10000, "gone after %ld ms", gone);
+	cr_assert(instance_file_matches(&in, "kore.err",
+	    "\"message\":\"drained\".*\"requests_cut\":0,"
+	    "\"connections_cut\":0"));
+	for (i = 0; i < IDLE; i++)
+		http_conn_close(idle[i]);
+	free(h.tok);
+	instance_stop(&in);
+}
+
+Test(drain, request_held_past_the_grace_is_cut_and_logged)
+{
+	/* the lock outlasts the grace (lock_timeout would answer 503) */
+	static const char *const env[] = { "SHUTDOWN_GRACE_SECONDS", "1",
+		"DB_LOCK_TIMEOUT_MS", "4000", NULL };
+	struct instance in;
+	struct held h;
+	long t0, gone;
+	int status;
+
+	instance_start(&in, env);
+	hold(&h, 1);
+
+	t0 = instance_now_ms();
+	cr_assert(kill(in.pid, SIGTERM) == 0);
+	/* the grace, then at most the worker's 5 s wait for a write */
+	cr_assert_geq(instance_wait_exit(&in, 15000), 0,
+	    "still up 15 s after SIGTERM with a 1 s grace");
+	gone = instance_now_ms() - t0;
+	cr_assert_geq(gone, 1000, "gone after %ld ms: before the grace", gone);
+	cr_assert(instance_file_matches(&in, "kore.err",
+	    "\"level\":\"warning\".*\"message\":\"drained\","
+	    "\"duration_ms\":[0-9]+,\"requests_cut\":1,"));
+	status = patch_status(h.fd[0]);
+	cr_assert_neq(status, 200, "the cut request was answered 200");
+	rowlock_release(h.lock);
+	free(h.tok);
+	instance_stop(&in);
+}
+
+Test(drain, second_sigterm_stops_at_once)
+{
+	static const char *const env[] = { "SHUTDOWN_GRACE_SECONDS", "30",
+		NULL };
+	struct instance in;
+	struct held h;
+	long t0, gone;
+
+	instance_start(&in, env);
+	hold(&h, 1);
+
+	t0 = instance_now_ms();
+	cr_assert(kill(in.pid, SIGTERM) == 0);
+	cr_assert(instance_wait_file_matches(&in, "kore.err",
+		      "\"message\":\"draining\"", 5000),
+	    "no draining line");
+	cr_assert(kill(in.pid, SIGTERM) == 0);
+	cr_assert_geq(instance_wait_exit(&in, 15000), 0,
+	    "a second SIGTERM did not stop it");
+	gone = instance_now_ms() - t0;
+	cr_assert_lt(gone, 15000, "gone after %ld ms", gone);
+	raw_close(h.fd[0]);
+	rowlock_release(h.lock);
+	free(h.tok);
+	instance_stop(&in);
+}
