@@ -1438,10 +1438,15 @@ Test(avatar, client_gone_after_sending_keeps_the_new_file)
 	replace_end(&f);
 }
 
+/* the drain's grace ends before the row lock's timeout */
+static const char *const cut_at_once[] = { "SHUTDOWN_GRACE_SECONDS", "1",
+	"DB_LOCK_TIMEOUT_MS", "4000", NULL };
+
 /*
  * The service is told to stop (SIGTERM) while an upload's update waits on
- * the row: the worker waits for the outcome before it exits, so the row,
- * the new file and the replaced one agree once the update commits.
+ * the row past the drain's grace (1 s): the worker, cutting the request,
+ * still waits for the outcome before it exits, so the row, the new file
+ * and the replaced one agree once the update commits.
  */
 Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 {
@@ -1451,7 +1456,7 @@ Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 	char *file, disk[600];
 	int fd, rc;
 
-	instance_start(&in, NULL);
+	instance_start(&in, cut_at_once);
 	replace_begin(&f);
 	l = rowlock_take(env_database_url(), f.id);
 	fd = upload_send_only(f.tok, f.path, &f.jpg);

@@ -137,9 +137,14 @@ Test(erasure, client_gone_still_removes_the_avatar)
 	}
 }
 
+/* the drain's grace ends before the row lock's timeout */
+static const char *const cut_at_once[] = { "SHUTDOWN_GRACE_SECONDS", "1",
+	"DB_LOCK_TIMEOUT_MS", "4000", NULL };
+
 /*
- * The service is told to stop (SIGTERM) while an erasure waits on the row:
- * the worker waits for the outcome, so the avatar goes once it commits.
+ * The service is told to stop (SIGTERM) while an erasure waits on the row
+ * past the drain's grace (1 s): the worker, cutting the request, still
+ * waits for the outcome, so the avatar goes once it commits.
  */
 Test(erasure, worker_stopping_still_removes_the_avatar, .timeout = 60)
 {
@@ -149,7 +154,7 @@ Test(erasure, worker_stopping_still_removes_the_avatar, .timeout = 60)
 	struct rowlock *l;
 	int fd;
 
-	instance_start(&in, NULL);
+	instance_start(&in, cut_at_once);
 	uuid4(bid);
 	cust_create(bid, id, uid);
 	(void)snprintf(dir, sizeof(dir), "%s/uploads", in.dir);
