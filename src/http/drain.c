@@ -28,9 +28,8 @@
 #define DRAIN_TICK_MS 50
 /*
  * The listening socket stops listening (new connections are refused) this
- * long after the signal: every worker has stopped accepting from it by
- * then, so none sees it fail (Kore's accept handler treats an error on a
- * listening socket as fatal).
+ * long after the signal: every worker has its listeners guarded by then
+ * (Kore's accept handler treats an error on a listening socket as fatal).
  */
 #define DRAIN_UNLISTEN_MS 250
 /*
@@ -51,8 +50,8 @@ static void on_worker_signal(int);
 static void on_parent_signal(int);
 static void handle(int, void (*)(int));
 static void tick(void *, u_int64_t);
-static void stop_accepting(void);
-static void listener_gone(void *, int);
+static void guard_listeners(void);
+static void listener_guarded(void *, int);
 static void unlisten(void);
 static int sweep(u_int64_t, int);
 static int idle(const struct connection *);
@@ -128,7 +127,7 @@ tick(void *arg, u_int64_t now)
 	if (!draining) {
 		draining = 1;
 		started = now;
-		stop_accepting();
+		guard_listeners();
 		log_info(NULL, "draining");
 	}
 	if (!unlistened && now - started >= DRAIN_UNLISTEN_MS) {
@@ -148,33 +147,37 @@ tick(void *arg, u_int64_t now)
 }
 
 /*
- * No worker takes the accept lock again (Kore asks for it only below
- * worker_max_connections), and a listener still in this worker's event
- * set ignores its events from now on.
+ * Until the socket stops listening, connections are still accepted: a
+ * client whose connect() succeeded has sent its request to us, and one
+ * left in the backlog would be reset. The guard only ignores the error a
+ * listening socket shut down by another worker reports.
  */
 static void
-stop_accepting(void)
+guard_listeners(void)
 {
 	struct kore_server *srv;
 	struct listener *l;
 
-	worker_max_connections = 0;
 	LIST_FOREACH(srv, &kore_servers, list) {
 		LIST_FOREACH(l, &srv->listeners, list)
-			l->evt.handle = listener_gone;
+			l->evt.handle = listener_guarded;
 	}
-	if (worker_count == 1)
-		kore_platform_disable_accept(); /* a lone worker keeps it */
 }
 
 static void
-listener_gone(void *arg, int error)
+listener_guarded(void *arg, int error)
 {
-	(void)arg;
-	(void)error;
+	if (!error)
+		kore_listener_accept(arg, 0);
 }
 
-/* The socket is shared by every process: one shutdown refuses for all. */
+/*
+ * Takes what waits in the backlog, then stops listening: the socket is
+ * shared by every process, so one shutdown refuses new connections for
+ * all. No worker takes the accept lock again (Kore asks for it only below
+ * worker_max_connections); a lone worker, which keeps it, takes its
+ * listeners out of its event set.
+ */
 static void
 unlisten(void)
 {
@@ -182,9 +185,15 @@ unlisten(void)
 	struct listener *l;
 
 	LIST_FOREACH(srv, &kore_servers, list) {
-		LIST_FOREACH(l, &srv->listeners, list)
+		LIST_FOREACH(l, &srv->listeners, list) {
+			l->evt.flags |= KORE_EVENT_READ;
+			kore_listener_accept(l, 0);
 			(void)shutdown(l->fd, SHUT_RDWR);
+		}
 	}
+	worker_max_connections = 0;
+	if (worker_count == 1)
+		kore_platform_disable_accept();
 }
 
 /*
