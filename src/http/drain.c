@@ -55,6 +55,7 @@ static void listener_guarded(void *, int);
 static void unlisten(void);
 static int sweep(u_int64_t, int);
 static int idle(const struct connection *);
+static void log_cut(const struct connection *);
 static void finish(u_int64_t, int, int);
 
 void
@@ -214,6 +215,8 @@ sweep(u_int64_t now, int cut)
 		if (c->proto != CONN_PROTO_HTTP)
 			continue;
 		c->flags |= CONN_CLOSE_EMPTY;
+		if (cut)
+			log_cut(c);
 		if (cut || (idle(c) && now - started >= DRAIN_IDLE_MS))
 			kore_connection_disconnect(c);
 		left++;
@@ -227,6 +230,25 @@ idle(const struct connection *c)
 {
 	return (TAILQ_EMPTY(&c->http_requests) && TAILQ_EMPTY(&c->send_queue) &&
 	    (c->rnb == NULL || c->rnb->s_off == 0));
+}
+
+/* Each request cut at the deadline, for whoever looks for its client. */
+static void
+log_cut(const struct connection *c)
+{
+	struct http_request *req;
+	struct log_field f[2];
+
+	TAILQ_FOREACH(req, &c->http_requests, olist) {
+		(void)memset(f, 0, sizeof(f));
+		f[0].key = "method";
+		f[0].str = http_method_text(req->method);
+		f[1].key = "path";
+		f[1].str = req->path;
+		f[1].cap = LOG_PATH_MAX;
+		log_write(LOG_LEVEL_WARNING, NULL,
+		    "request cut at the drain deadline", f, 2);
+	}
 }
 
 static void

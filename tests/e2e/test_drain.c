@@ -372,6 +372,9 @@ Test(drain, request_held_past_the_grace_is_cut_and_logged)
 	cr_assert(instance_file_matches(&in, "kore.err",
 	    "\"level\":\"warning\".*\"message\":\"drained\","
 	    "\"duration_ms\":[0-9]+,\"requests_cut\":1,"));
+	cr_assert(instance_file_matches(&in, "kore.err",
+	    "\"message\":\"request cut at the drain deadline\","
+	    "\"method\":\"PATCH\",\"path\":\"/customers/"));
 	status = patch_status(h.fd[0]);
 	cr_assert_neq(status, 200, "the cut request was answered 200");
 	rowlock_release(h.lock);
