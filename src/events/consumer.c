@@ -52,9 +52,9 @@
 #include <kore/tasks.h>
 #include <libpq-fe.h>
 
+#include "events/amqp_nodes.h"
 #include "events/amqp_pub.h"
 #include "events/consumer.h"
-#include "infra/deps.h"
 #include "model/history_event.h"
 #include "model/history_stats.h"
 #include "infra/log.h"
@@ -120,6 +120,7 @@ enum applied { APPLIED, DUPLICATE, NO_CUSTOMER, DB_FAILED };
 struct consumer {
 	PGconn *pg;
 	amqp_connection_state_t amqp; /* NULL: closed */
+	size_t amqp_next; /* RABBITMQ_URL's node to try first (amqp_nodes.h) */
 	int backoff_ms;
 	int down; /* an outage being logged once */
 	int started;
@@ -133,6 +134,8 @@ static int run(struct kore_task *);
 static int db_ready(struct consumer *);
 static int db_ok(struct consumer *, PGresult *, ExecStatusType);
 static int amqp_ready(struct consumer *);
+static int amqp_connect_node(void *, const char *, const char *, char *,
+    size_t);
 static int rpc_ok(struct consumer *, const char *);
 static void amqp_drop(struct consumer *);
 static int consume(struct consumer *);
@@ -266,6 +269,17 @@ rpc_ok(struct consumer *c, const char *what)
 	return (0);
 }
 
+/* One node of RABBITMQ_URL, for amqp_nodes_open. */
+static int
+amqp_connect_node(void *arg, const char *url, const char *address, char *err,
+    size_t errlen)
+{
+	struct consumer *c = arg;
+
+	return (amqp_pub_connect(&c->amqp, url, address, AMQP_TIMEOUT_MS, err,
+	    errlen));
+}
+
 /* Connected, the topology declared, consuming; 0 with c->err when not. */
 static int
 amqp_ready(struct consumer *c)
@@ -276,14 +290,7 @@ amqp_ready(struct consumer *c)
 
 	if (c->amqp != NULL)
 		return (1);
-	/* never the resolver in the sandbox: it would kill the worker */
-	if (*deps_address(DEP_RABBITMQ) == '\0') {
-		(void)snprintf(c->err, sizeof(c->err),
-		    "RabbitMQ host does not resolve");
-		goto fail;
-	}
-	if (amqp_pub_connect(&c->amqp, settings.rabbitmq_url,
-		deps_address(DEP_RABBITMQ), AMQP_TIMEOUT_MS, c->err,
+	if (amqp_nodes_open(&c->amqp_next, amqp_connect_node, c, c->err,
 		sizeof(c->err)) == -1)
 		goto fail;
 	a = c->amqp;

@@ -98,8 +98,12 @@ const struct setting settings_table[] = {
 	    .fallback = "amqp://guest:guest@localhost:5672/",
 	    .parse = setting_rabbitmq_url,
 	    AT(rabbitmq_url),
-	    .error = "not an amqp:// URL",
-	    .about = "RabbitMQ broker" },
+	    .error = "not an amqp:// URL, or a list of up to 7 of them "
+		     "separated by commas",
+	    .about = "RabbitMQ broker: one node's URL, or a cluster's nodes "
+		     "separated by commas (up to 7), tried in that order; the "
+		     "publisher and the history consumer connect to the first "
+		     "that answers and go on to the next when theirs fails" },
 	{ .name = "RABBITMQ_EXCHANGE",
 	    .fallback = "bee.customers.events",
 	    .parse = setting_text,
@@ -315,8 +319,12 @@ value_of(const struct setting *row, const struct dotenv *env)
 void
 settings_free(struct settings *s)
 {
+	size_t i;
+
 	free(s->database_conninfo);
 	free(s->rabbitmq_url);
+	for (i = 0; i < RABBITMQ_NODES_MAX; i++)
+		free(s->rabbitmq_node_url[i]);
 	free(s->rabbitmq_exchange);
 	free(s->redis_url);
 	free(s->log_service_url);

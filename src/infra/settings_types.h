@@ -13,6 +13,8 @@
 #include "infra/settings_url.h"
 
 #define SETTINGS_ERRLEN 256
+/* RABBITMQ_URL's nodes: a cluster of three or five, with room to spare */
+#define RABBITMQ_NODES_MAX 7
 
 enum jwt_algo { JWT_ALGO_HS256, JWT_ALGO_RS256 };
 
@@ -25,8 +27,10 @@ struct settings {
 	int db_pool_size;
 	int db_statement_timeout_ms; /* each pooled connection's */
 	int db_lock_timeout_ms;
-	char *rabbitmq_url; /* owned */
-	struct endpoint rabbitmq;
+	char *rabbitmq_url; /* owned: the list as given */
+	char *rabbitmq_node_url[RABBITMQ_NODES_MAX]; /* owned, in order */
+	struct endpoint rabbitmq[RABBITMQ_NODES_MAX]; /* the same nodes' */
+	size_t rabbitmq_nodes; /* 1 or more once parsed */
 	char *rabbitmq_exchange; /* owned */
 	char *redis_url; /* owned; empty disables */
 	struct endpoint redis;
