@@ -110,6 +110,26 @@ const struct setting settings_table[] = {
 	    AT(rabbitmq_exchange),
 	    .flags = SETTING_EMPTY_IS_UNSET,
 	    .about = "the durable topic exchange events go to" },
+	{ .name = "HISTORY_QUEUE_TYPE",
+	    .fallback = "quorum",
+	    .parse = setting_queue_type,
+	    AT(history_queue_type),
+	    .error = "quorum or classic",
+	    .about = "the history consumer's queues: `quorum` (replicated "
+		     "over a cluster's nodes, RabbitMQ 3.8 and later) or "
+		     "`classic` (brokers before 3.8, or queues declared "
+		     "classic before: see \"A RabbitMQ cluster\")" },
+	{ .name = "HISTORY_DELIVERY_LIMIT",
+	    .fallback = "50",
+	    .parse = setting_number,
+	    AT(history_delivery_limit),
+	    .min = 1,
+	    .max = 1000,
+	    .error = "1 to 1000",
+	    .about = "deliveries of one history message before its quorum "
+		     "queue dead-letters it, 1 to 1000: a message that kills "
+		     "its consumer each time stops there; classic queues "
+		     "have no limit" },
 	{ .name = "REDIS_URL",
 	    .fallback = "redis://localhost:6379/0",
 	    .parse = setting_redis_url,

@@ -211,6 +211,22 @@ setting_algorithm(const struct setting *row, const char *v, struct settings *s,
 	return (0);
 }
 
+int
+setting_queue_type(const struct setting *row, const char *v, struct settings *s,
+    char *err, size_t errlen)
+{
+	(void)row;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(v, "quorum"))
+		s->history_queue_type = QUEUE_QUORUM;
+	else if (!strcmp(v, "classic"))
+		s->history_queue_type = QUEUE_CLASSIC;
+	else
+		return (-1);
+	return (0);
+}
+
 /* RS256 only; checked once at start-up, so a bad key stops the service. */
 int
 setting_public_key_file(const struct setting *row, const char *v,

@@ -17,6 +17,7 @@
 #define RABBITMQ_NODES_MAX 7
 
 enum jwt_algo { JWT_ALGO_HS256, JWT_ALGO_RS256 };
+enum queue_type { QUEUE_QUORUM, QUEUE_CLASSIC };
 
 struct settings {
 	char host[256];
@@ -32,6 +33,8 @@ struct settings {
 	struct endpoint rabbitmq[RABBITMQ_NODES_MAX]; /* the same nodes' */
 	size_t rabbitmq_nodes; /* 1 or more once parsed */
 	char *rabbitmq_exchange; /* owned */
+	enum queue_type history_queue_type;
+	int history_delivery_limit; /* quorum queues' x-delivery-limit */
 	char *redis_url; /* owned; empty disables */
 	struct endpoint redis;
 	char *log_service_url; /* owned; NULL disables */

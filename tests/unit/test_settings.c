@@ -124,6 +124,8 @@ Test(settings, defaults)
 	cr_assert_eq(s.rabbitmq_nodes, 1);
 	cr_assert_str_eq(s.rabbitmq_node_url[0],
 	    "amqp://guest:guest@localhost:5672/");
+	cr_assert_eq(s.history_queue_type, QUEUE_QUORUM);
+	cr_assert_eq(s.history_delivery_limit, 50);
 	cr_assert_str_eq(s.rabbitmq[0].host, "localhost");
 	cr_assert_str_eq(s.rabbitmq[0].port, "5672");
 	cr_assert_str_eq(s.rabbitmq_exchange, "bee.customers.events");
@@ -395,6 +397,24 @@ Test(settings, rabbitmq_node_list)
 	cr_assert_null(s.rabbitmq_node_url[3]);
 	settings_free(&s);
 	cr_assert_null(s.rabbitmq_node_url[0]);
+}
+
+Test(settings, history_queue_classic_kept)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	cr_assert_eq(setenv("SECRET_KEY", GOOD_SECRET, 1), 0);
+	cr_assert_eq(setenv("HISTORY_QUEUE_TYPE", "classic", 1), 0);
+	cr_assert_eq(setenv("HISTORY_DELIVERY_LIMIT", "1000", 1), 0);
+	cr_assert_eq(load(NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(s.history_queue_type, QUEUE_CLASSIC);
+	cr_assert_eq(s.history_delivery_limit, 1000);
+	settings_free(&s);
+	refused("HISTORY_QUEUE_TYPE", "mirrored", "HISTORY_QUEUE_TYPE");
+	refused("HISTORY_QUEUE_TYPE", "Quorum", "HISTORY_QUEUE_TYPE");
+	refused("HISTORY_DELIVERY_LIMIT", "0", "HISTORY_DELIVERY_LIMIT");
+	refused("HISTORY_DELIVERY_LIMIT", "1001", "HISTORY_DELIVERY_LIMIT");
 }
 
 Test(settings, rabbitmq_bad_lists_named)
