@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +31,6 @@
 #define DLX "bee.customers.history.dlx"
 
 static int declare(const char *, const char *, int, int);
-static int wait_consumers(long, int);
 
 /*
  * Declares queue (durable) with x-queue-type `type` (NULL: none), the DLX
@@ -82,25 +80,11 @@ declare(const char *queue, const char *type, int dlx, int limit)
 	return (code);
 }
 
-/* Polls QUEUE's consumer count until it is n (ms at most). */
-static int
-wait_consumers(long n, int ms)
-{
-	long deadline, m, c;
-
-	deadline = instance_now_ms() + ms;
-	do {
-		if (broker_queue_counts(QUEUE, &m, &c) && c == n)
-			return (1);
-		(void)poll(NULL, 0, 100);
-	} while (instance_now_ms() < deadline);
-	return (0);
-}
-
 Test(history_queue, quorum_with_a_delivery_limit)
 {
 	/* the shared service consumes them: they are declared */
-	cr_assert(wait_consumers(1, 10000), "nobody consumes %s", QUEUE);
+	cr_assert(broker_wait_consumers(QUEUE, 1, 10000), "nobody consumes %s",
+	    QUEUE);
 	cr_assert_eq(declare(QUEUE, "quorum", 1, 50), 0,
 	    "%s is not a quorum queue with a delivery limit of 50", QUEUE);
 	cr_assert_eq(declare(QUEUE, "classic", 1, 0), AMQP_PRECONDITION_FAILED);
@@ -131,11 +115,12 @@ Test(history_queue, classic_queue_refused_then_kept_by_the_setting,
 		      " exists with other arguments: set HISTORY_QUEUE_TYPE",
 		      15000),
 	    "the refusal is not logged");
-	cr_assert(wait_consumers(0, 100), "consuming a queue it refused");
+	cr_assert(broker_wait_consumers(QUEUE, 0, 100),
+	    "consuming a queue it refused");
 	instance_stop(&in);
 
 	instance_start(&in, classic);
-	cr_assert(wait_consumers(1, 20000),
+	cr_assert(broker_wait_consumers(QUEUE, 1, 20000),
 	    "HISTORY_QUEUE_TYPE=classic does not consume the classic queue");
 	cr_assert(!instance_file_matches(&in, "kore.err", "refuses its queue"));
 	instance_stop(&in);
