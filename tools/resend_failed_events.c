@@ -67,6 +67,7 @@ static int resend(struct run *);
 static redisReply *head(struct run *);
 static void redis_failed(struct run *, redisReply *, const char *);
 static int pop_if_head(struct run *, const redisReply *, int);
+static int broker_open(struct run *, char *, size_t);
 static int publish(struct run *, struct resend_item *);
 static void mark_sent(struct run *, const char *);
 static void summary(const struct run *);
@@ -297,6 +298,20 @@ pop_if_head(struct run *r, const redisReply *h, int to_invalid)
 	return (rc);
 }
 
+/* The first of RABBITMQ_URL's nodes that answers. */
+static int
+broker_open(struct run *r, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < settings.rabbitmq_nodes; i++)
+		if (amqp_pub_open(&r->amqp, settings.rabbitmq_node_url[i], NULL,
+			settings.rabbitmq_exchange, AMQP_TIMEOUT_MS, err,
+			errlen) == 0)
+			return (0);
+	return (-1);
+}
+
 /*
  * Publishes one item as the service's publisher would (src/events/publisher.c)
  * and waits for its confirm. 0, or -1 after printing the broker's error.
@@ -309,9 +324,7 @@ publish(struct run *r, struct resend_item *it)
 	char err[AMQP_PUB_ERRLEN], gen[UUID_STRLEN];
 
 	if (!r->amqp_open) {
-		if (amqp_pub_open(&r->amqp, settings.rabbitmq_url, NULL,
-			settings.rabbitmq_exchange, AMQP_TIMEOUT_MS, err,
-			sizeof(err)) == -1) {
+		if (broker_open(r, err, sizeof(err)) == -1) {
 			fprintf(stderr, "resend-failed-events: broker: %s\n",
 			    err);
 			return (-1);

@@ -13,7 +13,10 @@
  * exchange bee.customers.history.dlx and the queue
  * bee.customers.history.dlq bound to it; the durable queue
  * bee.customers.history with x-dead-letter-exchange = that exchange, bound
- * to v1.order.* and v1.appointment.*. Prefetch PREFETCH, manual acks.
+ * to v1.order.* and v1.appointment.*. Both quorum queues unless
+ * HISTORY_QUEUE_TYPE says classic (history_queue.c: the arguments, the
+ * delivery limit, a refusal logged at every attempt). Prefetch PREFETCH,
+ * manual acks.
  *
  * A message: parsed and checked by history_event.c; malformed (not JSON,
  * a missing or mistyped member, an unknown routing key) is rejected
@@ -52,9 +55,10 @@
 #include <kore/tasks.h>
 #include <libpq-fe.h>
 
+#include "events/amqp_nodes.h"
 #include "events/amqp_pub.h"
 #include "events/consumer.h"
-#include "infra/deps.h"
+#include "events/history_queue.h"
 #include "model/history_event.h"
 #include "model/history_stats.h"
 #include "infra/log.h"
@@ -120,6 +124,7 @@ enum applied { APPLIED, DUPLICATE, NO_CUSTOMER, DB_FAILED };
 struct consumer {
 	PGconn *pg;
 	amqp_connection_state_t amqp; /* NULL: closed */
+	size_t amqp_next; /* RABBITMQ_URL's node to try first (amqp_nodes.h) */
 	int backoff_ms;
 	int down; /* an outage being logged once */
 	int started;
@@ -133,6 +138,8 @@ static int run(struct kore_task *);
 static int db_ready(struct consumer *);
 static int db_ok(struct consumer *, PGresult *, ExecStatusType);
 static int amqp_ready(struct consumer *);
+static int amqp_connect_node(void *, const char *, const char *, char *,
+    size_t);
 static int rpc_ok(struct consumer *, const char *);
 static void amqp_drop(struct consumer *);
 static int consume(struct consumer *);
@@ -266,24 +273,28 @@ rpc_ok(struct consumer *c, const char *what)
 	return (0);
 }
 
+/* One node of RABBITMQ_URL, for amqp_nodes_open. */
+static int
+amqp_connect_node(void *arg, const char *url, const char *address, char *err,
+    size_t errlen)
+{
+	struct consumer *c = arg;
+
+	return (amqp_pub_connect(&c->amqp, url, address, AMQP_TIMEOUT_MS, err,
+	    errlen));
+}
+
 /* Connected, the topology declared, consuming; 0 with c->err when not. */
 static int
 amqp_ready(struct consumer *c)
 {
-	amqp_table_entry_t arg;
-	amqp_table_t args;
 	amqp_connection_state_t a;
+	int rc;
 
 	if (c->amqp != NULL)
 		return (1);
-	/* never the resolver in the sandbox: it would kill the worker */
-	if (*deps_address(DEP_RABBITMQ) == '\0') {
-		(void)snprintf(c->err, sizeof(c->err),
-		    "RabbitMQ host does not resolve");
-		goto fail;
-	}
-	if (amqp_pub_connect(&c->amqp, settings.rabbitmq_url,
-		deps_address(DEP_RABBITMQ), AMQP_TIMEOUT_MS, c->err,
+	rc = 0;
+	if (amqp_nodes_open(&c->amqp_next, amqp_connect_node, c, c->err,
 		sizeof(c->err)) == -1)
 		goto fail;
 	a = c->amqp;
@@ -300,22 +311,15 @@ amqp_ready(struct consumer *c)
 	    amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
 	if (!rpc_ok(c, "exchange.declare " DLX))
 		goto fail;
-	(void)amqp_queue_declare(a, CHANNEL, amqp_cstring_bytes(DLQ), 0, 1, 0,
-	    0, amqp_empty_table);
-	if (!rpc_ok(c, "queue.declare " DLQ))
+	if ((rc = history_queue_declare(a, CHANNEL, DLQ, NULL, c->err,
+		 sizeof(c->err))) != 0)
 		goto fail;
 	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(DLQ),
 	    amqp_cstring_bytes(DLX), amqp_cstring_bytes(""), amqp_empty_table);
 	if (!rpc_ok(c, "queue.bind " DLQ))
 		goto fail;
-	arg.key = amqp_cstring_bytes("x-dead-letter-exchange");
-	arg.value.kind = AMQP_FIELD_KIND_UTF8;
-	arg.value.value.bytes = amqp_cstring_bytes(DLX);
-	args.num_entries = 1;
-	args.entries = &arg;
-	(void)amqp_queue_declare(a, CHANNEL, amqp_cstring_bytes(QUEUE), 0, 1, 0,
-	    0, args);
-	if (!rpc_ok(c, "queue.declare " QUEUE))
+	if ((rc = history_queue_declare(a, CHANNEL, QUEUE, DLX, c->err,
+		 sizeof(c->err))) != 0)
 		goto fail;
 	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(QUEUE),
 	    amqp_cstring_bytes(X_ORDERS), amqp_cstring_bytes("v1.order.*"),
@@ -336,7 +340,12 @@ amqp_ready(struct consumer *c)
 		goto fail;
 	return (1);
 fail:
-	if (!c->down)
+	/* a queue of another type stays so until someone acts: every time */
+	if (rc == HISTORY_QUEUE_MISMATCH)
+		task_log(LOG_LEVEL_ERROR,
+		    "History consumer: the broker refuses its queue", c->err,
+		    -1);
+	else if (!c->down)
 		task_log(LOG_LEVEL_WARNING,
 		    "History consumer cannot consume from RabbitMQ", c->err,
 		    -1);

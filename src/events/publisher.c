@@ -67,6 +67,7 @@
 #include <kore/tasks.h>
 #include <libpq-fe.h>
 
+#include "events/amqp_nodes.h"
 #include "events/amqp_pub.h"
 #include "infra/deps.h"
 #include "infra/log.h"
@@ -136,6 +137,7 @@ struct publisher {
 	int locked;
 	struct amqp_pub amqp;
 	int amqp_used; /* the connection has carried a batch already */
+	size_t amqp_next; /* RABBITMQ_URL's node to try first (amqp_nodes.h) */
 	struct mirror redis;
 	int backoff_ms;
 	int broker_down; /* logged once per outage */
@@ -161,6 +163,7 @@ static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
 static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
+static int amqp_open_node(void *, const char *, const char *, char *, size_t);
 
 void
 publisher_start(void)
@@ -294,6 +297,17 @@ ids_update(struct publisher *p, const char *sql, const char *ids)
 	return (db_ok(p, r, PGRES_COMMAND_OK));
 }
 
+/* One node of RABBITMQ_URL, for amqp_nodes_open. */
+static int
+amqp_open_node(void *arg, const char *url, const char *address, char *err,
+    size_t errlen)
+{
+	struct publisher *p = arg;
+
+	return (amqp_pub_open(&p->amqp, url, address,
+	    settings.rabbitmq_exchange, AMQP_TIMEOUT_MS, err, errlen));
+}
+
 /*
  * Publishes the next batch. The columns of sql_unsent: 0 id, 1 event_id,
  * 2 routing_key, 3 trace_id, 4 created_at epoch, 5 body, 6 parked,
@@ -317,16 +331,8 @@ send_batch(struct publisher *p)
 again:
 	if (p->amqp.failed) {
 		amqp_pub_close(&p->amqp);
-		/* never the resolver in the sandbox: it would kill the worker */
-		if (*deps_address(DEP_RABBITMQ) == '\0') {
-			(void)snprintf(p->err, sizeof(p->err),
-			    "RabbitMQ host does not resolve");
-			PQclear(r);
-			return (BROKER_FAILED);
-		}
-		if (amqp_pub_open(&p->amqp, settings.rabbitmq_url,
-			deps_address(DEP_RABBITMQ), settings.rabbitmq_exchange,
-			AMQP_TIMEOUT_MS, p->err, sizeof(p->err)) == -1) {
+		if (amqp_nodes_open(&p->amqp_next, amqp_open_node, p, p->err,
+			sizeof(p->err)) == -1) {
 			PQclear(r);
 			return (BROKER_FAILED);
 		}

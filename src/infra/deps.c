@@ -5,7 +5,8 @@
  * and reads its outcome on the next tick, so a probe never blocks the
  * loop. A failed probe asks the parent to resolve the name again, and a
  * new answer is logged: a dependency that moved is followed within about
- * a second.
+ * a second. Each node of a RabbitMQ list is probed on its own, and
+ * RabbitMQ is up while any of them answers.
  */
 #include <sys/socket.h>
 
@@ -37,9 +38,10 @@ struct probe {
 };
 
 static struct probe probes[DEP_COUNT];
-static const char *const dep_names[DEP_COUNT] = { "PostgreSQL", "RabbitMQ",
-	"Redis" };
+static const char *const dep_names[DEP_RABBITMQ_MORE] = { "PostgreSQL",
+	"RabbitMQ", "Redis" };
 
+static const char *dep_name(enum dep);
 static void notice_unresolved(enum dep, const struct resolved *);
 static void probe_tick(void *, u_int64_t);
 static void probe_collect(enum dep);
@@ -53,8 +55,10 @@ deps_resolve(char *err, size_t errlen)
 	struct resolved r;
 	size_t i;
 
+	memset(eps, 0, sizeof(eps));
 	eps[DEP_POSTGRES] = &settings.database;
-	eps[DEP_RABBITMQ] = &settings.rabbitmq;
+	for (i = 0; i < settings.rabbitmq_nodes; i++)
+		eps[DEP_RABBITMQ_NODE(i)] = &settings.rabbitmq[i];
 	eps[DEP_REDIS] = *settings.redis_url != '\0' ? &settings.redis : NULL;
 	for (i = 0; i < DEP_COUNT; i++) {
 		probes[i].fd = -1;
@@ -71,13 +75,19 @@ deps_resolve(char *err, size_t errlen)
 	return (0);
 }
 
+static const char *
+dep_name(enum dep d)
+{
+	return (d < DEP_RABBITMQ_MORE ? dep_names[d] : "RabbitMQ");
+}
+
 static void
 notice_unresolved(enum dep d, const struct resolved *r)
 {
 	kore_log(LOG_NOTICE,
 	    "%s host %s does not resolve (%s): tried again "
 	    "when a connection fails",
-	    dep_names[d], resolve_host(d), r->error);
+	    dep_name(d), resolve_host(d), r->error);
 }
 
 /*
@@ -117,10 +127,18 @@ deps_start(void)
 	(void)kore_timer_add(probe_tick, PROBE_INTERVAL_MS, NULL, 0);
 }
 
+/* RabbitMQ is up when any of its nodes answers. */
 int
 deps_up(enum dep d)
 {
-	return (probes[d].up);
+	size_t i;
+
+	if (d != DEP_RABBITMQ)
+		return (probes[d].up);
+	for (i = 0; i < settings.rabbitmq_nodes; i++)
+		if (probes[DEP_RABBITMQ_NODE(i)].up)
+			return (1);
+	return (0);
 }
 
 int
@@ -216,10 +234,10 @@ log_address(enum dep d)
 	probes[d].generation = r.generation;
 	if (r.ok)
 		(void)snprintf(msg, sizeof(msg), "%s host %s resolves to %s",
-		    dep_names[d], resolve_host(d), r.ip);
+		    dep_name(d), resolve_host(d), r.ip);
 	else
 		(void)snprintf(msg, sizeof(msg),
-		    "%s host %s does not resolve: %s", dep_names[d],
+		    "%s host %s does not resolve: %s", dep_name(d),
 		    resolve_host(d), r.error);
 	if (r.ok)
 		log_info(NULL, msg);

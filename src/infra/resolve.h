@@ -22,8 +22,21 @@
 
 #define RESOLVE_MIN_MS 1000
 
-/* The dependencies, probed by deps.c, followed here. */
-enum dep { DEP_POSTGRES, DEP_RABBITMQ, DEP_REDIS, DEP_COUNT };
+/*
+ * The dependencies, probed by deps.c, followed here. DEP_RABBITMQ is
+ * RABBITMQ_URL's first node; the others of a list follow DEP_REDIS
+ * (DEP_RABBITMQ_NODE(i) names the i-th), unused slots disabled.
+ */
+enum dep {
+	DEP_POSTGRES,
+	DEP_RABBITMQ,
+	DEP_REDIS,
+	DEP_RABBITMQ_MORE,
+	DEP_COUNT = DEP_RABBITMQ_MORE + RABBITMQ_NODES_MAX - 1
+};
+
+#define DEP_RABBITMQ_NODE(i) \
+	((i) == 0 ? DEP_RABBITMQ : (enum dep)(DEP_RABBITMQ_MORE + (i)-1))
 
 struct resolved {
 	int ok; /* 0: disabled, or the name does not resolve */

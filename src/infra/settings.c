@@ -98,14 +98,38 @@ const struct setting settings_table[] = {
 	    .fallback = "amqp://guest:guest@localhost:5672/",
 	    .parse = setting_rabbitmq_url,
 	    AT(rabbitmq_url),
-	    .error = "not an amqp:// URL",
-	    .about = "RabbitMQ broker" },
+	    .error = "not an amqp:// URL, or a list of up to 7 of them "
+		     "separated by commas",
+	    .about = "RabbitMQ broker: one node's URL, or a cluster's nodes "
+		     "separated by commas (up to 7), tried in that order; the "
+		     "publisher and the history consumer connect to the first "
+		     "that answers and go on to the next when theirs fails" },
 	{ .name = "RABBITMQ_EXCHANGE",
 	    .fallback = "bee.customers.events",
 	    .parse = setting_text,
 	    AT(rabbitmq_exchange),
 	    .flags = SETTING_EMPTY_IS_UNSET,
 	    .about = "the durable topic exchange events go to" },
+	{ .name = "HISTORY_QUEUE_TYPE",
+	    .fallback = "quorum",
+	    .parse = setting_queue_type,
+	    AT(history_queue_type),
+	    .error = "quorum or classic",
+	    .about = "the history consumer's queues: `quorum` (replicated "
+		     "over a cluster's nodes, RabbitMQ 3.8 and later) or "
+		     "`classic` (brokers before 3.8, or queues declared "
+		     "classic before: see \"A RabbitMQ cluster\")" },
+	{ .name = "HISTORY_DELIVERY_LIMIT",
+	    .fallback = "50",
+	    .parse = setting_number,
+	    AT(history_delivery_limit),
+	    .min = 1,
+	    .max = 1000,
+	    .error = "1 to 1000",
+	    .about = "deliveries of one history message before its quorum "
+		     "queue dead-letters it, 1 to 1000: a message that kills "
+		     "its consumer each time stops there; classic queues "
+		     "have no limit" },
 	{ .name = "REDIS_URL",
 	    .fallback = "redis://localhost:6379/0",
 	    .parse = setting_redis_url,
@@ -325,8 +349,12 @@ value_of(const struct setting *row, const struct dotenv *env)
 void
 settings_free(struct settings *s)
 {
+	size_t i;
+
 	free(s->database_conninfo);
 	free(s->rabbitmq_url);
+	for (i = 0; i < RABBITMQ_NODES_MAX; i++)
+		free(s->rabbitmq_node_url[i]);
 	free(s->rabbitmq_exchange);
 	free(s->redis_url);
 	free(s->log_service_url);

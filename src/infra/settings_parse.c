@@ -108,18 +108,36 @@ setting_database_url(const struct setting *row, const char *v,
 	return (0);
 }
 
+/*
+ * One node's URL, or several separated by commas (a cluster's nodes, tried
+ * in that order): each an amqp:// URL of its own, none empty.
+ */
 int
 setting_rabbitmq_url(const struct setting *row, const char *v,
     struct settings *s, char *err, size_t errlen)
 {
+	const char *p;
+	size_t len;
+	char *node;
+
 	(void)row;
 	(void)err;
 	(void)errlen;
 	s->rabbitmq_url = xstrdup(v);
-	if (strncmp(v, "amqp://", 7) != 0 ||
-	    settings_url_endpoint(v, "5672", &s->rabbitmq) == -1)
-		return (-1);
-	return (0);
+	for (p = v;; p += len + 1) {
+		len = strcspn(p, ",");
+		if (s->rabbitmq_nodes == RABBITMQ_NODES_MAX)
+			return (-1);
+		node = xstrndup(p, len);
+		s->rabbitmq_node_url[s->rabbitmq_nodes] = node;
+		if (strncmp(node, "amqp://", 7) != 0 ||
+		    settings_url_endpoint(node, "5672",
+			&s->rabbitmq[s->rabbitmq_nodes]) == -1)
+			return (-1);
+		s->rabbitmq_nodes++;
+		if (p[len] == '\0')
+			return (0);
+	}
 }
 
 /* Empty is accepted: Redis is optional. */
@@ -188,6 +206,22 @@ setting_algorithm(const struct setting *row, const char *v, struct settings *s,
 		s->algorithm = JWT_ALGO_HS256;
 	else if (!strcmp(v, "RS256"))
 		s->algorithm = JWT_ALGO_RS256;
+	else
+		return (-1);
+	return (0);
+}
+
+int
+setting_queue_type(const struct setting *row, const char *v, struct settings *s,
+    char *err, size_t errlen)
+{
+	(void)row;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(v, "quorum"))
+		s->history_queue_type = QUEUE_QUORUM;
+	else if (!strcmp(v, "classic"))
+		s->history_queue_type = QUEUE_CLASSIC;
 	else
 		return (-1);
 	return (0);

@@ -31,6 +31,8 @@ int setting_rate(const struct setting *, const char *, struct settings *,
     char *, size_t);
 int setting_algorithm(const struct setting *, const char *, struct settings *,
     char *, size_t);
+int setting_queue_type(const struct setting *, const char *, struct settings *,
+    char *, size_t);
 int setting_public_key_file(const struct setting *, const char *,
     struct settings *, char *, size_t);
 int setting_secret_key(const struct setting *, const char *, struct settings *,

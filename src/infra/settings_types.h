@@ -13,8 +13,11 @@
 #include "infra/settings_url.h"
 
 #define SETTINGS_ERRLEN 256
+/* RABBITMQ_URL's nodes: a cluster of three or five, with room to spare */
+#define RABBITMQ_NODES_MAX 7
 
 enum jwt_algo { JWT_ALGO_HS256, JWT_ALGO_RS256 };
+enum queue_type { QUEUE_QUORUM, QUEUE_CLASSIC };
 
 struct settings {
 	char host[256];
@@ -25,9 +28,13 @@ struct settings {
 	int db_pool_size;
 	int db_statement_timeout_ms; /* each pooled connection's */
 	int db_lock_timeout_ms;
-	char *rabbitmq_url; /* owned */
-	struct endpoint rabbitmq;
+	char *rabbitmq_url; /* owned: the list as given */
+	char *rabbitmq_node_url[RABBITMQ_NODES_MAX]; /* owned, in order */
+	struct endpoint rabbitmq[RABBITMQ_NODES_MAX]; /* the same nodes' */
+	size_t rabbitmq_nodes; /* 1 or more once parsed */
 	char *rabbitmq_exchange; /* owned */
+	enum queue_type history_queue_type;
+	int history_delivery_limit; /* quorum queues' x-delivery-limit */
 	char *redis_url; /* owned; empty disables */
 	struct endpoint redis;
 	char *log_service_url; /* owned; NULL disables */

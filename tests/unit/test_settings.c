@@ -121,8 +121,13 @@ Test(settings, defaults)
 	cr_assert_eq(s.db_statement_timeout_ms, 5000);
 	cr_assert_eq(s.db_lock_timeout_ms, 2000);
 	cr_assert_str_eq(s.rabbitmq_url, "amqp://guest:guest@localhost:5672/");
-	cr_assert_str_eq(s.rabbitmq.host, "localhost");
-	cr_assert_str_eq(s.rabbitmq.port, "5672");
+	cr_assert_eq(s.rabbitmq_nodes, 1);
+	cr_assert_str_eq(s.rabbitmq_node_url[0],
+	    "amqp://guest:guest@localhost:5672/");
+	cr_assert_eq(s.history_queue_type, QUEUE_QUORUM);
+	cr_assert_eq(s.history_delivery_limit, 50);
+	cr_assert_str_eq(s.rabbitmq[0].host, "localhost");
+	cr_assert_str_eq(s.rabbitmq[0].port, "5672");
 	cr_assert_str_eq(s.rabbitmq_exchange, "bee.customers.events");
 	cr_assert_str_eq(s.redis_url, "redis://localhost:6379/0");
 	cr_assert_str_eq(s.redis.host, "localhost");
@@ -187,8 +192,8 @@ Test(settings, from_the_environment)
 	cr_assert_eq(s.db_pool_size, 3);
 	cr_assert_eq(s.db_statement_timeout_ms, 750);
 	cr_assert_eq(s.db_lock_timeout_ms, 3600000);
-	cr_assert_str_eq(s.rabbitmq.host, "rabbitmq");
-	cr_assert_str_eq(s.rabbitmq.port, "5672");
+	cr_assert_str_eq(s.rabbitmq[0].host, "rabbitmq");
+	cr_assert_str_eq(s.rabbitmq[0].port, "5672");
 	cr_assert_str_eq(s.rabbitmq_exchange, "x.events");
 	cr_assert_str_eq(s.redis.host, "redis");
 	cr_assert_str_eq(s.redis.port, "6380");
@@ -362,6 +367,68 @@ Test(settings, bad_urls_named)
 	refused("REDIS_URL", "memcached://cache:11211", "REDIS_URL");
 	refused("REDIS_URL", "redis://redis:x/0", "REDIS_URL");
 	refused("LOG_SERVICE_URL", "ftp://logs/", "LOG_SERVICE_URL");
+}
+
+/* A cluster's nodes, each its own URL, kept in the order given. */
+Test(settings, rabbitmq_node_list)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	cr_assert_eq(setenv("SECRET_KEY", GOOD_SECRET, 1), 0);
+	cr_assert_eq(setenv("RABBITMQ_URL",
+			 "amqp://u:p@r1:5673/v,amqp://u:p@r2/v,"
+			 "amqp://w:q@[::1]:5675/",
+			 1),
+	    0);
+	cr_assert_eq(load(NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(s.rabbitmq_nodes, 3);
+	cr_assert_str_eq(s.rabbitmq_url,
+	    "amqp://u:p@r1:5673/v,amqp://u:p@r2/v,amqp://w:q@[::1]:5675/");
+	cr_assert_str_eq(s.rabbitmq_node_url[0], "amqp://u:p@r1:5673/v");
+	cr_assert_str_eq(s.rabbitmq_node_url[1], "amqp://u:p@r2/v");
+	cr_assert_str_eq(s.rabbitmq_node_url[2], "amqp://w:q@[::1]:5675/");
+	cr_assert_str_eq(s.rabbitmq[0].host, "r1");
+	cr_assert_str_eq(s.rabbitmq[0].port, "5673");
+	cr_assert_str_eq(s.rabbitmq[1].host, "r2");
+	cr_assert_str_eq(s.rabbitmq[1].port, "5672");
+	cr_assert_str_eq(s.rabbitmq[2].host, "::1");
+	cr_assert_str_eq(s.rabbitmq[2].port, "5675");
+	cr_assert_null(s.rabbitmq_node_url[3]);
+	settings_free(&s);
+	cr_assert_null(s.rabbitmq_node_url[0]);
+}
+
+Test(settings, history_queue_classic_kept)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	cr_assert_eq(setenv("SECRET_KEY", GOOD_SECRET, 1), 0);
+	cr_assert_eq(setenv("HISTORY_QUEUE_TYPE", "classic", 1), 0);
+	cr_assert_eq(setenv("HISTORY_DELIVERY_LIMIT", "1000", 1), 0);
+	cr_assert_eq(load(NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(s.history_queue_type, QUEUE_CLASSIC);
+	cr_assert_eq(s.history_delivery_limit, 1000);
+	settings_free(&s);
+	refused("HISTORY_QUEUE_TYPE", "mirrored", "HISTORY_QUEUE_TYPE");
+	refused("HISTORY_QUEUE_TYPE", "Quorum", "HISTORY_QUEUE_TYPE");
+	refused("HISTORY_DELIVERY_LIMIT", "0", "HISTORY_DELIVERY_LIMIT");
+	refused("HISTORY_DELIVERY_LIMIT", "1001", "HISTORY_DELIVERY_LIMIT");
+}
+
+Test(settings, rabbitmq_bad_lists_named)
+{
+	refused("RABBITMQ_URL", "amqp://a/,", "RABBITMQ_URL");
+	refused("RABBITMQ_URL", ",amqp://a/", "RABBITMQ_URL");
+	refused("RABBITMQ_URL", "amqp://a/,,amqp://b/", "RABBITMQ_URL");
+	refused("RABBITMQ_URL", "amqp://a/,http://b/", "RABBITMQ_URL");
+	refused("RABBITMQ_URL", "amqp://a/, amqp://b/", "RABBITMQ_URL");
+	refused("RABBITMQ_URL", "amqp://a/,amqp://b:x/", "RABBITMQ_URL");
+	refused("RABBITMQ_URL",
+	    "amqp://1/,amqp://2/,amqp://3/,amqp://4/,amqp://5/,amqp://6/,"
+	    "amqp://7/,amqp://8/",
+	    "RABBITMQ_URL");
 }
 
 Test(settings, empty_redis_url_disables)

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <amqp.h>
 #include <amqp_framing.h>
@@ -15,6 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "broker.h"
+#include "instance.h"
 
 amqp_connection_state_t
 broker_open(void)
@@ -72,6 +74,21 @@ broker_queue_counts(const char *queue, long *messages, long *consumers)
 	*consumers = (long)ok->consumer_count;
 	broker_close(c);
 	return (1);
+}
+
+int
+broker_wait_consumers(const char *queue, long n, int ms)
+{
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	long deadline, m, c;
+
+	deadline = instance_now_ms() + ms;
+	do {
+		if (broker_queue_counts(queue, &m, &c) && c == n)
+			return (1);
+		(void)nanosleep(&nap, NULL);
+	} while (instance_now_ms() < deadline);
+	return (0);
 }
 
 void

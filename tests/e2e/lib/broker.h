@@ -15,6 +15,8 @@ void broker_close(amqp_connection_state_t);
  * own; 0 when the queue does not exist (yet), 1 otherwise.
  */
 int broker_queue_counts(const char *queue, long *messages, long *consumers);
+/* Polls until the queue has n consumers: 1, or 0 after ms. */
+int broker_wait_consumers(const char *queue, long n, int ms);
 /* A persistent application/json message to exchange with key. */
 void broker_publish(const char *exchange, const char *key, const char *body);
 

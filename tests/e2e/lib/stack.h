@@ -30,8 +30,9 @@ struct stack {
 };
 
 /*
- * Starts the servers (space-separated names of scripts/stack, "" for all)
- * of a fresh stack, migrates its database (when PostgreSQL is one of them)
+ * Starts the servers (space-separated names of scripts/stack, "" for all;
+ * "--rabbitmq-nodes 3 rabbitmq ..." for a three-node cluster, whose
+ * RABBITMQ_URL lists the nodes) of a fresh stack, migrates its database (when PostgreSQL is one of them)
  * and sets DATABASE_URL, REDIS_URL (empty without Redis) and RABBITMQ_URL
  * and STACK_DIR in this process's environment, before the test starts any
  * thread. One stack per test process.
