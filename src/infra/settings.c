@@ -20,6 +20,17 @@ struct settings settings;
 	.offset = offsetof(struct settings, field), \
 	.size = sizeof(((struct settings *)0)->field)
 
+/* The words of the choice settings (setting_choice). */
+static const struct setting_choice queue_types[] = { { "quorum", QUEUE_QUORUM },
+	{ "classic", QUEUE_CLASSIC }, { NULL, 0 } };
+static const struct setting_choice log_levels[] = {
+	{ "debug", LOG_LEVEL_DEBUG }, { "info", LOG_LEVEL_INFO },
+	{ "warning", LOG_LEVEL_WARNING }, { "warn", LOG_LEVEL_WARNING },
+	{ "error", LOG_LEVEL_ERROR }, { NULL, 0 }
+};
+static const struct setting_choice algorithms[] = { { "HS256", JWT_ALGO_HS256 },
+	{ "RS256", JWT_ALGO_RS256 }, { NULL, 0 } };
+
 /* In the order they are checked: the first bad one is reported. */
 const struct setting settings_table[] = {
 	{ .name = "HOST",
@@ -112,8 +123,9 @@ const struct setting settings_table[] = {
 	    .about = "the durable topic exchange events go to" },
 	{ .name = "HISTORY_QUEUE_TYPE",
 	    .fallback = "quorum",
-	    .parse = setting_queue_type,
+	    .parse = setting_choice,
 	    AT(history_queue_type),
+	    .choices = queue_types,
 	    .error = "quorum or classic",
 	    .about = "the history consumer's queues: `quorum` (replicated "
 		     "over a cluster's nodes, RabbitMQ 3.8 and later) or "
@@ -146,8 +158,10 @@ const struct setting settings_table[] = {
 		     "disables" },
 	{ .name = "LOG_LEVEL",
 	    .fallback = "info",
-	    .parse = setting_log_level,
+	    .parse = setting_choice,
 	    AT(log_level),
+	    .choices = log_levels,
+	    .flags = SETTING_ANY_CASE,
 	    .error = "debug, info, warning or error",
 	    .about = "`debug`, `info`, `warning` (or `warn`) or `error`, any "
 		     "case" },
@@ -165,8 +179,9 @@ const struct setting settings_table[] = {
 	    .about = "comma-separated allowed CORS origins" },
 	{ .name = "ALGORITHM",
 	    .fallback = "HS256",
-	    .parse = setting_algorithm,
+	    .parse = setting_choice,
 	    AT(algorithm),
+	    .choices = algorithms,
 	    .error = "HS256 or RS256",
 	    .flags = SETTING_AUTH,
 	    .about = "JWT signature: `HS256` with `SECRET_KEY` or `RS256` with "

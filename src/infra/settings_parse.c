@@ -166,26 +166,6 @@ setting_http_url(const struct setting *row, const char *v, struct settings *s,
 }
 
 int
-setting_log_level(const struct setting *row, const char *v, struct settings *s,
-    char *err, size_t errlen)
-{
-	(void)row;
-	(void)err;
-	(void)errlen;
-	if (!strcasecmp(v, "debug"))
-		s->log_level = LOG_LEVEL_DEBUG;
-	else if (!strcasecmp(v, "info"))
-		s->log_level = LOG_LEVEL_INFO;
-	else if (!strcasecmp(v, "warning") || !strcasecmp(v, "warn"))
-		s->log_level = LOG_LEVEL_WARNING;
-	else if (!strcasecmp(v, "error"))
-		s->log_level = LOG_LEVEL_ERROR;
-	else
-		return (-1);
-	return (0);
-}
-
-int
 setting_rate(const struct setting *row, const char *v, struct settings *s,
     char *err, size_t errlen)
 {
@@ -195,36 +175,25 @@ setting_rate(const struct setting *row, const char *v, struct settings *s,
 	return (settings_parse_rate(v, &s->patch_rate));
 }
 
+/* One of the row's words, stored as its int (enums are ints here). */
 int
-setting_algorithm(const struct setting *row, const char *v, struct settings *s,
+setting_choice(const struct setting *row, const char *v, struct settings *s,
     char *err, size_t errlen)
 {
-	(void)row;
-	(void)err;
-	(void)errlen;
-	if (!strcmp(v, "HS256"))
-		s->algorithm = JWT_ALGO_HS256;
-	else if (!strcmp(v, "RS256"))
-		s->algorithm = JWT_ALGO_RS256;
-	else
-		return (-1);
-	return (0);
-}
+	const struct setting_choice *c;
+	int same;
 
-int
-setting_queue_type(const struct setting *row, const char *v, struct settings *s,
-    char *err, size_t errlen)
-{
-	(void)row;
 	(void)err;
 	(void)errlen;
-	if (!strcmp(v, "quorum"))
-		s->history_queue_type = QUEUE_QUORUM;
-	else if (!strcmp(v, "classic"))
-		s->history_queue_type = QUEUE_CLASSIC;
-	else
-		return (-1);
-	return (0);
+	for (c = row->choices; c->word != NULL; c++) {
+		same = row->flags & SETTING_ANY_CASE ? !strcasecmp(v, c->word) :
+						       !strcmp(v, c->word);
+		if (same && row->size == sizeof(c->value)) {
+			(void)memcpy(at(row, s), &c->value, sizeof(c->value));
+			return (0);
+		}
+	}
+	return (-1);
 }
 
 /* RS256 only; checked once at start-up, so a bad key stops the service. */

@@ -25,17 +25,14 @@ int setting_redis_url(const struct setting *, const char *, struct settings *,
     char *, size_t);
 int setting_http_url(const struct setting *, const char *, struct settings *,
     char *, size_t);
-int setting_log_level(const struct setting *, const char *, struct settings *,
-    char *, size_t);
 int setting_rate(const struct setting *, const char *, struct settings *,
-    char *, size_t);
-int setting_algorithm(const struct setting *, const char *, struct settings *,
-    char *, size_t);
-int setting_queue_type(const struct setting *, const char *, struct settings *,
     char *, size_t);
 int setting_public_key_file(const struct setting *, const char *,
     struct settings *, char *, size_t);
 int setting_secret_key(const struct setting *, const char *, struct settings *,
+    char *, size_t);
+
+int setting_choice(const struct setting *, const char *, struct settings *,
     char *, size_t);
 
 #endif

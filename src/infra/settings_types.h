@@ -69,6 +69,7 @@ enum log_level {
 
 #define SETTING_EMPTY_IS_UNSET 0x01 /* NAME= means the default */
 #define SETTING_AUTH 0x02 /* JWT: skipped by settings_load_noauth */
+#define SETTING_ANY_CASE 0x04 /* choices: words compared in any case */
 
 struct setting;
 
@@ -82,6 +83,12 @@ struct setting;
 typedef int (*setting_parser)(const struct setting *row, const char *value,
     struct settings *s, char *err, size_t errlen);
 
+/* A word a choice setting accepts, and the int (or enum) it stores. */
+struct setting_choice {
+	const char *word;
+	int value;
+};
+
 struct setting {
 	const char *name;
 	const char *alias; /* read when `name` is unset, or NULL */
@@ -91,6 +98,7 @@ struct setting {
 	size_t offset; /* where it goes in struct settings ... */
 	size_t size; /* ... and its size */
 	long min, max; /* numbers: the accepted range */
+	const struct setting_choice *choices; /* setting_choice: NULL-ended */
 	const char *error; /* after "NAME: " when parse fails */
 	int flags;
 	const char *about; /* one line, Markdown */

@@ -13,6 +13,8 @@
 #include "model/xalloc.h"
 
 static size_t error_offset(const unsigned char *, size_t, const json_error_t *);
+static void length_problem(struct problems *, const struct str_rule *, json_t *,
+    int, size_t);
 
 void
 problems_init(struct problems *p)
@@ -135,7 +137,6 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 	json_t *v;
 	const char *s;
 	size_t n;
-	char msg[96];
 
 	*out = NULL;
 	v = json_object_get(body, rule->name);
@@ -166,27 +167,31 @@ check_string(struct problems *p, json_t *body, const struct str_rule *rule,
 	}
 	n = utf8_length(s, json_string_length(v));
 	if (n < rule->min) {
-		(void)snprintf(msg, sizeof(msg),
-		    "String should have at least %zu character%s", rule->min,
-		    rule->min == 1 ? "" : "s");
-		problems_add(p, "string_too_short",
-		    problem_loc("body", rule->name), msg, v,
-		    xjson(json_pack("{s:I}", "min_length",
-			(json_int_t)rule->min)));
+		length_problem(p, rule, v, 0, rule->min);
 		return (0);
 	}
 	if (rule->max > 0 && n > rule->max) {
-		(void)snprintf(msg, sizeof(msg),
-		    "String should have at most %zu character%s", rule->max,
-		    rule->max == 1 ? "" : "s");
-		problems_add(p, "string_too_long",
-		    problem_loc("body", rule->name), msg, v,
-		    xjson(json_pack("{s:I}", "max_length",
-			(json_int_t)rule->max)));
+		length_problem(p, rule, v, 1, rule->max);
 		return (0);
 	}
 	*out = s;
 	return (1);
+}
+
+/* pydantic's string_too_long (longer) or string_too_short, bound `limit`. */
+static void
+length_problem(struct problems *p, const struct str_rule *rule, json_t *v,
+    int longer, size_t limit)
+{
+	char msg[96];
+
+	(void)snprintf(msg, sizeof(msg),
+	    "String should have %s %zu character%s",
+	    longer ? "at most" : "at least", limit, limit == 1 ? "" : "s");
+	problems_add(p, longer ? "string_too_long" : "string_too_short",
+	    problem_loc("body", rule->name), msg, v,
+	    xjson(json_pack("{s:I}", longer ? "max_length" : "min_length",
+		(json_int_t)limit)));
 }
 
 int

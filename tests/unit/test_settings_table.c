@@ -164,6 +164,39 @@ Test(settings_table, number_rows_fit_their_field)
 	}
 }
 
+/* Every word of a choice row is accepted and stores its value. */
+Test(settings_table, choice_rows_store_each_word)
+{
+	const struct setting_choice *c;
+	const struct setting *row;
+	struct settings st;
+	char err[SETTINGS_ERRLEN];
+	int stored;
+	size_t i;
+
+	for (i = 0; i < settings_table_len; i++) {
+		row = &settings_table[i];
+		if (row->parse != setting_choice)
+			continue;
+		cr_assert_eq(row->size, sizeof(int), "%s", row->name);
+		cr_assert_not_null(row->choices, "%s", row->name);
+		for (c = row->choices; c->word != NULL; c++) {
+			(void)memset(&st, 0, sizeof(st));
+			cr_assert_eq(row->parse(row, c->word, &st, err,
+					 sizeof(err)),
+			    0, "%s=%s", row->name, c->word);
+			(void)memcpy(&stored, (char *)&st + row->offset,
+			    sizeof(stored));
+			cr_assert_eq(stored, c->value, "%s=%s", row->name,
+			    c->word);
+		}
+		(void)memset(&st, 0, sizeof(st));
+		cr_assert_eq(row->parse(row, "no such word", &st, err,
+				 sizeof(err)),
+		    -1, "%s", row->name);
+	}
+}
+
 /*
  * What .env.example writes (NAME=default) is what an unset variable
  * gives: the same field, or the same refusal for a required one (SECRET_KEY
