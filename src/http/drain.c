@@ -81,6 +81,18 @@ drain_active(void)
 	return (asked != 0);
 }
 
+/*
+ * Set with the response itself: Kore then writes connection: close and
+ * closes the connection once the response is sent (a stream keeps the flag
+ * aside until its end, src/http/stream.c).
+ */
+void
+drain_reply_closes(struct connection *c)
+{
+	if (asked && c != NULL)
+		c->flags |= CONN_CLOSE_EMPTY;
+}
+
 static void
 handle(int sig, void (*fn)(int))
 {
@@ -198,15 +210,18 @@ unlisten(void)
 }
 
 /*
- * Every response from now on says Connection: close and closes its
- * connection once sent (Kore's CONN_CLOSE_EMPTY); idle connections close
- * after DRAIN_IDLE_MS, or all at once when cut. Returns how many HTTP
- * connections are left.
+ * Idle connections close once they sent nothing for DRAIN_IDLE_MS (counted
+ * from the signal at the earliest), or all at once when cut. Returns how
+ * many HTTP connections are left. No CONN_CLOSE_EMPTY here: Kore closes a
+ * connection carrying it at its next event once nothing is queued, so an
+ * idle one would be closed on the very request it then receives
+ * (drain_reply_closes sets it with the response instead).
  */
 static int
 sweep(u_int64_t now, int cut)
 {
 	struct connection *c, *next;
+	u_int64_t quiet_since;
 	int left;
 
 	left = 0;
@@ -214,10 +229,12 @@ sweep(u_int64_t now, int cut)
 		next = TAILQ_NEXT(c, list);
 		if (c->proto != CONN_PROTO_HTTP)
 			continue;
-		c->flags |= CONN_CLOSE_EMPTY;
 		if (cut)
 			log_cut(c);
-		if (cut || (idle(c) && now - started >= DRAIN_IDLE_MS))
+		quiet_since = c->idle_timer.start > started ?
+		    c->idle_timer.start :
+		    started;
+		if (cut || (idle(c) && now - quiet_since >= DRAIN_IDLE_MS))
 			kore_connection_disconnect(c);
 		left++;
 	}

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "http/ctx.h"
+#include "http/drain.h"
 #include "infra/log.h"
 #include "infra/metrics.h"
 #include "http/reply.h"
@@ -120,6 +121,7 @@ common_headers(struct http_request *req, struct ctx *c)
 	date_header(req);
 	http_response_header(req, "x-trace-id", c->trace_id);
 	cors_headers(req);
+	drain_reply_closes(req->owner);
 }
 
 static void
@@ -263,6 +265,7 @@ reply_preflight(struct http_request *req)
 
 	date_header(req);
 	http_response_header(req, "x-trace-id", c->trace_id);
+	drain_reply_closes(req->owner);
 	http_response_header(req, "vary", "Origin");
 	if (allowed) {
 		http_response_header(req, "access-control-allow-origin",

@@ -293,18 +293,33 @@ Test(drain, sigterm_answers_every_request_received)
 	struct http_conn *idle[IDLE];
 	struct http_resp *r;
 	struct held h;
+	char bearer[2048], path[96];
+	const char *auth[] = { bearer, NULL };
 	long t0, gone;
 	int i, status;
 
 	instance_start(&in, env);
 	keepalive_open(idle, IDLE);
 	hold(&h, HELD);
+	(void)snprintf(bearer, sizeof(bearer), "Authorization: Bearer %s",
+	    h.tok);
+	(void)snprintf(path, sizeof(path), "/customers/%s", h.id);
 
 	t0 = instance_now_ms();
 	cr_assert(kill(in.pid, SIGTERM) == 0);
 	cr_assert(instance_wait_file_matches(&in, "kore.err",
 		      "\"message\":\"draining\"", 5000),
 	    "no draining line");
+
+	/*
+	 * a request answered after an event-loop turn (here the database's),
+	 * arriving on a keep-alive connection once the drain began (well
+	 * before its 1 s of idleness), is answered too, and told to close
+	 */
+	r = http_conn_req(idle[3], "GET", path, auth, NULL, 0);
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, "connection"), "close");
+	http_resp_free(r);
 
 	/* out of rotation at once, yet alive, and telling its clients */
 	r = http_conn_req(idle[0], "GET", "/ready", NULL, NULL, 0);
