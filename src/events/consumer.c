@@ -41,6 +41,18 @@
  *
  * Pruning: once a minute, processed_events older than 30 days go.
  *
+ * Stopping (the worker drains, http/drain.c through task_threads_stop):
+ * the message in hand is processed and settled as always; then the
+ * consumer cancels its subscription (basic.cancel: the broker sends no
+ * more), rejects with requeue every message delivered to it and not yet
+ * processed (basic.nack, multiple, of all outstanding: the prefetched
+ * ones go back to the queue at once, for another instance's consumer,
+ * rather than keep this one past the grace; order does not matter, as
+ * every event is idempotent and the newest updated_at wins), closes its
+ * connection, logs "History consumer stopped" and returns, which the
+ * drain waits for. Idle, it notices the stop within POLL_MS; in a
+ * back-off within TASK_STOP_TICK_MS.
+ *
  * The thread touches no Kore state and logs through task_log.
  */
 #include <sys/types.h>
@@ -75,7 +87,7 @@
 #define X_SCHEDULING "bee.scheduling.events"
 #define CHANNEL 1 /* the one amqp_pub_connect opens */
 #define PREFETCH 50
-#define POLL_MS 1000
+#define POLL_MS 100 /* an idle wait for a message: how soon a stop shows */
 #define AMQP_TIMEOUT_MS 5000
 #define PRUNE_EVERY_S 60
 #define KEYLEN 256
@@ -128,6 +140,7 @@ struct consumer {
 	int backoff_ms;
 	int down; /* an outage being logged once */
 	int started;
+	char tag[KEYLEN]; /* the subscription's consumer tag */
 	time_t pruned_at;
 	char err[AMQP_PUB_ERRLEN];
 };
@@ -148,12 +161,13 @@ static int db_ok_keep(struct consumer *, PGresult *, ExecStatusType);
 static int run_sql(struct consumer *, const char *, int, const char *const *,
     ExecStatusType, PGresult **);
 static void prune(struct consumer *);
+static void stop(struct consumer *);
 static const char *or_null(const char *);
 
 void
 consumer_start(void)
 {
-	task_thread_start(&task, run);
+	task_thread_start(&task, run, "consumer");
 }
 
 static int
@@ -165,7 +179,7 @@ run(struct kore_task *t)
 	(void)t;
 	memset(&c, 0, sizeof(c));
 	c.backoff_ms = TASK_BACKOFF_MIN_MS;
-	for (;;) {
+	while (!task_stopping()) {
 		if (!db_ready(&c) || !amqp_ready(&c)) {
 			amqp_drop(&c);
 			task_backoff(&c.backoff_ms);
@@ -192,7 +206,28 @@ run(struct kore_task *t)
 			task_db_close(&c.pg);
 		task_backoff(&c.backoff_ms);
 	}
+	stop(&c);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Nothing more comes (basic.cancel), and what came is requeued: deliveries
+ * that arrive before the cancel-ok wait in rabbitmq-c's frame queue, never
+ * processed, and delivery tag 0 with multiple set rejects every
+ * outstanding one. On a broker error the close requeues them all the same.
+ */
+static void
+stop(struct consumer *c)
+{
+	if (c->amqp != NULL && c->tag[0] != '\0') {
+		(void)amqp_basic_cancel(c->amqp, CHANNEL,
+		    amqp_cstring_bytes(c->tag));
+		if (rpc_ok(c, "basic.cancel"))
+			(void)amqp_basic_nack(c->amqp, CHANNEL, 0, 1, 1);
+	}
+	amqp_drop(c);
+	task_db_close(&c->pg);
+	task_log(LOG_LEVEL_INFO, "History consumer stopped", NULL, -1);
 }
 
 static int
@@ -289,10 +324,12 @@ static int
 amqp_ready(struct consumer *c)
 {
 	amqp_connection_state_t a;
+	amqp_basic_consume_ok_t *ok;
 	int rc;
 
 	if (c->amqp != NULL)
 		return (1);
+	c->tag[0] = '\0';
 	rc = 0;
 	if (amqp_nodes_open(&c->amqp_next, amqp_connect_node, c, c->err,
 		sizeof(c->err)) == -1)
@@ -334,10 +371,14 @@ amqp_ready(struct consumer *c)
 	(void)amqp_basic_qos(a, CHANNEL, 0, PREFETCH, 0);
 	if (!rpc_ok(c, "basic.qos"))
 		goto fail;
-	(void)amqp_basic_consume(a, CHANNEL, amqp_cstring_bytes(QUEUE),
+	ok = amqp_basic_consume(a, CHANNEL, amqp_cstring_bytes(QUEUE),
 	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
-	if (!rpc_ok(c, "basic.consume"))
+	if (!rpc_ok(c, "basic.consume") || ok == NULL ||
+	    ok->consumer_tag.len >= sizeof(c->tag))
 		goto fail;
+	/* the reply lives in the connection's pool: released later */
+	memcpy(c->tag, ok->consumer_tag.bytes, ok->consumer_tag.len);
+	c->tag[ok->consumer_tag.len] = '\0';
 	return (1);
 fail:
 	/* a queue of another type stays so until someone acts: every time */

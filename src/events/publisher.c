@@ -51,6 +51,18 @@
  *
  * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
  *
+ * Stopping (the worker drains, http/drain.c through task_threads_stop):
+ * the batch in hand is finished as always (published, its confirms
+ * awaited, the acked rows marked sent, the others left unsent), then no
+ * new batch starts; the thread closes its AMQP connection and its
+ * PostgreSQL connection, which releases the advisory lock at once (the
+ * next instance's publisher takes it at its next try, within
+ * LOCK_RETRY_MS), logs "Outbox publisher stopped" with the rows its last
+ * batch marked sent, and returns, which the drain waits for. Every wait
+ * (a notification, a back-off, the lock's retry) ends within
+ * TASK_STOP_TICK_MS of the stop; a batch's own waits do not (up to
+ * AMQP_TIMEOUT_MS for the confirms), and SHUTDOWN_GRACE_SECONDS bounds them.
+ *
  * The thread touches no Kore state and does not call log.c (not
  * thread-safe): it queues its log lines with task_log (src/events/task_log.c).
  */
@@ -142,6 +154,7 @@ struct publisher {
 	int backoff_ms;
 	int broker_down; /* logged once per outage */
 	int refusing; /* logged once per run of nacked batches */
+	int last_sent; /* rows the last batch marked sent */
 	time_t pruned_at;
 	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
@@ -163,12 +176,13 @@ static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
 static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
+static void stop(struct publisher *);
 static int amqp_open_node(void *, const char *, const char *, char *, size_t);
 
 void
 publisher_start(void)
 {
-	task_thread_start(&task, run);
+	task_thread_start(&task, run, "publisher");
 }
 
 static int
@@ -181,7 +195,7 @@ run(struct kore_task *t)
 	memset(&p, 0, sizeof(p));
 	p.amqp.failed = 1;
 	p.backoff_ms = TASK_BACKOFF_MIN_MS;
-	for (;;) {
+	while (!task_stopping()) {
 		if (!db_ready(&p))
 			continue;
 		prune(&p);
@@ -218,7 +232,19 @@ run(struct kore_task *t)
 		/* SENT_PART too: its nacked rows wait a little */
 		wait_notify(&p, WAIT_MS);
 	}
+	stop(&p);
 	return (KORE_RESULT_OK);
+}
+
+/* Everything let go of, so that another publisher takes over at once. */
+static void
+stop(struct publisher *p)
+{
+	amqp_pub_close(&p->amqp);
+	db_drop(p);
+	mirror_close(&p->redis);
+	task_log(LOG_LEVEL_INFO, "Outbox publisher stopped", NULL,
+	    p->last_sent);
 }
 
 /*
@@ -374,6 +400,7 @@ again:
 		PQclear(r);
 		return (DB_FAILED);
 	}
+	p->last_sent = sent;
 	if (!p->amqp.failed) {
 		/* every row has its ack or nack */
 		p->amqp_used = 1;
@@ -562,13 +589,16 @@ gauges(struct publisher *p)
 		metrics_gauge(METRIC_FAILED_EVENTS, -1);
 }
 
-/* Until a bee_outbox notification or ms pass; drains notifications. */
+/*
+ * Until a bee_outbox notification, a stop or ms pass; drains
+ * notifications.
+ */
 static void
 wait_notify(struct publisher *p, int ms)
 {
 	struct pollfd pfd;
 	PGnotify *nt;
-	int woke;
+	int woke, step;
 
 	woke = 0;
 	for (;;) {
@@ -582,11 +612,21 @@ wait_notify(struct publisher *p, int ms)
 		}
 		if (woke)
 			return;
+		if (ms <= 0 || task_stopping())
+			return;
 		pfd.fd = PQsocket(p->pg);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, ms) <= 0)
+		step = ms < TASK_STOP_TICK_MS ? ms : TASK_STOP_TICK_MS;
+		switch (poll(&pfd, 1, step)) {
+		case -1:
 			return;
-		ms = 0; /* readable: consume, then return either way */
+		case 0:
+			ms -= step;
+			break;
+		default:
+			ms = 0; /* readable: consume, then return either way */
+			break;
+		}
 	}
 }

@@ -55,16 +55,22 @@ task_log(int level, const char *message, const char *detail, long long count)
 	pthread_mutex_unlock(&logq_lock);
 }
 
-/* Worker side (timer): write the queued lines. */
 static void
 log_drain(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	task_log_flush();
+}
+
+/* Worker side (the timer, the drain's last line): write the queued lines. */
+void
+task_log_flush(void)
 {
 	struct logline lines[LOGQ_LEN];
 	struct log_field f[2];
 	size_t i, n, nf;
 
-	(void)arg;
-	(void)now;
 	pthread_mutex_lock(&logq_lock);
 	n = logq_len;
 	memcpy(lines, logq, n * sizeof(lines[0]));

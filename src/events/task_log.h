@@ -14,5 +14,10 @@ void task_log_start(void);
  */
 void task_log(int level, const char *message, const char *detail,
     long long count);
+/*
+ * Worker side: writes the queued lines now (the drain, before its last
+ * line: a thread's stop line comes before "drained").
+ */
+void task_log_flush(void);
 
 #endif

@@ -6,8 +6,14 @@
  * parent (drain_parent_start, from kore_parent_configure). The worker
  * then stops accepting, finishes what it received, closes its keep-alive
  * connections and only then lets Kore's quit path run (SIGQUIT in
- * sig_recv), or at SHUTDOWN_GRACE_SECONDS with what is left cut off. The
- * parent forwards the first SIGTERM or SIGINT as Kore does and waits in
+ * sig_recv), or at SHUTDOWN_GRACE_SECONDS with what is left cut off.
+ * The worker's task threads (worker 1: the outbox publisher, the history
+ * consumer) are asked to stop with the signal (task_threads_stop) and
+ * the drain ends only once they have returned too: each finishes the
+ * batch or message in hand and lets go of its connections, so that
+ * another instance's takes over (events/task_thread.h). The tick polls
+ * them, as it does the connections: no wait on a thread in the loop. The
+  * parent forwards the first SIGTERM or SIGINT as Kore does and waits in
  * kore_worker_shutdown(); a second one, or a SIGQUIT, stops the workers at
  * once. docs/kore.md "Drain" says why each step is needed.
  */
@@ -20,6 +26,8 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include "events/task_log.h"
+#include "events/task_thread.h"
 #include "http/drain.h"
 #include "infra/log.h"
 #include "infra/settings.h"
@@ -56,7 +64,8 @@ static void unlisten(void);
 static int sweep(u_int64_t, int);
 static int idle(const struct connection *);
 static void log_cut(const struct connection *);
-static void finish(u_int64_t, int, int);
+static int threads_cut(void);
+static void finish(u_int64_t, int, int, int);
 
 void
 drain_start(void)
@@ -141,6 +150,7 @@ tick(void *arg, u_int64_t now)
 		draining = 1;
 		started = now;
 		guard_listeners();
+		task_threads_stop();
 		log_info(NULL, "draining");
 	}
 	if (!unlistened && now - started >= DRAIN_UNLISTEN_MS) {
@@ -151,12 +161,13 @@ tick(void *arg, u_int64_t now)
 	    (u_int64_t)settings.shutdown_grace_seconds * 1000) {
 		reqs = (int)http_request_count;
 		conns = sweep(now, 1);
-		finish(now, conns, reqs);
+		finish(now, conns, reqs, threads_cut());
 		return;
 	}
 	conns = sweep(now, 0);
-	if (conns == 0 && http_request_count == 0 && unlistened)
-		finish(now, 0, 0);
+	if (conns == 0 && http_request_count == 0 && unlistened &&
+	    task_threads_running(NULL, 0) == 0)
+		finish(now, 0, 0, 0);
 }
 
 /*
@@ -268,11 +279,37 @@ log_cut(const struct connection *c)
 	}
 }
 
-static void
-finish(u_int64_t now, int conns, int reqs)
+/*
+ * Each task thread still running at the deadline (in a batch's confirms,
+ * a message's transaction): it dies with the worker, and what it held
+ * stays for the next publisher or consumer (an unsent row, a requeued
+ * message). Returns how many.
+ */
+static int
+threads_cut(void)
 {
-	struct log_field f[3];
+	const char *names[4];
+	struct log_field f;
+	size_t i, n;
 
+	n = task_threads_running(names, 4);
+	for (i = 0; i < n && i < 4; i++) {
+		(void)memset(&f, 0, sizeof(f));
+		f.key = "thread";
+		f.str = names[i];
+		log_write(LOG_LEVEL_WARNING, NULL,
+		    "task thread cut at the drain deadline", &f, 1);
+	}
+	return ((int)n);
+}
+
+/* The threads' last lines (their stop) go before "drained". */
+static void
+finish(u_int64_t now, int conns, int reqs, int threads)
+{
+	struct log_field f[4];
+
+	task_log_flush();
 	(void)memset(f, 0, sizeof(f));
 	f[0].key = "duration_ms";
 	f[0].num = (long long)(now - started);
@@ -280,8 +317,11 @@ finish(u_int64_t now, int conns, int reqs)
 	f[1].num = reqs;
 	f[2].key = "connections_cut";
 	f[2].num = conns;
-	log_write(reqs > 0 || conns > 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
-	    NULL, "drained", f, 3);
+	f[3].key = "threads_cut";
+	f[3].num = threads;
+	log_write(reqs > 0 || conns > 0 || threads > 0 ? LOG_LEVEL_WARNING :
+							 LOG_LEVEL_INFO,
+	    NULL, "drained", f, 4);
 	log_flush();
 	done = 1;
 	kore_signal(SIGQUIT);

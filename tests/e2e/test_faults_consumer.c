@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,22 +36,6 @@
 #define DLQ "bee.customers.history.dlq"
 #define ORDERS "bee.orders.events"
 
-/* Polls the queue's counters until they are (messages, consumers). */
-static int
-wait_queue(const char *queue, long messages, long consumers, int ms)
-{
-	long deadline, m, c;
-
-	deadline = instance_now_ms() + ms;
-	do {
-		if (broker_queue_counts(queue, &m, &c) && m == messages &&
-		    (consumers < 0 || c == consumers))
-			return (1);
-		(void)poll(NULL, 0, 100);
-	} while (instance_now_ms() < deadline);
-	return (0);
-}
-
 Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 {
 	static const char *const env[] = { "WORKERS", "1", NULL };
@@ -65,7 +48,8 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	stack_start(&s, "postgres rabbitmq");
 	instance_start(&in, env);
 	/* the consumer has declared and bound its queue and consumes it */
-	cr_assert(wait_queue(QUEUE, 0, 1, 20000), "no consumer on %s", QUEUE);
+	cr_assert(broker_wait_queue(QUEUE, 0, 1, 20000), "no consumer on %s",
+	    QUEUE);
 
 	uuid4(bid);
 	uuid4(uid);
@@ -87,7 +71,7 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 	 * connection (returning the message) to back off: it is back in the
 	 * queue, with nobody consuming.
 	 */
-	cr_assert(wait_queue(QUEUE, 1, 0, 15000),
+	cr_assert(broker_wait_queue(QUEUE, 1, 0, 15000),
 	    "the message is not back in %s with the consumer paused", QUEUE);
 	cr_assert(broker_queue_counts(DLQ, &m, &c) && m == 0,
 	    "dead-lettered during the outage");
@@ -111,9 +95,7 @@ Test(faults_consumer, good_message_survives_a_database_outage, .timeout = 90)
 			 " AND total_orders = 1 AND lifetime_value = 42.50",
 			 id, DB_END),
 	    1, "statistics after the outage");
-	cr_assert(wait_queue(QUEUE, 0, 1, 10000), "%s not drained", QUEUE);
-	cr_assert(broker_queue_counts(DLQ, &m, &c), "%s missing", DLQ);
-	cr_assert_eq(m, 0, "%ld message(s) dead-lettered", m);
+	broker_expect_consumed(QUEUE, DLQ);
 
 	instance_stop(&in);
 	instance_expect_clean(&in);

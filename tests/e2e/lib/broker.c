@@ -6,6 +6,9 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/time.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +94,33 @@ broker_wait_consumers(const char *queue, long n, int ms)
 	return (0);
 }
 
+int
+broker_wait_queue(const char *queue, long messages, long consumers, int ms)
+{
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	long deadline, m, c;
+
+	deadline = instance_now_ms() + ms;
+	do {
+		if (broker_queue_counts(queue, &m, &c) && m == messages &&
+		    (consumers < 0 || c == consumers))
+			return (1);
+		(void)nanosleep(&nap, NULL);
+	} while (instance_now_ms() < deadline);
+	return (0);
+}
+
+void
+broker_expect_consumed(const char *queue, const char *dlq)
+{
+	long m, c;
+
+	cr_assert(broker_wait_queue(queue, 0, 1, 10000), "%s not consumed",
+	    queue);
+	cr_assert(broker_queue_counts(dlq, &m, &c), "%s missing", dlq);
+	cr_assert_eq(m, 0, "%ld message(s) dead-lettered", m);
+}
+
 void
 broker_publish(const char *exchange, const char *key, const char *body)
 {
@@ -107,4 +137,59 @@ broker_publish(const char *exchange, const char *key, const char *body)
 			 amqp_cstring_bytes(body)),
 	    AMQP_STATUS_OK, "publish to %s", exchange);
 	broker_close(c);
+}
+
+amqp_connection_state_t
+broker_tap(const char *exchange)
+{
+	amqp_connection_state_t c;
+	amqp_queue_declare_ok_t *q;
+	amqp_bytes_t name;
+
+	c = broker_open();
+	/* as the service declares it: the tap may come first */
+	(void)amqp_exchange_declare(c, 1, amqp_cstring_bytes(exchange),
+	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
+	    "exchange.declare %s", exchange);
+	q = amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1,
+	    amqp_empty_table);
+	cr_assert_not_null(q, "queue.declare");
+	name = amqp_bytes_malloc_dup(q->queue);
+	(void)amqp_queue_bind(c, 1, name, amqp_cstring_bytes(exchange),
+	    amqp_cstring_bytes("#"), amqp_empty_table);
+	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
+	    "queue.bind to %s", exchange);
+	(void)amqp_basic_consume(c, 1, name, amqp_empty_bytes, 0, 1, 1,
+	    amqp_empty_table);
+	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
+	    "basic.consume");
+	amqp_bytes_free(name);
+	return (c);
+}
+
+int
+broker_tap_next(amqp_connection_state_t c, char *id, size_t len, int ms)
+{
+	amqp_envelope_t env;
+	amqp_rpc_reply_t r;
+	amqp_basic_properties_t *p;
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	amqp_maybe_release_buffers(c);
+	r = amqp_consume_message(c, &env, &tv, 0);
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_TIMEOUT)
+		return (0);
+	cr_assert_eq(r.reply_type, AMQP_RESPONSE_NORMAL, "consume from a tap");
+	p = &env.message.properties;
+	if (p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG)
+		(void)snprintf(id, len, "%.*s", (int)p->message_id.len,
+		    (const char *)p->message_id.bytes);
+	else
+		(void)snprintf(id, len, "%s", "");
+	amqp_destroy_envelope(&env);
+	return (1);
 }

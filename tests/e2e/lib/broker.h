@@ -17,7 +17,28 @@ void broker_close(amqp_connection_state_t);
 int broker_queue_counts(const char *queue, long *messages, long *consumers);
 /* Polls until the queue has n consumers: 1, or 0 after ms. */
 int broker_wait_consumers(const char *queue, long n, int ms);
+/*
+ * Polls until the queue's counters are (messages, consumers), consumers
+ * < 0 for any number: 1, or 0 after ms.
+ */
+int broker_wait_queue(const char *queue, long messages, long consumers, int ms);
+/*
+ * The consumer is done (within 10 s queue has no ready message and one
+ * consumer) and nothing was dead-lettered (dlq is empty); fails the test
+ * otherwise.
+ */
+void broker_expect_consumed(const char *queue, const char *dlq);
 /* A persistent application/json message to exchange with key. */
 void broker_publish(const char *exchange, const char *key, const char *body);
+/*
+ * A tap on an exchange (declared, topic, durable): a server-named, exclusive queue bound with "#",
+ * consumed without acks on the connection returned (broker_close).
+ */
+amqp_connection_state_t broker_tap(const char *exchange);
+/*
+ * The next message of a tap: its message_id in id ("" for none), 1; 0
+ * when none came within ms.
+ */
+int broker_tap_next(amqp_connection_state_t, char *id, size_t len, int ms);
 
 #endif

@@ -17,7 +17,7 @@ void
 events_flow_expect(const char *tag)
 {
 	char bid[UUID_STR_LEN], uid[UUID_STR_LEN], id[UUID_STR_LEN];
-	char ev[UUID_STR_LEN], order[64], body[1024];
+	char ev[UUID_STR_LEN], order[64];
 
 	uuid4(bid);
 	uuid4(uid);
@@ -30,6 +30,20 @@ events_flow_expect(const char *tag)
 
 	uuid4(ev);
 	(void)snprintf(order, sizeof(order), "%s-%.8s", tag, ev);
+	events_flow_order(ev, order, bid, uid);
+	cr_assert_eq(db_wait_count(1, 1, 20000,
+			 "SELECT count(*) FROM customer_orders WHERE"
+			 " order_id = $1",
+			 order, DB_END),
+	    1, "the order event was not applied");
+}
+
+void
+events_flow_order(const char *ev, const char *order, const char *bid,
+    const char *uid)
+{
+	char body[1024];
+
 	(void)snprintf(body, sizeof(body),
 	    "{\"event_id\":\"%s\",\"order_id\":\"%s\",\"business_id\":\"%s\","
 	    "\"user_id\":\"%s\",\"total\":\"7.00\",\"currency\":\"RON\","
@@ -37,9 +51,4 @@ events_flow_expect(const char *tag)
 	    "\"updated_at\":\"2025-07-01T10:00:00Z\"}",
 	    ev, order, bid, uid);
 	broker_publish("bee.orders.events", "v1.order.created", body);
-	cr_assert_eq(db_wait_count(1, 1, 20000,
-			 "SELECT count(*) FROM customer_orders WHERE"
-			 " order_id = $1",
-			 order, DB_END),
-	    1, "the order event was not applied");
 }

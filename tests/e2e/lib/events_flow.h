@@ -13,5 +13,11 @@
  * the order row; 20 s at most each, else fails the test.
  */
 void events_flow_expect(const char *tag);
+/*
+ * Publishes a v1.order.created of 7.00 RON, event ev, order order, of the
+ * customer (bid, uid), as the orders team does.
+ */
+void events_flow_order(const char *ev, const char *order, const char *bid,
+    const char *uid);
 
 #endif
