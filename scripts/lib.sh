@@ -49,18 +49,29 @@ group_pids() {
 # group_alive PGID: the group has a live member
 group_alive() { [ -n "$(group_pids "$1")" ]; }
 
-# stop_group PGID: SIGTERM the whole group (Kore does not drain, so there is
-# nothing to wait for), then SIGKILL what is left after 5 s.
+# stop_group PGID [SECONDS]: SIGTERM the whole group, then SIGKILL what is
+# left after SECONDS (default 5: a server that shuts down at once). For
+# Kore, which drains, pass kore_stop_seconds.
 stop_group() {
-	local pgid=$1 n
+	local pgid=$1 secs=${2:-5} n
 	[ -n "$pgid" ] && group_alive "$pgid" || return 0
 	kill -TERM -- "-$pgid" 2>/dev/null || true
-	for ((n = 50; n > 0; n--)); do
+	for ((n = secs * 10; n > 0; n--)); do
 		group_alive "$pgid" || return 0
 		sleep 0.1
 	done
-	log "$PROG: process group $pgid still up 5s after SIGTERM, killing it"
+	log "$PROG: process group $pgid still up ${secs}s after SIGTERM, killing it"
 	kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
+# kore_stop_seconds GRACE: how long a stopping Kore may take: the
+# SHUTDOWN_GRACE_SECONDS it was given (default 20; empty or not a number:
+# the default), plus 10 s (a worker waits up to 5 s for writes in flight
+# after the grace, and the parent then reaps its workers).
+kore_stop_seconds() {
+	local grace=${1:-20}
+	[[ $grace =~ ^[0-9]{1,4}$ ]] || grace=20
+	echo $((10#$grace + 10))
 }
 
 # wait_http URL PGID SECONDS [CURL-ARGS...]: until URL answers 200 (0), or

@@ -152,7 +152,11 @@ broker_tap(const char *exchange)
 	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
 	cr_assert_eq(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL,
 	    "exchange.declare %s", exchange);
-	q = amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1,
+	/*
+	 * durable, so that the broker confirms a persistent message only
+	 * once it is on disk, as it does for the services' queues
+	 */
+	q = amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 1, 0, 1,
 	    amqp_empty_table);
 	cr_assert_not_null(q, "queue.declare");
 	name = amqp_bytes_malloc_dup(q->queue);

@@ -31,8 +31,9 @@ void broker_expect_consumed(const char *queue, const char *dlq);
 /* A persistent application/json message to exchange with key. */
 void broker_publish(const char *exchange, const char *key, const char *body);
 /*
- * A tap on an exchange (declared, topic, durable): a server-named, exclusive queue bound with "#",
- * consumed without acks on the connection returned (broker_close).
+ * A tap on an exchange (declared, topic, durable): a server-named
+ * durable queue bound with "#", deleted with its consumer, consumed
+ * without acks on the connection returned (broker_close).
  */
 amqp_connection_state_t broker_tap(const char *exchange);
 /*

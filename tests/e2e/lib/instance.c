@@ -45,6 +45,7 @@ static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
 static void runtime_preload(char *, size_t);
 static int private_hosts(const struct instance *);
+static int grace_of(const char *const *);
 static int listening(unsigned short);
 static const char *file_line(const struct instance *, const char *,
     const char *);
@@ -204,6 +205,7 @@ instance_spawn(struct instance *in, const char *const *env)
 
 	snprintf(port, sizeof(port), "%u", in->port);
 	runtime_preload(preload, sizeof(preload));
+	in->grace_s = grace_of(env);
 	snprintf(out, sizeof(out), "%s/kore.out", in->dir);
 	snprintf(err, sizeof(err), "%s/kore.err", in->dir);
 	fflush(NULL);
@@ -363,9 +365,30 @@ instance_start_without_broker(struct instance *in, const char *db_url)
 }
 
 /*
+ * The SHUTDOWN_GRACE_SECONDS an instance runs with: env's, else the test's
+ * environment's, else the service's default of 20.
+ */
+static int
+grace_of(const char *const *env)
+{
+	const char *v;
+	size_t i;
+	long s;
+
+	v = getenv("SHUTDOWN_GRACE_SECONDS");
+	for (i = 0; env != NULL && env[i] != NULL; i += 2)
+		if (!strcmp(env[i], "SHUTDOWN_GRACE_SECONDS"))
+			v = env[i + 1];
+	s = v != NULL ? strtol(v, NULL, 10) : 0;
+	return (s > 0 && s <= 3600 ? (int)s : 20);
+}
+
+/*
  * SIGKILL: a test's instance has nothing to finish. Under `scripts/dev
  * coverage` (BEE_E2E_GRACEFUL_STOP) it is asked to stop first, so that its
- * processes write their coverage counters; SIGKILL after 10 s still.
+ * processes write their coverage counters: it drains, so the SIGKILL
+ * comes after its grace plus 10 s (a worker's 5 s wait for its writes,
+ * the parent's reaping), as scripts/lib.sh waits for a Kore it stops.
  */
 void
 instance_stop(struct instance *in)
@@ -375,7 +398,8 @@ instance_stop(struct instance *in)
 	if (in->pid > 0) {
 		if (getenv("BEE_E2E_GRACEFUL_STOP") != NULL &&
 		    kill(-in->pid, SIGTERM) == 0) {
-			deadline = instance_now_ms() + 10000;
+			deadline =
+			    instance_now_ms() + (long)(in->grace_s + 10) * 1000;
 			while (waitpid(in->pid, NULL, WNOHANG) == 0 &&
 			    instance_now_ms() < deadline)
 				usleep(20000);

@@ -39,6 +39,8 @@ struct instance {
 	char hosts[512];
 	/* workers the test killed on purpose (instance_expect_worker_death) */
 	int deaths_expected;
+	/* its SHUTDOWN_GRACE_SECONDS (instance_spawn): how long it drains */
+	int grace_s;
 };
 
 /*
@@ -73,7 +75,9 @@ int instance_wait_exit(struct instance *, int ms);
  * SIGKILL to its process group (harmless when already stopped), then
  * instance_expect_clean: every test that stops its instance has its logs
  * checked. scripts/dev test scans the logs of every instance again, so
- * one that is never stopped is checked too.
+ * one that is never stopped is checked too. Under `scripts/dev coverage`
+ * (BEE_E2E_GRACEFUL_STOP) a SIGTERM first, and the SIGKILL only after its
+ * grace plus 10 s, as scripts/lib.sh's kore_stop_seconds.
  */
 void instance_stop(struct instance *);
 /*

@@ -53,6 +53,13 @@ run(PGconn *c, const char *sql, const char *param)
 struct rowlock *
 rowlock_take(const char *url, const char *customer_id)
 {
+	return (rowlock_take_sql(url,
+	    "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", customer_id));
+}
+
+struct rowlock *
+rowlock_take_sql(const char *url, const char *sql, const char *param)
+{
 	struct rowlock *l;
 	PGresult *r;
 
@@ -62,11 +69,11 @@ rowlock_take(const char *url, const char *customer_id)
 	l->watch = open_conn(url);
 	snprintf(l->pid, sizeof(l->pid), "%d", PQbackendPID(l->lock));
 	run(l->lock, "BEGIN", NULL);
-	r = PQexecParams(l->lock,
-	    "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", 1, NULL,
-	    &customer_id, NULL, NULL, 0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1,
-	    "no customer %s to lock: %s", customer_id, PQresultErrorMessage(r));
+	r = PQexecParams(l->lock, sql, param != NULL ? 1 : 0, NULL, &param,
+	    NULL, NULL, 0);
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 1,
+	    "nothing to lock (%s, %s): %s", sql, param != NULL ? param : "",
+	    PQresultErrorMessage(r));
 	PQclear(r);
 	return (l);
 }

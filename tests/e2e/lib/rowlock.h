@@ -11,6 +11,12 @@ struct rowlock;
 
 /* BEGIN; SELECT ... FROM customers WHERE id = $1 FOR UPDATE, at url. */
 struct rowlock *rowlock_take(const char *url, const char *customer_id);
+/*
+ * The same with a SELECT ... FOR UPDATE of the test's own (one parameter,
+ * or none when param is NULL), which must lock a row at least.
+ */
+struct rowlock *rowlock_take_sql(const char *url, const char *sql,
+    const char *param);
 /* Waits (ms at most, else fails) until a statement waits on the lock. */
 void rowlock_wait_blocked(struct rowlock *, int ms);
 /* COMMIT (nothing changed) and disconnect: the blocked write goes on. */
