@@ -53,6 +53,12 @@ static void expect_file_clean(const struct instance *, const char *);
 static int file_count(const struct instance *, const char *, const char *,
     char *, size_t);
 
+void
+instance_preload(char *out, size_t outlen)
+{
+	runtime_preload(out, outlen);
+}
+
 long
 instance_now_ms(void)
 {
