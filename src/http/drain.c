@@ -13,7 +13,7 @@
  * batch or message in hand and lets go of its connections, so that
  * another instance's takes over (events/task_thread.h). The tick polls
  * them, as it does the connections: no wait on a thread in the loop. The
-  * parent forwards the first SIGTERM or SIGINT as Kore does and waits in
+ * parent forwards the first SIGTERM or SIGINT as Kore does and waits in
  * kore_worker_shutdown(); a second one, or a SIGQUIT, stops the workers at
  * once. docs/kore.md "Drain" says why each step is needed.
  */
