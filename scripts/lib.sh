@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # scripts/lib.sh: the helpers the scripts share, sourced (never run) by
-# scripts/dev, stack, bench, migrate, fuzz, docs-assets, container-test,
+# scripts/dev, stack, scale, bench, migrate, fuzz, docs-assets, container-test,
 # the image's steps (scripts/container/apt-install, build, install),
 # run-criterion and resend-failed-events, so that each is written once.
 #
@@ -48,6 +48,16 @@ group_pids() {
 
 # group_alive PGID: the group has a live member
 group_alive() { [ -n "$(group_pids "$1")" ]; }
+
+# group_in DIR PGID: some live member of the group runs in DIR (so a pgid
+# read from a stale file is never taken for ours once the pid is reused).
+group_in() {
+	local pid
+	for pid in $(group_pids "$2"); do
+		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$1" ] && return 0
+	done
+	return 1
+}
 
 # stop_group PGID: SIGTERM the whole group (Kore does not drain, so there is
 # nothing to wait for), then SIGKILL what is left after 5 s.
@@ -104,4 +114,40 @@ launch() {
 		sleep 0.02
 	done
 	die "$1 did not start in its own process group"
+}
+
+# --- ports ---------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# In use: something listens on loopback, or a live socket (an outgoing
+# connection too) holds the port. The closing sockets of a server that just
+# stopped (FIN-WAIT until its clients notice, LAST-ACK, TIME-WAIT) do not
+# count: servers bind with SO_REUSEADDR, so a restart under connected
+# clients works.
+port_in_use() {
+	port_open "$1" && return 0
+	command -v ss >/dev/null || return 1
+	[ -n "$(ss -Htan state established state syn-sent state syn-recv \
+		state close-wait "sport = :$1" 2>/dev/null)" ]
+}
+
+# A random free port in 20000-60000, below the ephemeral range when that
+# leaves room; never one of the arguments.
+# shellcheck disable=SC2120 # the arguments are optional
+free_port() {
+	local lo=20000 hi=60000 eph p i
+	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range || eph=0
+	if [ "$eph" -gt $((lo + 1000)) ] && [ "$eph" -le "$hi" ]; then
+		hi=$((eph - 1))
+	fi
+	for ((i = 0; i < 500; i++)); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		case " $* " in *" $p "*) continue ;; esac
+		port_in_use "$p" || {
+			echo "$p"
+			return 0
+		}
+	done
+	die "no free port found in $lo-$hi"
 }

@@ -62,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <kore/kore.h>
 #include <kore/tasks.h>
@@ -230,11 +231,15 @@ db_ready(struct publisher *p)
 {
 	PGresult *r;
 	int got;
+	char name[64];
 
 	if (p->pg != NULL && PQstatus(p->pg) != CONNECTION_OK)
 		db_drop(p);
 	if (p->pg == NULL) {
-		p->pg = task_db_connect("bee-customers publisher",
+		/* the worker's pid tells which instance holds the lock */
+		(void)snprintf(name, sizeof(name), "bee-customers publisher %d",
+		    (int)getpid());
+		p->pg = task_db_connect(name,
 		    "Publisher cannot connect to PostgreSQL");
 		if (p->pg == NULL) {
 			metrics_gauge(METRIC_OUTBOX_PENDING, -1);
