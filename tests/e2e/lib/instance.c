@@ -43,7 +43,6 @@ static void remember_group(pid_t);
 static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
-static void runtime_preload(char *, size_t);
 static int private_hosts(const struct instance *);
 static int listening(unsigned short);
 static const char *file_line(const struct instance *, const char *,
@@ -184,8 +183,8 @@ command_line(const char *prog, const char *arg, char *out, size_t outlen)
 }
 
 /* gcc's sanitizer runtimes: the module under test is the asan build. */
-static void
-runtime_preload(char *out, size_t outlen)
+void
+instance_preload(char *out, size_t outlen)
 {
 	char asan[512], ubsan[512];
 
@@ -203,7 +202,7 @@ instance_spawn(struct instance *in, const char *const *env)
 	pid_t pid;
 
 	snprintf(port, sizeof(port), "%u", in->port);
-	runtime_preload(preload, sizeof(preload));
+	instance_preload(preload, sizeof(preload));
 	snprintf(out, sizeof(out), "%s/kore.out", in->dir);
 	snprintf(err, sizeof(err), "%s/kore.err", in->dir);
 	fflush(NULL);

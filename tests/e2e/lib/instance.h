@@ -106,6 +106,8 @@ int instance_wait_file_matches(const struct instance *, const char *,
 
 /* A loopback TCP port nobody listens on at the time of the call. */
 unsigned short instance_free_port(void);
+/* LD_PRELOAD for the asan module: gcc's libasan and libubsan. */
+void instance_preload(char *, size_t);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines and latencies. */
 long instance_now_ms(void);
 
