@@ -49,16 +49,6 @@ group_pids() {
 # group_alive PGID: the group has a live member
 group_alive() { [ -n "$(group_pids "$1")" ]; }
 
-# group_in DIR PGID: some live member of the group runs in DIR (so a pgid
-# read from a stale file is never taken for ours once the pid is reused).
-group_in() {
-	local pid
-	for pid in $(group_pids "$2"); do
-		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$1" ] && return 0
-	done
-	return 1
-}
-
 # stop_group PGID: SIGTERM the whole group (Kore does not drain, so there is
 # nothing to wait for), then SIGKILL what is left after 5 s.
 stop_group() {
@@ -114,6 +104,16 @@ launch() {
 		sleep 0.02
 	done
 	die "$1 did not start in its own process group"
+}
+
+# group_in DIR PGID: some live member of the group runs in DIR (so a pgid
+# read from a stale file is never taken for ours once the pid is reused).
+group_in() {
+	local pid
+	for pid in $(group_pids "$2"); do
+		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$1" ] && return 0
+	done
+	return 1
 }
 
 # --- ports ---------------------------------------------------------------------

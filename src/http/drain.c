@@ -105,14 +105,24 @@ handle(int sig, void (*fn)(int))
 		fatal("sigaction: %s", errno_s);
 }
 
-/* Only SIGQUIT reaches Kore's loop at once; the tick does the rest. */
+/*
+ * Only SIGQUIT reaches Kore's loop at once; the tick does the rest. From
+ * the signal on, the worker holding the accept lock keeps it: a worker
+ * that accepted worker_accept_threshold connections in a row hands the
+ * lock on through a message the parent relays, and the parent, waiting
+ * for the workers in kore_worker_shutdown(), relays nothing any more: no
+ * worker would accept again, and what waits in the backlog would be reset
+ * when the socket stops listening.
+ */
 static void
 on_worker_signal(int sig)
 {
-	if (sig == SIGQUIT)
+	if (sig == SIGQUIT) {
 		kore_signal(SIGQUIT);
-	else
+	} else {
+		worker_accept_threshold = 0;
 		asked = 1;
+	}
 }
 
 /*

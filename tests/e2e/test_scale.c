@@ -8,6 +8,7 @@
  * (scripts/drill) drives at length. The instances use a database of the
  * test's own, so that only their publishers compete for the lock.
  */
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -43,7 +44,7 @@ struct client {
 
 static void setup(void);
 static void teardown(void);
-static int scale(const char *, char *, size_t);
+static int scale(const char *, const char *, char *, size_t);
 static int publisher_other_than(int, int);
 static void expect_scale_status(const char *, const char *);
 static void *client_run(void *);
@@ -88,37 +89,47 @@ setup(void)
 static void
 teardown(void)
 {
-	(void)scale("down", NULL, 0);
+	(void)scale("down", NULL, NULL, 0);
 	if (db != NULL)
 		scratch_drop(db, db_name);
 }
 
-/* scripts/scale ARGS: its exit status; its output in out (if not NULL). */
+/*
+ * scripts/scale CMD [ARG]: its exit status (128 + signal when killed); its
+ * stdout in out when not NULL (its stderr is the test's). The instances it
+ * starts must not keep the test's sockets and pipes open: the child closes
+ * every other descriptor, and calls only async-signal-safe functions (the
+ * test has threads).
+ */
 static int
-scale(const char *args, char *out, size_t outlen)
+scale(const char *cmd, const char *arg, char *out, size_t outlen)
 {
-	char cmd[256], sink[256];
-	size_t off, n;
-	FILE *fp;
-	int st;
+	char path[] = "/tmp/scale-out.XXXXXX";
+	ssize_t n;
+	pid_t pid;
+	int fd, status;
 
-	(void)snprintf(cmd, sizeof(cmd), "scripts/scale %s", args);
+	fd = mkstemp(path);
+	cr_assert(fd != -1, "mkstemp: %s", strerror(errno));
+	(void)unlink(path);
 	fflush(NULL);
-	fp = popen(cmd, "r");
-	cr_assert(fp != NULL, "popen %s: %s", cmd, strerror(errno));
-	if (out == NULL) {
-		out = sink;
-		outlen = sizeof(sink);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		(void)dup2(fd, 1);
+		(void)close_range(3, ~0U, 0);
+		execl("scripts/scale", "scale", cmd, arg, (char *)NULL);
+		_exit(127);
 	}
-	off = 0;
-	while (off + 1 < outlen &&
-	    (n = fread(out + off, 1, outlen - off - 1, fp)) > 0)
-		off += n;
-	out[off] = '\0';
-	while (fread(sink, 1, sizeof(sink), fp) > 0)
-		;
-	st = pclose(fp);
-	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	if (out != NULL) {
+		(void)lseek(fd, 0, SEEK_SET);
+		n = read(fd, out, outlen - 1);
+		out[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return (
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 /*
@@ -134,8 +145,8 @@ publisher_other_than(int old, int ms)
 
 	deadline = instance_now_ms() + ms;
 	do {
-		if (scale("publisher", out, sizeof(out)) == 0) {
-			i = atoi(out);
+		if (scale("publisher", NULL, out, sizeof(out)) == 0) {
+			i = (int)strtol(out, NULL, 10);
 			cr_assert(i >= 1 && i <= INSTANCES,
 			    "scripts/scale publisher printed '%s'", out);
 			if (i != old)
@@ -155,7 +166,7 @@ expect_scale_status(const char *want, const char *what)
 	size_t off;
 	int n;
 
-	cr_assert_eq(scale("status", out, sizeof(out)), 0);
+	cr_assert_eq(scale("status", NULL, out, sizeof(out)), 0);
 	got[0] = '\0';
 	off = 0;
 	for (line = strtok_r(out, "\n", &save); line != NULL;
@@ -236,7 +247,7 @@ Test(scale, up_restart_publisher_kill_down)
 	char id[UUID_STR_LEN], uid[UUID_STR_LEN], arg[32], want[64];
 	int holder, next, before, i;
 
-	cr_assert_eq(scale("up 2", NULL, 0), 0, "scripts/scale up 2 failed");
+	cr_assert_eq(scale("up", "2", NULL, 0), 0, "scripts/scale up 2 failed");
 	expect_scale_status("1 up;2 up;haproxy up;", "after up");
 	r = http_req("GET", "/ready", NULL, NULL, 0);
 	expect_status(r, 200);
@@ -251,7 +262,7 @@ Test(scale, up_restart_publisher_kill_down)
 	cr_assert(pthread_create(&c.thread, NULL, client_run, &c) == 0);
 	usleep(300 * 1000);
 	before = c.answered;
-	cr_assert_eq(scale("restart 1", NULL, 0), 0);
+	cr_assert_eq(scale("restart", "1", NULL, 0), 0);
 	usleep(300 * 1000);
 	c.stop = 1;
 	cr_assert(pthread_join(c.thread, NULL) == 0);
@@ -264,8 +275,8 @@ Test(scale, up_restart_publisher_kill_down)
 	/* the lock holder, by its connection's name; killed, another takes it */
 	holder = publisher_other_than(0, TAKEOVER_MS);
 	cr_assert_neq(holder, 0, "no instance's publisher holds the lock");
-	(void)snprintf(arg, sizeof(arg), "kill %d", holder);
-	cr_assert_eq(scale(arg, NULL, 0), 0);
+	(void)snprintf(arg, sizeof(arg), "%d", holder);
+	cr_assert_eq(scale("kill", arg, NULL, 0), 0);
 	next = publisher_other_than(holder, TAKEOVER_MS);
 	cr_assert_neq(next, 0, "no publisher took the lock over from %d",
 	    holder);
@@ -276,7 +287,7 @@ Test(scale, up_restart_publisher_kill_down)
 	    holder == 1 ? "down" : "up", holder == 2 ? "down" : "up");
 	expect_scale_status(want, "after kill");
 
-	cr_assert_eq(scale("down", NULL, 0), 0);
+	cr_assert_eq(scale("down", NULL, NULL, 0), 0);
 	expect_scale_status("1 down;2 down;haproxy down;", "after down");
 	/* no sanitizer report, no worker death in the instances' logs */
 	for (i = 1; i <= INSTANCES; i++) {

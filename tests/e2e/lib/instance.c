@@ -43,6 +43,7 @@ static void remember_group(pid_t);
 static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
+static void runtime_preload(char *, size_t);
 static int private_hosts(const struct instance *);
 static int listening(unsigned short);
 static const char *file_line(const struct instance *, const char *,
@@ -50,6 +51,12 @@ static const char *file_line(const struct instance *, const char *,
 static void expect_file_clean(const struct instance *, const char *);
 static int file_count(const struct instance *, const char *, const char *,
     char *, size_t);
+
+void
+instance_preload(char *out, size_t outlen)
+{
+	runtime_preload(out, outlen);
+}
 
 long
 instance_now_ms(void)
@@ -183,8 +190,8 @@ command_line(const char *prog, const char *arg, char *out, size_t outlen)
 }
 
 /* gcc's sanitizer runtimes: the module under test is the asan build. */
-void
-instance_preload(char *out, size_t outlen)
+static void
+runtime_preload(char *out, size_t outlen)
 {
 	char asan[512], ubsan[512];
 
@@ -202,7 +209,7 @@ instance_spawn(struct instance *in, const char *const *env)
 	pid_t pid;
 
 	snprintf(port, sizeof(port), "%u", in->port);
-	instance_preload(preload, sizeof(preload));
+	runtime_preload(preload, sizeof(preload));
 	snprintf(out, sizeof(out), "%s/kore.out", in->dir);
 	snprintf(err, sizeof(err), "%s/kore.err", in->dir);
 	fflush(NULL);
