@@ -68,6 +68,7 @@ static int settle_pending(const struct conn *);
 static void settle_wait(struct conn *, uint64_t);
 static void wait_wake(struct db_wait *, int);
 static int timed_out(const PGresult *);
+static int server_gone(const PGresult *);
 static struct conn *pick(const char *, int);
 static int submit(struct conn *, struct db_wait *);
 static int send_statement(struct conn *, struct db_wait *);
@@ -109,6 +110,21 @@ static int
 timed_out(const PGresult *r)
 {
 	return (conn_sqlstate_is(r, "57014") || conn_sqlstate_is(r, "55P03"));
+}
+
+/*
+ * The server ended the session under the statement: a shutdown (57P01, as
+ * a fast shutdown or pg_terminate_backend sends to every backend; 57P02
+ * crash; 57P03 not accepting connections) or a connection exception
+ * (class 08). As a connection lost with the statement in flight: 503.
+ */
+static int
+server_gone(const PGresult *r)
+{
+	const char *s;
+
+	s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return (s != NULL && (!strncmp(s, "57P", 3) || !strncmp(s, "08", 2)));
 }
 
 enum db_status
@@ -193,6 +209,15 @@ db_poll(struct db_client *d)
 		log_error(d->trace_id, msg);
 		PQclear(r);
 		return (DB_TIMEOUT);
+	}
+	if (r != NULL && server_gone(r)) {
+		(void)snprintf(msg, sizeof(msg),
+		    "database connection ended by the server: %s",
+		    PQresultErrorMessage(r));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_error(d->trace_id, msg);
+		PQclear(r);
+		return (DB_UNAVAILABLE);
 	}
 	(void)snprintf(msg, sizeof(msg), "query failed: %s",
 	    r != NULL ? PQresultErrorMessage(r) : "no result");

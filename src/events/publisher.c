@@ -223,6 +223,12 @@ run(struct kore_task *t)
 				    "with backoff",
 				    p.err, -1);
 			p.refusing = 1;
+			/*
+			 * then on a fresh channel: one opened as a cluster
+			 * node stopped nacked every message until that node
+			 * came back (the drill, RabbitMQ 3.10)
+			 */
+			p.amqp.failed = 1;
 			task_backoff(&p.backoff_ms);
 			continue;
 		}
