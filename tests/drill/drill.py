@@ -40,7 +40,10 @@ import broker  # noqa: E402
 import checks  # noqa: E402
 import load  # noqa: E402
 
-TAKEOVER_BOUND = 10.0     # the bound for the publisher lock
+TAKEOVER_BOUND = 10.0     # the publisher lock's takeover, at most
+# a 503 while PostgreSQL is down comes from the breaker or a refused
+# connect at once, well before DB_STATEMENT_TIMEOUT_MS (5 s)
+PG_FAIL_FAST_BOUND = 2.0
 PG_RECOVERY_BOUND = 20.0  # after PostgreSQL is back, every 503 stops
 RATE_CALLS, RATE_LIMIT = 15, 5
 DB_ROUTES = ("create", "get", "list", "patch", "tag", "tags", "note",
@@ -407,7 +410,7 @@ class Drill:
     def requests(self):
         by_status, expected_pg, cut, failures = {}, 0, [], []
         pg_bodies = {}
-        longest = None
+        longest = slowest_503 = None
         for r in self.load.records:
             by_status[r.status] = by_status.get(r.status, 0) + 1
             if longest is None or r.t1 - r.t0 > longest.t1 - longest.t0:
@@ -417,6 +420,9 @@ class Drill:
             w = self.windows.get("postgres")
             if r.status == 503 and w and w[0] <= r.t0 <= w[1]:
                 expected_pg += 1
+                if slowest_503 is None or \
+                        r.t1 - r.t0 > slowest_503.t1 - slowest_503.t0:
+                    slowest_503 = r
                 body = (r.detail or "").split(": 503 ", 1)[-1][:60]
                 pg_bodies[body] = pg_bodies.get(body, 0) + 1
                 continue
@@ -441,6 +447,15 @@ class Drill:
             self.figures["longest request"] = "%.2fs (%s, %s, %s)" % (
                 longest.t1 - longest.t0, longest.op, longest.status or
                 "no answer", self.when(longest.t0))
+        if slowest_503 is not None:
+            took = slowest_503.t1 - slowest_503.t0
+            self.figures["slowest 503 while PostgreSQL was down"] = \
+                "%.2fs (%s, %s)" % (took, slowest_503.op,
+                                    self.when(slowest_503.t0))
+            if took > PG_FAIL_FAST_BOUND:
+                self.problems.append(
+                    "a 503 took %.2fs while PostgreSQL was down (fail fast:"
+                    " at most %.1fs)" % (took, PG_FAIL_FAST_BOUND))
         if expected_pg == 0:
             self.problems.append("no 503 while PostgreSQL was down")
         for name, n in pg_bodies.items():
