@@ -4,11 +4,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "infra/dotenv.h"
+#include "infra/whole_file.h"
 #include "model/xalloc.h"
 
 #define DOTENV_MAX (256 * 1024)
@@ -20,24 +22,31 @@ static int add_pair(struct dotenv *, const char *, size_t, const char *,
 int
 dotenv_read(struct dotenv *env, const char *path)
 {
-	FILE *fp;
-	char *text;
+	unsigned char *text;
 	size_t n;
-	int rc;
+	int fd, rc;
 
 	memset(env, 0, sizeof(*env));
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return (0);
 		(void)snprintf(env->error, sizeof(env->error), "%s: %s", path,
 		    strerror(errno));
 		return (-1);
 	}
-	text = xmalloc(DOTENV_MAX + 1);
-	n = fread(text, 1, DOTENV_MAX, fp);
-	(void)fclose(fp);
-	text[n] = '\0';
-	rc = dotenv_parse(env, text);
+	/* a longer file is refused, never read in part */
+	if (whole_file_read(fd, DOTENV_MAX, &text, &n) == -1) {
+		(void)snprintf(env->error, sizeof(env->error), "%s: %s", path,
+		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
+		return (-1);
+	}
+	if (memchr(text, '\0', n) != NULL) {
+		(void)snprintf(env->error, sizeof(env->error),
+		    "%s: contains a NUL byte", path);
+		free(text);
+		return (-1);
+	}
+	rc = dotenv_parse(env, (char *)text);
 	free(text);
 	return (rc);
 }

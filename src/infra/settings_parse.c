@@ -17,6 +17,7 @@
 
 #include "infra/settings_parse.h"
 #include "infra/whole_file.h"
+#include "model/utf8.h"
 #include "model/xalloc.h"
 
 /* Far above any PEM public key; a bound so a wrong path cannot eat memory. */
@@ -48,8 +49,11 @@ setting_text(const struct setting *row, const char *v, struct settings *s,
 {
 	char *copy;
 
-	(void)err;
-	(void)errlen;
+	/* it reaches JSON (logs, `/`, the OpenAPI title), which needs UTF-8 */
+	if (!utf8_valid((const unsigned char *)v, strlen(v))) {
+		(void)snprintf(err, errlen, "%s: not valid UTF-8", row->name);
+		return (-1);
+	}
 	copy = xstrdup(v);
 	(void)memcpy(at(row, s), &copy, sizeof(copy));
 	return (0);

@@ -2,6 +2,7 @@
  * dotenv.c: `.env` lines as python-dotenv (pydantic-settings) reads them;
  * the environment always wins.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -183,5 +184,50 @@ Test(dotenv, missing_file_is_empty)
 	cr_assert_eq(env.count, 0);
 	cr_assert_null(dotenv_get(&env, "BEE_UNIT_A"));
 	dotenv_free(&env);
+	free(path);
+}
+
+/* A file past the bound is refused whole, never read in part. */
+Test(dotenv, oversized_file_is_refused)
+{
+	struct dotenv env;
+	char *text, *path;
+	size_t len, i;
+
+	len = 256 * 1024 + 1;
+	cr_assert_not_null(text = malloc(len + 1));
+	for (i = 0; i < len; i++)
+		text[i] = i % 64 == 63 ? '\n' : '#';
+	text[len] = '\0';
+	path = unit_temp_file(text);
+	cr_assert_eq(dotenv_read(&env, path), -1);
+	cr_assert_not_null(strstr(env.error, "larger than 256 KiB"), "%s",
+	    env.error);
+	cr_assert_eq(env.count, 0);
+	free(path);
+
+	/* at the bound exactly: read */
+	text[len - 1] = '\0';
+	path = unit_temp_file(text);
+	cr_assert_eq(dotenv_read(&env, path), 0, "%s", env.error);
+	dotenv_free(&env);
+	free(path);
+	free(text);
+}
+
+/* A NUL would hide the rest of the file from the parser: refused. */
+Test(dotenv, nul_byte_is_refused)
+{
+	static const char text[] = "BEE_UNIT_A=1\n\0BEE_UNIT_B=2\n";
+	struct dotenv env;
+	char *path;
+	FILE *fp;
+
+	path = unit_temp_file("");
+	cr_assert_not_null(fp = fopen(path, "w"));
+	cr_assert_eq(fwrite(text, 1, sizeof(text) - 1, fp), sizeof(text) - 1);
+	cr_assert_eq(fclose(fp), 0);
+	cr_assert_eq(dotenv_read(&env, path), -1);
+	cr_assert_not_null(strstr(env.error, "NUL"), "%s", env.error);
 	free(path);
 }

@@ -466,6 +466,27 @@ Test(settings, bad_numbers_named)
 	refused("ALGORITHM", "none", "ALGORITHM");
 }
 
+/*
+ * Text settings reach JSON (logs, `/`, the OpenAPI title): bytes that are
+ * not UTF-8 stop start-up instead of a 500 on every `/`.
+ */
+Test(settings, text_not_utf8_named)
+{
+	struct settings s;
+	char err[SETTINGS_ERRLEN];
+
+	refused("PROJECT_VERSION", "1.0\xff",
+	    "PROJECT_VERSION: not valid UTF-8");
+	refused("SERVICE_NAME", "Caf\xe9", "SERVICE_NAME: not valid UTF-8");
+	refused("RABBITMQ_EXCHANGE", "ev\xc3", "RABBITMQ_EXCHANGE");
+	/* UTF-8 itself is fine */
+	cr_assert_eq(setenv("SECRET_KEY", GOOD_SECRET, 1), 0);
+	cr_assert_eq(setenv("SERVICE_NAME", "Caf\xc3\xa9", 1), 0);
+	cr_assert_eq(load(NULL, &s, err), 0, "%s", err);
+	cr_assert_str_eq(s.service_name, "Caf\xc3\xa9");
+	settings_free(&s);
+}
+
 Test(settings, secret_key_required_for_hs256)
 {
 	struct settings s;
