@@ -419,6 +419,7 @@ Test(cors_list, other_preflight_400)
 	start_listed(&in);
 	r = preflight("/customers", STRANGER, "authorization");
 	expect_status(r, 400);
+	expect_body(r, "Disallowed CORS origin");
 	cr_assert_null(http_hdr(r, "access-control-allow-origin"),
 	    "allow-origin %s on a refused preflight",
 	    http_hdr(r, "access-control-allow-origin"));

@@ -10,6 +10,7 @@
 
 #include "expect.h"
 #include "http.h"
+#include "instance.h"
 
 static void
 expect_healthy(const char *path)
@@ -22,6 +23,29 @@ expect_healthy(const char *path)
 	expect_module_headers(r);
 	expect_body(r, "{\"status\":\"healthy\"}");
 	http_resp_free(r);
+}
+
+/*
+ * /ready until it answers 200 with want (a dependency may not be "up" yet:
+ * polled for 10 s at most), then that last answer.
+ */
+static struct http_resp *
+ready_until(const char *want)
+{
+	struct http_resp *r;
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	int i;
+
+	r = NULL;
+	for (i = 0; i < 50; i++) {
+		http_resp_free(r);
+		r = http_req("GET", "/ready", NULL, NULL, 0);
+		if (r->status == 200 && r->body_len == strlen(want) &&
+		    memcmp(r->body, want, r->body_len) == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return (r);
 }
 
 Test(health, healthcheck)
@@ -51,18 +75,8 @@ Test(health, ready_all_up, .timeout = 30)
 	    "{\"status\":\"ready\",\"checks\":"
 	    "{\"postgres\":\"up\",\"rabbitmq\":\"up\",\"redis\":\"up\"}}";
 	struct http_resp *r;
-	struct timespec ts = { 0, 200 * 1000 * 1000 };
-	int i;
 
-	r = NULL;
-	for (i = 0; i < 50; i++) {
-		http_resp_free(r);
-		r = http_req("GET", "/ready", NULL, NULL, 0);
-		if (r->status == 200 && r->body_len == strlen(want) &&
-		    memcmp(r->body, want, r->body_len) == 0)
-			break;
-		nanosleep(&ts, NULL);
-	}
+	r = ready_until(want);
 	expect_status(r, 200);
 	expect_json_ct(r);
 	expect_module_headers(r);
@@ -99,4 +113,22 @@ Test(health, no_auth_even_with_bad_token)
 	expect_status(r, 200);
 	expect_body(r, "{\"status\":\"healthy\"}");
 	http_resp_free(r);
+}
+
+/* Without REDIS_URL the rate limit is per worker: /ready says so, 200. */
+Test(health, ready_redis_disabled, .timeout = 30)
+{
+	static const char *const env[] = { "REDIS_URL", "", NULL };
+	static const char *want =
+	    "{\"status\":\"ready\",\"checks\":"
+	    "{\"postgres\":\"up\",\"rabbitmq\":\"up\",\"redis\":\"disabled\"}}";
+	struct instance in;
+	struct http_resp *r;
+
+	instance_start(&in, env);
+	r = ready_until(want);
+	expect_status(r, 200);
+	expect_body(r, want);
+	http_resp_free(r);
+	instance_stop(&in);
 }
