@@ -73,6 +73,6 @@ h_not_found(struct http_request *req)
 	if (request_refused(req))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_OPTIONS)
-		return (reply_preflight(req));
+		return (reply_preflight(req, NULL));
 	return (reply_detail(req, 404, "Not Found"));
 }

@@ -247,7 +247,7 @@ reply_not_allowed(struct http_request *req, const char *allow)
 }
 
 int
-reply_preflight(struct http_request *req)
+reply_preflight(struct http_request *req, const char *allow)
 {
 	struct ctx *c;
 	const char *origin, *hdrs;
@@ -257,7 +257,8 @@ reply_preflight(struct http_request *req)
 	c = ctx_get(req);
 	if (!http_request_header(req, "origin", &origin) ||
 	    !http_request_header(req, "access-control-request-method", &hdrs))
-		return (reply_not_allowed(req, "GET, POST, PATCH, DELETE"));
+		return (allow != NULL ? reply_not_allowed(req, allow) :
+					reply_detail(req, 404, "Not Found"));
 
 	allowed = cors_any;
 	for (i = 0; !allowed && i < cors_count; i++)

@@ -35,8 +35,13 @@ int reply_detail(struct http_request *req, int status, const char *detail);
 int reply_problems(struct http_request *req, struct problems *p);
 int reply_no_content(struct http_request *req);
 int reply_not_allowed(struct http_request *req, const char *allow);
-/* A CORS preflight, as the original's Starlette middleware answered it. */
-int reply_preflight(struct http_request *req);
+/*
+ * A CORS preflight, as the original's Starlette middleware answered it. An
+ * OPTIONS that is not one reaches the route as any other method does: 405
+ * with the route's methods in allow, or 404 where no route matched (allow
+ * NULL).
+ */
+int reply_preflight(struct http_request *req, const char *allow);
 
 const char *method_name(int method);
 

@@ -29,7 +29,7 @@ route_begin(struct http_request *req, struct ctx **cp)
 	if (request_refused(req))
 		return (0);
 	if (req->method == HTTP_METHOD_OPTIONS) {
-		(void)reply_preflight(req);
+		(void)reply_preflight(req, r->allow);
 		return (0);
 	}
 	if (!route_allows(r, http_method_text(req->method))) {
