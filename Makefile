@@ -190,11 +190,16 @@ docs-test:
 # to a temporary name and renamed: concurrent builds (parallel e2e tests
 # calling the wrapper) never see a half-written binary.
 TOOLS_DIR := .run/tools
+# The settings table and what it needs: every tool reads the settings.
+SETTINGS_SRC := src/infra/settings.c src/infra/settings_parse.c \
+	src/infra/settings_rate.c src/infra/settings_url.c src/infra/dotenv.c \
+	src/infra/whole_file.c src/model/utf8.c src/model/xalloc.c
+SETTINGS_H := src/infra/settings.h src/infra/settings_types.h \
+	src/infra/settings_parse.h src/infra/dotenv.h src/infra/whole_file.h \
+	src/model/utf8.h src/model/xalloc.h
 TOOLS_SRC := src/events/amqp_pub.c src/events/confirms.c src/events/mirror.c \
-	src/infra/monotime.c src/infra/settings.c src/infra/settings_rate.c \
-	src/infra/settings_url.c src/infra/dotenv.c \
-	src/events/resend_item.c src/model/uuid.c src/infra/whole_file.c \
-	src/infra/settings_parse.c src/model/xalloc.c
+	src/infra/monotime.c src/events/resend_item.c src/model/uuid.c \
+	$(SETTINGS_SRC)
 TOOLS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc \
 	-I/usr/include/postgresql
 TOOLS_LIBS := -ljansson -lhiredis -lrabbitmq -lpq -lcrypto
@@ -204,21 +209,16 @@ tools: $(TOOLS_DIR)/resend-failed-events $(TOOLS_DIR)/settings-docs
 
 $(TOOLS_DIR)/resend-failed-events: tools/resend_failed_events.c $(TOOLS_SRC) \
 		$(wildcard src/events/amqp_pub.h src/events/confirms.h \
-		src/events/mirror.h src/infra/monotime.h src/infra/settings.h \
-		src/infra/dotenv.h src/events/resend_item.h src/model/uuid.h \
-		src/infra/settings_types.h src/infra/settings_parse.h src/model/xalloc.h)
+		src/events/mirror.h src/infra/monotime.h \
+		src/events/resend_item.h src/model/uuid.h $(SETTINGS_H))
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) $(TOOLS_LIBS) -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
 
 # What the settings table documents: scripts/settings-docs builds it, then
 # writes (settings-docs) or checks (lint-settings) the files.
-SETTINGS_SRC := src/infra/settings.c src/infra/settings_parse.c \
-	src/infra/settings_rate.c src/infra/settings_url.c src/infra/dotenv.c \
-	src/infra/whole_file.c src/model/xalloc.c
 $(TOOLS_DIR)/settings-docs: tools/settings_docs.c $(SETTINGS_SRC) \
-		$(wildcard src/infra/settings.h src/infra/settings_types.h src/infra/settings_parse.h \
-		src/infra/dotenv.h src/infra/whole_file.h src/model/xalloc.h)
+		$(wildcard $(SETTINGS_H))
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) $(filter %.c,$^) -ljansson -lcrypto -o $@.$$$$.tmp && \
 		mv -f $@.$$$$.tmp $@
