@@ -49,19 +49,30 @@ group_pids() {
 # group_alive PGID: the group has a live member
 group_alive() { [ -n "$(group_pids "$1")" ]; }
 
-# stop_group PGID [SECONDS]: SIGTERM the whole group, then SIGKILL what is
-# left after SECONDS (default 5: a server that shuts down at once). For
-# Kore, which drains, pass kore_stop_seconds.
-stop_group() {
-	local pgid=$1 secs=${2:-5} n
-	[ -n "$pgid" ] && group_alive "$pgid" || return 0
-	kill -TERM -- "-$pgid" 2>/dev/null || true
-	for ((n = secs * 10; n > 0; n--)); do
-		group_alive "$pgid" || return 0
+# group_gone PGID SECONDS: until the group has no live member (0), or
+# SECONDS have passed (1)
+group_gone() {
+	local deadline=$((SECONDS + $2))
+	while group_alive "$1"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+}
+
+# stop_group PGID [SECONDS]: SIGTERM the whole group, then SIGKILL what is
+# left after SECONDS (default 5: a server that shuts down at once) and
+# wait for it; 1 when it had to be killed (said on stderr). For Kore,
+# which drains, pass kore_stop_seconds. Kore's parent must get the SIGTERM
+# once only: a second one stops its workers at once.
+stop_group() {
+	local pgid=$1 secs=${2:-5}
+	[ -n "$pgid" ] && group_alive "$pgid" || return 0
+	kill -TERM -- "-$pgid" 2>/dev/null || true
+	group_gone "$pgid" "$secs" && return 0
 	log "$PROG: process group $pgid still up ${secs}s after SIGTERM, killing it"
 	kill -KILL -- "-$pgid" 2>/dev/null || true
+	group_gone "$pgid" 10 || true
+	return 1
 }
 
 # kore_stop_seconds GRACE: how long a stopping Kore may take: the
@@ -125,6 +136,15 @@ group_in() {
 		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$1" ] && return 0
 	done
 	return 1
+}
+
+# group_of FILE DIR: the process group whose id FILE holds when it is alive
+# and runs in DIR (a stale or reused id prints nothing)
+group_of() {
+	local pgid
+	pgid=$({ tr -dc 0-9 <"$1"; } 2>/dev/null || true)
+	[ -n "$pgid" ] && group_in "$2" "$pgid" && echo "$pgid"
+	return 0
 }
 
 # --- ports ---------------------------------------------------------------------

@@ -211,20 +211,14 @@ run(struct kore_task *t)
 }
 
 /*
- * Nothing more comes (basic.cancel), and what came is requeued: deliveries
- * that arrive before the cancel-ok wait in rabbitmq-c's frame queue, never
- * processed, and delivery tag 0 with multiple set rejects every
- * outstanding one. On a broker error the close requeues them all the same.
+ * The message in hand is settled by then (consume() acks or nacks it
+ * before the loop looks at the stop); closing the connection returns every
+ * delivery not yet settled to the queue, prefetched ones included, as a
+ * broker error's close does: nothing more to send first.
  */
 static void
 stop(struct consumer *c)
 {
-	if (c->amqp != NULL && c->tag[0] != '\0') {
-		(void)amqp_basic_cancel(c->amqp, CHANNEL,
-		    amqp_cstring_bytes(c->tag));
-		if (rpc_ok(c, "basic.cancel"))
-			(void)amqp_basic_nack(c->amqp, CHANNEL, 0, 1, 1);
-	}
 	amqp_drop(c);
 	task_db_close(&c->pg);
 	task_log(LOG_LEVEL_INFO, "History consumer stopped", NULL, -1);

@@ -155,7 +155,8 @@ struct publisher {
 	int backoff_ms;
 	int broker_down; /* logged once per outage */
 	int refusing; /* logged once per run of nacked batches */
-	int last_sent; /* rows the last batch marked sent */
+	int last_sent; /* rows the batch in hand marked sent */
+	int nacked; /* the last batch had nacks */
 	time_t pruned_at;
 	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
@@ -229,9 +230,19 @@ run(struct kore_task *t)
 			 * came back (the drill, RabbitMQ 3.10)
 			 */
 			p.amqp.failed = 1;
+			p.nacked = 1;
 			task_backoff(&p.backoff_ms);
 			continue;
 		}
+		/*
+		 * Such a channel nacks only the rows routed to the queues of
+		 * that node when others are acked: nacks twice in a row get a
+		 * fresh channel too (a full queue nacks again on any channel,
+		 * at the cost of one reconnect per batch).
+		 */
+		if (o == SENT_PART && p.nacked)
+			p.amqp.failed = 1;
+		p.nacked = o == SENT_PART;
 		p.refusing = 0;
 		p.backoff_ms = TASK_BACKOFF_MIN_MS;
 		if (o == SENT_SOME)
@@ -357,6 +368,7 @@ send_batch(struct publisher *p)
 	struct amqp_msg m;
 	int i, n, sent, nacked, retried;
 
+	p->last_sent = 0; /* a stop reports the batch in hand, if any */
 	r = PQexec(p->pg, sql_unsent);
 	if (!db_ok(p, r, PGRES_TUPLES_OK))
 		return (DB_FAILED);

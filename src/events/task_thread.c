@@ -19,8 +19,6 @@
 #include "events/task_log.h"
 #include "events/task_thread.h"
 
-#define SLOTS 4 /* the publisher and the consumer, with room */
-
 struct slot {
 	struct kore_task *task;
 	int (*run)(struct kore_task *);
@@ -28,7 +26,7 @@ struct slot {
 	atomic_int done;
 };
 
-static struct slot slots[SLOTS];
+static struct slot slots[TASK_THREADS_MAX];
 static atomic_size_t nslots;
 static atomic_int stop;
 
@@ -43,8 +41,9 @@ task_thread_start(struct kore_task *task, int (*run)(struct kore_task *),
 
 	if (worker == NULL || worker->id != 1)
 		return;
-	if ((n = atomic_load(&nslots)) == SLOTS)
-		fatal("task_thread_start: more than %d threads", SLOTS);
+	if ((n = atomic_load(&nslots)) == TASK_THREADS_MAX)
+		fatal("task_thread_start: more than %d threads",
+		    TASK_THREADS_MAX);
 	s = &slots[n];
 	s->task = task;
 	s->run = run;

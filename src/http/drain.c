@@ -114,24 +114,14 @@ handle(int sig, void (*fn)(int))
 		fatal("sigaction: %s", errno_s);
 }
 
-/*
- * Only SIGQUIT reaches Kore's loop at once; the tick does the rest. From
- * the signal on, the worker holding the accept lock keeps it: a worker
- * that accepted worker_accept_threshold connections in a row hands the
- * lock on through a message the parent relays, and the parent, waiting
- * for the workers in kore_worker_shutdown(), relays nothing any more: no
- * worker would accept again, and what waits in the backlog would be reset
- * when the socket stops listening.
- */
+/* Only SIGQUIT reaches Kore's loop at once; the tick does the rest. */
 static void
 on_worker_signal(int sig)
 {
-	if (sig == SIGQUIT) {
+	if (sig == SIGQUIT)
 		kore_signal(SIGQUIT);
-	} else {
-		worker_accept_threshold = 0;
+	else
 		asked = 1;
-	}
 }
 
 /*
@@ -159,6 +149,16 @@ tick(void *arg, u_int64_t now)
 	if (!draining) {
 		draining = 1;
 		started = now;
+		/*
+		 * The worker holding the accept lock keeps it: one that
+		 * accepted worker_accept_threshold connections in a row hands
+		 * it on through a message the parent relays, and the parent,
+		 * waiting for the workers in kore_worker_shutdown(), relays
+		 * nothing any more; no worker would accept again, and
+		 * unlisten()'s last accept pass would stop at the threshold,
+		 * leaving the rest of the backlog to be reset.
+		 */
+		worker_accept_threshold = 0;
 		guard_listeners();
 		task_threads_stop();
 		log_info(NULL, "draining");
@@ -298,12 +298,12 @@ log_cut(const struct connection *c)
 static int
 threads_cut(void)
 {
-	const char *names[4];
+	const char *names[TASK_THREADS_MAX];
 	struct log_field f;
 	size_t i, n;
 
-	n = task_threads_running(names, 4);
-	for (i = 0; i < n && i < 4; i++) {
+	n = task_threads_running(names, TASK_THREADS_MAX);
+	for (i = 0; i < n && i < TASK_THREADS_MAX; i++) {
 		(void)memset(&f, 0, sizeof(f));
 		f.key = "thread";
 		f.str = names[i];

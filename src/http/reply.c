@@ -18,6 +18,7 @@ static char *cors_list[CORS_MAX];
 static size_t cors_count;
 static int cors_any;
 
+static void base_headers(struct http_request *, struct ctx *);
 static void common_headers(struct http_request *, struct ctx *);
 static void cors_headers(struct http_request *);
 static void date_header(struct http_request *);
@@ -115,13 +116,20 @@ cors_headers(struct http_request *req)
 	}
 }
 
+/* Every response's: a preflight's too, which has CORS headers of its own. */
 static void
-common_headers(struct http_request *req, struct ctx *c)
+base_headers(struct http_request *req, struct ctx *c)
 {
 	date_header(req);
 	http_response_header(req, "x-trace-id", c->trace_id);
-	cors_headers(req);
 	drain_reply_closes(req->owner);
+}
+
+static void
+common_headers(struct http_request *req, struct ctx *c)
+{
+	base_headers(req, c);
+	cors_headers(req);
 }
 
 static void
@@ -264,9 +272,7 @@ reply_preflight(struct http_request *req, const char *allow)
 	for (i = 0; !allowed && i < cors_count; i++)
 		allowed = !strcmp(cors_list[i], origin);
 
-	date_header(req);
-	http_response_header(req, "x-trace-id", c->trace_id);
-	drain_reply_closes(req->owner);
+	base_headers(req, c);
 	http_response_header(req, "vary", "Origin");
 	if (allowed) {
 		http_response_header(req, "access-control-allow-origin",

@@ -48,6 +48,7 @@ class Nodes:
     def __init__(self, urls):
         self.params = node_params(urls)
         self.next = 0
+        self.current = 0  # failed() before any connect: start at 1
 
     def connect(self):
         last = None

@@ -44,7 +44,13 @@ TAKEOVER_BOUND = 10.0     # the publisher lock's takeover, at most
 # a 503 while PostgreSQL is down comes from the breaker or a refused
 # connect at once, well before DB_STATEMENT_TIMEOUT_MS (5 s)
 PG_FAIL_FAST_BOUND = 2.0
-PG_RECOVERY_BOUND = 20.0  # after PostgreSQL is back, every 503 stops
+PG_RECOVERY_BOUND = 20.0
+# a lagging instance's breaker may still answer 503 this long after the
+# first requests succeed again (its longest back-off, docs/api.md, + 1 s)
+BREAKER_LAG = 6.0
+# scripts/scale restart at worst: a stop cut at the grace (20 + 10 s), a
+# start's 60 s for /ready, 10 s back into HAProxy's rotation
+SCALE_START_BOUND = 110  # after PostgreSQL is back, every 503 stops
 RATE_CALLS, RATE_LIMIT = 15, 5
 DB_ROUTES = ("create", "get", "list", "patch", "tag", "tags", "note",
              "notes", "avatar")
@@ -68,9 +74,17 @@ def say(msg):
 def run(*cmd, timeout=120):
     """A script of the repository; its output is shown on failure."""
     t = time.time()
-    p = subprocess.run([os.path.join(ROOT, "scripts", cmd[0])] + list(cmd[1:]),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True, timeout=timeout)
+    try:
+        p = subprocess.run(
+            [os.path.join(ROOT, "scripts", cmd[0])] + list(cmd[1:]),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = e.output or ""  # bytes even with text=True (Python's quirk)
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        raise StepFailed("scripts/%s still running after %ds:\n%s" %
+                         (" ".join(cmd), timeout, out.strip()))
     if p.returncode != 0:
         raise StepFailed("scripts/%s failed (exit %d) after %.1fs:\n%s" %
                          (" ".join(cmd), p.returncode, time.time() - t,
@@ -235,7 +249,7 @@ class Drill:
     def rolling(self):
         t0 = time.time()
         for i in range(1, self.instances + 1):
-            run("scale", "restart", str(i), timeout=90)
+            run("scale", "restart", str(i), timeout=SCALE_START_BOUND)
             self.in_rotation("rolling restart of instance %d" % i)
         self.figures["rolling restart"] = "%d instances in %.1fs" % (
             self.instances, time.time() - t0)
@@ -261,7 +275,7 @@ class Drill:
         if took > TAKEOVER_BOUND:
             self.problems.append("publisher takeover took %.1fs (bound %.0fs)"
                                  % (took, TAKEOVER_BOUND))
-        run("scale", "start", holder, timeout=90)
+        run("scale", "start", holder, timeout=SCALE_START_BOUND)
         self.in_rotation("instance %s started again" % holder)
 
     def broker_node(self):
@@ -327,7 +341,7 @@ class Drill:
         took, _ = wait_for("requests succeed again after PostgreSQL is back",
                            PG_RECOVERY_BOUND,
                            lambda: self.oks_after(t3) >= 20)
-        self.windows["postgres"] = (t0, t3 + PG_RECOVERY_BOUND)
+        self.windows["postgres"] = (t0, t3 + took + BREAKER_LAG)
         self.pg_times = (t1, t2, t3)
         self.figures["postgres down"] = "%.1fs; 20 requests succeeded %.1fs" \
             " after it was back" % (t3 - t1, took)

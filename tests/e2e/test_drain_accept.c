@@ -2,8 +2,9 @@
  * Drain under connection churn (docs/kore.md "Drain"): clients that open a
  * connection for each request, as HAProxy does in front of the service,
  * get every request answered until the socket stops listening, and are
- * refused from then on; never a connection reset or closed without an
- * answer. With two workers, a worker that accepted worker_accept_threshold
+ * refused from then on (about 250 ms after the signal); never a
+ * connection closed without an answer, and a reset only in the instant of
+ * the shutdown (RESETS_EXCUSED). With two workers, a worker that accepted worker_accept_threshold
  * connections in a row hands the accept lock on through the parent, which
  * relays nothing once it waits for the workers: the drain keeps the lock
  * where it is, or what waits in the backlog is reset when the socket stops
@@ -29,11 +30,21 @@
 #define REQ \
 	"GET /healthcheck HTTP/1.1\r\nHost: drain\r\nConnection: close\r\n\r\n"
 
+/*
+ * A connection reset before its answer: the kernel can complete a
+ * handshake between the drain's last accept pass and its shutdown(2) of
+ * the socket (microseconds; docs/kore.md "Drain"). A client or two may
+ * fall in it; the defect this file guards against resets every client
+ * waiting in the backlog.
+ */
+#define RESETS_EXCUSED 2
+
 /* A client: one connection per request until connecting is refused. */
 struct client {
 	pthread_t thread;
 	volatile const long *signalled; /* when the SIGTERM went, or 0 */
-	int answered, answered_after, failed;
+	int answered, answered_after, failed, reset;
+	long last_answered; /* when its last answered connection was made */
 	unsigned short port;
 	char failure[160];
 };
@@ -66,8 +77,13 @@ client_one(struct client *c)
 	long sent_at;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd != -1);
+	/* no Criterion assertion here: it runs in a thread of its own */
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		(void)snprintf(c->failure, sizeof(c->failure), "socket: %s",
+		    strerror(errno));
+		c->failed++;
+		return (-1);
+	}
 	tv.tv_sec = 5;
 	tv.tv_usec = 0;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -96,6 +112,10 @@ client_one(struct client *c)
 	}
 	buf[len] = '\0';
 	(void)close(fd);
+	if (len == 0 && n < 0 && errno == ECONNRESET && *c->signalled != 0) {
+		c->reset++;
+		return (0);
+	}
 	if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0) {
 		(void)snprintf(c->failure, sizeof(c->failure),
 		    "connected %ld ms after the signal, then %s",
@@ -107,6 +127,7 @@ client_one(struct client *c)
 		return (-1);
 	}
 	c->answered++;
+	c->last_answered = sent_at;
 	if (*c->signalled != 0 && sent_at >= *c->signalled)
 		c->answered_after++;
 	return (1);
@@ -119,7 +140,8 @@ Test(drain_accept, new_connections_answered_until_refused, .timeout = 60)
 	static struct client c[CLIENTS];
 	static volatile long signalled;
 	struct instance in;
-	int i, answered, after;
+	long last;
+	int i, answered, after, resets;
 
 	instance_start(&in, env);
 	signalled = 0;
@@ -134,16 +156,31 @@ Test(drain_accept, new_connections_answered_until_refused, .timeout = 60)
 	usleep(500 * 1000);
 	signalled = instance_now_ms();
 	cr_assert(kill(in.pid, SIGTERM) == 0);
-	answered = after = 0;
+	answered = after = resets = 0;
+	last = 0;
 	for (i = 0; i < CLIENTS; i++) {
 		cr_assert_eq(pthread_join(c[i].thread, NULL), 0);
 		cr_assert_eq(c[i].failed, 0, "client %d: %s", i, c[i].failure);
 		answered += c[i].answered;
 		after += c[i].answered_after;
+		resets += c[i].reset;
+		if (c[i].last_answered > last)
+			last = c[i].last_answered;
 	}
 	cr_assert_gt(answered, CLIENTS, "only %d answers", answered);
 	cr_assert_gt(after, 0, "no connection made after the signal answered");
+	cr_assert_leq(resets, RESETS_EXCUSED,
+	    "%d connections reset before their answer", resets);
+	/* refused from about 250 ms on, not when the process goes */
+	cr_assert_lt(last - signalled, 2000,
+	    "a connection made %ld ms after the signal was still answered",
+	    last - signalled);
 	cr_assert_geq(instance_wait_exit(&in, 10000), 0,
 	    "still up after SHUTDOWN_GRACE_SECONDS");
+	/* each worker drained, none at the deadline with connections cut */
+	cr_assert(
+	    instance_file_matches(&in, "kore.err", "\"message\":\"drained\""));
+	cr_assert_not(instance_file_matches(&in, "kore.err",
+	    "\"connections_cut\":[1-9]"));
 	instance_stop(&in);
 }

@@ -43,7 +43,6 @@ static void remember_group(pid_t);
 static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
-static void runtime_preload(char *, size_t);
 static int private_hosts(const struct instance *);
 static int grace_of(const char *const *);
 static int listening(unsigned short);
@@ -52,12 +51,6 @@ static const char *file_line(const struct instance *, const char *,
 static void expect_file_clean(const struct instance *, const char *);
 static int file_count(const struct instance *, const char *, const char *,
     char *, size_t);
-
-void
-instance_preload(char *out, size_t outlen)
-{
-	runtime_preload(out, outlen);
-}
 
 long
 instance_now_ms(void)
@@ -191,8 +184,8 @@ command_line(const char *prog, const char *arg, char *out, size_t outlen)
 }
 
 /* gcc's sanitizer runtimes: the module under test is the asan build. */
-static void
-runtime_preload(char *out, size_t outlen)
+void
+instance_preload(char *out, size_t outlen)
 {
 	char asan[512], ubsan[512];
 
@@ -210,7 +203,7 @@ instance_spawn(struct instance *in, const char *const *env)
 	pid_t pid;
 
 	snprintf(port, sizeof(port), "%u", in->port);
-	runtime_preload(preload, sizeof(preload));
+	instance_preload(preload, sizeof(preload));
 	in->grace_s = grace_of(env);
 	snprintf(out, sizeof(out), "%s/kore.out", in->dir);
 	snprintf(err, sizeof(err), "%s/kore.err", in->dir);
