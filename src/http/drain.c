@@ -252,10 +252,17 @@ sweep(u_int64_t now, int cut)
 			continue;
 		if (cut)
 			log_cut(c);
+		/*
+		 * A connection accepted in this very tick (unlisten's last
+		 * pass) has its idle timer started after the tick's now: not
+		 * quiet at all, never a negative age wrapped around.
+		 */
 		quiet_since = c->idle_timer.start > started ?
 		    c->idle_timer.start :
 		    started;
-		if (cut || (idle(c) && now - quiet_since >= DRAIN_IDLE_MS))
+		if (cut ||
+		    (idle(c) && now > quiet_since &&
+			now - quiet_since >= DRAIN_IDLE_MS))
 			kore_connection_disconnect(c);
 		left++;
 	}

@@ -3,8 +3,8 @@
  * connection for each request, as HAProxy does in front of the service,
  * get every request answered until the socket stops listening, and are
  * refused from then on (about 250 ms after the signal); never a
- * connection closed without an answer, and a reset only in the instant of
- * the shutdown (RESETS_EXCUSED). With two workers, a worker that accepted worker_accept_threshold
+ * connection closed without an answer, and a reset only for a handshake
+ * completed at the instant of the shutdown (RESET_WAIT_MAX_MS). With two workers, a worker that accepted worker_accept_threshold
  * connections in a row hands the accept lock on through the parent, which
  * relays nothing once it waits for the workers: the drain keeps the lock
  * where it is, or what waits in the backlog is reset when the socket stops
@@ -31,13 +31,18 @@
 	"GET /healthcheck HTTP/1.1\r\nHost: drain\r\nConnection: close\r\n\r\n"
 
 /*
- * A connection reset before its answer: the kernel can complete a
- * handshake between the drain's last accept pass and its shutdown(2) of
- * the socket (microseconds; docs/kore.md "Drain"). A client or two may
- * fall in it; the defect this file guards against resets every client
- * waiting in the backlog.
+ * A connection reset before its answer within RESET_WAIT_MAX_MS of its
+ * connect(): its handshake completed as the socket stopped listening (the
+ * kernel resets the handshakes it holds then: docs/kore.md "Drain"), so
+ * its request never reached the service. Under this test's churn that is
+ * one connection in a few runs; RESETS_MAX allows for a few. The defects
+ * this file guards against reset more, or older ones: connections left in
+ * the backlog since the accept lock was lost (for up to 250 ms), or a
+ * dozen the last accept pass had just taken, closed at once as idle (an
+ * idle timer started after the tick's clock, its age wrapped around).
  */
-#define RESETS_EXCUSED 2
+#define RESET_WAIT_MAX_MS 50
+#define RESETS_MAX 3
 
 /* A client: one connection per request until connecting is refused. */
 struct client {
@@ -112,7 +117,8 @@ client_one(struct client *c)
 	}
 	buf[len] = '\0';
 	(void)close(fd);
-	if (len == 0 && n < 0 && errno == ECONNRESET && *c->signalled != 0) {
+	if (len == 0 && n < 0 && errno == ECONNRESET && *c->signalled != 0 &&
+	    instance_now_ms() - sent_at <= RESET_WAIT_MAX_MS) {
 		c->reset++;
 		return (0);
 	}
@@ -169,8 +175,11 @@ Test(drain_accept, new_connections_answered_until_refused, .timeout = 60)
 	}
 	cr_assert_gt(answered, CLIENTS, "only %d answers", answered);
 	cr_assert_gt(after, 0, "no connection made after the signal answered");
-	cr_assert_leq(resets, RESETS_EXCUSED,
-	    "%d connections reset before their answer", resets);
+	cr_assert_leq(resets, RESETS_MAX,
+	    "%d connections reset as the socket stopped listening", resets);
+	cr_log_info("%d answered, %d after the signal, %d reset as the socket"
+		    " stopped listening",
+	    answered, after, resets);
 	/* refused from about 250 ms on, not when the process goes */
 	cr_assert_lt(last - signalled, 2000,
 	    "a connection made %ld ms after the signal was still answered",
