@@ -1,22 +1,32 @@
 -- bench/seed.sql: the benchmark's data set (scripts/bench), on the bench's
 -- own private database only: it empties every customer table first.
 --
--- 100 000 customers over 100 businesses (1 000 each), deterministic so that
--- every run measures the same rows:
---   customer n (1..100000): id = md5('bench:' || n)::uuid (random-looking,
+-- :rows customers over :businesses businesses (psql variables; scripts/bench
+-- passes BENCH_ROWS and one business per 1 000 customers, so a business
+-- keeps its size as the data grows), deterministic so that every run
+-- measures the same rows:
+--   customer n (1..rows): id = md5('bench:' || n)::uuid (random-looking,
 --     computable from n, which is how the pgbench scripts pick one),
---     business b = 1 + (n - 1) % 100: business_id = md5('bench-business:' ||
---     b)::uuid, user_id = md5('bench-user:' || n)::uuid;
---   full_name "First Last" from 60 first names x 50 last names, email
---   first.last.n@<one of 8 domains>, phone +447 and 9 digits (some national
---   07...), gender, order and appointment statistics and dates, a lifetime
---   value with cents, preferences a small JSON object;
+--     business b = 1 + (n - 1) % businesses: business_id =
+--     md5('bench-business:' || b)::uuid, user_id = md5('bench-user:' ||
+--     n)::uuid;
+--   full_name "First Last" from 60 first names and weighted last names:
+--     five common ones (Smith, Jones, Garcia, Nguyen, Popescu) each on 7 %
+--     of the customers, as a town's commonest surnames are, five rare ones
+--     (Zabriskie, Quennell, Vasilache, Okafor, Lindqvist) each on 0.1 %,
+--     and 45 others sharing the rest (about 1.4 % each); email
+--     first.last.n@<one of 8 domains>, phone +447 and 9 digits (some
+--     national 07...), gender, order and appointment statistics and dates,
+--     a lifetime value with cents, preferences a small JSON object;
 -- so that the trigram search (ILIKE '%term%' over name, email, phone) works
--- on realistic text: a last name matches about 20 customers per business.
+-- on realistic text. bench_names keeps each seeded name: a run puts back
+-- the names that PATCH runs changed (scripts/bench).
 \set ON_ERROR_STOP on
+SET client_min_messages = warning;
 
 BEGIN;
 TRUNCATE customer_tags, customer_notes, customer_history, outbox, customers;
+DROP TABLE IF EXISTS bench_names, bench_seed;
 
 INSERT INTO customers (id, user_id, business_id, full_name, email, phone,
 	gender, avatar_url, total_orders, total_appointments, last_order_date,
@@ -24,7 +34,7 @@ INSERT INTO customers (id, user_id, business_id, full_name, email, phone,
 	preferences)
 SELECT	md5('bench:' || n)::uuid,
 	md5('bench-user:' || n)::uuid,
-	md5('bench-business:' || (1 + (n - 1) % 100))::uuid,
+	md5('bench-business:' || (1 + (n - 1) % :businesses))::uuid,
 	first || ' ' || last,
 	lower(first) || '.' || lower(last) || '.' || n || '@' ||
 	    (ARRAY['gmail.com', 'yahoo.co.uk', 'outlook.com', 'hotmail.com',
@@ -56,24 +66,31 @@ FROM	(SELECT	n, h,
 		'Mihai', 'Elena', 'Alexandru', 'Maria', 'Stefan', 'Ana',
 		'Luca', 'Sofia', 'Mateo', 'Chloe', 'Noah', 'Zoe'])
 		    [1 + (h >> 30) % 60] AS first,
-		(ARRAY['Smith', 'Johnson', 'Williams', 'Brown', 'Jones',
-		'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez',
-		'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson',
-		'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee',
-		'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark',
-		'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen',
-		'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill',
-		'Flores', 'Popescu', 'Ionescu', 'Dumitru', 'Stan', 'Stoica',
-		'Gheorghe', 'Rusu', 'Munteanu', 'Matei', 'Constantin'])
-		    [1 + (h >> 40) % 50] AS last
-	FROM	(SELECT	n, ('x' || substr(md5('bench-h:' || n), 1, 15))::bit(60)
-			    ::bigint AS h
-		FROM	generate_series(1, 100000) AS n) AS g) AS s;
+		CASE WHEN r < 350 THEN (ARRAY['Smith', 'Jones', 'Garcia',
+		    'Nguyen', 'Popescu'])[1 + r / 70]
+		WHEN r < 355 THEN (ARRAY['Zabriskie', 'Quennell', 'Vasilache',
+		    'Okafor', 'Lindqvist'])[r - 349]
+		ELSE (ARRAY['Johnson', 'Williams', 'Brown', 'Miller', 'Davis',
+		'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez',
+		'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson',
+		'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris',
+		'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker',
+		'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Hill',
+		'Flores', 'Ionescu', 'Dumitru', 'Stan', 'Stoica', 'Gheorghe',
+		'Rusu', 'Munteanu', 'Matei', 'Constantin'])[1 + (r - 355) % 45]
+		END AS last
+	FROM	(SELECT	n, h, (h >> 40) % 1000 AS r
+		FROM	(SELECT	n, ('x' || substr(md5('bench-h:' || n), 1,
+			    15))::bit(60)::bigint AS h
+			FROM	generate_series(1, :rows) AS n) AS g0) AS g) AS s;
+
+CREATE TABLE bench_names (id uuid PRIMARY KEY, full_name text NOT NULL);
+INSERT INTO bench_names SELECT id, full_name FROM customers;
 
 -- What scripts/bench checks to reuse the data set instead of seeding again.
-CREATE TABLE IF NOT EXISTS bench_seed (version int NOT NULL);
-TRUNCATE bench_seed;
-INSERT INTO bench_seed VALUES (1);
+CREATE TABLE bench_seed (version int NOT NULL, rows bigint NOT NULL);
+INSERT INTO bench_seed VALUES (:version, :rows);
 COMMIT;
 
 VACUUM (ANALYZE) customers;
+VACUUM (ANALYZE) bench_names;
