@@ -575,7 +575,8 @@ Test(migrate, fresh_database_gets_every_table_index_and_key)
 		"ix_customer_appointments_customer_id",
 		"ix_processed_events_processed_at",
 		"ix_customer_full_name_trgm", "ix_customer_email_trgm",
-		"ix_customer_phone_trgm", "ix_customer_avatar_file", NULL };
+		"ix_customer_phone_trgm", "ix_customer_avatar_file",
+		"ix_customer_business_search", NULL };
 	struct run r;
 	char stmt[512];
 	char *text;
@@ -609,6 +610,10 @@ Test(migrate, fresh_database_gets_every_table_index_and_key)
 			 "WHERE tablename = 'customers' AND indexdef LIKE "
 			 "'%USING gin (%gin_trgm_ops)'"),
 	    3);
+	cr_expect(sql_true(db.conn,
+	    "SELECT indexdef LIKE '%btree (business_id, full_name, id) "
+	    "INCLUDE (email, phone)' FROM pg_indexes "
+	    "WHERE indexname = 'ix_customer_business_search'"));
 	cr_expect_eq(
 	    sql_long(db.conn,
 		"SELECT count(*) FROM pg_constraint "
@@ -1312,4 +1317,39 @@ Test(migrate, history_key_under_another_name_is_replaced)
 	    0);
 	rerun_0009();
 	expect_pair_keys();
+}
+
+/*
+ * 0011 on a live table: an operator builds the business search index
+ * first with CREATE INDEX CONCURRENTLY (which scripts/migrate's
+ * transaction cannot run); the migration then keeps that index as it is.
+ */
+Test(migrate, business_search_index_built_by_hand_is_kept)
+{
+	static const char definition[] =
+	    "CREATE INDEX ix_customer_business_search ON public.customers "
+	    "USING btree (business_id, full_name, id) INCLUDE (email, phone)";
+	char *before, *after;
+
+	db_create(&db);
+	migrate_upto("0010");
+	sql_do(db.conn,
+	    "CREATE INDEX CONCURRENTLY ix_customer_business_search ON "
+	    "customers (business_id, full_name, id) INCLUDE (email, phone)");
+	before = sql_text(db.conn,
+	    "SELECT 'ix_customer_business_search'::regclass::oid::text");
+	migrate_upto("0011");
+	after = sql_text(db.conn,
+	    "SELECT 'ix_customer_business_search'::regclass::oid::text");
+	cr_expect_str_eq(after, before, "the index built by hand was rebuilt");
+	free(before);
+	free(after);
+	after = sql_text(db.conn,
+	    "SELECT indexdef FROM pg_indexes "
+	    "WHERE indexname = 'ix_customer_business_search'");
+	cr_expect_str_eq(after, definition);
+	free(after);
+	cr_expect(sql_true(db.conn,
+	    "SELECT EXISTS (SELECT 1 FROM schema_migrations "
+	    "WHERE version = '0011')"));
 }
