@@ -1,8 +1,8 @@
 /*
  * GET /customers: a business's customers (superadmin: any or all), with
  * an optional search over name, email and phone (case-insensitive, `%`
- * and `_` literal, backed by the trigram indexes), ordered by full_name
- * then id, paged by skip and limit.
+ * and `_` literal), ordered by full_name then id, paged by skip and
+ * limit. The two statements and their indexes: api/customer_search.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,13 @@
 
 #define SEARCH_MIN 3
 
+/* One business (its admin, or a superadmin naming it). */
 static const char sql_list[] =
+    "SELECT " CUSTOMER_COLUMNS
+    " FROM customers c" CUSTOMER_SEARCH_BUSINESS_PAGE;
+
+/* Every business: a superadmin without business_id. */
+static const char sql_list_all[] =
     "SELECT " CUSTOMER_COLUMNS
     " FROM customers c" CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE;
 
@@ -75,7 +81,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (!parse_query(req, st) || !may_list(req, c, st))
 		return (OP_REPLIED);
 
-	q->sql = sql_list;
+	q->sql = st->has_business ? sql_list : sql_list_all;
 	q->long_read = 1; /* up to 500 rows, or a search */
 	q->nparams = 4;
 	q->values[0] = st->has_business ? st->business : NULL;

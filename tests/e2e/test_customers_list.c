@@ -793,6 +793,26 @@ Test(search, matches_several_in_order)
 	free(first);
 }
 
+/*
+ * A business's search tests each row's fields joined in one text first
+ * (src/api/customer_search.h): a term spanning the end of one field, the
+ * joining character and the start of the next still matches nothing.
+ */
+Test(search, nothing_across_fields)
+{
+	static const char *const across[] = { "ursu\x1fzorro", "ursu\x1f",
+		"\x1fzorro" };
+	struct fixture f;
+	const char *ids[1];
+	size_t i;
+
+	fixture(&f);
+	ids[0] = f.mail;
+	expect_found(&f, "query", "Ursu", ids, 1);
+	for (i = 0; i < sizeof(across) / sizeof(across[0]); i++)
+		expect_found(&f, "query", across[i], NULL, 0);
+}
+
 Test(search, no_match_is_empty)
 {
 	struct fixture f;
