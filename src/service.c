@@ -28,6 +28,7 @@
 #include "infra/logfwd.h"
 #include "infra/metrics.h"
 #include "api/metrics_http.h"
+#include "events/outbox_wake.h"
 #include "events/publisher.h"
 #include "infra/redis.h"
 #include "http/reply.h"
@@ -147,6 +148,9 @@ kore_parent_configure(int argc, char **argv)
 	if (logfwd_init(err, sizeof(err)) == -1)
 		die("%s", err);
 	db_register(settings.database_conninfo, settings.db_pool_size);
+	if (outbox_wake_init() == -1)
+		die("outbox wake-up: %s", strerror(errno));
+	db_on_commit(outbox_wake);
 
 	if (mkdir(settings.upload_dir, 0755) == -1 && errno != EEXIST)
 		die("UPLOAD_DIR %s: %s", settings.upload_dir, strerror(errno));

@@ -48,7 +48,7 @@ static const char sql_reach[] =
 /*
  * Locks the row (so that of two concurrent uploads the second sees the
  * first's file as the one it replaces), points it at the new file, queues
- * the event and wakes the publisher. Returns (replaced file, customer).
+ * the event. Returns (replaced file, customer).
  */
 static const char sql_avatar[] =
     "WITH old AS ("
@@ -65,10 +65,8 @@ static const char sql_avatar[] =
 	      " SELECT 'v1.customer.updated', business_id, id,"
 	      "  jsonb_build_object('id', id, 'fields_changed',"
 	      "  jsonb_build_array('avatar_url'), 'trace_id', $7::text),"
-	      "  $7 FROM upd RETURNING id),"
-	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-	      " SELECT old.avatar_file, " CUSTOMER_COLUMNS
-	      " FROM upd c, old, wake";
+	      "  $7 FROM upd RETURNING id)"
+	      " SELECT old.avatar_file, " CUSTOMER_COLUMNS " FROM upd c, old";
 
 /* The uploaded file, in a copy of the body. */
 struct upload {

@@ -27,7 +27,7 @@
 #define STATS_OF_NEW HISTORY_STATS_VALUES("$2::uuid", "$1::uuid")
 
 /*
- * The row, its outbox event and the publisher's wake-up, atomically.
+ * The row and its outbox event, atomically.
  * Returns (created, id, customer JSON): created is false with the existing
  * id when the pair already exists.
  */
@@ -46,9 +46,8 @@ static const char sql_create[] =
     " SELECT 'v1.customer.created', business_id, id,"
     "  jsonb_build_object('id', id, 'user_id', user_id,"
     "  'full_name', full_name, 'email', email, 'trace_id', $9::text),"
-    "  $9 FROM ins RETURNING id),"
-    " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-    " SELECT true, c.id, " CUSTOMER_COLUMNS " FROM ins c, wake"
+    "  $9 FROM ins RETURNING id)"
+    " SELECT true, c.id, " CUSTOMER_COLUMNS " FROM ins c"
     " UNION ALL"
     " SELECT false, c.id, " CUSTOMER_COLUMNS " FROM customers c"
     " WHERE NOT EXISTS (SELECT 1 FROM ins)"

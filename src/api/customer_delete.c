@@ -69,11 +69,10 @@ const char customer_erase_sql[] =
 	      "  trace_id)"
 	      " SELECT 'v1.customer.deleted', t.business_id, t.id,"
 	      "  jsonb_build_object('id', t.id, 'user_id', t.user_id,"
-	      "  'trace_id', $7::text), $7 FROM target t RETURNING 1),"
-	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+	      "  'trace_id', $7::text), $7 FROM target t RETURNING 1)"
 	      " SELECT t.id, t.avatar_file, (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
-	      "  (SELECT n FROM wake), (SELECT count(*) FROM scrub),"
+	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
 	      "  (SELECT a FROM items)"
 	      " FROM target t";
 

@@ -68,12 +68,11 @@ static const char sql_patch[] =
     " SELECT 'v1.customer.updated', d.business_id, d.id,"
     "  jsonb_build_object('id', d.id, 'fields_changed', to_jsonb(d.changed),"
     "  'trace_id', $12::text), $12"
-    " FROM diff d WHERE cardinality(d.changed) > 0 RETURNING 1),"
-    " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-    " SELECT (SELECT array_to_string(changed, ',') FROM diff),"
+    " FROM diff d WHERE cardinality(d.changed) > 0 RETURNING 1)"
+        " SELECT (SELECT array_to_string(changed, ',') FROM diff),"
     "  (SELECT CASE WHEN 'avatar_url' = ANY(changed) THEN avatar_file END"
     "  FROM diff), " CUSTOMER_COLUMNS
-    " FROM upd c, wake"
+    " FROM upd c"
     " UNION ALL"
     " SELECT '', NULL, " CUSTOMER_COLUMNS
     " FROM old c"

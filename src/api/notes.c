@@ -45,9 +45,8 @@ static const char sql_create[] =
 	      " SELECT 'v1.customer.note_added', cust.business_id, ins.customer_id,"
 	      "  jsonb_build_object('customer_id', ins.customer_id,"
 	      "  'note_id', ins.id, 'trace_id', $7::text), $7"
-	      " FROM ins, cust RETURNING id),"
-	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
-	      " SELECT " NOTE_COLUMNS " FROM ins n, wake";
+	      " FROM ins, cust RETURNING id)"
+	      " SELECT " NOTE_COLUMNS " FROM ins n";
 
 /*
  * A page (skip, limit), newest first. One row of NULLs: a customer

@@ -56,10 +56,9 @@ static const char sql_insert[] =
 	      "  jsonb_build_object('customer_id', ins.customer_id,"
 	      "  'tag_id', ins.id, 'label', ins.label, 'trace_id', $9::text), $9"
 	      " FROM ins JOIN want ON want.label = ins.label CROSS JOIN cust"
-	      " ORDER BY want.n RETURNING id),"
-	      " wake AS (SELECT count(pg_notify('bee_outbox', '')) AS n FROM ev)"
+	      " ORDER BY want.n RETURNING id)"
 	      " SELECT (SELECT string_agg(label, ', ' ORDER BY label COLLATE \"C\")"
-	      "  FROM taken), " TAG_COLUMNS " FROM cust CROSS JOIN wake"
+	      "  FROM taken), " TAG_COLUMNS " FROM cust"
 	      " LEFT JOIN (ins t JOIN want w ON w.label = t.label) ON true"
 	      " ORDER BY w.n";
 

@@ -52,6 +52,7 @@
 #define SETTLE_MS 5000
 
 static int pool_size;
+static void (*on_commit)(void);
 static struct conn *conns; /* this worker's, pool_size of them */
 static int inflight;
 static int sync_armed; /* sync_tick is due at the next loop turn */
@@ -73,6 +74,7 @@ static struct conn *pick(const char *, int);
 static int submit(struct conn *, struct db_wait *);
 static int send_statement(struct conn *, struct db_wait *);
 static int is_read(const char *);
+static int committed(const struct db_wait *);
 static int load(const struct conn *);
 static void enqueue(struct conn *, struct db_wait *);
 static void retry(struct db_wait *);
@@ -91,6 +93,12 @@ db_register(const char *info, int size)
 {
 	conn_configure(info, &pool);
 	pool_size = size;
+}
+
+void
+db_on_commit(void (*fn)(void))
+{
+	on_commit = fn;
 }
 
 int
@@ -477,6 +485,8 @@ pool_deliver(struct conn *cn)
 	w->next = NULL;
 	if (!w->aborted || w->result != NULL)
 		settle(w, w->result);
+	if (on_commit != NULL && committed(w))
+		on_commit();
 	if (w->client == NULL) {
 		wait_drop(w);
 		return;
@@ -544,6 +554,18 @@ retry(struct db_wait *w)
 		conn_lost(cn, NULL);
 	}
 	wait_wake(w, 1);
+}
+
+/* A write whose result says it committed. */
+static int
+committed(const struct db_wait *w)
+{
+	ExecStatusType s;
+
+	if (w->result == NULL || is_read(w->query))
+		return (0);
+	s = PQresultStatus(w->result);
+	return (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK);
 }
 
 /* Ours call no function that writes: a SELECT only reads. */

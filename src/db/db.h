@@ -93,6 +93,12 @@ enum db_status {
 
 /* In the parent: where to connect, and connections per worker. */
 void db_register(const char *conninfo, int pool_size);
+/*
+ * In the parent: fn runs on the event loop after every write that
+ * committed (its result is in), the client there or not; service.c hands
+ * the outbox publisher's wake-up down here.
+ */
+void db_on_commit(void (*fn)(void));
 
 /*
  * Sends the statement q (text parameters; a NULL value is SQL NULL) and

@@ -24,7 +24,10 @@
  * that had been parked. A nacked row (a full reject-publish queue, say)
  * stays unsent, counts an attempt and is parked at once (mirrored, as
  * below); a closed channel or a timeout leaves the rows not acked by then
- * unsent. Then wait for a bee_outbox notification, or 1 s. Rows go out in
+ * unsent. Then wait for a write of this instance to wake the thread
+ * (src/events/outbox_wake.c; writes no longer NOTIFY, a tool still may),
+ * or POLL_MS for rows other instances wrote (NACK_WAIT_MS after a batch
+ * with nacks). Rows go out in
  * id order, and each batch starts at the first unsent row, so a nacked
  * row is retried first in the next batch, behind rows of its batch that
  * were acked (at least once; consumers dedupe by message_id). A batch
@@ -88,6 +91,7 @@
 #include "infra/monotime.h"
 #include "events/mirror.h"
 #include "events/outbox_sql.h"
+#include "events/outbox_wake.h"
 #include "model/pg_array.h"
 #include "events/publisher.h"
 #include "infra/settings.h"
@@ -99,7 +103,14 @@
 #define PUB_LOCK "1650812259, 1886740076"
 #define BATCH 100 /* = the LIMIT of sql_unsent */
 #define PARK_MAX 1000 /* = the LIMIT of sql_unparked */
-#define WAIT_MS 1000
+/*
+ * How often the lock holder looks for rows it was not woken for: written
+ * by another instance (only its own instance's writes wake it), or left
+ * by a wake-up lost with a restarted worker. One index scan of the
+ * partial index outbox_unsent when there is nothing to send.
+ */
+#define POLL_MS 50
+#define NACK_WAIT_MS 1000
 #define LOCK_RETRY_MS 3000
 #define DB_RETRY_MS 1000
 #define AMQP_TIMEOUT_MS 5000
@@ -201,6 +212,8 @@ run(struct kore_task *t)
 		if (!db_ready(&p))
 			continue;
 		prune(&p);
+		/* before the read: a commit after this wakes the wait below */
+		outbox_wake_clear();
 		o = send_batch(&p);
 		if (o == DB_FAILED) {
 			db_drop(&p);
@@ -247,8 +260,8 @@ run(struct kore_task *t)
 		p.backoff_ms = TASK_BACKOFF_MIN_MS;
 		if (o == SENT_SOME)
 			continue; /* a full batch: more may wait */
-		/* SENT_PART too: its nacked rows wait a little */
-		wait_notify(&p, WAIT_MS);
+		/* its nacked rows wait a little, unless new rows come */
+		wait_notify(&p, o == SENT_PART ? NACK_WAIT_MS : POLL_MS);
 	}
 	stop(&p);
 	return (KORE_RESULT_OK);
@@ -613,13 +626,14 @@ gauges(struct publisher *p)
 }
 
 /*
- * Until a bee_outbox notification, a stop or ms pass; drains
- * notifications.
+ * Until a wake-up by a write of this instance (outbox_wake.h), a
+ * bee_outbox notification (a tool may still send one), a stop or ms
+ * pass; drains notifications.
  */
 static void
 wait_notify(struct publisher *p, int ms)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	PGnotify *nt;
 	int woke, step;
 
@@ -637,17 +651,20 @@ wait_notify(struct publisher *p, int ms)
 			return;
 		if (ms <= 0 || task_stopping())
 			return;
-		pfd.fd = PQsocket(p->pg);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
+		pfd[0].fd = PQsocket(p->pg);
+		pfd[1].fd = outbox_wake_fd();
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
 		step = ms < TASK_STOP_TICK_MS ? ms : TASK_STOP_TICK_MS;
-		switch (poll(&pfd, 1, step)) {
+		switch (poll(pfd, 2, step)) {
 		case -1:
 			return;
 		case 0:
 			ms -= step;
 			break;
 		default:
+			if (pfd[1].revents != 0)
+				return; /* woken: the caller clears it */
 			ms = 0; /* readable: consume, then return either way */
 			break;
 		}
