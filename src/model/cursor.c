@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/cursor.h"
+#include "model/jsonw.h"
 #include "model/utf8.h"
 #include "model/uuid.h"
 #include "model/xalloc.h"
@@ -38,6 +39,7 @@ static uint64_t fnv(uint64_t, const unsigned char *, size_t);
 static void put64(unsigned char *, uint64_t);
 static uint64_t get64(const unsigned char *);
 static const char *rule_of(enum cursor_kind);
+static void url_encode(struct jsonw *, const char *);
 static char *b64_encode(const unsigned char *, size_t);
 static int b64_decode(const char *, unsigned char *, size_t *);
 static int key_ok(char, const char *);
@@ -343,4 +345,49 @@ b64_decode(const char *in, unsigned char *out, size_t *len)
 		return (-1);
 	*len = o;
 	return (0);
+}
+
+/* Built with the JSON writer's buffer: raw writes only. */
+char *
+cursor_link(const char *path, const char *const *names,
+    const char *const *values, int n, const char *cursor)
+{
+	struct jsonw w;
+	int i;
+
+	jsonw_init(&w);
+	jsonw_raw(&w, "<", 1);
+	jsonw_rawz(&w, path);
+	jsonw_raw(&w, "?", 1);
+	for (i = 0; i < n; i++) {
+		if (values[i] == NULL)
+			continue;
+		url_encode(&w, names[i]);
+		jsonw_raw(&w, "=", 1);
+		url_encode(&w, values[i]);
+		jsonw_raw(&w, "&", 1);
+	}
+	jsonw_rawz(&w, "cursor=");
+	jsonw_rawz(&w, cursor);
+	jsonw_rawz(&w, ">; rel=\"next\"");
+	return (w.buf);
+}
+
+/* RFC 3986's unreserved characters as they are, every other byte %XX. */
+static void
+url_encode(struct jsonw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3];
+
+	for (; *s != '\0'; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s) != NULL) {
+			jsonw_raw(w, s, 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[(unsigned char)*s >> 4];
+		esc[2] = hex[(unsigned char)*s & 15];
+		jsonw_raw(w, esc, 3);
+	}
 }

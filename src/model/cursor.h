@@ -68,4 +68,12 @@ void cursor_free(struct cursor *c);
 int cursor_param(struct problems *p, const struct query *qs,
     enum cursor_kind kind, uint64_t filters, struct cursor *out);
 
+/*
+ * The Link header's value for the next page: `<path?...>; rel="next"`, a
+ * relative reference with the n parameters whose value is not NULL
+ * (percent-encoded) and then cursor. Caller frees.
+ */
+char *cursor_link(const char *path, const char *const *names,
+    const char *const *values, int n, const char *cursor);
+
 #endif
