@@ -118,8 +118,8 @@ customer_page_done(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
 	if (st->next != NULL) {
-		link = cursor_link(req->path, names, &st->link_limit, 1,
-		    st->next);
+		link =
+		    cursor_link(req->path, names, &st->link_limit, 1, st->next);
 		http_response_header(req, "link", link);
 		free(link);
 	}

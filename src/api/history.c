@@ -27,9 +27,10 @@
  * than the rows asks for.
  */
 #define PAGE_SQL(json, next, a, rows, lim) \
-	"SELECT p.* FROM customers c CROSS JOIN LATERAL (SELECT " json "," next \
-	" FROM " HISTORY_PAGE_CUT(a, rows, lim) ") p" \
-	" WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4")
+	"SELECT p.* FROM customers c CROSS JOIN LATERAL (SELECT " json \
+	"," next " FROM " HISTORY_PAGE_CUT(a, rows, \
+	    lim) ") p" \
+		 " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4")
 
 /* $5 skip, $6 the rows fetched. */
 #define FIRST_LIMIT "($6::bigint - 1)"
@@ -45,27 +46,27 @@
 	    HISTORY_PAGE_NEXT("a", "starts_at", "appointment_id", lim), "a", \
 	    rows, lim)
 
-static const char sql_orders[] = ORDERS_PAGE(
-    HISTORY_ORDERS_ROWS("c.business_id", "c.user_id", "$5::bigint",
-	"$6::bigint"),
-    FIRST_LIMIT);
+static const char sql_orders[] =
+    ORDERS_PAGE(HISTORY_ORDERS_ROWS("c.business_id", "c.user_id", "$5::bigint",
+		    "$6::bigint"),
+	FIRST_LIMIT);
 
-static const char sql_orders_next[] = ORDERS_PAGE(
-    HISTORY_ORDERS_AFTER("c.business_id", "c.user_id",
-	HISTORY_KEY_TIME("$5"), HISTORY_KEY_TIME("$6"), "$7::text",
-	"$8::bigint"),
-    NEXT_LIMIT);
+static const char sql_orders_next[] =
+    ORDERS_PAGE(HISTORY_ORDERS_AFTER("c.business_id", "c.user_id",
+		    HISTORY_KEY_TIME("$5"), HISTORY_KEY_TIME("$6"), "$7::text",
+		    "$8::bigint"),
+	NEXT_LIMIT);
 
-static const char sql_appointments[] = APPOINTMENTS_PAGE(
-    HISTORY_APPOINTMENTS_ROWS("c.business_id", "c.user_id", "$5::bigint",
-	"$6::bigint"),
-    FIRST_LIMIT);
+static const char sql_appointments[] =
+    APPOINTMENTS_PAGE(HISTORY_APPOINTMENTS_ROWS("c.business_id", "c.user_id",
+			  "$5::bigint", "$6::bigint"),
+	FIRST_LIMIT);
 
-static const char sql_appointments_next[] = APPOINTMENTS_PAGE(
-    HISTORY_APPOINTMENTS_AFTER("c.business_id", "c.user_id",
-	HISTORY_KEY_TIME("$5"), HISTORY_KEY_TIME("$6"), "$7::text",
-	"$8::bigint"),
-    NEXT_LIMIT);
+static const char sql_appointments_next[] =
+    APPOINTMENTS_PAGE(HISTORY_APPOINTMENTS_AFTER("c.business_id", "c.user_id",
+			  HISTORY_KEY_TIME("$5"), HISTORY_KEY_TIME("$6"),
+			  "$7::text", "$8::bigint"),
+	NEXT_LIMIT);
 
 static const struct customer_keyset orders = { CURSOR_ORDERS, sql_orders,
 	sql_orders_next };
@@ -145,7 +146,8 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
 		return;
 	for (i = 0; i < 3; i++)
-		keys[i] = PQgetisnull(res, 0, 2 + i) ? NULL :
-							PQgetvalue(res, 0, 2 + i);
+		keys[i] = PQgetisnull(res, 0, 2 + i) ?
+		    NULL :
+		    PQgetvalue(res, 0, 2 + i);
 	customer_page_next(st, keys);
 }

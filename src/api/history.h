@@ -115,10 +115,12 @@
  */
 #define HISTORY_PAGE_NEXT(a, k, id, lim) \
 	" coalesce(max(" a ".fetched) > " lim ", false)," \
-	" (array_agg(" HISTORY_TIME_KEY(a "." k) " ORDER BY " a ".n DESC))[1]," \
-	" (array_agg(" HISTORY_TIME_KEY(a ".updated_at") " ORDER BY " a \
-	".n DESC))[1]," \
-	" (array_agg(" a "." id " ORDER BY " a ".n DESC))[1]"
+	" (array_agg(" HISTORY_TIME_KEY( \
+	    a "." k) " ORDER BY " a ".n DESC))[1]," \
+		     " (array_agg(" HISTORY_TIME_KEY( \
+			 a ".updated_at") " ORDER BY " a ".n DESC))[1]," \
+					  " (array_agg(" a "." id \
+					  " ORDER BY " a ".n DESC))[1]"
 
 #define HISTORY_ORDERS_PAGE_JSON \
 	"coalesce(json_agg(json_build_object(" \

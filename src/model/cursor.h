@@ -17,8 +17,12 @@
 #include "model/problems.h"
 #include "model/query.h"
 
-/* Longest accepted cursor text: a key of about 3 KB. */
-#define CURSOR_TEXT_MAX 4096
+/*
+ * Longest accepted cursor text: keys of about 700 bytes (a full_name is
+ * at most 400), well inside the 1999 bytes Kore allows a request's path
+ * and query.
+ */
+#define CURSOR_TEXT_MAX 1024
 #define CURSOR_KEYS_MAX 3
 
 /*

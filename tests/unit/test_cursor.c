@@ -275,3 +275,19 @@ Test(cursor, query_parameter)
 	cr_assert_not(param("cursor=", f, msg));
 	free(text);
 }
+
+Test(cursor, link_reencodes_filters)
+{
+	const char *names[3] = { "business_id", "query", "limit" };
+	const char *values[3] = { ID, "a&b c%/\xc3\xa9", NULL };
+	char *link;
+
+	link = cursor_link("/api/customers", names, values, 3, "AbC-_9");
+	cr_assert_str_eq(link,
+	    "</api/customers?business_id=" ID
+	    "&query=a%26b%20c%25%2F%C3%A9&cursor=AbC-_9>; rel=\"next\"");
+	free(link);
+	link = cursor_link("/customers/x/orders", names, values, 0, "Q");
+	cr_assert_str_eq(link, "</customers/x/orders?cursor=Q>; rel=\"next\"");
+	free(link);
+}
