@@ -23,24 +23,19 @@
 
 #define SEARCH_MIN 3
 
+#define LIST_SQL(rest) "SELECT " CUSTOMER_COLUMNS " FROM customers c" rest
+
 /* One business (its admin, or a superadmin naming it). */
-static const char sql_list[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_BUSINESS_PAGE;
+static const char sql_list[] = LIST_SQL(CUSTOMER_SEARCH_BUSINESS_PAGE);
 
 /* Every business: a superadmin without business_id. */
 static const char sql_list_all[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE;
+    LIST_SQL(CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE);
 
 /* The same after a cursor. */
-static const char sql_next[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_BUSINESS_NEXT;
-
+static const char sql_next[] = LIST_SQL(CUSTOMER_SEARCH_BUSINESS_NEXT);
 static const char sql_next_all[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_NEXT;
+    LIST_SQL(CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_NEXT);
 
 /* In CUSTOMER_COLUMNS: the sort key. */
 enum { COL_FULL_NAME = 0, COL_ID = 5 };
@@ -74,8 +69,7 @@ static int check_term(struct problems *, const struct query *, const char *,
     const char **);
 static int may_list(struct http_request *, struct ctx *, struct list_state *);
 static char *like_pattern(const char *);
-static void keep_link_params(struct list_state *, const struct query *,
-    const char *, const char *);
+static void keep_link_params(struct list_state *, const char *, const char *);
 static void link_next(struct http_request *, struct list_state *);
 static void state_free(void *);
 
@@ -166,8 +160,7 @@ parse_query(struct http_request *req, struct list_state *st)
 	}
 	st->limit = strtol(st->page.limit, NULL, 10);
 	(void)snprintf(st->fetch, sizeof(st->fetch), "%ld", st->limit + 1);
-	keep_link_params(st, &qs, term != NULL ? "query" : "search",
-	    filters[1]);
+	keep_link_params(st, term != NULL ? "query" : "search", filters[1]);
 	if (filters[1] != NULL)
 		st->pattern = like_pattern(filters[1]);
 	query_free(&qs);
@@ -176,8 +169,7 @@ parse_query(struct http_request *req, struct list_state *st)
 
 /* The filters as the request named them, and its limit if it gave one. */
 static void
-keep_link_params(struct list_state *st, const struct query *qs,
-    const char *term_name, const char *term)
+keep_link_params(struct list_state *st, const char *term_name, const char *term)
 {
 	st->link_names[0] = "business_id";
 	st->link_names[1] = term_name;
@@ -186,7 +178,7 @@ keep_link_params(struct list_state *st, const struct query *qs,
 		st->link_values[0] = xstrdup(st->business);
 	if (term != NULL)
 		st->link_values[1] = xstrdup(term);
-	if (query_get(qs, "limit") != NULL)
+	if (st->page.limit_given)
 		st->link_values[2] = xstrdup(st->page.limit);
 }
 

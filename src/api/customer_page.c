@@ -77,28 +77,16 @@ static int
 parse_keyset(struct http_request *req, struct ctx *c, struct customer_page *st)
 {
 	const char *filters[1] = { c->customer_id };
-	struct problems p;
-	struct query qs;
-	int ok;
 
-	if (query_parse(req->query_string, &qs) == -1) {
-		(void)reply_detail(req, 400, "Too many query parameters");
-		return (0);
-	}
-	problems_init(&p);
-	ok = query_page(&p, &qs, &st->page);
 	st->filters = cursor_fingerprint(st->list->kind, filters, 1);
-	if (!cursor_param(&p, &qs, st->list->kind, st->filters, &st->after))
-		ok = 0;
-	if (query_get(&qs, "limit") != NULL)
+	if (!route_page_after(req, &st->page, st->list->kind, st->filters,
+		&st->after))
+		return (0);
+	if (st->page.limit_given)
 		st->link_limit = st->page.limit;
-	query_free(&qs);
-	if (!ok)
-		(void)reply_problems(req, &p);
-	problems_free(&p);
 	(void)snprintf(st->fetch, sizeof(st->fetch), "%ld",
 	    strtol(st->page.limit, NULL, 10) + 1);
-	return (ok);
+	return (1);
 }
 
 void

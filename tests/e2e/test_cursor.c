@@ -52,6 +52,9 @@ static void expect_exactly_once(const json_t *, const json_t *);
 static void expect_cursor_422(const char *, const char *, const char *,
     const char *);
 static char *first_cursor(const char *, const char *);
+static void expect_200(const char *, const char *);
+static json_t *page_ids(const char *, const char *, const char *);
+static void expect_walk_is_page(const char *, const char *, const char *, int);
 
 /* The Link header's target: a path and query, or NULL without one. */
 static char *
@@ -237,36 +240,17 @@ Test(cursor, business_walk_while_customers_are_inserted, .timeout = 120)
  */
 Test(cursor, search_walk_matches_the_skip_order, .timeout = 60)
 {
-	char b[UUID_STR_LEN], path[256], *tok;
-	struct http_resp *r;
-	struct walk w;
-	json_t *page, *want, *item;
-	size_t i;
+	char b[UUID_STR_LEN], path[256], walked[256], *tok;
 
 	uuid4(b);
 	seed_business(b, 900);
 	tok = tok_admin(b);
 	(void)snprintf(path, sizeof(path),
 	    "/customers?business_id=%s&limit=500&query=ust+001", b);
-	r = http_req_tok("GET", path, tok, NULL);
-	expect_status(r, 200);
-	page = resp_json(r);
-	cr_assert_gt(json_array_size(page), 100);
-	cr_assert_lt(json_array_size(page), 500);
-	want = json_array();
-	json_array_foreach(page, i, item)
-		json_array_append(want, json_object_get(item, "id"));
-	http_resp_free(r);
-
-	(void)snprintf(path, sizeof(path),
+	(void)snprintf(walked, sizeof(walked),
 	    "/api/customers/?business_id=%s&limit=37&search=ust+001", b);
-	walk(tok, path, "id", 37, &w);
-	cr_assert(json_equal(w.ids, want), "admin walk's order");
-	json_decref(w.ids);
+	expect_walk_is_page(tok, path, walked, 37);
 	free(tok);
-
-	json_decref(want);
-	json_decref(page);
 
 	/* a superadmin over all businesses: a term only this one has */
 	tok = tok_superadmin();
@@ -275,21 +259,48 @@ Test(cursor, search_walk_matches_the_skip_order, .timeout = 60)
 	    b, DB_END);
 	(void)snprintf(path, sizeof(path), "/customers?limit=500&query=%.8s",
 	    b);
+	(void)snprintf(walked, sizeof(walked), "/customers?limit=29&query=%.8s",
+	    b);
+	expect_walk_is_page(tok, path, walked, 29);
+	free(tok);
+}
+
+/* The ids (key) of one page, which has no next one. */
+static json_t *
+page_ids(const char *tok, const char *path, const char *key)
+{
+	struct http_resp *r;
+	json_t *page, *ids, *item;
+	size_t i;
+
 	r = http_req_tok("GET", path, tok, NULL);
 	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, "link"), "%s: more than one page", path);
 	page = resp_json(r);
-	cr_assert_gt(json_array_size(page), 100);
-	want = json_array();
+	ids = json_array();
 	json_array_foreach(page, i, item)
-		json_array_append(want, json_object_get(item, "id"));
+		json_array_append(ids, json_object_get(item, key));
+	json_decref(page);
 	http_resp_free(r);
-	(void)snprintf(path, sizeof(path), "/customers?limit=29&query=%.8s", b);
-	walk(tok, path, "id", 29, &w);
-	cr_assert(json_equal(w.ids, want), "superadmin walk's order");
+	return (ids);
+}
+
+/* A walk from walked (limit) sees what one page of path has, in order. */
+static void
+expect_walk_is_page(const char *tok, const char *path, const char *walked,
+    int limit)
+{
+	struct walk w;
+	json_t *want;
+
+	want = page_ids(tok, path, "id");
+	cr_assert_gt(json_array_size(want), 100);
+	cr_assert_lt(json_array_size(want), 500);
+	walk(tok, walked, "id", limit, &w);
+	cr_assert(json_equal(w.ids, want), "%s: not in %s's order", walked,
+	    path);
 	json_decref(w.ids);
 	json_decref(want);
-	json_decref(page);
-	free(tok);
 }
 
 Test(cursor, exact_pages_end_without_link)
@@ -336,6 +347,16 @@ first_cursor(const char *tok, const char *path)
 	free(next);
 	http_resp_free(r);
 	return (c);
+}
+
+static void
+expect_200(const char *tok, const char *path)
+{
+	struct http_resp *r;
+
+	r = http_req_tok("GET", path, tok, NULL);
+	expect_status(r, 200);
+	http_resp_free(r);
 }
 
 /* One 422 item at ["query","cursor"] with this msg and the cursor sent. */
@@ -395,9 +416,7 @@ Test(cursor, tenant_isolation)
 	expect_detail(r, 403, "Admin privileges required");
 	http_resp_free(r);
 	/* and A's admin goes on */
-	r = http_req_tok("GET", path, tok_a, NULL);
-	expect_status(r, 200);
-	http_resp_free(r);
+	expect_200(tok_a, path);
 	free(ca);
 	free(tok_a);
 	free(tok_b);
@@ -427,18 +446,14 @@ Test(cursor, every_422)
 	/* the alias and another limit are the same filters */
 	(void)snprintf(path, sizeof(path),
 	    "/customers?business_id=%s&search=ust&limit=3&cursor=%s", b, c);
-	r = http_req_tok("GET", path, tok, NULL);
-	expect_status(r, 200);
-	http_resp_free(r);
+	expect_200(tok, path);
 	/* with skip; skip=0 is no skip */
 	(void)snprintf(path, sizeof(path),
 	    "/customers?business_id=%s&query=ust&skip=2&cursor=%s", b, c);
 	expect_cursor_422(tok, path, c, MSG_SKIP);
 	(void)snprintf(path, sizeof(path),
 	    "/customers?business_id=%s&query=ust&skip=0&cursor=%s", b, c);
-	r = http_req_tok("GET", path, tok, NULL);
-	expect_status(r, 200);
-	http_resp_free(r);
+	expect_200(tok, path);
 	/* malformed: cut, padded, another alphabet, empty, overlong */
 	cut = strndup(c, strlen(c) - 3);
 	(void)snprintf(path, sizeof(path),
@@ -515,19 +530,7 @@ Test(cursor, orders_and_appointments)
 
 	(void)snprintf(path, sizeof(path), "/customers/%s/orders?limit=100",
 	    id);
-	r = http_req_tok("GET", path, tok, NULL);
-	all = json_array();
-	{
-		json_t *page = resp_json(r), *item;
-		size_t k;
-
-		json_array_foreach(page, k, item)
-			json_array_append(all,
-			    json_object_get(item, "order_id"));
-		json_decref(page);
-	}
-	cr_assert_null(http_hdr(r, "link"));
-	http_resp_free(r);
+	all = page_ids(tok, path, "order_id");
 	cr_assert_eq(json_array_size(all), 23);
 	(void)snprintf(path, sizeof(path), "/customers/%s/orders?limit=4", id);
 	walk(tok, path, "order_id", 4, &w);

@@ -128,8 +128,8 @@ plan_values(const char *sql, const char *const *values, int n,
 		    "EXPLAIN EXECUTE q(");
 		for (i = 0; i < n; i++)
 			off += (size_t)snprintf(execute + off,
-			    sizeof(execute) - off, values[i] != NULL ?
-				"%s'%s'" : "%sNULL",
+			    sizeof(execute) - off,
+			    values[i] != NULL ? "%s'%s'" : "%sNULL",
 			    i > 0 ? ", " : "", values[i]);
 		(void)snprintf(execute + off, sizeof(execute) - off, ")");
 		r = PQexec(db, execute);
