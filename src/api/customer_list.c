@@ -2,13 +2,16 @@
  * GET /customers: a business's customers (superadmin: any or all), with
  * an optional search over name, email and phone (case-insensitive, `%`
  * and `_` literal), ordered by full_name then id, paged by skip and
- * limit. The two statements and their indexes: api/customer_search.h.
+ * limit or by cursor: a page followed by more rows has a Link to the
+ * next one (model/cursor.h; the row after the page is fetched to know).
+ * The statements and their indexes: api/customer_search.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/auth.h"
 #include "http/body.h"
+#include "model/cursor.h"
 #include "model/customer_row.h"
 #include "api/customer_search.h"
 #include "api/customer_list.h"
@@ -20,15 +23,22 @@
 
 #define SEARCH_MIN 3
 
+#define LIST_SQL(rest) "SELECT " CUSTOMER_COLUMNS " FROM customers c" rest
+
 /* One business (its admin, or a superadmin naming it). */
-static const char sql_list[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_BUSINESS_PAGE;
+static const char sql_list[] = LIST_SQL(CUSTOMER_SEARCH_BUSINESS_PAGE);
 
 /* Every business: a superadmin without business_id. */
 static const char sql_list_all[] =
-    "SELECT " CUSTOMER_COLUMNS
-    " FROM customers c" CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE;
+    LIST_SQL(CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_PAGE);
+
+/* The same after a cursor. */
+static const char sql_next[] = LIST_SQL(CUSTOMER_SEARCH_BUSINESS_NEXT);
+static const char sql_next_all[] =
+    LIST_SQL(CUSTOMER_SEARCH_WHERE CUSTOMER_SEARCH_NEXT);
+
+/* In CUSTOMER_COLUMNS: the sort key. */
+enum { COL_FULL_NAME = 0, COL_ID = 5 };
 
 struct list_state {
 	char business[UUID_STRLEN];
@@ -37,6 +47,16 @@ struct list_state {
 	struct query_page page;
 	struct jsonw json;
 	int count;
+	/* paging by cursor */
+	long limit;
+	char fetch[24]; /* limit + 1 */
+	struct cursor after; /* the request's cursor, if any */
+	uint64_t filters; /* their fingerprint */
+	const char *link_names[3]; /* the Link's parameters */
+	char *link_values[3]; /* owned */
+	char *last_name; /* the page's last row, once it has limit rows */
+	char last_id[UUID_STRLEN];
+	int more; /* a row follows the page */
 };
 
 static enum op_next prepare(struct http_request *, struct ctx *,
@@ -49,6 +69,8 @@ static int check_term(struct problems *, const struct query *, const char *,
     const char **);
 static int may_list(struct http_request *, struct ctx *, struct list_state *);
 static char *like_pattern(const char *);
+static void keep_link_params(struct list_state *, const char *, const char *);
+static void link_next(struct http_request *, struct list_state *);
 static void state_free(void *);
 
 static const struct op op_list = { prepare, NULL, rows, done };
@@ -63,7 +85,12 @@ static void
 state_free(void *arg)
 {
 	struct list_state *st = arg;
+	int i;
 
+	for (i = 0; i < 3; i++)
+		free(st->link_values[i]);
+	free(st->last_name);
+	cursor_free(&st->after);
 	free(st->pattern);
 	jsonw_free(&st->json);
 	free(st);
@@ -81,23 +108,34 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (!parse_query(req, st) || !may_list(req, c, st))
 		return (OP_REPLIED);
 
-	q->sql = st->has_business ? sql_list : sql_list_all;
 	q->long_read = 1; /* up to 500 rows, or a search */
-	q->nparams = 4;
 	q->values[0] = st->has_business ? st->business : NULL;
 	q->values[1] = st->pattern;
-	q->values[2] = st->page.skip;
-	q->values[3] = st->page.limit;
+	if (st->after.nkeys == 0) {
+		q->sql = st->has_business ? sql_list : sql_list_all;
+		q->nparams = 4;
+		q->values[2] = st->page.skip;
+		q->values[3] = st->fetch;
+	} else {
+		q->sql = st->has_business ? sql_next : sql_next_all;
+		q->nparams = 5;
+		q->values[2] = st->after.keys[0];
+		q->values[3] = st->after.keys[1];
+		q->values[4] = st->fetch;
+	}
 	return (OP_QUERY);
 }
 
-/* skip, limit, business_id, query, search: the original's order. */
+/*
+ * skip, limit, business_id, query, search: the original's order; then
+ * cursor, made for the same business and term.
+ */
 static int
 parse_query(struct http_request *req, struct list_state *st)
 {
 	struct problems p;
 	struct query qs;
-	const char *v, *term, *alias;
+	const char *v, *term, *alias, *filters[2];
 
 	problems_init(&p);
 	if (query_parse(req->query_string, &qs) == -1) {
@@ -111,17 +149,37 @@ parse_query(struct http_request *req, struct list_state *st)
 		st->has_business = 1;
 	(void)check_term(&p, &qs, "query", &term);
 	(void)check_term(&p, &qs, "search", &alias);
+	filters[0] = st->has_business ? st->business : NULL;
+	filters[1] = term != NULL ? term : alias;
+	st->filters = cursor_fingerprint(CURSOR_CUSTOMERS, filters, 2);
+	(void)cursor_param(&p, &qs, CURSOR_CUSTOMERS, st->filters, &st->after);
 
 	if (!request_checked(req, &p)) {
 		query_free(&qs);
 		return (0);
 	}
-	if (term == NULL)
-		term = alias;
-	if (term != NULL)
-		st->pattern = like_pattern(term);
+	st->limit = strtol(st->page.limit, NULL, 10);
+	(void)snprintf(st->fetch, sizeof(st->fetch), "%ld", st->limit + 1);
+	keep_link_params(st, term != NULL ? "query" : "search", filters[1]);
+	if (filters[1] != NULL)
+		st->pattern = like_pattern(filters[1]);
 	query_free(&qs);
 	return (1);
+}
+
+/* The filters as the request named them, and its limit if it gave one. */
+static void
+keep_link_params(struct list_state *st, const char *term_name, const char *term)
+{
+	st->link_names[0] = "business_id";
+	st->link_names[1] = term_name;
+	st->link_names[2] = "limit";
+	if (st->has_business)
+		st->link_values[0] = xstrdup(st->business);
+	if (term != NULL)
+		st->link_values[1] = xstrdup(term);
+	if (st->page.limit_given)
+		st->link_values[2] = xstrdup(st->page.limit);
 }
 
 /* query and its alias search: at least three characters. */
@@ -204,12 +262,39 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
+		if (st->count == st->limit) {
+			st->more = 1; /* the row after the page */
+			break;
+		}
 		if (st->count++ == 0)
 			jsonw_raw(&st->json, "[", 1);
 		else
 			jsonw_raw(&st->json, ",", 1);
 		customer_row_json(res, i, 0, &st->json);
+		if (st->count == st->limit) {
+			st->last_name =
+			    xstrdup(PQgetvalue(res, i, COL_FULL_NAME));
+			(void)snprintf(st->last_id, sizeof(st->last_id), "%s",
+			    PQgetvalue(res, i, COL_ID));
+		}
 	}
+}
+
+/* Link: the next page, same path and filters, the last row's cursor. */
+static void
+link_next(struct http_request *req, struct list_state *st)
+{
+	const char *keys[2] = { st->last_name, st->last_id };
+	char *cursor, *link;
+
+	if (!st->more || st->last_name == NULL)
+		return;
+	cursor = cursor_encode(CURSOR_CUSTOMERS, st->filters, keys);
+	link = cursor_link(req->path, st->link_names,
+	    (const char *const *)st->link_values, 3, cursor);
+	http_response_header(req, "link", link);
+	free(link);
+	free(cursor);
 }
 
 static enum op_next
@@ -220,9 +305,11 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (st->count == 0)
 		jsonw_raw(&st->json, "[", 1);
 	jsonw_raw(&st->json, "]", 1);
-	if (st->json.failed)
+	if (st->json.failed) {
 		(void)reply_detail(req, 500, "Internal Server Error");
-	else
+	} else {
+		link_next(req, st);
 		(void)reply_json(req, 200, st->json.buf, st->json.len);
+	}
 	return (OP_REPLIED);
 }

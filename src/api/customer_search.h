@@ -41,12 +41,36 @@
 #define CUSTOMER_SEARCH_PAGE \
 	" ORDER BY c.full_name, c.id OFFSET $3::bigint LIMIT $4::bigint"
 
-#define CUSTOMER_SEARCH_BUSINESS_PAGE \
+#define CUSTOMER_SEARCH_BUSINESS(after, page) \
 	" JOIN (SELECT s.id, s.full_name FROM customers s" \
-	" WHERE s.business_id = $1::uuid AND ($2::text IS NULL OR" \
+	" WHERE s.business_id = $1::uuid" after " AND ($2::text IS NULL OR" \
 	" s.search_text LIKE (SELECT lower($2::text)) AND" \
 	" (s.full_name ILIKE $2 OR s.email ILIKE $2 OR s.phone ILIKE $2))" \
-	" ORDER BY s.full_name, s.id OFFSET $3::bigint LIMIT $4::bigint) p" \
+	" ORDER BY s.full_name, s.id" page ") p" \
 	" ON c.id = p.id ORDER BY p.full_name, p.id"
+
+#define CUSTOMER_SEARCH_BUSINESS_PAGE \
+	CUSTOMER_SEARCH_BUSINESS("", " OFFSET $3::bigint LIMIT $4::bigint")
+
+/*
+ * The pages after a cursor: $3 and $4 the previous page's last full_name
+ * and id, $5 the limit, no OFFSET. The row comparison is on the same
+ * columns as the ORDER BY, so it compares full_name with the column's
+ * own collation, as the sort and the indexes do, and PostgreSQL makes it
+ * the start of the index range: the walk begins at the cursor's row
+ * instead of reading and dropping every row before it. Separate
+ * statements rather than `$3 IS NULL OR ...`, which would keep the
+ * generic plan from using the comparison as an index bound.
+ */
+#define CUSTOMER_SEARCH_AFTER(a) \
+	" AND (" a ".full_name, " a ".id) > ($3::text, $4::uuid)"
+
+#define CUSTOMER_SEARCH_NEXT \
+	CUSTOMER_SEARCH_AFTER("c") \
+	" ORDER BY c.full_name, c.id LIMIT $5::bigint"
+
+#define CUSTOMER_SEARCH_BUSINESS_NEXT \
+	CUSTOMER_SEARCH_BUSINESS(CUSTOMER_SEARCH_AFTER("s"), \
+	    " LIMIT $5::bigint")
 
 #endif

@@ -89,6 +89,39 @@
 	    "appointment_id", HISTORY_APPOINTMENTS_ORDER, b, u, kv, upd, idv, \
 	    lim)
 
+/*
+ * The list's pages by cursor (GET /customers/{id}/orders, /appointments):
+ * `rows` one of the above fetching lim + 1 rows, cut to lim, with
+ * `fetched` (how many came) on each; a page, and whether one follows.
+ */
+#define HISTORY_PAGE_CUT(a, rows, lim) \
+	"(SELECT * FROM (SELECT " a ".*, count(*) OVER () AS fetched," \
+	" row_number() OVER (ORDER BY " a ".n) AS r FROM " rows ") " a \
+	" WHERE " a ".r <= " lim ") " a
+
+/*
+ * A time as the cursor keeps it (model/cursor.h): microseconds since the
+ * epoch, exact both ways (an integer PostgreSQL reads in any session
+ * setting, unlike a time's text), and back.
+ */
+#define HISTORY_TIME_KEY(t) \
+	"(extract(epoch FROM " t ") * 1000000)::bigint::text"
+#define HISTORY_KEY_TIME(k) \
+	"(timestamptz 'epoch' + " k "::bigint * interval '1 microsecond')"
+
+/*
+ * After the page's items (its JSON, then whether a row follows): the
+ * cursor's keys of its last row (`a` the rows, `k` the time, `id`).
+ */
+#define HISTORY_PAGE_NEXT(a, k, id, lim) \
+	" coalesce(max(" a ".fetched) > " lim ", false)," \
+	" (array_agg(" HISTORY_TIME_KEY( \
+	    a "." k) " ORDER BY " a ".n DESC))[1]," \
+		     " (array_agg(" HISTORY_TIME_KEY( \
+			 a ".updated_at") " ORDER BY " a ".n DESC))[1]," \
+					  " (array_agg(" a "." id \
+					  " ORDER BY " a ".n DESC))[1]"
+
 #define HISTORY_ORDERS_PAGE_JSON \
 	"coalesce(json_agg(json_build_object(" \
 	"'order_id', o.order_id, " \

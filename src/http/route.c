@@ -79,6 +79,13 @@ path_uuid(struct problems *p, struct http_request *req, size_t index,
 int
 route_page(struct http_request *req, struct query_page *out)
 {
+	return (route_page_after(req, out, CURSOR_CUSTOMERS, 0, NULL));
+}
+
+int
+route_page_after(struct http_request *req, struct query_page *out,
+    enum cursor_kind kind, uint64_t filters, struct cursor *after)
+{
 	struct problems p;
 	struct query qs;
 	int ok;
@@ -89,6 +96,8 @@ route_page(struct http_request *req, struct query_page *out)
 	}
 	problems_init(&p);
 	ok = query_page(&p, &qs, out);
+	if (after != NULL && !cursor_param(&p, &qs, kind, filters, after))
+		ok = 0;
 	query_free(&qs);
 	if (!ok)
 		(void)reply_problems(req, &p);

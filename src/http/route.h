@@ -11,6 +11,7 @@
 #include <kore/http.h>
 
 #include "http/ctx.h"
+#include "model/cursor.h"
 #include "model/problems.h"
 #include "model/query.h"
 
@@ -43,5 +44,11 @@ int path_uuid(struct problems *p, struct http_request *req, size_t index,
  * 0 after the reply (422 items, 400 for too many query parameters).
  */
 int route_page(struct http_request *req, struct query_page *out);
+/*
+ * The same, and with after the query's cursor for this list and filters
+ * (cursor_param), in the same 422.
+ */
+int route_page_after(struct http_request *req, struct query_page *out,
+    enum cursor_kind kind, uint64_t filters, struct cursor *after);
 
 #endif

@@ -133,6 +133,7 @@ query_page(struct problems *p, const struct query *q, struct query_page *out)
 		ok = 0;
 	(void)snprintf(out->skip, sizeof(out->skip), "%ld", skip);
 	(void)snprintf(out->limit, sizeof(out->limit), "%ld", limit);
+	out->limit_given = query_get(q, "limit") != NULL;
 	return (ok);
 }
 

@@ -25,6 +25,7 @@
 struct query_page {
 	char skip[24]; /* decimal, for a bigint parameter */
 	char limit[24];
+	int limit_given; /* the query named it */
 };
 
 struct query {

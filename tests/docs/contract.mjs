@@ -41,7 +41,7 @@ const deref = (o) => (o && o.$ref ? o.$ref.split('/').slice(1).reduce((a, k) => 
 // --- checking one response
 const seen = new Set(); // "method path status"
 const opOf = new Map(ops.map((o) => [`${o.method} ${o.path}`, o]));
-const CONDITIONAL = new Set(['www-authenticate', 'allow']);
+const CONDITIONAL = new Set(['www-authenticate', 'allow', 'link']);
 
 async function call(key, { prefix = '', params = {}, query = '', expect, allowDefault = false, ...opts } = {}) {
   const o = opOf.get(key);
@@ -114,6 +114,28 @@ async function probes(key, { params, json, multipartBody, prefix, badParams }) {
   if (has(413)) await call(key, { prefix, params, token: tokens.superadmin(), ...TOO_LARGE, expect: 413 });
 }
 
+// Pages by cursor: one row a page, each Link followed (a relative
+// reference on the same path) until a page has none; a broken cursor is
+// the documented 422 at ["query","cursor"].
+async function pages(key, { query = '', ...opts }, rows) {
+  let q = `${query}${query ? '&' : ''}limit=1`;
+  let n = 0;
+  for (;;) {
+    const r = await call(key, { ...opts, query: q, expect: 200 });
+    n += r.json?.length ?? 0;
+    const link = r.headers.link;
+    if (!link) break;
+    const m = /^<([^>]*)\?([^>]*)>; rel="next"$/.exec(link);
+    if (!t.ok(m && !/(^|&)skip=/.test(m[2]), `${key}: Link ${link}`)) break;
+    q = m[2];
+    if (!t.ok(n < rows, `${key}: a Link after the last row`)) break;
+  }
+  t.ok(n === rows, `${key}: ${n} rows by cursor, expected ${rows}`);
+  const bad = await call(key, { ...opts, query: `${query}${query ? '&' : ''}cursor=AAAA`, expect: 422 });
+  const item = bad.json?.detail?.[0];
+  t.ok(item && JSON.stringify(item.loc) === '["query","cursor"]' && item.type === 'value_error', `${key}: a malformed cursor's 422 item (${JSON.stringify(item)})`);
+}
+
 async function customersRun(prefix) {
   const B = randomUUID();
   const U = randomUUID();
@@ -135,6 +157,7 @@ async function customersRun(prefix) {
   await call('get /customers', { ...x, query: `business_id=${B}`, expect: 401 });
   await call('get /customers', { ...x, token: tokens.courier(), query: `business_id=${B}`, expect: 403 });
   await call('get /customers', { ...x, token: admin, query: 'limit=0', expect: 422 });
+  await pages('get /customers', { ...x, token: admin, query: `business_id=${B}` }, 2);
   await call('get /customers/{customer_id}', { ...x, params: P, token: tokens.customer(U), expect: 200 });
   await call('get /customers/{customer_id}', { ...x, params: GONE, token: sa, expect: 404 });
   await probes('get /customers/{customer_id}', { ...x, params: P, badParams: BADC });
@@ -199,7 +222,10 @@ async function customersRun(prefix) {
   for (const k of ['stats', 'statistics', 'orders', 'appointments', 'export']) {
     const key = `get /customers/{customer_id}/${k}`;
     const r = await call(key, { ...x, params: P, token: tokens.customer(U), expect: 200 });
-    if (k === 'orders' || k === 'appointments') t.ok(r.json && r.json.length === 2, `${key}: the 2 seeded rows`);
+    if (k === 'orders' || k === 'appointments') {
+      t.ok(r.json && r.json.length === 2, `${key}: the 2 seeded rows`);
+      await pages(key, { ...x, params: P, token: tokens.customer(U) }, 2);
+    }
     if (k === 'export') t.ok(r.json && r.json.history && r.json.notes.length === 1 && r.json.orders.length === 2, `${key}: history, notes and orders exported`);
     await call(key, { ...x, params: GONE, token: sa, expect: 404 });
     await probes(key, { ...x, params: P, badParams: BADC });

@@ -4,8 +4,10 @@
  * (on the shared test database's few rows any plan is as cheap as any
  * other), with sequential scans disabled, as on the benchmark's data
  * (docs/benchmark.md): over all businesses, a bitmap scan of the trigram
- * index on search_text; in one business, an index-only walk of that business
- * in ORDER BY order, then the page's rows by primary key.
+ * index on search_text; in one business, an index-only walk of that
+ * business in ORDER BY order, then the page's rows by primary key. A page
+ * after a cursor starts that walk at the cursor's key (an index
+ * condition), not at the business's first row.
  */
 #include <string.h>
 
@@ -38,6 +40,11 @@ static const char sql_all[] =
 	CUSTOMER_SEARCH_PAGE;
 static const char sql_business[] =
     "EXPLAIN SELECT c.id FROM customers c" CUSTOMER_SEARCH_BUSINESS_PAGE;
+static const char sql_business_next[] =
+    "EXPLAIN SELECT c.id FROM customers c" CUSTOMER_SEARCH_BUSINESS_NEXT;
+static const char sql_all_next[] =
+    "EXPLAIN SELECT c.id FROM customers c" CUSTOMER_SEARCH_WHERE
+	CUSTOMER_SEARCH_NEXT;
 
 static PGconn *db;
 static char db_name[64];
@@ -49,6 +56,9 @@ enum plan_mode { PLAN_CUSTOM, PLAN_BITMAP_ONLY, PLAN_GENERIC };
 
 static char *plan(const char *, const char *, const char *, const char *,
     enum plan_mode);
+static char *plan_values(const char *, const char *const *, int,
+    enum plan_mode);
+static int index_cond_has(const char *, const char *);
 
 static void
 setup(void)
@@ -83,13 +93,22 @@ teardown(void)
 
 TestSuite(search_plan, .init = setup, .fini = teardown, .timeout = 60);
 
+/* The first page's statements: $3 skip 0, $4 limit. */
 static char *
 plan(const char *sql, const char *business, const char *pattern,
     const char *limit, enum plan_mode mode)
 {
+	const char *values[4] = { business, pattern, "0", limit };
+
+	return (plan_values(sql, values, 4, mode));
+}
+
+static char *
+plan_values(const char *sql, const char *const *values, int n,
+    enum plan_mode mode)
+{
 	static char text[8192];
-	char execute[256];
-	const char *values[4];
+	char execute[512];
 	PGresult *r;
 	size_t off;
 	int i;
@@ -98,23 +117,24 @@ plan(const char *sql, const char *business, const char *pattern,
 	    PQexec(db, "RESET ALL; DEALLOCATE ALL; SET enable_seqscan = off"));
 	if (mode == PLAN_BITMAP_ONLY)
 		PQclear(PQexec(db, "SET enable_indexscan = off"));
-	values[0] = business;
-	values[1] = pattern;
-	values[2] = "0";
-	values[3] = limit;
 	if (mode == PLAN_GENERIC) {
 		/* a prepared statement's plan without its values */
 		PQclear(PQexec(db, "SET plan_cache_mode = force_generic_plan"));
-		r = PQprepare(db, "q", sql + strlen("EXPLAIN "), 4, NULL);
+		r = PQprepare(db, "q", sql + strlen("EXPLAIN "), n, NULL);
 		cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s",
 		    PQerrorMessage(db));
 		PQclear(r);
-		(void)snprintf(execute, sizeof(execute),
-		    "EXPLAIN EXECUTE q('%s', '%s', 0, %s)", business, pattern,
-		    limit);
+		off = (size_t)snprintf(execute, sizeof(execute),
+		    "EXPLAIN EXECUTE q(");
+		for (i = 0; i < n; i++)
+			off += (size_t)snprintf(execute + off,
+			    sizeof(execute) - off,
+			    values[i] != NULL ? "%s'%s'" : "%sNULL",
+			    i > 0 ? ", " : "", values[i]);
+		(void)snprintf(execute + off, sizeof(execute) - off, ")");
 		r = PQexec(db, execute);
 	} else
-		r = PQexecParams(db, sql, 4, NULL, values, NULL, NULL, 0);
+		r = PQexecParams(db, sql, n, NULL, values, NULL, NULL, 0);
 	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s",
 	    PQerrorMessage(db));
 	off = 0;
@@ -193,4 +213,55 @@ Test(search_plan, business_search_walks_its_business)
 		cr_assert_null(strstr(p, "Sort"), "%s", p);
 		cr_assert_null(strstr(p, "Seq Scan"), "%s", p);
 	}
+}
+
+/*
+ * A page after a cursor: the row comparison on (full_name, id) is an
+ * index condition, so the walk starts at the cursor's key, in one
+ * business (index-only, with or without a term, custom or generic plan)
+ * and over all businesses (the full_name index, from the cursor's name).
+ */
+Test(search_plan, cursor_pages_start_at_the_key)
+{
+	const char *values[5] = { BUSINESS, NULL, "Maria Stoica",
+		"00000000-0000-4000-8000-000000000000", "21" };
+	static const enum plan_mode modes[] = { PLAN_CUSTOM, PLAN_GENERIC };
+	const char *p;
+	size_t i, t;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		for (t = 0; t < 2; t++) {
+			values[1] = t == 0 ? NULL : "%smith%";
+			p = plan_values(sql_business_next, values, 5, modes[i]);
+			cr_assert_not_null(strstr(p,
+					       "Index Only Scan using "
+					       "ix_customer_business_search"),
+			    "plan:\n%s", p);
+			cr_assert(index_cond_has(p, "ROW(full_name, id) >"),
+			    "the cursor is no index condition:\n%s", p);
+			cr_assert_null(strstr(p, "Sort"), "%s", p);
+		}
+	}
+	values[0] = NULL;
+	values[1] = NULL;
+	p = plan_values(sql_all_next, values, 5, PLAN_CUSTOM);
+	cr_assert(index_cond_has(p, "(full_name)::text >="), "plan:\n%s", p);
+	cr_assert_null(strstr(p, "Seq Scan"), "%s", p);
+}
+
+/* Does an "Index Cond:" line of plan p hold what? */
+static int
+index_cond_has(const char *p, const char *what)
+{
+	const char *at, *end, *hit;
+
+	for (at = p; (at = strstr(at, "Index Cond:")) != NULL; at = end) {
+		end = strchr(at, '\n');
+		if (end == NULL)
+			end = at + strlen(at);
+		hit = strstr(at, what);
+		if (hit != NULL && hit < end)
+			return (1);
+	}
+	return (0);
 }
