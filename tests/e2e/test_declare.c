@@ -134,9 +134,12 @@ count_lines(const struct instance *in, const char *text)
 static void
 stack_on_shared_db(struct stack *s)
 {
+	const char *shared;
 	char *db;
 
-	db = strdup(getenv("DATABASE_URL"));
+	shared = getenv("DATABASE_URL");
+	cr_assert(shared != NULL, "DATABASE_URL not set");
+	db = strdup(shared);
 	cr_assert_not_null(db);
 	stack_start(s, "rabbitmq");
 	cr_assert(setenv("DATABASE_URL", db, 1) == 0);
