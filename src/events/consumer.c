@@ -8,15 +8,16 @@
  * instances may consume the same queue: every message is one transaction,
  * idempotent by event_id.
  *
- * Topology, declared at every connect (idempotent): the topic exchanges
+ * Topology, declared at every connect (idempotent), the first thing the
+ * thread does, before the database is asked for: the topic exchanges
  * bee.orders.events and bee.scheduling.events (durable); the fanout
  * exchange bee.customers.history.dlx and the queue
  * bee.customers.history.dlq bound to it; the durable queue
  * bee.customers.history with x-dead-letter-exchange = that exchange, bound
  * to v1.order.* and v1.appointment.*. Both quorum queues unless
  * HISTORY_QUEUE_TYPE says classic (history_queue.c: the arguments, the
- * delivery limit, a refusal logged at every attempt). Prefetch PREFETCH,
- * manual acks.
+ * delivery limit, a refusal logged at every attempt). It consumes once
+ * the database answers too: prefetch PREFETCH, manual acks.
  *
  * A message: parsed and checked by history_event.c; malformed (not JSON,
  * a missing or mistyped member, an unknown routing key) is rejected
@@ -151,6 +152,8 @@ static int run(struct kore_task *);
 static int db_ready(struct consumer *);
 static int db_ok(struct consumer *, PGresult *, ExecStatusType);
 static int amqp_ready(struct consumer *);
+static int subscribed(struct consumer *);
+static int amqp_failed(struct consumer *, int);
 static int amqp_connect_node(void *, const char *, const char *, char *,
     size_t);
 static int rpc_ok(struct consumer *, const char *);
@@ -180,7 +183,7 @@ run(struct kore_task *t)
 	memset(&c, 0, sizeof(c));
 	c.backoff_ms = TASK_BACKOFF_MIN_MS;
 	while (!task_stopping()) {
-		if (!db_ready(&c) || !amqp_ready(&c)) {
+		if (!amqp_ready(&c) || !db_ready(&c) || !subscribed(&c)) {
 			amqp_drop(&c);
 			task_backoff(&c.backoff_ms);
 			continue;
@@ -313,12 +316,15 @@ amqp_connect_node(void *arg, const char *url, const char *address, char *err,
 	    errlen));
 }
 
-/* Connected, the topology declared, consuming; 0 with c->err when not. */
+/*
+ * Connected and the topology declared: first thing at start-up, before
+ * the database is asked for, so that a service starting next binds to
+ * what is there. 0 with c->err when not.
+ */
 static int
 amqp_ready(struct consumer *c)
 {
 	amqp_connection_state_t a;
-	amqp_basic_consume_ok_t *ok;
 	int rc;
 
 	if (c->amqp != NULL)
@@ -327,54 +333,73 @@ amqp_ready(struct consumer *c)
 	rc = 0;
 	if (amqp_nodes_open(&c->amqp_next, amqp_connect_node, c, c->err,
 		sizeof(c->err)) == -1)
-		goto fail;
+		return (amqp_failed(c, rc));
 	a = c->amqp;
 	(void)amqp_exchange_declare(a, CHANNEL, amqp_cstring_bytes(X_ORDERS),
 	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
 	if (!rpc_ok(c, "exchange.declare " X_ORDERS))
-		goto fail;
+		return (amqp_failed(c, rc));
 	(void)amqp_exchange_declare(a, CHANNEL,
 	    amqp_cstring_bytes(X_SCHEDULING), amqp_cstring_bytes("topic"), 0, 1,
 	    0, 0, amqp_empty_table);
 	if (!rpc_ok(c, "exchange.declare " X_SCHEDULING))
-		goto fail;
+		return (amqp_failed(c, rc));
 	(void)amqp_exchange_declare(a, CHANNEL, amqp_cstring_bytes(DLX),
 	    amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
 	if (!rpc_ok(c, "exchange.declare " DLX))
-		goto fail;
+		return (amqp_failed(c, rc));
 	if ((rc = history_queue_declare(a, CHANNEL, DLQ, NULL, c->err,
 		 sizeof(c->err))) != 0)
-		goto fail;
+		return (amqp_failed(c, rc));
 	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(DLQ),
 	    amqp_cstring_bytes(DLX), amqp_cstring_bytes(""), amqp_empty_table);
 	if (!rpc_ok(c, "queue.bind " DLQ))
-		goto fail;
+		return (amqp_failed(c, rc));
 	if ((rc = history_queue_declare(a, CHANNEL, QUEUE, DLX, c->err,
 		 sizeof(c->err))) != 0)
-		goto fail;
+		return (amqp_failed(c, rc));
 	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(QUEUE),
 	    amqp_cstring_bytes(X_ORDERS), amqp_cstring_bytes("v1.order.*"),
 	    amqp_empty_table);
 	if (!rpc_ok(c, "queue.bind v1.order.*"))
-		goto fail;
+		return (amqp_failed(c, rc));
 	(void)amqp_queue_bind(a, CHANNEL, amqp_cstring_bytes(QUEUE),
 	    amqp_cstring_bytes(X_SCHEDULING),
 	    amqp_cstring_bytes("v1.appointment.*"), amqp_empty_table);
 	if (!rpc_ok(c, "queue.bind v1.appointment.*"))
-		goto fail;
-	(void)amqp_basic_qos(a, CHANNEL, 0, PREFETCH, 0);
+		return (amqp_failed(c, rc));
+	return (1);
+}
+
+/*
+ * Consuming from the queue, once the database answers too: nothing is
+ * taken that could not be applied. 0 with c->err when not.
+ */
+static int
+subscribed(struct consumer *c)
+{
+	amqp_basic_consume_ok_t *ok;
+
+	if (c->tag[0] != '\0')
+		return (1);
+	(void)amqp_basic_qos(c->amqp, CHANNEL, 0, PREFETCH, 0);
 	if (!rpc_ok(c, "basic.qos"))
-		goto fail;
-	ok = amqp_basic_consume(a, CHANNEL, amqp_cstring_bytes(QUEUE),
+		return (amqp_failed(c, 0));
+	ok = amqp_basic_consume(c->amqp, CHANNEL, amqp_cstring_bytes(QUEUE),
 	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
 	if (!rpc_ok(c, "basic.consume") || ok == NULL ||
 	    ok->consumer_tag.len >= sizeof(c->tag))
-		goto fail;
+		return (amqp_failed(c, 0));
 	/* the reply lives in the connection's pool: released later */
 	memcpy(c->tag, ok->consumer_tag.bytes, ok->consumer_tag.len);
 	c->tag[ok->consumer_tag.len] = '\0';
 	return (1);
-fail:
+}
+
+/* amqp_ready's or subscribed's failure, rc history_queue_declare's: 0. */
+static int
+amqp_failed(struct consumer *c, int rc)
+{
 	/* a queue of another type stays so until someone acts: every time */
 	if (rc == HISTORY_QUEUE_MISMATCH)
 		task_log(LOG_LEVEL_ERROR,

@@ -52,6 +52,13 @@
  * crash between its push and its parked_at, stays behind; resending it is
  * a duplicate that consumers drop.
  *
+ * Start-up: every instance's thread declares the exchange first, before
+ * the lock and whatever the outbox holds (declare_exchange), so that a
+ * service binding a queue to it finds it however the services started;
+ * it closes that connection unless it holds the lock by then. While the
+ * broker is away it tries again with the back-off, between the loop's
+ * other work (parking goes on meanwhile), and logs the failure once.
+ *
  * Pruning: once a minute, sent rows older than OUTBOX_RETENTION_DAYS go.
  *
  * Stopping (the worker drains, http/drain.c through task_threads_stop):
@@ -168,6 +175,10 @@ struct publisher {
 	int refusing; /* logged once per run of nacked batches */
 	int last_sent; /* rows the batch in hand marked sent */
 	int nacked; /* the last batch had nacks */
+	int declared; /* the exchange declared since the thread started */
+	int declare_ms; /* the declaration's back-off */
+	int declare_failed; /* logged once until it succeeds */
+	long long declare_at; /* monotime_ms of its next try */
 	time_t pruned_at;
 	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
@@ -176,6 +187,8 @@ struct publisher {
 static struct kore_task task;
 
 static int run(struct kore_task *);
+static void declare_exchange(struct publisher *);
+static int amqp_reopen(struct publisher *);
 static int db_ready(struct publisher *);
 static void db_drop(struct publisher *);
 static int db_ok(struct publisher *, PGresult *, ExecStatusType);
@@ -208,7 +221,9 @@ run(struct kore_task *t)
 	memset(&p, 0, sizeof(p));
 	p.amqp.failed = 1;
 	p.backoff_ms = TASK_BACKOFF_MIN_MS;
+	p.declare_ms = TASK_BACKOFF_MIN_MS;
 	while (!task_stopping()) {
+		declare_exchange(&p);
 		if (!db_ready(&p))
 			continue;
 		prune(&p);
@@ -265,6 +280,48 @@ run(struct kore_task *t)
 	}
 	stop(&p);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * The start-up declaration (top comment): amqp_pub_open declares the
+ * exchange exactly as every batch's connection does (topic, durable).
+ */
+static void
+declare_exchange(struct publisher *p)
+{
+	if (p->declared || monotime_ms() < p->declare_at)
+		return;
+	if (p->amqp.failed && amqp_reopen(p) == -1) {
+		if (!p->declare_failed)
+			task_log(LOG_LEVEL_WARNING,
+			    "Publisher cannot declare its exchange: will retry",
+			    p->err, -1);
+		p->declare_failed = 1;
+		p->declare_at = monotime_ms() + p->declare_ms;
+		p->declare_ms = p->declare_ms * 2 > TASK_BACKOFF_MAX_MS ?
+		    TASK_BACKOFF_MAX_MS :
+		    p->declare_ms * 2;
+		return;
+	}
+	task_log(LOG_LEVEL_INFO, "Publisher exchange declared", NULL, -1);
+	if (!p->locked)
+		amqp_pub_close(&p->amqp); /* the lock holder's only */
+}
+
+/*
+ * A fresh connection, the exchange declared on it; -1 with p->err when no
+ * node of RABBITMQ_URL answers.
+ */
+static int
+amqp_reopen(struct publisher *p)
+{
+	amqp_pub_close(&p->amqp);
+	if (amqp_nodes_open(&p->amqp_next, amqp_open_node, p, p->err,
+		sizeof(p->err)) == -1)
+		return (-1);
+	p->amqp_used = 0;
+	p->declared = 1;
+	return (0);
 }
 
 /* Everything let go of, so that another publisher takes over at once. */
@@ -392,13 +449,10 @@ send_batch(struct publisher *p)
 	retried = 0;
 again:
 	if (p->amqp.failed) {
-		amqp_pub_close(&p->amqp);
-		if (amqp_nodes_open(&p->amqp_next, amqp_open_node, p, p->err,
-			sizeof(p->err)) == -1) {
+		if (amqp_reopen(p) == -1) {
 			PQclear(r);
 			return (BROKER_FAILED);
 		}
-		p->amqp_used = 0;
 		if (p->broker_down)
 			task_log(LOG_LEVEL_INFO, "Broker reachable again", NULL,
 			    -1);

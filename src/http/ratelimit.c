@@ -3,6 +3,12 @@
  * the script runs, woken by the reply or by a 50 ms timer, whichever
  * comes first. The wait record outlives whichever of the request, the
  * reply and the timer ends first; the last one frees it.
+ *
+ * A verdict of Redis also gives the RateLimit fields to the response,
+ * whatever it turns out to be (429, or the handler's 200, 404, 503...):
+ * the script's count and time left are the window every instance shares.
+ * A verdict of this worker's window gives none: its count is one worker's
+ * share of the client's requests, not the client's quota.
  */
 #include <hiredis/hiredis.h>
 
@@ -16,18 +22,22 @@
 #include "infra/redis.h"
 #include "http/reply.h"
 #include "infra/settings.h"
+#include "model/ratelimit_fields.h"
 #include "model/window.h"
 #include "model/xalloc.h"
 
 #define REDIS_DEADLINE_MS 50
 #define KEY_MAX 128
 
-/* INCR, and EXPIRE on the window's first hit: one round trip. */
+/*
+ * INCR, and EXPIRE on the window's first hit: one round trip, which
+ * returns the count and the window's time left in milliseconds.
+ */
 static const char lua_hit[] = "local n = redis.call('INCR', KEYS[1])\n"
-			      "local t = redis.call('TTL', KEYS[1])\n"
+			      "local t = redis.call('PTTL', KEYS[1])\n"
 			      "if n == 1 or t < 0 then\n"
 			      "  redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
-			      "  t = tonumber(ARGV[1])\n"
+			      "  t = tonumber(ARGV[1]) * 1000\n"
 			      "end\n"
 			      "return {n, t}\n";
 
@@ -36,8 +46,9 @@ struct rl_wait {
 	struct kore_timer *timer; /* the deadline, until it fires */
 	int pending; /* a Redis reply is due */
 	int decided;
+	int shared; /* Redis decided: the RateLimit fields are sent */
 	long long count;
-	long long ttl; /* seconds */
+	long long ttl_ms;
 	char key[KEY_MAX];
 };
 
@@ -50,6 +61,7 @@ static void on_deadline(void *, u_int64_t);
 static void release(void *);
 static void maybe_free(struct rl_wait *);
 static enum op_next verdict(struct http_request *, struct rl_wait *);
+static void fields(struct http_request *, const struct rl_wait *);
 
 enum op_next
 ratelimit_patch_gate(struct http_request *req, struct ctx *c)
@@ -102,16 +114,37 @@ verdict(struct http_request *req, struct rl_wait *w)
 {
 	const struct rate *r = &settings.patch_rate;
 	char msg[96], after[24];
+	long long secs;
 
+	if (w->shared)
+		fields(req, w);
 	if (w->count <= (long long)r->count)
 		return (OP_QUERY);
-	(void)snprintf(after, sizeof(after), "%lld", w->ttl > 0 ? w->ttl : 1);
+	secs = ratelimit_seconds_up(w->ttl_ms);
+	(void)snprintf(after, sizeof(after), "%lld", secs > 0 ? secs : 1);
 	(void)snprintf(msg, sizeof(msg), "Rate limit exceeded: %u per %u %s",
 	    r->count, r->amount, r->unit);
 	metrics_add(METRIC_RATE_LIMITED, 1);
 	http_response_header(req, "retry-after", after);
 	(void)reply_doc(req, 429, xjson(json_pack("{s:s}", "error", msg)));
 	return (OP_REPLIED);
+}
+
+/*
+ * Added now, they go out with whatever response the request ends with;
+ * a response that never reached the limiter (401, 403, 422) has none.
+ */
+static void
+fields(struct http_request *req, const struct rl_wait *w)
+{
+	const struct rate *r = &settings.patch_rate;
+	struct ratelimit_fields f;
+
+	if (ratelimit_fields_format(&f, "patch", r->count, r->period, w->count,
+		w->ttl_ms) == -1)
+		return;
+	http_response_header(req, "ratelimit-policy", f.policy);
+	http_response_header(req, "ratelimit", f.limit);
 }
 
 /* This worker's window: Redis disabled, down, or too slow. */
@@ -123,7 +156,7 @@ decide_locally(struct rl_wait *w)
 	now = kore_time_ms();
 	w->count = window_hit(&local, w->key, now,
 	    (uint64_t)settings.patch_rate.period * 1000, &ttl_ms);
-	w->ttl = (long long)((ttl_ms + 999) / 1000);
+	w->ttl_ms = (long long)ttl_ms;
 	w->decided = 1;
 	if (*settings.redis_url != '\0' && now - last_warning_ms > 1000) {
 		last_warning_ms = now;
@@ -145,8 +178,9 @@ on_reply(struct redisReply *reply, void *arg)
 		    reply->element[0]->type == REDIS_REPLY_INTEGER &&
 		    reply->element[1]->type == REDIS_REPLY_INTEGER) {
 			w->count = reply->element[0]->integer;
-			w->ttl = reply->element[1]->integer;
+			w->ttl_ms = reply->element[1]->integer;
 			w->decided = 1;
+			w->shared = 1;
 		} else {
 			decide_locally(w);
 		}

@@ -13,6 +13,13 @@
 #include "model/xalloc.h"
 
 #define CORS_MAX 32
+/*
+ * The response fields a browser's script may read beyond the safelisted
+ * ones: the conditional requests' tag, the next page, a replayed write,
+ * the rate limit.
+ */
+#define CORS_EXPOSED \
+	"ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy"
 
 static char *cors_list[CORS_MAX];
 static size_t cors_count;
@@ -21,6 +28,7 @@ static int cors_any;
 static void base_headers(struct http_request *, struct ctx *);
 static void common_headers(struct http_request *, struct ctx *);
 static void cors_headers(struct http_request *);
+static void cors_allow(struct http_request *, const char *);
 static void date_header(struct http_request *);
 static void finish(struct http_request *, int, size_t, int);
 
@@ -97,9 +105,7 @@ cors_headers(struct http_request *req)
 	size_t i;
 
 	if (cors_any) {
-		http_response_header(req, "access-control-allow-origin", "*");
-		http_response_header(req, "access-control-allow-credentials",
-		    "true");
+		cors_allow(req, "*");
 		return;
 	}
 	if (!http_request_header(req, "origin", &origin))
@@ -107,13 +113,19 @@ cors_headers(struct http_request *req)
 	http_response_header(req, "vary", "Origin");
 	for (i = 0; i < cors_count; i++) {
 		if (!strcmp(cors_list[i], origin)) {
-			http_response_header(req, "access-control-allow-origin",
-			    origin);
-			http_response_header(req,
-			    "access-control-allow-credentials", "true");
+			cors_allow(req, origin);
 			return;
 		}
 	}
+}
+
+static void
+cors_allow(struct http_request *req, const char *origin)
+{
+	http_response_header(req, "access-control-allow-origin", origin);
+	http_response_header(req, "access-control-allow-credentials", "true");
+	http_response_header(req, "access-control-expose-headers",
+	    CORS_EXPOSED);
 }
 
 /* Every response's: a preflight's too, which has CORS headers of its own. */

@@ -166,8 +166,14 @@ async function customersRun(prefix) {
   await probes('patch /customers/{customer_id}', { ...x, params: P, json: { gender: 'other' } });
   await call('patch /customers/{customer_id}', { ...x, params: BADC, token: sa, json: {}, expect: 422 });
   const limited = tokens.admin(B);
-  for (let i = 0; i < 5; i++) await call('patch /customers/{customer_id}', { ...x, params: P, token: limited, json: {}, expect: 200 });
-  await call('patch /customers/{customer_id}', { ...x, params: P, token: limited, json: {}, expect: 429 });
+  // the RateLimit fields count down to the 429 (r=0, t = Retry-After)
+  for (let i = 0; i <= 5; i++) {
+    const r = await call('patch /customers/{customer_id}', { ...x, params: P, token: limited, json: {}, expect: i < 5 ? 200 : 429 });
+    const m = /^"patch";r=(\d+);t=(\d+)$/.exec(r.headers.ratelimit || '');
+    t.ok(r.headers['ratelimit-policy'] === '"patch";q=5;w=60', `PATCH ${r.status}: RateLimit-Policy ${r.headers['ratelimit-policy']}`);
+    t.ok(m && Number(m[1]) === Math.max(4 - i, 0) && Number(m[2]) >= 1 && Number(m[2]) <= 60, `PATCH ${r.status}: RateLimit ${r.headers.ratelimit}, want r=${Math.max(4 - i, 0)}`);
+    if (i === 5) t.ok(m && r.headers['retry-after'] === m[2], `429: Retry-After ${r.headers['retry-after']}, RateLimit ${r.headers.ratelimit}`);
+  }
 
   // avatar
   const avatar = await call('post /customers/{customer_id}/avatar', { ...x, params: P, token: tokens.customer(U), ...multipart('a.png', 'image/png', PNG), expect: 200 });

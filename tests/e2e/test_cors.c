@@ -1,9 +1,10 @@
 /*
  * CORS as the original's Starlette CORSMiddleware answered it
  * (docs/api.md): preflights on any path without a token, the simple
- * headers on every module response, errors included; and, on an instance
- * of its own with CORS_ORIGINS set to a list, echoed allowed origins and
- * refused others.
+ * headers on every module response, errors included, with the fields a
+ * script may read exposed (ETag, Link, Idempotent-Replayed, RateLimit,
+ * RateLimit-Policy); and, on an instance of its own with CORS_ORIGINS set
+ * to a list, echoed allowed origins and refused others.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,6 +26,7 @@
 
 #define METHODS "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 #define ORIGIN "https://app.example.com"
+#define EXPOSED "ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy"
 
 static struct http_resp *preflight(const char *, const char *, const char *);
 static void expect_preflight_ok(const char *, const char *);
@@ -91,6 +93,8 @@ expect_preflight_ok(const char *path, const char *origin)
 	expect_hdr(r, "vary", "Origin");
 	cr_assert(http_hdr(r, "x-trace-id") != NULL);
 	cr_assert(http_hdr(r, "date") != NULL);
+	cr_assert_null(http_hdr(r, "access-control-expose-headers"),
+	    "expose-headers on a preflight");
 	expect_body(r, "OK");
 	http_resp_free(r);
 }
@@ -128,6 +132,7 @@ expect_simple_any(const struct http_resp *r)
 {
 	expect_hdr(r, "access-control-allow-origin", "*");
 	expect_hdr(r, "access-control-allow-credentials", "true");
+	expect_hdr(r, "access-control-expose-headers", EXPOSED);
 	expect_module_headers(r);
 }
 
@@ -339,6 +344,35 @@ Test(simple, error_403_404_422)
 	free(tok);
 }
 
+/* A PATCH that passed the limiter: its RateLimit fields are readable. */
+Test(simple, patch_exposes_its_ratelimit_fields)
+{
+	struct http_resp *r;
+	const char *hdrs[4];
+	char bid[UUID_STR_LEN], id[UUID_STR_LEN], uid[UUID_STR_LEN];
+	char path[64], *auth, *tok;
+
+	uuid4(bid);
+	cust_create(bid, id, uid);
+	snprintf(path, sizeof(path), "/customers/%s", id);
+	tok = tok_admin(bid);
+	if (asprintf(&auth, "Authorization: Bearer %s", tok) == -1)
+		cr_assert_fail("out of memory");
+	hdrs[0] = "Origin: " ORIGIN;
+	hdrs[1] = auth;
+	hdrs[2] = "Content-Type: application/json";
+	hdrs[3] = NULL;
+	r = http_req("PATCH", path, hdrs, "{}", 2);
+	expect_status(r, 200);
+	expect_simple_any(r);
+	cr_assert(http_hdr(r, "ratelimit") != NULL, "no RateLimit");
+	cr_assert(http_hdr(r, "ratelimit-policy") != NULL,
+	    "no RateLimit-Policy");
+	http_resp_free(r);
+	free(auth);
+	free(tok);
+}
+
 Test(simple, error_404_unknown_path_and_405)
 {
 	struct http_resp *r;
@@ -379,6 +413,7 @@ Test(cors_list, allowed_origin_echoed_with_vary)
 	expect_status(r, 200);
 	expect_hdr(r, "access-control-allow-origin", ALLOWED_B);
 	expect_hdr(r, "access-control-allow-credentials", "true");
+	expect_hdr(r, "access-control-expose-headers", EXPOSED);
 	cr_assert(http_hdr(r, "vary") != NULL &&
 		strstr(http_hdr(r, "vary"), "Origin") != NULL,
 	    "Vary: %s", http_hdr(r, "vary"));
@@ -403,6 +438,8 @@ Test(cors_list, other_origin_gets_no_allow_origin)
 	cr_assert_null(http_hdr(r, "access-control-allow-origin"),
 	    "allow-origin %s for a stranger",
 	    http_hdr(r, "access-control-allow-origin"));
+	cr_assert_null(http_hdr(r, "access-control-expose-headers"),
+	    "expose-headers for a stranger");
 	http_resp_free(r);
 	/* a prefix or a suffix of an allowed origin is another origin */
 	r = with_origin("GET", "/healthcheck", ALLOWED_A ".evil.example", NULL);

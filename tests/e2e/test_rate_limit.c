@@ -8,6 +8,13 @@
  * an instance of their own with CUSTOMER_PATCH_RATE=3/second (and one
  * worker, so that the fallback window is deterministic); one checks the
  * default 5/minute on the shared service.
+ *
+ * The RateLimit fields (draft-ietf-httpapi-ratelimit-headers) on every
+ * PATCH response that passed the limiter with Redis's verdict, 429s
+ * included: r counts down by one per request to 0, across two instances
+ * sharing Redis, t is the shared window's time left; none on what the
+ * limiter never saw (401, 403, 422), nor when this worker's own window
+ * decided (Redis closed, silent or unset).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -60,6 +67,9 @@ static int burst_fits(long, long, int);
 static struct http_resp *fourth_in_one_window(struct cust *, char **);
 static void cust_new(struct cust *);
 static redisContext *redis_open(void);
+static long expect_fields(const struct http_resp *, const char *, long, long);
+static void expect_no_fields(const struct http_resp *);
+static void use(const struct instance *);
 
 /*
  * An instance with CUSTOMER_PATCH_RATE=3/second; redis_url NULL keeps the
@@ -253,6 +263,54 @@ redis_open(void)
 	cr_assert(rep != NULL && rep->type != REDIS_REPLY_ERROR);
 	freeReplyObject(rep);
 	return (rc);
+}
+
+/*
+ * RateLimit-Policy exactly `policy` and RateLimit "patch";r=<remaining>;
+ * t=<1..t_max>, each once: returns t.
+ */
+static long
+expect_fields(const struct http_resp *r, const char *policy, long remaining,
+    long t_max)
+{
+	const char *v;
+	char want[64];
+	long t;
+
+	v = http_hdr(r, "ratelimit-policy");
+	cr_assert(v != NULL, "no RateLimit-Policy on a %d", r->status);
+	cr_assert_str_eq(v, policy, "RateLimit-Policy");
+	cr_assert_eq(http_hdr_count(r, "ratelimit-policy"), 1);
+	v = http_hdr(r, "ratelimit");
+	cr_assert(v != NULL, "no RateLimit on a %d", r->status);
+	cr_assert_eq(http_hdr_count(r, "ratelimit"), 1);
+	snprintf(want, sizeof(want), "^\"patch\";r=%ld;t=[0-9]+$", remaining);
+	cr_assert(str_matches(v, want), "RateLimit: %s, want r=%ld", v,
+	    remaining);
+	t = strtol(strstr(v, ";t=") + 3, NULL, 10);
+	cr_assert(t >= 1 && t <= t_max, "RateLimit t=%ld, want 1..%ld", t,
+	    t_max);
+	return (t);
+}
+
+static void
+expect_no_fields(const struct http_resp *r)
+{
+	cr_assert_null(http_hdr(r, "ratelimit"), "RateLimit %s on a %d",
+	    http_hdr(r, "ratelimit"), r->status);
+	cr_assert_null(http_hdr(r, "ratelimit-policy"),
+	    "RateLimit-Policy %s on a %d", http_hdr(r, "ratelimit-policy"),
+	    r->status);
+}
+
+/* This test's HTTP client talks to `in` from now on. */
+static void
+use(const struct instance *in)
+{
+	char port[16];
+
+	snprintf(port, sizeof(port), "%u", in->port);
+	setenv("BEE_PORT", port, 1);
 }
 
 /* ---- the default limit, on the shared service ---- */
@@ -533,6 +591,7 @@ expect_fallback_window(void)
 			t = instance_now_ms() - t;
 			cr_assert_lt(t, FALLBACK_MS, "PATCH %d took %ld ms",
 			    i + 1, t);
+			expect_no_fields(r);
 			if (i == 3)
 				break;
 			expect_status(r, 200);
@@ -596,4 +655,154 @@ Test(rate_fallback, redis_unset)
 	expect_fallback_window();
 	instance_stop(&in);
 	instance_expect_clean(&in);
+}
+
+/* ---- the RateLimit fields ---- */
+
+#define POLICY_DEFAULT "\"patch\";q=5;w=60"
+
+/* The default 5/minute: 4, 3, 2, 1, 0, then the 429 with r=0. */
+Test(rate_fields, count_down_to_the_429)
+{
+	struct http_resp *r;
+	struct cust c;
+	char *tok;
+	long t, last, t0;
+	int i;
+
+	cust_new(&c);
+	tok = tok_admin(c.bid);
+	last = 60;
+	t0 = instance_now_ms();
+	for (i = 0; i < 5; i++) {
+		r = patch(tok, c.id, "{}");
+		expect_status(r, 200);
+		t = expect_fields(r, POLICY_DEFAULT, 4 - i, last);
+		http_resp_free(r);
+		last = t;
+	}
+	r = patch(tok, c.id, "{}");
+	cr_assert_lt(instance_now_ms() - t0, 50000, "a burst of 50 s or more");
+	t = expect_fields(r, POLICY_DEFAULT, 0, last);
+	cr_assert_eq(strtol(http_hdr(r, "retry-after"), NULL, 10), t,
+	    "Retry-After %s, RateLimit t=%ld", http_hdr(r, "retry-after"), t);
+	expect_limited(r, "{\"error\":\"Rate limit exceeded: 5 per 1 minute\"}",
+	    1, 60);
+	free(tok);
+}
+
+/*
+ * 401, 403 and 422 come before the limiter: no fields, and not counted.
+ * A 404 passed it (a customer out of reach, of another business too):
+ * the fields of that caller's own bucket.
+ */
+Test(rate_fields, only_what_passed_the_limiter)
+{
+	struct http_resp *r;
+	struct cust c, other;
+	char id[UUID_STR_LEN], *tok, *courier, *stranger;
+
+	cust_new(&c);
+	cust_new(&other);
+	tok = tok_admin(c.bid);
+	courier = tok_role("courier");
+	stranger = tok_admin(other.bid);
+
+	r = patch(NULL, c.id, "{}");
+	expect_status(r, 401);
+	expect_no_fields(r);
+	http_resp_free(r);
+	r = patch(courier, c.id, "{}");
+	expect_status(r, 403);
+	expect_no_fields(r);
+	http_resp_free(r);
+	r = patch(tok, c.id, "{\"gender\":\"robot\"}");
+	expect_status(r, 422);
+	expect_no_fields(r);
+	http_resp_free(r);
+
+	uuid4(id);
+	r = patch(tok, id, "{}");
+	expect_status(r, 404);
+	(void)expect_fields(r, POLICY_DEFAULT, 4, 60);
+	http_resp_free(r);
+	/* the other business's admin: a 404 counted in its own bucket */
+	r = patch(stranger, c.id, "{}");
+	expect_status(r, 404);
+	(void)expect_fields(r, POLICY_DEFAULT, 4, 60);
+	http_resp_free(r);
+	r = patch(stranger, c.id, "{}");
+	expect_status(r, 404);
+	(void)expect_fields(r, POLICY_DEFAULT, 3, 60);
+	http_resp_free(r);
+	/* and nothing above counted in the admin's own */
+	r = patch(tok, c.id, "{}");
+	expect_status(r, 200);
+	(void)expect_fields(r, POLICY_DEFAULT, 4, 60);
+	http_resp_free(r);
+	free(stranger);
+	free(courier);
+	free(tok);
+}
+
+/*
+ * Two instances share Redis: requests alternating between them count
+ * down one window, both 429s say r=0, and waiting t seconds is enough.
+ */
+#define RATE_SHARED "4 per 3 seconds"
+#define POLICY_SHARED "\"patch\";q=4;w=3"
+#define SHARED_FIT_MS 2400
+
+Test(rate_fields, one_window_across_two_instances, .timeout = 120)
+{
+	static const char *const env[] = { "CUSTOMER_PATCH_RATE", RATE_SHARED,
+		NULL };
+	struct instance in[2];
+	struct http_resp *r;
+	struct cust c;
+	char *tok;
+	long t, last, t0;
+	int i, try;
+
+	instance_start(&in[0], env);
+	instance_start(&in[1], env);
+	for (try = 1;; try++) {
+		cust_new(&c);
+		tok = tok_admin(c.bid);
+		last = 3;
+		t0 = instance_now_ms();
+		for (i = 0; i < 4; i++) {
+			use(&in[i % 2]);
+			r = patch(tok, c.id, "{}");
+			expect_status(r, 200);
+			t = expect_fields(r, POLICY_SHARED, 3 - i, last);
+			http_resp_free(r);
+			last = t;
+		}
+		for (i = 0; i < 2; i++) {
+			use(&in[i]);
+			r = patch(tok, c.id, "{}");
+			expect_status(r, 429);
+			t = expect_fields(r, POLICY_SHARED, 0, last);
+			cr_assert_eq(strtol(http_hdr(r, "retry-after"), NULL,
+					 10),
+			    t);
+			http_resp_free(r);
+			last = t;
+		}
+		if (burst_fits(t0, SHARED_FIT_MS, try))
+			break;
+		free(tok);
+	}
+	/* t says when: the next request opens a new window */
+	usleep((useconds_t)(last * 1000000L + 100000L));
+	r = patch(tok, c.id, "{}");
+	expect_status(r, 200);
+	(void)expect_fields(r, POLICY_SHARED, 3, 3);
+	http_resp_free(r);
+	free(tok);
+	for (i = 0; i < 2; i++) {
+		instance_stop(&in[i]);
+		instance_expect_clean(&in[i]);
+	}
 }

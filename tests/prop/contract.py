@@ -21,6 +21,12 @@ KORE_EMPTY = {400, 411, 413, 414}
 # what `default` (components/responses/Other) says it stands for
 DEFAULT_STATUSES = {400, 405, 411, 413, 414}
 DETAIL = {"$ref": "#/components/schemas/Detail"}
+# the RateLimit fields (components/headers): PATCH of one customer only
+RATELIMIT_OP = ("PATCH", "/customers/{customer_id}")
+RATELIMIT = re.compile(r'"patch";r=(\d+);t=(\d+)')
+RATELIMIT_POLICY = re.compile(r'"patch";q=(\d+);w=(\d+)')
+# answered before the limiter counts the request: never with the fields
+BEFORE_LIMITER = {400, 401, 403, 413, 422}
 
 _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -176,6 +182,7 @@ class Contract:
             elif st == 405 and not resp.header("allow"):
                 problems.append("405 without Allow")
             return problems + self._body(resp, DETAIL)
+        problems += self._ratelimit(op, resp)
         spec = op.op["responses"].get(str(st))
         if spec is None:
             if st not in DEFAULT_STATUSES or \
@@ -203,6 +210,30 @@ class Contract:
         if ctype == "application/json":
             problems += self._body(resp, content[ctype].get("schema", {}))
         return problems
+
+    @staticmethod
+    def _ratelimit(op, resp):
+        """The RateLimit fields: both or neither, on a PATCH of one
+        customer that passed the limiter only, of the documented shape,
+        never more left than the quota, none left on a 429."""
+        got, policy = resp.header("ratelimit"), resp.header("ratelimit-policy")
+        if got is None and policy is None:
+            return []
+        if (op.method, op.template) != RATELIMIT_OP:
+            return ["RateLimit fields on %s %s" % (op.method, op.template)]
+        if got is None or policy is None:
+            return ["RateLimit %r with RateLimit-Policy %r" % (got, policy)]
+        if resp.status in BEFORE_LIMITER:
+            return ["RateLimit fields on a %d, answered before the limiter"
+                    % resp.status]
+        m, q = RATELIMIT.fullmatch(got), RATELIMIT_POLICY.fullmatch(policy)
+        if m is None or q is None:
+            return ["RateLimit %r, RateLimit-Policy %r" % (got, policy)]
+        left, quota = int(m.group(1)), int(q.group(1))
+        if left >= quota or (resp.status == 429 and left != 0):
+            return ["RateLimit %r with RateLimit-Policy %r on a %d"
+                    % (got, policy, resp.status)]
+        return []
 
     def _body(self, resp, schema):
         try:

@@ -59,6 +59,30 @@ broker_close(amqp_connection_state_t c)
 }
 
 int
+broker_exchange_declare(const char *name, const char *type, int passive)
+{
+	amqp_connection_state_t c;
+	amqp_rpc_reply_t r;
+	int code;
+
+	c = broker_open();
+	(void)amqp_exchange_declare(c, 1, amqp_cstring_bytes(name),
+	    amqp_cstring_bytes(type), passive, 1, 0, 0, amqp_empty_table);
+	r = amqp_get_rpc_reply(c);
+	if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+		broker_close(c);
+		return (0);
+	}
+	cr_assert_eq(r.reply_type, AMQP_RESPONSE_SERVER_EXCEPTION,
+	    "exchange.declare %s: no reply", name);
+	cr_assert_eq(r.reply.id, AMQP_CHANNEL_CLOSE_METHOD);
+	code = ((amqp_channel_close_t *)r.reply.decoded)->reply_code;
+	(void)amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+	(void)amqp_destroy_connection(c);
+	return (code);
+}
+
+int
 broker_queue_counts(const char *queue, long *messages, long *consumers)
 {
 	amqp_connection_state_t c;

@@ -28,6 +28,13 @@ int broker_wait_queue(const char *queue, long messages, long consumers, int ms);
  * otherwise.
  */
 void broker_expect_consumed(const char *queue, const char *dlq);
+/*
+ * exchange.declare of name as a durable exchange of type, passive or
+ * not, on a connection of its own: 0 when the broker accepts, else the
+ * reply code of the channel it closed (404 NOT_FOUND for a passive
+ * declare of a missing one, 406 PRECONDITION_FAILED for other arguments).
+ */
+int broker_exchange_declare(const char *name, const char *type, int passive);
 /* A persistent application/json message to exchange with key. */
 void broker_publish(const char *exchange, const char *key, const char *body);
 /*
