@@ -160,12 +160,17 @@ fingerprint(struct http_request *req, struct idem *k)
 	EVP_MD_CTX *m;
 	unsigned int i, len;
 	ssize_t n;
-	int ok;
+	int body, ok;
 
 	if ((m = EVP_MD_CTX_new()) == NULL)
 		xalloc_failed();
+	/*
+	 * No body (GET, DELETE): Kore leaves content_length unset, so no
+	 * rewind, which would take it for the body's length.
+	 */
+	body = req->http_body != NULL || req->http_body_fd != -1;
 	ok = EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-	    http_body_rewind(req) == KORE_RESULT_OK;
+	    (!body || http_body_rewind(req) == KORE_RESULT_OK);
 	if (ok) {
 		(void)EVP_DigestUpdate(m, http_method_text(req->method),
 		    strlen(http_method_text(req->method)));
@@ -176,9 +181,11 @@ fingerprint(struct http_request *req, struct idem *k)
 			(void)EVP_DigestUpdate(m, req->query_string,
 			    strlen(req->query_string));
 		(void)EVP_DigestUpdate(m, "\n", 1);
-		while ((n = http_body_read(req, buf, sizeof(buf))) > 0)
+		n = 0;
+		while (body && (n = http_body_read(req, buf, sizeof(buf))) > 0)
 			(void)EVP_DigestUpdate(m, buf, (size_t)n);
-		ok = n == 0 && http_body_rewind(req) == KORE_RESULT_OK &&
+		ok = n == 0 &&
+		    (!body || http_body_rewind(req) == KORE_RESULT_OK) &&
 		    EVP_DigestFinal_ex(m, md, &len) == 1;
 	}
 	EVP_MD_CTX_free(m);
