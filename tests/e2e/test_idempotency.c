@@ -553,3 +553,87 @@ Test(idempotency, invalid_keys_are_400_and_write_nothing)
 	free(body);
 	free(tok);
 }
+
+/*
+ * A write that rolled back (here its lock wait timed out: 503) stores
+ * nothing and lets its key go: the retry runs as a new request.
+ */
+Test(idempotency, a_rolled_back_write_releases_its_key)
+{
+	struct http_resp *r;
+	struct tenant_fx f;
+	struct rowlock *l;
+	char path[128], *key;
+	const char *body = "{\"full_name\":\"After Timeout\"}";
+
+	tenant_init(&f);
+	key = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", f.cid);
+	l = rowlock_take(env_database_url(), f.cid);
+	r = send_keyed("PATCH", path, f.admin, key, body);
+	expect_detail(r, 503, "database unavailable");
+	http_resp_free(r);
+	rowlock_release(l);
+	cr_assert_eq(db_wait_count(0, 0, 5000,
+			 "SELECT count(*) FROM idempotency_keys WHERE key = $1",
+			 key, DB_END),
+	    0, "the claim of a rolled-back write stayed");
+	r = send_keyed("PATCH", path, f.admin, key, body);
+	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	cr_assert_eq(events(f.cid, "v1.customer.updated"), 1);
+	free(key);
+	tenant_free(&f);
+}
+
+/*
+ * A claim as another process left it: running and fresh is 409; running
+ * for longer than any statement may run (its process died) is taken
+ * over; older than IDEMPOTENCY_TTL_HOURS (24) is absent, whatever it was.
+ */
+Test(idempotency, running_stale_and_expired_claims)
+{
+	struct http_resp *r;
+	struct tenant_fx f;
+	char path[128], request[256], *key;
+	const char *body = "{\"full_name\":\"Taken Over\"}";
+
+	tenant_init(&f);
+	key = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", f.cid);
+	/* the fingerprint: SHA-256 of method, path, query and body */
+	snprintf(request, sizeof(request), "PATCH\n%s\n\n%s", path, body);
+	db_exec("INSERT INTO idempotency_keys (owner, key, fingerprint, token)"
+		" VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'),"
+		" gen_random_uuid())",
+	    f.sub, key, request, DB_END);
+	expect_detail_and_free(send_keyed("PATCH", path, f.admin, key, body),
+	    409, RUNNING);
+	db_exec("UPDATE idempotency_keys SET created_at = now() - interval"
+		" '1 hour' WHERE key = $1",
+	    key, DB_END);
+	r = send_keyed("PATCH", path, f.admin, key, body);
+	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+
+	/* done, with another request's fingerprint, and expired */
+	db_exec("UPDATE idempotency_keys SET created_at = now() - interval"
+		" '25 hours', fingerprint = 'other' WHERE key = $1",
+	    key, DB_END);
+	r = send_keyed("PATCH", path, f.admin, key,
+	    "{\"full_name\":\"Fresh Again\"}");
+	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, REPLAYED));
+	cr_assert_not_null(strstr(r->body, "Fresh Again"));
+	http_resp_free(r);
+	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			      " key = $1 AND state = 'done'"
+			      " AND created_at > now() - interval '1 minute'",
+			 key, DB_END),
+	    1);
+	cr_assert_eq(events(f.cid, "v1.customer.updated"), 2);
+	free(key);
+	tenant_free(&f);
+}
