@@ -192,7 +192,8 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	}
 	if (!c->replayed)
-		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer created", f, 2);
+		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer created", f,
+		    2);
 	(void)snprintf(location, sizeof(location), "%s/customers/%s",
 	    strncmp(req->path, "/api/", 5) ? "" : "/api", st->id);
 	http_response_header(req, "location", location);

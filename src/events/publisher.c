@@ -621,7 +621,7 @@ prune_keys(struct publisher *p)
 		r = PQexecParams(p->pg, sql_prune_keys, 1, NULL, params, NULL,
 		    NULL, 0);
 		more = PQresultStatus(r) == PGRES_COMMAND_OK &&
-		    atoi(PQcmdTuples(r)) == PRUNE_KEYS_BATCH;
+		    strtol(PQcmdTuples(r), NULL, 10) == PRUNE_KEYS_BATCH;
 		if (!db_ok(p, r, PGRES_COMMAND_OK))
 			return;
 	} while (more && !task_stopping());

@@ -8,7 +8,6 @@
 
 #include "http/ctx.h"
 #include "db/db.h"
-#include "http/idem.h"
 #include "model/route_table.h"
 #include "model/uuid.h"
 
@@ -74,7 +73,8 @@ ctx_free(struct http_request *req)
 		c->state = NULL;
 		c->state_free = NULL;
 	}
-	idem_end(c);
+	if (c->idem_end != NULL)
+		c->idem_end(c);
 	if (c->gate != NULL && c->gate_free != NULL)
 		c->gate_free(c->gate);
 	c->gate = NULL;

@@ -39,8 +39,12 @@ struct ctx {
 	void *gate; /* the gate's (rate limit), owned */
 	void (*gate_free)(void *);
 	int writes; /* op_run_write: an Idempotency-Key may come */
-	/* Idempotency-Key (http/idem.h): the claim, owned; NULL without one */
+	/*
+	 * Idempotency-Key (http/idem.h): the claim, owned, and what lets it
+	 * go when the request ends (set with it, so that ctx needs no idem)
+	 */
 	struct idem *idem;
+	void (*idem_end)(struct ctx *);
 	/*
 	 * The reply is a replay of stored rows: the handler's done() skips
 	 * what the first response did besides replying (its log line).

@@ -138,6 +138,7 @@ idem_begin(struct http_request *req, struct ctx *c)
 	}
 	k = xcalloc(1, sizeof(*k));
 	c->idem = k;
+	c->idem_end = idem_end;
 	(void)kore_strlcpy(k->owner, c->claims.sub, sizeof(k->owner));
 	(void)kore_strlcpy(k->key, key, sizeof(k->key));
 	if (!fingerprint(req, k) || uuid_random(k->token) == -1) {
@@ -401,8 +402,7 @@ release_send(struct ctx *c, struct idem *k)
 	r->q.values[1] = r->key;
 	r->q.values[2] = r->token;
 	r->q.settle = release_settled;
-	if (db_send(&r->d, &r->q, r) != DB_WAIT ||
-	    !db_release(&r->d, r, free))
+	if (db_send(&r->d, &r->q, r) != DB_WAIT || !db_release(&r->d, r, free))
 		free(r);
 }
 

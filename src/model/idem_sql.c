@@ -138,6 +138,6 @@ keyword_at(const char *sql, const char *p, const char *w)
 
 	if (p > sql && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
 		return (0);
-	return (strncasecmp(p, w, n) == 0 &&
-	    !isalnum((unsigned char)p[n]) && p[n] != '_' && p[n] != '$');
+	return (strncasecmp(p, w, n) == 0 && !isalnum((unsigned char)p[n]) &&
+	    p[n] != '_' && p[n] != '$');
 }

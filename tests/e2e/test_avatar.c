@@ -106,6 +106,8 @@ static void form_file(struct buf *, const struct buf *);
 static struct http_resp *post_raw(const char *, const char *, const char *,
     const void *, size_t, const char *);
 static struct http_resp *upload(const char *, const char *, const struct buf *);
+static void form_headers(const char *[4], char[2048], const char *,
+    const char *);
 static struct http_resp *upload_keyed(const char *, const char *,
     const struct buf *, const char *);
 static int upload_send_only(const char *, const char *, const struct buf *);
@@ -124,6 +126,7 @@ static void expect_unchanged(const char *);
 static void expect_alive(void);
 static void replace_begin(struct replace *);
 static void replace_end(struct replace *);
+static void expect_replaced_by_jpg(const struct replace *, const char *);
 static void expect_form_missing_file(const char *, const char *, struct buf *);
 static void expect_many_parts(const char *, int, const char *, int,
     const char *);
@@ -336,19 +339,28 @@ upload(const char *tok, const char *path, const struct buf *img)
 	return (r);
 }
 
+/* Authorization (written into auth), the form's type, and extra if any. */
+static void
+form_headers(const char *hdrs[4], char auth[2048], const char *tok,
+    const char *extra)
+{
+	snprintf(auth, 2048, "Authorization: Bearer %s", tok);
+	hdrs[0] = auth;
+	hdrs[1] = CT_FORM;
+	hdrs[2] = extra;
+	hdrs[3] = NULL;
+}
+
 /* The same request from a client that reads nothing: its socket. */
 static int
 upload_send_only(const char *tok, const char *path, const struct buf *img)
 {
-	const char *hdrs[3];
+	const char *hdrs[4];
 	char auth[2048];
 	struct buf body;
 	int fd;
 
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
-	hdrs[0] = auth;
-	hdrs[1] = CT_FORM;
-	hdrs[2] = NULL;
+	form_headers(hdrs, auth, tok, NULL);
 	form_file(&body, img);
 	fd = http_send_only("POST", path, hdrs, body.data, body.len);
 	buf_free(&body);
@@ -608,6 +620,18 @@ replace_begin(struct replace *f)
 	    json_str(j, "avatar_url"));
 	json_decref(j);
 	http_resp_free(r);
+}
+
+/* The JPEG at url replaced the first upload: stored, first gone, 2 events. */
+static void
+expect_replaced_by_jpg(const struct replace *f, const char *url)
+{
+	expect_stored(url, &f->jpg, "image/jpeg");
+	expect_gone(f->first);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 f->id, DB_END),
+	    2);
 }
 
 static void
@@ -1430,12 +1454,7 @@ Test(avatar, client_gone_after_sending_keeps_the_new_file)
 			      "AND avatar_url = $2",
 			 f.id, url, DB_END),
 	    1);
-	expect_stored(url, &f.jpg, "image/jpeg");
-	expect_gone(f.first);
-	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
-			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 f.id, DB_END),
-	    2);
+	expect_replaced_by_jpg(&f, url);
 	free(file);
 	replace_end(&f);
 }
@@ -1497,12 +1516,8 @@ upload_keyed(const char *tok, const char *path, const struct buf *img,
 	char auth[2048], idem[128];
 	struct buf body;
 
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
-	hdrs[0] = auth;
-	hdrs[1] = CT_FORM;
-	hdrs[2] = idem;
-	hdrs[3] = NULL;
+	form_headers(hdrs, auth, tok, idem);
 	form_file(&body, img);
 	r = http_req("POST", path, hdrs, body.data, body.len);
 	buf_free(&body);
@@ -1534,12 +1549,7 @@ Test(avatar, retry_with_the_same_key_replays_without_a_file)
 	url = db_value("SELECT avatar_url FROM customers WHERE id = $1", f.id,
 	    DB_END);
 	cr_assert_str_eq(url, json_str(j, "avatar_url"));
-	expect_stored(url, &f.jpg, "image/jpeg");
-	expect_gone(f.first);
-	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
-			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 f.id, DB_END),
-	    2);
+	expect_replaced_by_jpg(&f, url);
 	/* another image under the same key: another request */
 	http_resp_free(r2);
 	r2 = upload_keyed(f.tok, f.path, &f.png, key);

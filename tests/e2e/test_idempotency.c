@@ -42,6 +42,8 @@ static struct http_resp *expect_replayed(const char *, const char *,
     const char *, const char *, const char *, int);
 static void expect_same(const struct http_resp *, const struct http_resp *);
 static long events(const char *, const char *);
+static void expect_erased_once(const struct tenant_fx *, const char *,
+    const char *, const char *, const char *);
 static char *key_new(void);
 
 /* A request with "Idempotency-Key: key" (none when key is NULL). */
@@ -250,19 +252,31 @@ Test(idempotency, patch_replays_the_first_answer_not_the_current_row)
 	tenant_free(&f);
 }
 
-Test(idempotency, delete_replays_204_with_one_event)
+/* An erasure sent twice with one key: 204 both times, one event. */
+static void
+expect_erased_once(const struct tenant_fx *f, const char *method,
+    const char *path, const char *key, const char *json)
 {
 	struct http_resp *r;
+
+	r = expect_replayed(method, path, f->admin, key, json, 204);
+	cr_assert_eq(r->body_len, 0);
+	http_resp_free(r);
+	cr_assert_eq(events(f->cid, "v1.customer.deleted"), 1);
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1",
+			 f->cid, DB_END),
+	    0);
+}
+
+Test(idempotency, delete_replays_204_with_one_event)
+{
 	struct tenant_fx f;
 	char path[128], *key;
 
 	tenant_init(&f);
 	key = key_new();
 	snprintf(path, sizeof(path), "/api/customers/%s", f.cid);
-	r = expect_replayed("DELETE", path, f.admin, key, NULL, 204);
-	cr_assert_eq(r->body_len, 0);
-	http_resp_free(r);
-	cr_assert_eq(events(f.cid, "v1.customer.deleted"), 1);
+	expect_erased_once(&f, "DELETE", path, key, NULL);
 	/* without the key: the customer is gone */
 	expect_detail_and_free(send_keyed("DELETE", path, f.admin, NULL, NULL),
 	    404, "Customer not found");
@@ -272,7 +286,6 @@ Test(idempotency, delete_replays_204_with_one_event)
 
 Test(idempotency, gdpr_delete_replays_204_with_one_event)
 {
-	struct http_resp *r;
 	struct tenant_fx f;
 	char body[256], *key;
 
@@ -280,12 +293,7 @@ Test(idempotency, gdpr_delete_replays_204_with_one_event)
 	key = key_new();
 	snprintf(body, sizeof(body),
 	    "{\"user_id\":\"%s\",\"business_id\":\"%s\"}", f.uid, f.biz);
-	r = expect_replayed("POST", "/gdpr/delete", f.admin, key, body, 204);
-	http_resp_free(r);
-	cr_assert_eq(events(f.cid, "v1.customer.deleted"), 1);
-	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1",
-			 f.cid, DB_END),
-	    0);
+	expect_erased_once(&f, "POST", "/gdpr/delete", key, body);
 	expect_detail_and_free(send_keyed("POST", "/api/gdpr/delete", f.admin,
 				   key, body),
 	    422, REUSED);
@@ -381,7 +389,7 @@ Test(idempotency, retry_while_the_first_runs_is_409)
 	tenant_init(&f);
 	key = key_new();
 	snprintf(path, sizeof(path), "/customers/%s", f.cid);
-	first = (struct racer) { "PATCH", path, f.admin, key,
+	first = (struct racer){ "PATCH", path, f.admin, key,
 		"{\"full_name\":\"Held Back\"}", NULL };
 	l = rowlock_take(env_database_url(), f.cid);
 	cr_assert_eq(pthread_create(&t, NULL, race_one, &first), 0);
@@ -418,7 +426,7 @@ Test(idempotency, concurrent_same_key_writes_once)
 	key = key_new();
 	body = cust_body(uid, biz, NULL);
 	for (i = 0; i < RACERS; i++) {
-		a[i] = (struct racer) { "POST", "/customers", tok, key, body,
+		a[i] = (struct racer){ "POST", "/customers", tok, key, body,
 			NULL };
 		cr_assert_eq(pthread_create(&t[i], NULL, race_one, &a[i]), 0);
 	}
@@ -604,9 +612,10 @@ Test(idempotency, running_stale_and_expired_claims)
 	snprintf(path, sizeof(path), "/customers/%s", f.cid);
 	/* the fingerprint: SHA-256 of method, path, query and body */
 	snprintf(request, sizeof(request), "PATCH\n%s\n\n%s", path, body);
-	db_exec("INSERT INTO idempotency_keys (owner, key, fingerprint, token)"
-		" VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'),"
-		" gen_random_uuid())",
+	db_exec(
+	    "INSERT INTO idempotency_keys (owner, key, fingerprint, token)"
+	    " VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'),"
+	    " gen_random_uuid())",
 	    f.sub, key, request, DB_END);
 	expect_detail_and_free(send_keyed("PATCH", path, f.admin, key, body),
 	    409, RUNNING);

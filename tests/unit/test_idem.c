@@ -55,7 +55,8 @@ Test(idem, record_text_splits_into_columns_with_nulls)
 	char *buf;
 
 	/* as PostgreSQL writes ROW(true, NULL, 'a b', '', 'x"y\z', '(,)') */
-	cr_assert_eq(split("(t,,\"a b\",\"\",\"x\"\"y\\\\z\",\"(,)\")", v, &buf),
+	cr_assert_eq(split("(t,,\"a b\",\"\",\"x\"\"y\\\\z\",\"(,)\")", v,
+			 &buf),
 	    6);
 	cr_expect_str_eq(v[0], "t");
 	cr_expect_null(v[1]);
