@@ -18,7 +18,9 @@
 #include "env.h"
 #include "expect.h"
 #include "http.h"
+#include "instance.h"
 #include "rowlock.h"
+#include "scratch.h"
 #include "tenant.h"
 #include "token.h"
 #include "uuid4.h"
@@ -645,4 +647,44 @@ Test(idempotency, running_stale_and_expired_claims)
 	cr_assert_eq(events(f.cid, "v1.customer.updated"), 2);
 	free(key);
 	tenant_free(&f);
+}
+
+/*
+ * The publisher thread deletes the keys older than IDEMPOTENCY_TTL_HOURS,
+ * in batches until none is left, from the moment an instance starts; it
+ * keeps the younger ones. On a database of the test's own.
+ */
+Test(idempotency, the_publisher_prunes_expired_keys, .timeout = 60)
+{
+	const char *env[] = { NULL, NULL, "IDEMPOTENCY_TTL_HOURS", "1", NULL };
+	struct instance in;
+	char url[512], name[64];
+	PGresult *res;
+	PGconn *c;
+
+	c = scratch_db("bee_idem_", url, sizeof(url), name, sizeof(name));
+	res = PQexec(c,
+	    "INSERT INTO idempotency_keys (owner, key, fingerprint, token,"
+	    " state, created_at) SELECT 'o', 'old' || n, 'f',"
+	    " gen_random_uuid(), 'done', now() - interval '2 hours'"
+	    " FROM generate_series(1, 2500) n"
+	    " UNION ALL SELECT 'o', 'young', 'f', gen_random_uuid(), 'done',"
+	    " now() - interval '50 minutes'");
+	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	env[0] = "DATABASE_URL";
+	env[1] = url;
+	instance_start(&in, env);
+	cr_assert_eq(db_wait_count_on(c, 1, 1, 20000,
+			 "SELECT count(*) FROM idempotency_keys", DB_END),
+	    1, "2 500 expired keys are not all gone");
+	cr_assert_eq(db_count_on(c,
+			 "SELECT count(*) FROM idempotency_keys WHERE key ="
+			 " 'young'",
+			 DB_END),
+	    1);
+	instance_stop(&in);
+	instance_expect_clean(&in);
+	scratch_drop(c, name);
 }
