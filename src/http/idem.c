@@ -342,12 +342,16 @@ idem_wrap(struct ctx *c, struct op_query *q)
 }
 
 void
-idem_outcome(struct ctx *c, enum db_status st)
+idem_outcome(struct ctx *c, enum db_status st, int sent)
 {
 	struct idem *k = c->idem;
 
 	if (k == NULL || k->held != HELD_SENT)
 		return;
+	if (!sent) {
+		k->held = HELD_CLAIM; /* nothing reached the database */
+		return;
+	}
 	switch (st) {
 	case DB_ROWS:
 	case DB_DONE:

@@ -41,8 +41,12 @@ enum idem_claim idem_claimed(struct http_request *req, struct ctx *c,
 PGresult *idem_replay_rows(struct ctx *c);
 /* Before a statement is sent: a write is rewritten to store its rows. */
 void idem_wrap(struct ctx *c, struct op_query *q);
-/* That statement's outcome (committed, rolled back, unknown). */
-void idem_outcome(struct ctx *c, enum db_status st);
+/*
+ * That statement's outcome (committed, rolled back, unknown); DB_WAIT
+ * while it runs. When db_send refused it, it was never sent: pass what
+ * db_send returned with sent 0.
+ */
+void idem_outcome(struct ctx *c, enum db_status st, int sent);
 /*
  * The request ends: a claim whose write never committed is released
  * (sent without waiting; a claim left running is taken over once stale).

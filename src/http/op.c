@@ -162,8 +162,10 @@ state_send(struct http_request *req)
 	enum db_status st;
 
 	idem_wrap(c, &c->q);
-	if ((st = query_send(req, c, &c->q)) != DB_WAIT)
+	if ((st = query_send(req, c, &c->q)) != DB_WAIT) {
+		idem_outcome(c, st, 0);
 		return (db_failed(req, st));
+	}
 	req->fsm_state = S_WAIT;
 	return (HTTP_STATE_CONTINUE);
 }
@@ -187,7 +189,7 @@ state_wait(struct http_request *req)
 
 	c->db.unique_ok = c->unique_retry;
 	st = db_poll(&c->db);
-	idem_outcome(c, st);
+	idem_outcome(c, st, 1);
 	switch (st) {
 	case DB_WAIT:
 		return (HTTP_STATE_RETRY);
