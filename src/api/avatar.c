@@ -115,7 +115,7 @@ h_avatar(struct http_request *req)
 
 	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
-	return (op_run(req, &op_avatar));
+	return (op_run_write(req, &op_avatar));
 }
 
 static void
@@ -291,7 +291,8 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 
 	if (PQntuples(res) != 1)
 		return;
-	if (!st->writing) {
+	/* a replay's rows are the update's */
+	if (!st->writing && !c->replayed) {
 		st->in_reach = 1;
 		return;
 	}
@@ -370,7 +371,9 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	f[0].str = c->customer_id;
 	f[1].key = "avatar_file";
 	f[1].str = st->file;
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer avatar updated", f, 2);
+	if (!c->replayed)
+		log_write(LOG_LEVEL_INFO, c->trace_id,
+		    "Customer avatar updated", f, 2);
 	(void)reply_json(req, 200, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

@@ -74,7 +74,7 @@ static const struct op op_create = { prepare, NULL, rows, done };
 int
 customer_create(struct http_request *req)
 {
-	return (op_run(req, &op_create));
+	return (op_run_write(req, &op_create));
 }
 
 static void
@@ -179,8 +179,9 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	f[1].key = "business_id";
 	f[1].str = st->in.business_id;
 	if (!st->created) {
-		log_write(LOG_LEVEL_WARNING, c->trace_id,
-		    "Customer already exists", f, 2);
+		if (!c->replayed)
+			log_write(LOG_LEVEL_WARNING, c->trace_id,
+			    "Customer already exists", f, 2);
 		(void)reply_doc(req, 409,
 		    xjson(json_pack("{s:s, s:s}", "detail",
 			"Customer already exists", "id", st->id)));
@@ -190,7 +191,9 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (OP_REPLIED);
 	}
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer created", f, 2);
+	if (!c->replayed)
+		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer created", f,
+		    2);
 	(void)snprintf(location, sizeof(location), "%s/customers/%s",
 	    strncmp(req->path, "/api/", 5) ? "" : "/api", st->id);
 	http_response_header(req, "location", location);

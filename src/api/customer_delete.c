@@ -92,7 +92,7 @@ static const struct op op_delete = { prepare, NULL, rows, done };
 int
 customer_delete(struct http_request *req)
 {
-	return (op_run(req, &op_delete));
+	return (op_run_write(req, &op_delete));
 }
 
 static enum op_next
@@ -164,8 +164,9 @@ customer_erase_reply(struct http_request *req, struct ctx *c, int found,
 	f[0].str = c->customer_id;
 	f[1].key = "business_id";
 	f[1].str = business_id;
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f,
-	    business_id != NULL ? 2 : 1);
+	if (!c->replayed)
+		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer erased", f,
+		    business_id != NULL ? 2 : 1);
 	(void)reply_no_content(req);
 	return (OP_REPLIED);
 }

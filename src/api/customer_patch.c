@@ -103,7 +103,7 @@ static const struct op op_patch = { prepare, ratelimit_patch_gate, rows, done };
 int
 customer_patch(struct http_request *req)
 {
-	return (op_run(req, &op_patch));
+	return (op_run_write(req, &op_patch));
 }
 
 static void
@@ -196,7 +196,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 
 	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
-	if (*st->changed != '\0') {
+	if (*st->changed != '\0' && !c->replayed) {
 		memset(f, 0, sizeof(f));
 		f[0].key = "customer_id";
 		f[0].str = c->customer_id;

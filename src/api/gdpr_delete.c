@@ -40,7 +40,7 @@ h_gdpr_delete(struct http_request *req)
 
 	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
-	return (op_run(req, &op_gdpr_delete));
+	return (op_run_write(req, &op_gdpr_delete));
 }
 
 static enum op_next

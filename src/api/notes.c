@@ -198,7 +198,8 @@ create_done(struct http_request *req, struct ctx *c, struct op_query *q)
 	f[0].str = c->customer_id;
 	f[1].key = "note_id";
 	f[1].str = st->id;
-	log_write(LOG_LEVEL_INFO, c->trace_id, "Note created", f, 2);
+	if (!c->replayed)
+		log_write(LOG_LEVEL_INFO, c->trace_id, "Note created", f, 2);
 	(void)reply_json(req, 201, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

@@ -138,7 +138,7 @@ records_collection(struct http_request *req, const struct op *create,
 	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
 	if (req->method == HTTP_METHOD_POST)
-		return (op_run(req, create));
+		return (op_run_write(req, create));
 	return (op_run(req, list));
 }
 
@@ -149,5 +149,5 @@ records_item(struct http_request *req, const struct op *del)
 
 	if (c->op == NULL && !route_begin(req, &c))
 		return (KORE_RESULT_OK);
-	return (op_run(req, del));
+	return (op_run_write(req, del));
 }

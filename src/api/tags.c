@@ -304,7 +304,8 @@ insert_done(struct http_request *req, struct ctx *c, struct op_query *q)
 		(void)reply_detail(req, 500, "Internal Server Error");
 		return (OP_REPLIED);
 	}
-	log_tagged(c, st);
+	if (!c->replayed)
+		log_tagged(c, st);
 	(void)reply_json(req, 201, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

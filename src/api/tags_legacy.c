@@ -63,9 +63,9 @@ h_tags_legacy(struct http_request *req)
 		return (KORE_RESULT_OK);
 	switch (req->method) {
 	case HTTP_METHOD_POST:
-		return (op_run(req, &tags_create_single));
+		return (op_run_write(req, &tags_create_single));
 	case HTTP_METHOD_DELETE:
-		return (op_run(req, &op_delete));
+		return (op_run_write(req, &op_delete));
 	default:
 		return (op_run(req, &op_list));
 	}

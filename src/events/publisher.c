@@ -123,6 +123,8 @@
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
+#define PRUNE_KEYS_BATCH 1000
+#define PRUNE_KEYS_BATCH_S "1000" /* = PRUNE_KEYS_BATCH */
 #define GAUGES_EVERY_S 1
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
@@ -149,6 +151,12 @@ static const char sql_pending[] =
 static const char sql_prune[] =
     "DELETE FROM outbox WHERE sent_at IS NOT NULL"
     " AND sent_at < now() - make_interval(days => $1::int)";
+/* Expired Idempotency-Keys (src/http/idem.c), a batch at a time. */
+static const char sql_prune_keys[] =
+    "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+    " SELECT ctid FROM idempotency_keys"
+    " WHERE created_at < now() - make_interval(hours => $1::int)"
+    " LIMIT " PRUNE_KEYS_BATCH_S "))";
 
 /*
  * SENT_PART: the broker answered every row, nacking some; REFUSED: it
@@ -200,6 +208,7 @@ static void park(struct publisher *);
 static int park_rows(struct publisher *, PGresult *, const int *, int, int);
 static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
+static void prune_keys(struct publisher *);
 static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
 static void stop(struct publisher *);
@@ -646,7 +655,30 @@ prune(struct publisher *p)
 	(void)snprintf(days, sizeof(days), "%d",
 	    settings.outbox_retention_days);
 	r = PQexecParams(p->pg, sql_prune, 1, NULL, params, NULL, NULL, 0);
-	(void)db_ok(p, r, PGRES_COMMAND_OK);
+	if (!db_ok(p, r, PGRES_COMMAND_OK))
+		return;
+	prune_keys(p);
+}
+
+/* Expired keys in short batches, so that no claim waits behind one. */
+static void
+prune_keys(struct publisher *p)
+{
+	PGresult *r;
+	char hours[16];
+	const char *params[1] = { hours };
+	int more;
+
+	(void)snprintf(hours, sizeof(hours), "%d",
+	    settings.idempotency_ttl_hours);
+	do {
+		r = PQexecParams(p->pg, sql_prune_keys, 1, NULL, params, NULL,
+		    NULL, 0);
+		more = PQresultStatus(r) == PGRES_COMMAND_OK &&
+		    strtol(PQcmdTuples(r), NULL, 10) == PRUNE_KEYS_BATCH;
+		if (!db_ok(p, r, PGRES_COMMAND_OK))
+			return;
+	} while (more && !task_stopping());
 }
 
 /*

@@ -73,6 +73,8 @@ ctx_free(struct http_request *req)
 		c->state = NULL;
 		c->state_free = NULL;
 	}
+	if (c->idem_end != NULL)
+		c->idem_end(c);
 	if (c->gate != NULL && c->gate_free != NULL)
 		c->gate_free(c->gate);
 	c->gate = NULL;

@@ -15,6 +15,7 @@
 #include "model/token.h"
 
 struct op;
+struct idem;
 
 struct ctx {
 	uint64_t start_us;
@@ -37,6 +38,18 @@ struct ctx {
 	void (*state_free)(void *);
 	void *gate; /* the gate's (rate limit), owned */
 	void (*gate_free)(void *);
+	int writes; /* op_run_write: an Idempotency-Key may come */
+	/*
+	 * Idempotency-Key (http/idem.h): the claim, owned, and what lets it
+	 * go when the request ends (set with it, so that ctx needs no idem)
+	 */
+	struct idem *idem;
+	void (*idem_end)(struct ctx *);
+	/*
+	 * The reply is a replay of stored rows: the handler's done() skips
+	 * what the first response did besides replying (its log line).
+	 */
+	int replayed;
 	int replied;
 	int streaming; /* headers sent, body in parts (stream.c) */
 };

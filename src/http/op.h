@@ -42,5 +42,12 @@ struct op {
 
 /* Runs `op` for the request: the handler's whole body after route_begin. */
 int op_run(struct http_request *req, const struct op *op);
+/*
+ * op_run for a write: it takes an Idempotency-Key (http/idem.h). Its
+ * statements other than plain SELECTs store their result rows under the
+ * claim; a replay gives the stored rows to rows() and done(), with
+ * ctx->replayed set, and runs no statement.
+ */
+int op_run_write(struct http_request *req, const struct op *op);
 
 #endif

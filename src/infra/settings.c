@@ -267,6 +267,17 @@ const struct setting settings_table[] = {
 	    .error = "0 to 3650",
 	    .about =
 		"sent events are deleted after this many days, 0 to 3650" },
+	{ .name = "IDEMPOTENCY_TTL_HOURS",
+	    .fallback = "24",
+	    .parse = setting_number,
+	    AT(idempotency_ttl_hours),
+	    .min = 1,
+	    .max = 8760,
+	    .error = "1 to 8760 (hours)",
+	    .about = "how long the response of a write sent with an "
+		     "`Idempotency-Key` is kept for its retries, 1 to 8760 "
+		     "hours; an older key counts as new, and the publisher "
+		     "deletes it" },
 	{ .name = "SHUTDOWN_GRACE_SECONDS",
 	    .fallback = "20",
 	    .parse = setting_number,

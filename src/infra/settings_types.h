@@ -54,6 +54,7 @@ struct settings {
 	char *docs_assets_dir; /* owned: Swagger UI and ReDoc files */
 	size_t avatar_max_bytes;
 	int outbox_retention_days;
+	int idempotency_ttl_hours; /* a stored response's life */
 	int shutdown_grace_seconds; /* drain before stopping */
 	char *service_name; /* owned */
 	char *version; /* owned */

@@ -10,7 +10,7 @@
 // twice: as documented and under the original's /api prefix.
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { need, openapi, operations, reporter, request, sql, tokens } from './lib.mjs';
 
@@ -41,7 +41,7 @@ const deref = (o) => (o && o.$ref ? o.$ref.split('/').slice(1).reduce((a, k) => 
 // --- checking one response
 const seen = new Set(); // "method path status"
 const opOf = new Map(ops.map((o) => [`${o.method} ${o.path}`, o]));
-const CONDITIONAL = new Set(['www-authenticate', 'allow', 'link']);
+const CONDITIONAL = new Set(['www-authenticate', 'allow', 'link', 'idempotent-replayed']);
 
 async function call(key, { prefix = '', params = {}, query = '', expect, allowDefault = false, ...opts } = {}) {
   const o = opOf.get(key);
@@ -263,6 +263,56 @@ async function customersRun(prefix) {
   return avatar.json;
 }
 
+// --- Idempotency-Key on every write: a replay, 400, 409 and 422
+const subOf = (tok) => JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString()).sub;
+
+// The request as the service fingerprints it: method, path, query, body.
+function fingerprint(method, path, query, body) {
+  return createHash('sha256').update(`${method}\n${path}\n${query}\n`).update(body || Buffer.alloc(0)).digest('hex');
+}
+
+async function keyed(key, { prefix, params, token, json, form, ok }) {
+  const o = opOf.get(key);
+  const path = prefix + o.path.replace(/\{(\w+)\}/g, (_, n) => params[n]);
+  const body = form ? form.body : json !== undefined ? Buffer.from(JSON.stringify(json)) : undefined;
+  const send = (k, extra = {}) => {
+    const headers = { ...(form ? form.headers : {}), ...(k !== undefined ? { 'idempotency-key': k } : {}) };
+    return form || json === undefined ? { prefix, params, token, body, headers, ...extra } : { prefix, params, token, json, headers, ...extra };
+  };
+  const k = randomUUID();
+  const first = await call(key, send(k, { expect: ok }));
+  const again = await call(key, send(k, { expect: ok }));
+  t.ok(again.headers['idempotent-replayed'] === 'true' && first.headers['idempotent-replayed'] === undefined && again.body.equals(first.body), `${key}: the retry replays the first answer`);
+  const bad = await call(key, send('a b', { expect: 400 }));
+  t.ok(bad.json?.detail === 'Invalid Idempotency-Key', `${key}: 400 names the key`);
+  await call(key, send(k, { query: 'other=1', expect: 422 }));
+  // a claim as a request still running leaves it
+  const running = randomUUID();
+  sql(`INSERT INTO idempotency_keys (owner, key, fingerprint, token) VALUES ('${subOf(token)}', '${running}', '${fingerprint(o.method.toUpperCase(), path, '', body)}', gen_random_uuid())`);
+  await call(key, send(running, { expect: 409 }));
+  return first;
+}
+
+async function idempotencyRun(prefix) {
+  const B = randomUUID();
+  const x = { prefix };
+  const c = await newCustomer(B);
+  const other = await newCustomer(B);
+  const P = { customer_id: c.id };
+  const admin = () => tokens.admin(B);
+  await keyed('post /customers', { ...x, token: admin(), json: customerBody(B), ok: 201 });
+  await keyed('patch /customers/{customer_id}', { ...x, params: P, token: admin(), json: { full_name: 'Ana Keyed' }, ok: 200 });
+  await keyed('post /customers/{customer_id}/avatar', { ...x, params: P, token: admin(), form: multipart('a.png', 'image/png', PNG), ok: 200 });
+  const tags = await keyed('post /customers/{customer_id}/tags', { ...x, params: P, token: admin(), json: { labels: ['Keyed'] }, ok: 201 });
+  await keyed('delete /customers/{customer_id}/tags/{tag_id}', { ...x, params: { ...P, tag_id: tags.json[0].id }, token: admin(), ok: 204 });
+  const legacy = await keyed('post /customers/tags', { ...x, token: admin(), json: { customer_id: c.id, label: 'Keyed' }, ok: 201 });
+  await keyed('delete /customers/tags/{tag_id}', { ...x, params: { tag_id: legacy.json.id }, token: admin(), ok: 204 });
+  const note = await keyed('post /customers/{customer_id}/notes', { ...x, params: P, token: admin(), json: { content: 'Keyed' }, ok: 201 });
+  await keyed('delete /customers/{customer_id}/notes/{note_id}', { ...x, params: { ...P, note_id: note.json.id }, token: admin(), ok: 204 });
+  await keyed('post /gdpr/delete', { ...x, token: admin(), json: { user_id: other.user_id, business_id: B }, ok: 204 });
+  await keyed('delete /customers/{customer_id}', { ...x, params: P, token: admin(), ok: 204 });
+}
+
 async function publicRun(avatarCustomer) {
   for (const k of ['get /', 'get /health', 'get /healthcheck', 'get /ready', 'get /metrics', 'get /openapi.json', 'get /docs', 'get /docs/oauth2-redirect', 'get /redoc']) await call(k, { expect: 200 });
   for (const f of opOf.get('get /docs/assets/{file}').op.parameters[0].schema.enum) await call('get /docs/assets/{file}', { params: { file: f }, expect: 200 });
@@ -273,6 +323,8 @@ async function publicRun(avatarCustomer) {
 
 const first = await customersRun('');
 await customersRun('/api');
+await idempotencyRun('');
+await idempotencyRun('/api');
 // the avatar was erased with its customer: a fresh one to fetch
 const B = randomUUID();
 const U = randomUUID();

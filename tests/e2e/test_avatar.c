@@ -106,6 +106,10 @@ static void form_file(struct buf *, const struct buf *);
 static struct http_resp *post_raw(const char *, const char *, const char *,
     const void *, size_t, const char *);
 static struct http_resp *upload(const char *, const char *, const struct buf *);
+static void form_headers(const char *[4], char[2048], const char *,
+    const char *);
+static struct http_resp *upload_keyed(const char *, const char *,
+    const struct buf *, const char *);
 static int upload_send_only(const char *, const char *, const struct buf *);
 static char *upload_gone_while_blocked(const char *, const char *, const char *,
     const struct buf *);
@@ -122,6 +126,7 @@ static void expect_unchanged(const char *);
 static void expect_alive(void);
 static void replace_begin(struct replace *);
 static void replace_end(struct replace *);
+static void expect_replaced_by_jpg(const struct replace *, const char *);
 static void expect_form_missing_file(const char *, const char *, struct buf *);
 static void expect_many_parts(const char *, int, const char *, int,
     const char *);
@@ -334,19 +339,28 @@ upload(const char *tok, const char *path, const struct buf *img)
 	return (r);
 }
 
+/* Authorization (written into auth), the form's type, and extra if any. */
+static void
+form_headers(const char *hdrs[4], char auth[2048], const char *tok,
+    const char *extra)
+{
+	snprintf(auth, 2048, "Authorization: Bearer %s", tok);
+	hdrs[0] = auth;
+	hdrs[1] = CT_FORM;
+	hdrs[2] = extra;
+	hdrs[3] = NULL;
+}
+
 /* The same request from a client that reads nothing: its socket. */
 static int
 upload_send_only(const char *tok, const char *path, const struct buf *img)
 {
-	const char *hdrs[3];
+	const char *hdrs[4];
 	char auth[2048];
 	struct buf body;
 	int fd;
 
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
-	hdrs[0] = auth;
-	hdrs[1] = CT_FORM;
-	hdrs[2] = NULL;
+	form_headers(hdrs, auth, tok, NULL);
 	form_file(&body, img);
 	fd = http_send_only("POST", path, hdrs, body.data, body.len);
 	buf_free(&body);
@@ -606,6 +620,18 @@ replace_begin(struct replace *f)
 	    json_str(j, "avatar_url"));
 	json_decref(j);
 	http_resp_free(r);
+}
+
+/* The JPEG at url replaced the first upload: stored, first gone, 2 events. */
+static void
+expect_replaced_by_jpg(const struct replace *f, const char *url)
+{
+	expect_stored(url, &f->jpg, "image/jpeg");
+	expect_gone(f->first);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
+			      "= $1 AND routing_key = 'v1.customer.updated'",
+			 f->id, DB_END),
+	    2);
 }
 
 static void
@@ -1428,12 +1454,7 @@ Test(avatar, client_gone_after_sending_keeps_the_new_file)
 			      "AND avatar_url = $2",
 			 f.id, url, DB_END),
 	    1);
-	expect_stored(url, &f.jpg, "image/jpeg");
-	expect_gone(f.first);
-	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id "
-			      "= $1 AND routing_key = 'v1.customer.updated'",
-			 f.id, DB_END),
-	    2);
+	expect_replaced_by_jpg(&f, url);
 	free(file);
 	replace_end(&f);
 }
@@ -1480,5 +1501,76 @@ Test(avatar, worker_stopping_after_sending_settles_the_upload, .timeout = 60)
 	    disk);
 	instance_expect_clean(&in);
 	free(file);
+	replace_end(&f);
+}
+
+/* ---- Idempotency-Key ---- */
+
+/* An upload with "Idempotency-Key: key". */
+static struct http_resp *
+upload_keyed(const char *tok, const char *path, const struct buf *img,
+    const char *key)
+{
+	struct http_resp *r;
+	const char *hdrs[4];
+	char auth[2048], idem[128];
+	struct buf body;
+
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+	form_headers(hdrs, auth, tok, idem);
+	form_file(&body, img);
+	r = http_req("POST", path, hdrs, body.data, body.len);
+	buf_free(&body);
+	return (r);
+}
+
+/*
+ * A retried upload gets the first answer (the first file's URL), writes
+ * no file, unlinks none and queues no event; an upload that never reached
+ * its write (no such customer) lets its key go.
+ */
+Test(avatar, retry_with_the_same_key_replays_without_a_file)
+{
+	struct http_resp *r1, *r2;
+	struct replace f;
+	char key[UUID_STR_LEN], nobody[UUID_STR_LEN], *path, *url;
+	json_t *j;
+
+	replace_begin(&f);
+	uuid4(key);
+	r1 = upload_keyed(f.tok, f.path, &f.jpg, key);
+	j = expect_avatar_ok(r1, f.id, "jpg");
+	cr_assert_null(http_hdr(r1, "idempotent-replayed"));
+	r2 = upload_keyed(f.tok, f.path, &f.jpg, key);
+	expect_status(r2, 200);
+	cr_assert_str_eq(http_hdr(r2, "idempotent-replayed"), "true");
+	cr_assert_eq(r2->body_len, r1->body_len);
+	cr_assert(memcmp(r2->body, r1->body, r1->body_len) == 0);
+	url = db_value("SELECT avatar_url FROM customers WHERE id = $1", f.id,
+	    DB_END);
+	cr_assert_str_eq(url, json_str(j, "avatar_url"));
+	expect_replaced_by_jpg(&f, url);
+	/* another image under the same key: another request */
+	http_resp_free(r2);
+	r2 = upload_keyed(f.tok, f.path, &f.png, key);
+	expect_detail(r2, 422,
+	    "Idempotency-Key reused with a different request");
+	http_resp_free(r2);
+
+	uuid4(nobody);
+	uuid4(key);
+	path = avatar_path("", nobody);
+	r2 = upload_keyed(f.tok, path, &f.jpg, key);
+	expect_detail(r2, 404, "Customer not found");
+	http_resp_free(r2);
+	cr_assert_eq(db_wait_count(0, 0, 5000,
+			 "SELECT count(*) FROM idempotency_keys WHERE key = $1",
+			 key, DB_END),
+	    0, "the claim of a request that wrote nothing stayed");
+	expect_no_orphans();
+	free(path);
+	free(url);
+	json_decref(j);
+	http_resp_free(r1);
 	replace_end(&f);
 }

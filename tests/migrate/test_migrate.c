@@ -1421,3 +1421,56 @@ Test(migrate, search_trigram_index_replaces_the_three)
 			 "WHERE search_text LIKE lower('%me 3%')"),
 	    1 + 10 + 1); /* Name 3, 30-39, 300 */
 }
+
+/*
+ * 0013: the claims of Idempotency-Key, one per (owner, key), on a database
+ * that already holds customers (which it leaves alone). A second claim of
+ * the same pair conflicts; a state other than running or done is refused;
+ * the prune reads created_at's index.
+ */
+Test(migrate, idempotency_keys_table_one_claim_per_owner_and_key)
+{
+	PGresult *res;
+	char *text;
+
+	db_create(&db);
+	migrate_upto("0011");
+	sql_do(db.conn,
+	    "INSERT INTO customers (user_id, business_id, full_name, email) "
+	    "VALUES (gen_random_uuid(), gen_random_uuid(), 'Ana', "
+	    "'ana@example.com')");
+	migrate_upto("0013");
+	cr_expect_eq(sql_long(db.conn, "SELECT count(*) FROM customers"), 1);
+	text = pk_columns("idempotency_keys");
+	cr_expect_str_eq(text, "owner,key");
+	free(text);
+	cr_expect(sql_true(db.conn,
+	    "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = "
+	    "'ix_idempotency_keys_created_at' AND indexdef LIKE "
+	    "'%(created_at)')"));
+	cr_expect_eq(sql_long(db.conn,
+			 "WITH a AS (INSERT INTO idempotency_keys (owner, key, "
+			 "fingerprint, token) VALUES ('u', 'k', 'f', "
+			 "gen_random_uuid()) ON CONFLICT DO NOTHING "
+			 "RETURNING 1) SELECT count(*) FROM a"),
+	    1);
+	cr_expect_eq(sql_long(db.conn,
+			 "WITH a AS (INSERT INTO idempotency_keys (owner, key, "
+			 "fingerprint, token) VALUES ('u', 'k', 'g', "
+			 "gen_random_uuid()) ON CONFLICT DO NOTHING "
+			 "RETURNING 1) SELECT count(*) FROM a"),
+	    0, "a second claim of the same owner and key");
+	text = sql_text(db.conn,
+	    "SELECT state || '|' || (response IS NULL) || '|' || "
+	    "(created_at > now() - interval '1 minute') "
+	    "FROM idempotency_keys");
+	cr_expect_str_eq(text, "running|true|true");
+	free(text);
+	res = PQexec(db.conn, "UPDATE idempotency_keys SET state = 'lost'");
+	cr_expect_eq(PQresultStatus(res), PGRES_FATAL_ERROR,
+	    "a state other than running or done");
+	PQclear(res);
+	cr_expect(sql_true(db.conn,
+	    "SELECT EXISTS (SELECT 1 FROM schema_migrations "
+	    "WHERE version = '0013')"));
+}

@@ -383,6 +383,15 @@ def trace_id():
                          lambda b: b"\r" not in b and b"\n" not in b))
 
 
+def idempotency_key():
+    """Mostly none; else one of a few keys, so that the same key meets
+    another request (422), a running one (409) or its own answer (a
+    replay); or an invalid one (400, or Kore's 400 for bytes it refuses)."""
+    return st.one_of(st.none(), st.none(), st.none(),
+                     st.sampled_from([b"k1", b"k2", b"k3"]),
+                     st.sampled_from([b"a b", b"x" * 256, b"\xc3\xa9"]))
+
+
 @st.composite
 def request(draw, contract, op, phase):
     """A third of the requests are well-formed (a role that may reach
@@ -404,7 +413,9 @@ def request(draw, contract, op, phase):
            "query": draw(query(op, good)),
            "token": draw(st.sampled_from((GOOD_TOKENS if good else
                                           TOKENS)[phase])),
-           "trace": None if good else draw(trace_id())}
+           "trace": None if good else draw(trace_id()),
+           "idem": (draw(idempotency_key())
+                    if op.method in ("POST", "PATCH", "DELETE") else None)}
     # nested ids (customer and its tag or note) of one business at times,
     # so that a reachable row of either business is named often
     owner = draw(st.sampled_from([None, "B", "A", None]))

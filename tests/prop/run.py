@@ -9,9 +9,11 @@ What it does
     and wrongly typed fields, malformed and non-UTF-8 JSON, deep nesting,
     oversized bodies), multipart PNG/JPEG uploads with metadata chunks and
     broken framing, hostile strings and raw bytes in paths, other methods,
-    hostile X-Trace-Id values; with tokens of every role (superadmin,
-    internal, admins of A, of B and of both, customers of A and of B, other
-    roles, no business, expired, wrong key, alg none, no token).
+    hostile X-Trace-Id values, Idempotency-Keys on the writes (a few
+    shared ones, so that keys meet other requests, and invalid ones);
+    with tokens of every role (superadmin, internal, admins of A, of B and
+    of both, customers of A and of B, other roles, no business, expired,
+    wrong key, alg none, no token).
 
 What it checks, on every response
     - no 5xx (the dependencies are up: /ready is checked first) and no
@@ -236,6 +238,8 @@ class Suite:
             t = req["trace"]
             headers.append((b"X-Trace-Id", t.encode() if isinstance(t, str)
                             else t))
+        if req.get("idem") is not None:
+            headers.append((b"Idempotency-Key", req["idem"]))
         body = None
         if "body" in req:
             kind = req["body"][0]
