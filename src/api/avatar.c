@@ -64,6 +64,7 @@ static const char sql_avatar[] =
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
     " upd AS ("
     " UPDATE customers c SET avatar_file = $5, avatar_url = $6,"
+    "  version = c.version + 1,"
     "  updated_at = now() AT TIME ZONE 'utc'"
     " FROM old WHERE c.id = old.id AND old.matched RETURNING c.*),"
     " ev AS ("

@@ -27,11 +27,10 @@
 /* clang-format off */
 static const char sql_patch[] =
     "WITH old AS ("
-    " SELECT c.* FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
     /* If-Match ($13: NULL for none or "*"), on the locked row */
-    " checked AS (SELECT o.*, " ETAG_SQL_IF_MATCH("$13", "o.version")
-    "  AS matched FROM old o),"
+    " SELECT c.*, " ETAG_SQL_IF_MATCH("$13", "c.version") " AS matched"
+    " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
     " new AS ("
     " SELECT o.id, o.business_id, o.avatar_file,"
     "  CASE WHEN " SET("full_name") " THEN $6 ELSE o.full_name END"
@@ -44,7 +43,7 @@ static const char sql_patch[] =
     "   AS avatar_url,"
     "  CASE WHEN " SET("preferences") " THEN $11::jsonb"
     "   ELSE o.preferences END AS preferences"
-    " FROM checked o WHERE o.matched),"
+    " FROM old o WHERE o.matched),"
     " diff AS ("
     " SELECT n.*, array_remove(ARRAY["
     "  CASE WHEN n.full_name IS DISTINCT FROM o.full_name"
@@ -59,7 +58,8 @@ static const char sql_patch[] =
     " FROM new n JOIN old o USING (id)),"
     /* a new avatar_url detaches the uploaded file (never deleted by URL) */
     " upd AS ("
-    " UPDATE customers c SET full_name = d.full_name, email = d.email,"
+    " UPDATE customers c SET version = c.version + 1,"
+    "  full_name = d.full_name, email = d.email,"
     "  phone = d.phone, gender = d.gender, avatar_url = d.avatar_url,"
     "  preferences = d.preferences,"
     "  avatar_file = CASE WHEN 'avatar_url' = ANY(d.changed) THEN NULL"
@@ -81,7 +81,7 @@ static const char sql_patch[] =
     " FROM upd c"
     " UNION ALL"
     " SELECT '', NULL, " CUSTOMER_COLUMNS ", c.version, c.matched"
-    " FROM checked c"
+    " FROM old c"
     " WHERE NOT EXISTS (SELECT 1 FROM upd)";
 /* clang-format on */
 

@@ -123,13 +123,14 @@ static const char sql_appointment[] =
 	      " WHERE x.updated_at <= excluded.updated_at";
 /*
  * Only when they differ: each write adds one to the row's version
- * (migration 0012), and an event that leaves the statistics as they were
- * (a status change, an older update) must not change the customer's ETag.
+ * (migration 0012; written here, so that its trigger need not run), and
+ * an event that leaves the statistics as they were (a status change, an
+ * older update) must not change the customer's ETag.
  */
 /* clang-format off */
 static const char sql_stats[] =
     "UPDATE customers c SET (" HISTORY_STATS_COLUMNS ")"
-    " = (s.o, s.v, s.od, s.a, s.ad)"
+    " = (s.o, s.v, s.od, s.a, s.ad), version = c.version + 1"
     " FROM (SELECT " HISTORY_STATS_VALUES("$1::uuid", "$2::uuid") ")"
     " AS s(o, v, od, a, ad)"
     " WHERE c.business_id = $1 AND c.user_id = $2"

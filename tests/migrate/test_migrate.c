@@ -1375,8 +1375,10 @@ Test(migrate, business_search_index_built_by_hand_is_kept)
 
 /*
  * 0012 on a database with customers: each keeps its row at version 1;
- * every UPDATE of a row adds one, whatever it changes and whoever runs it
- * (a version set by hand included); a new row starts at 1; the file run
+ * every UPDATE of a row raises it, whatever it changes and whoever runs
+ * it: by one when it does not (a version set lower or equal by hand
+ * included), as written when it does (the service's writers write
+ * version + 1: one step, not two); a new row starts at 1; the file run
  * again changes nothing and leaves one trigger.
  */
 Test(migrate, customer_version_counts_every_update)
@@ -1388,7 +1390,8 @@ Test(migrate, customer_version_counts_every_update)
 		"UPDATE customers SET full_name = 'Ana Pop'",
 		"UPDATE customers SET total_orders = 3, lifetime_value = 9.5",
 		"UPDATE customers SET email = email",
-		"UPDATE customers SET version = 100", NULL
+		"UPDATE customers SET version = version + 1",
+		"UPDATE customers SET version = 1", NULL
 	};
 	int i;
 
@@ -1411,10 +1414,13 @@ Test(migrate, customer_version_counts_every_update)
 		    updates[i]);
 	}
 
+	sql_do(db.conn, "UPDATE customers SET version = 100");
+	cr_expect_eq(sql_long(db.conn, version), 100, "raised by hand");
+
 	rerun("0012_customer_version.sql");
-	cr_expect_eq(sql_long(db.conn, version), 5);
+	cr_expect_eq(sql_long(db.conn, version), 100);
 	sql_do(db.conn, "UPDATE customers SET phone = '+40700000012'");
-	cr_expect_eq(sql_long(db.conn, version), 6, "one trigger, not two");
+	cr_expect_eq(sql_long(db.conn, version), 101, "one trigger, not two");
 	cr_expect_eq(sql_long(db.conn,
 			 "INSERT INTO customers (user_id, business_id,"
 			 " full_name, email) VALUES (gen_random_uuid(),"
