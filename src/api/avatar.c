@@ -4,11 +4,13 @@
  * metadata under a server-owned random name (avatar_name.h).
  *
  * Two statements. A quick read first checks that the caller may reach the
- * customer: a missing or out-of-reach one gets its 404 before any file is
- * written, so that no token can make a worker write and fsync files for
- * ids it cannot see. Then the file is written (temporary file, fsync,
- * rename) and one statement checks the customer again (it may have gone
- * meanwhile), points the row at the file and queues the `updated` event.
+ * customer: a missing or out-of-reach one gets its 404 (and one whose
+ * version If-Match does not name its 412) before any file is written, so
+ * that no token can make a worker write and fsync files for ids it cannot
+ * see. Then the file is written (temporary file, fsync, rename) and one
+ * statement checks the customer and If-Match again on the row it locks
+ * (it may have gone or changed meanwhile), points the row at the file and
+ * queues the `updated` event.
  *
  * The outcome of that write is settled (settle()) as it arrives, whether
  * or not the client is still there: on commit the replaced file is
@@ -34,39 +36,49 @@
 #include "infra/log.h"
 #include "model/multipart.h"
 #include "http/op.h"
+#include "http/precond.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "model/xalloc.h"
 
 #define UPLOADS_PREFIX "/uploads/"
 
-/* May the caller reach the customer? One row if so. */
+/* clang-format off */
+/* May the caller reach the customer? One row if so: does If-Match hold? */
 static const char sql_reach[] =
-    "SELECT 1 FROM customers c WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
-	"$4");
+    "SELECT " ETAG_SQL_IF_MATCH("$5", "c.version") " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4");
 
 /*
  * Locks the row (so that of two concurrent uploads the second sees the
- * first's file as the one it replaces), points it at the new file, queues
- * the event. Returns (replaced file, customer).
+ * first's file as the one it replaces), checks If-Match ($8) on it, points
+ * it at the new file, queues the event. Returns (replaced file, customer,
+ * version, matched); when not matched nothing changed and the rest is
+ * NULL.
  */
 static const char sql_avatar[] =
     "WITH old AS ("
-    " SELECT c.id, c.avatar_file FROM customers c"
-    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
-	"$4") " FOR UPDATE),"
-	      " upd AS ("
-	      " UPDATE customers c SET avatar_file = $5, avatar_url = $6,"
-	      "  updated_at = now() AT TIME ZONE 'utc'"
-	      " FROM old WHERE c.id = old.id RETURNING c.*),"
-	      " ev AS ("
-	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
-	      "  trace_id)"
-	      " SELECT 'v1.customer.updated', business_id, id,"
-	      "  jsonb_build_object('id', id, 'fields_changed',"
-	      "  jsonb_build_array('avatar_url'), 'trace_id', $7::text),"
-	      "  $7 FROM upd RETURNING id)"
-	      " SELECT old.avatar_file, " CUSTOMER_COLUMNS " FROM upd c, old";
+    " SELECT c.id, c.avatar_file,"
+    "  " ETAG_SQL_IF_MATCH("$8", "c.version") " AS matched"
+    " FROM customers c"
+    " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
+    " upd AS ("
+    " UPDATE customers c SET avatar_file = $5, avatar_url = $6,"
+    "  version = c.version + 1,"
+    "  updated_at = now() AT TIME ZONE 'utc'"
+    " FROM old WHERE c.id = old.id AND old.matched RETURNING c.*),"
+    " ev AS ("
+    " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
+    "  trace_id)"
+    " SELECT 'v1.customer.updated', business_id, id,"
+    "  jsonb_build_object('id', id, 'fields_changed',"
+    "  jsonb_build_array('avatar_url'), 'version', version,"
+    "  'trace_id', $7::text),"
+    "  $7 FROM upd RETURNING id)"
+    " SELECT CASE WHEN old.matched THEN old.avatar_file END, "
+    CUSTOMER_COLUMNS ", c.version, old.matched"
+    " FROM old LEFT JOIN upd c ON true";
+/* clang-format on */
 
 /* The uploaded file, in a copy of the body. */
 struct upload {
@@ -85,6 +97,9 @@ struct avatar_state {
 	char url[sizeof(UPLOADS_PREFIX) + AVATAR_NAME_LEN];
 	int committed; /* a row may name file: it stays */
 	int found;
+	int matched; /* If-Match named the row's version (or was absent) */
+	struct etag_cond if_match;
+	char etag[ETAG_MAX];
 	struct jsonw json; /* the customer */
 };
 
@@ -279,8 +294,12 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	c->state_free = state_free;
 	st->up = up;
 	st->type = type;
+	if (!precond_if_match(req, &st->if_match))
+		return (OP_REPLIED);
 
 	customer_query(c, &st->scope, q, sql_reach);
+	q->nparams = 5;
+	q->values[4] = etag_cond_param(&st->if_match);
 	return (OP_QUERY);
 }
 
@@ -291,6 +310,7 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 
 	if (PQntuples(res) != 1)
 		return;
+	st->matched = *PQgetvalue(res, 0, PQnfields(res) - 1) == 't';
 	/* a replay's rows are the update's */
 	if (!st->writing && !c->replayed) {
 		st->in_reach = 1;
@@ -299,7 +319,10 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (st->found)
 		return;
 	st->found = 1;
+	if (!st->matched)
+		return;
 	customer_row_json(res, 0, 1, &st->json);
+	(void)etag_format(PQgetvalue(res, 0, 1 + CUSTOMER_NCOLUMNS), st->etag);
 }
 
 /* The customer is in reach: the file, then the update. */
@@ -316,12 +339,13 @@ write_file(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	st->writing = 1;
 	q->sql = sql_avatar;
-	q->nparams = 7;
+	q->nparams = 8;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->file;
 	q->values[5] = st->url;
 	q->values[6] = c->trace_id;
+	q->values[7] = etag_cond_param(&st->if_match);
 	q->settle = settle;
 	return (OP_QUERY);
 }
@@ -343,8 +367,9 @@ settle(void *arg, const PGresult *res, const char *trace_id)
 		    "the new and the replaced file both stay");
 		return;
 	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		return; /* not committed: state_free unlinks the new file */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    *PQgetvalue(res, 0, PQnfields(res) - 1) != 't')
+		return; /* not committed or If-Match failed: state_free unlinks */
 	st->committed = 1;
 	if (PQgetisnull(res, 0, 0))
 		return;
@@ -361,6 +386,11 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct avatar_state *st = c->state;
 	struct log_field f[2];
 
+	/* found (by the read, then by the write), but not the version named */
+	if ((st->writing ? st->found : st->in_reach) && !st->matched) {
+		(void)precond_failed(req);
+		return (OP_REPLIED);
+	}
 	if (!st->writing && st->in_reach)
 		return (write_file(req, c, q));
 	/* when not found, state_free unlinks the file no row names, if any */
@@ -374,6 +404,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	if (!c->replayed)
 		log_write(LOG_LEVEL_INFO, c->trace_id,
 		    "Customer avatar updated", f, 2);
+	precond_etag(req, st->etag);
 	(void)reply_json(req, 200, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

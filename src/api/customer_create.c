@@ -17,6 +17,7 @@
 #include "infra/log.h"
 #include "http/reply.h"
 #include "http/op.h"
+#include "http/precond.h"
 #include "model/xalloc.h"
 
 /*
@@ -28,8 +29,8 @@
 
 /*
  * The row and its outbox event, atomically.
- * Returns (created, id, customer JSON): created is false with the existing
- * id when the pair already exists.
+ * Returns (created, id, customer, version): created is false with the
+ * existing id when the pair already exists.
  */
 static const char sql_create[] =
     "WITH ins AS ("
@@ -45,11 +46,12 @@ static const char sql_create[] =
     "  trace_id)"
     " SELECT 'v1.customer.created', business_id, id,"
     "  jsonb_build_object('id', id, 'user_id', user_id,"
-    "  'full_name', full_name, 'email', email, 'trace_id', $9::text),"
+    "  'full_name', full_name, 'email', email, 'version', version,"
+    "  'trace_id', $9::text),"
     "  $9 FROM ins RETURNING id)"
-    " SELECT true, c.id, " CUSTOMER_COLUMNS " FROM ins c"
+    " SELECT true, c.id, " CUSTOMER_COLUMNS ", c.version FROM ins c"
     " UNION ALL"
-    " SELECT false, c.id, " CUSTOMER_COLUMNS " FROM customers c"
+    " SELECT false, c.id, " CUSTOMER_COLUMNS ", c.version FROM customers c"
     " WHERE NOT EXISTS (SELECT 1 FROM ins)"
     "  AND c.user_id = $1 AND c.business_id = $2";
 
@@ -58,6 +60,7 @@ struct create_state {
 	int found;
 	int created;
 	char id[UUID_STRLEN];
+	char etag[ETAG_MAX];
 	struct jsonw json; /* the created customer */
 };
 
@@ -156,8 +159,10 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	st->found = 1;
 	st->created = *PQgetvalue(res, 0, 0) == 't';
 	(void)kore_strlcpy(st->id, PQgetvalue(res, 0, 1), sizeof(st->id));
-	if (st->created)
-		customer_row_json(res, 0, 2, &st->json);
+	if (!st->created)
+		return;
+	customer_row_json(res, 0, 2, &st->json);
+	(void)etag_format(PQgetvalue(res, 0, 2 + CUSTOMER_NCOLUMNS), st->etag);
 }
 
 static enum op_next
@@ -197,6 +202,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	(void)snprintf(location, sizeof(location), "%s/customers/%s",
 	    strncmp(req->path, "/api/", 5) ? "" : "/api", st->id);
 	http_response_header(req, "location", location);
+	precond_etag(req, st->etag);
 	(void)reply_json(req, 201, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

@@ -1,5 +1,6 @@
 /*
- * DELETE /customers/{id}: GDPR erasure. One statement removes the profile
+ * DELETE /customers/{id}: GDPR erasure. One statement checks If-Match
+ * against the version of the row it locks, then removes the profile
  * (tags, notes and customer_history by cascade), the order and appointment
  * history of the same (business, user), scrubs the personal fields of the
  * customer's earlier events in the outbox (sent or not; the event ids
@@ -19,30 +20,35 @@
 #include "infra/log.h"
 #include "events/mirror_forget.h"
 #include "http/op.h"
+#include "http/precond.h"
 #include "events/outbox_sql.h"
 #include "http/reply.h"
 #include "model/xalloc.h"
 
 /*
  * $1 the customer's id, or NULL and ($2 user_id, $3 business_id): the
- * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id.
- * Returns (id, avatar_file, counts..., mirror items) of the erased
- * customer, no row if none. The personal fields of earlier payloads
- * (ERASED_KEYS) become null, keeping every payload's keys; the mirror
+ * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id; $8 the
+ * versions If-Match names (NULL: any). Returns (id, avatar_file,
+ * counts..., mirror items, matched) of the customer, no row if none;
+ * when not matched nothing was erased and avatar_file is NULL. The
+ * personal fields of earlier payloads (ERASED_KEYS) become null, keeping every payload's keys; the mirror
  * items are those of rows that were parked or are unsent (one the
  * publisher is parking at this moment included), as a JSON array of
  * strings, or NULL.
  */
 #define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"
 
+/* clang-format off */
 const char customer_erase_sql[] =
-    "WITH target AS ("
-    " SELECT c.id, c.user_id, c.business_id, c.avatar_file"
+    "WITH locked AS ("
+    " SELECT c.id, c.user_id, c.business_id, c.avatar_file, c.version,"
+    "  " ETAG_SQL_IF_MATCH("$8", "c.version") " AS matched"
     " FROM customers c"
     " WHERE CASE WHEN $1::uuid IS NOT NULL THEN c.id = $1::uuid"
     "  ELSE c.user_id = $2::uuid AND c.business_id = $3::uuid END"
     " AND " CUSTOMER_SCOPE("$4", "$5",
 	"$6") " FOR UPDATE),"
+	      " target AS (SELECT * FROM locked WHERE matched),"
 	      " orders AS ("
 	      " DELETE FROM customer_orders o USING target t"
 	      " WHERE o.business_id = t.business_id"
@@ -69,16 +75,21 @@ const char customer_erase_sql[] =
 	      "  trace_id)"
 	      " SELECT 'v1.customer.deleted', t.business_id, t.id,"
 	      "  jsonb_build_object('id', t.id, 'user_id', t.user_id,"
-	      "  'trace_id', $7::text), $7 FROM target t RETURNING 1)"
-	      " SELECT t.id, t.avatar_file, (SELECT count(*) FROM orders),"
+	      "  'version', t.version + 1, 'trace_id', $7::text), $7"
+	      " FROM target t RETURNING 1)"
+	      " SELECT t.id, CASE WHEN t.matched THEN t.avatar_file END,"
+	      "  (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
 	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
-	      "  (SELECT a FROM items)"
-	      " FROM target t";
+	      "  (SELECT a FROM items), t.matched"
+	      " FROM locked t";
+/* clang-format on */
 
 struct delete_state {
 	struct scope scope;
+	struct etag_cond if_match;
 	int found;
+	int matched;
 };
 
 static enum op_next prepare(struct http_request *, struct ctx *,
@@ -109,14 +120,17 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	st = xcalloc(1, sizeof(*st));
 	c->state = st;
 	c->state_free = free;
+	if (!precond_if_match(req, &st->if_match))
+		return (OP_REPLIED);
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
-	q->nparams = 7;
+	q->nparams = 8;
 	q->values[0] = c->customer_id;
 	q->values[1] = NULL;
 	q->values[2] = NULL;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
+	q->values[7] = etag_cond_param(&st->if_match);
 	q->settle = customer_erase_settle;
 	return (OP_QUERY);
 }
@@ -139,6 +153,7 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
+	st->matched = *PQgetvalue(res, 0, 8) == 't';
 }
 
 static enum op_next
@@ -146,6 +161,10 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct delete_state *st = c->state;
 
+	if (st->found && !st->matched) {
+		(void)precond_failed(req);
+		return (OP_REPLIED);
+	}
 	return (customer_erase_reply(req, c, st->found, NULL));
 }
 

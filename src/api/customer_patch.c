@@ -1,8 +1,9 @@
 /*
  * PATCH /customers/{id}: the keys present change (docs/api.md),
  * rate limited per caller and customer. One statement locks the row,
- * compares, updates only what differs, and adds the `updated` event with
- * fields_changed in schema order when something changed.
+ * checks If-Match against its version, compares, updates only what
+ * differs, and adds the `updated` event with fields_changed in schema
+ * order when something changed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "api/customer_patch.h"
 #include "infra/log.h"
 #include "http/op.h"
+#include "http/precond.h"
 #include "http/ratelimit.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -25,7 +27,9 @@
 /* clang-format off */
 static const char sql_patch[] =
     "WITH old AS ("
-    " SELECT c.* FROM customers c"
+    /* If-Match ($13: NULL for none or "*"), on the locked row */
+    " SELECT c.*, " ETAG_SQL_IF_MATCH("$13", "c.version") " AS matched"
+    " FROM customers c"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3", "$4") " FOR UPDATE),"
     " new AS ("
     " SELECT o.id, o.business_id, o.avatar_file,"
@@ -39,7 +43,7 @@ static const char sql_patch[] =
     "   AS avatar_url,"
     "  CASE WHEN " SET("preferences") " THEN $11::jsonb"
     "   ELSE o.preferences END AS preferences"
-    " FROM old o),"
+    " FROM old o WHERE o.matched),"
     " diff AS ("
     " SELECT n.*, array_remove(ARRAY["
     "  CASE WHEN n.full_name IS DISTINCT FROM o.full_name"
@@ -54,7 +58,8 @@ static const char sql_patch[] =
     " FROM new n JOIN old o USING (id)),"
     /* a new avatar_url detaches the uploaded file (never deleted by URL) */
     " upd AS ("
-    " UPDATE customers c SET full_name = d.full_name, email = d.email,"
+    " UPDATE customers c SET version = c.version + 1,"
+    "  full_name = d.full_name, email = d.email,"
     "  phone = d.phone, gender = d.gender, avatar_url = d.avatar_url,"
     "  preferences = d.preferences,"
     "  avatar_file = CASE WHEN 'avatar_url' = ANY(d.changed) THEN NULL"
@@ -67,14 +72,15 @@ static const char sql_patch[] =
     "  trace_id)"
     " SELECT 'v1.customer.updated', d.business_id, d.id,"
     "  jsonb_build_object('id', d.id, 'fields_changed', to_jsonb(d.changed),"
-    "  'trace_id', $12::text), $12"
-    " FROM diff d WHERE cardinality(d.changed) > 0 RETURNING 1)"
+    "  'version', u.version, 'trace_id', $12::text), $12"
+    " FROM diff d JOIN upd u ON u.id = d.id"
+    " WHERE cardinality(d.changed) > 0 RETURNING 1)"
         " SELECT (SELECT array_to_string(changed, ',') FROM diff),"
     "  (SELECT CASE WHEN 'avatar_url' = ANY(changed) THEN avatar_file END"
-    "  FROM diff), " CUSTOMER_COLUMNS
+    "  FROM diff), " CUSTOMER_COLUMNS ", c.version, true"
     " FROM upd c"
     " UNION ALL"
-    " SELECT '', NULL, " CUSTOMER_COLUMNS
+    " SELECT '', NULL, " CUSTOMER_COLUMNS ", c.version, c.matched"
     " FROM old c"
     " WHERE NOT EXISTS (SELECT 1 FROM upd)";
 /* clang-format on */
@@ -84,6 +90,9 @@ struct patch_state {
 	struct customer_input in;
 	char present[CUSTOMER_PRESENT_MAX];
 	int found;
+	int matched; /* If-Match named the row's version (or was absent) */
+	struct etag_cond if_match;
+	char etag[ETAG_MAX];
 	char *changed; /* "full_name,email", owned */
 	struct jsonw json;
 };
@@ -132,10 +141,12 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		(void)reply_detail(req, 403, "Customer or admin role required");
 		return (OP_REPLIED);
 	}
+	if (!precond_if_match(req, &st->if_match))
+		return (OP_REPLIED);
 
 	access_scope(&c->claims, &st->scope);
 	q->sql = sql_patch;
-	q->nparams = 12;
+	q->nparams = 13;
 	q->values[0] = c->customer_id;
 	access_params(&st->scope, &q->values[1]);
 	q->values[4] = st->present;
@@ -146,6 +157,7 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	q->values[9] = st->in.avatar_url;
 	q->values[10] = st->in.preferences;
 	q->values[11] = c->trace_id;
+	q->values[12] = etag_cond_param(&st->if_match);
 	q->settle = settle;
 	return (OP_QUERY);
 }
@@ -184,8 +196,12 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
+	st->matched = *PQgetvalue(res, 0, 3 + CUSTOMER_NCOLUMNS) == 't';
+	if (!st->matched)
+		return;
 	st->changed = xstrdup(PQgetvalue(res, 0, 0));
 	customer_row_json(res, 0, 2, &st->json);
+	(void)etag_format(PQgetvalue(res, 0, 2 + CUSTOMER_NCOLUMNS), st->etag);
 }
 
 static enum op_next
@@ -194,6 +210,10 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	struct patch_state *st = c->state;
 	struct log_field f[2];
 
+	if (st->found && !st->matched) {
+		(void)precond_failed(req);
+		return (OP_REPLIED);
+	}
 	if (customer_write_failed(req, st->found, &st->json))
 		return (OP_REPLIED);
 	if (*st->changed != '\0' && !c->replayed) {
@@ -205,6 +225,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 		log_write(LOG_LEVEL_INFO, c->trace_id, "Customer updated", f,
 		    2);
 	}
+	precond_etag(req, st->etag);
 	(void)reply_json(req, 200, st->json.buf, st->json.len);
 	return (OP_REPLIED);
 }

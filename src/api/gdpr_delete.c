@@ -57,12 +57,13 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	st->body = body;
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
-	q->nparams = 7;
+	q->nparams = 8;
 	q->values[0] = NULL; /* by (user_id, business_id) */
 	q->values[1] = st->body.user_id;
 	q->values[2] = st->body.business_id;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
+	q->values[7] = NULL; /* no If-Match: any version */
 	q->settle = customer_erase_settle;
 	return (OP_QUERY);
 }

@@ -31,7 +31,7 @@
 /* The customer is locked first, so its events stay in order. */
 static const char sql_create[] =
     "WITH cust AS ("
-    " SELECT c.id, c.business_id FROM customers c"
+    " SELECT c.id, c.business_id, c.version FROM customers c"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
 	"$4") " FOR UPDATE),"
 	      " ins AS ("
@@ -44,7 +44,8 @@ static const char sql_create[] =
 	      "  trace_id)"
 	      " SELECT 'v1.customer.note_added', cust.business_id, ins.customer_id,"
 	      "  jsonb_build_object('customer_id', ins.customer_id,"
-	      "  'note_id', ins.id, 'trace_id', $7::text), $7"
+	      "  'note_id', ins.id, 'version', cust.version, 'trace_id', $7::text),"
+	      "  $7"
 	      " FROM ins, cust RETURNING id)"
 	      " SELECT " NOTE_COLUMNS " FROM ins n";
 

@@ -31,7 +31,7 @@
  */
 static const char sql_insert[] =
     "WITH cust AS ("
-    " SELECT c.id, c.business_id FROM customers c"
+    " SELECT c.id, c.business_id, c.version FROM customers c"
     " WHERE c.id = $1 AND " CUSTOMER_SCOPE("$2", "$3",
 	"$4") " FOR UPDATE),"
 	      " want AS ("
@@ -54,7 +54,8 @@ static const char sql_insert[] =
 	      "  trace_id)"
 	      " SELECT 'v1.customer.tagged', cust.business_id, ins.customer_id,"
 	      "  jsonb_build_object('customer_id', ins.customer_id,"
-	      "  'tag_id', ins.id, 'label', ins.label, 'trace_id', $9::text), $9"
+	      "  'tag_id', ins.id, 'label', ins.label, 'version', cust.version,"
+	      "  'trace_id', $9::text), $9"
 	      " FROM ins JOIN want ON want.label = ins.label CROSS JOIN cust"
 	      " ORDER BY want.n RETURNING id)"
 	      " SELECT (SELECT string_agg(label, ', ' ORDER BY label COLLATE \"C\")"

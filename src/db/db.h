@@ -24,7 +24,7 @@
 
 #include <libpq-fe.h>
 
-#define OP_PARAMS_MAX 16
+#define OP_PARAMS_MAX 20
 
 struct db_wait;
 

@@ -259,6 +259,23 @@ reply_no_content(struct http_request *req)
 	return (reply_json(req, 204, NULL, 0));
 }
 
+/*
+ * No body and no content-length: a 304's would have to be the 200's
+ * (RFC 9110 section 8.6), which Kore's own 0 is not.
+ */
+int
+reply_not_modified(struct http_request *req)
+{
+	struct ctx *c;
+
+	c = ctx_get(req);
+	common_headers(req, c);
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	http_response(req, 304, NULL, 0);
+	finish(req, 304, 0, 0);
+	return (KORE_RESULT_OK);
+}
+
 int
 reply_not_allowed(struct http_request *req, const char *allow)
 {

@@ -34,6 +34,8 @@ int reply_doc(struct http_request *req, int status, json_t *doc);
 int reply_detail(struct http_request *req, int status, const char *detail);
 int reply_problems(struct http_request *req, struct problems *p);
 int reply_no_content(struct http_request *req);
+/* 304 Not Modified, with the headers the caller set (its ETag). */
+int reply_not_modified(struct http_request *req);
 int reply_not_allowed(struct http_request *req, const char *allow);
 /*
  * A CORS preflight, as the original's Starlette middleware answered it. An

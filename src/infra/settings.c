@@ -28,6 +28,9 @@ static const struct setting_choice log_levels[] = {
 	{ "warning", LOG_LEVEL_WARNING }, { "warn", LOG_LEVEL_WARNING },
 	{ "error", LOG_LEVEL_ERROR }, { NULL, 0 }
 };
+static const struct setting_choice booleans[] = { { "true", 1 }, { "false", 0 },
+	{ "1", 1 }, { "0", 0 }, { "yes", 1 }, { "no", 0 }, { "on", 1 },
+	{ "off", 0 }, { NULL, 0 } };
 static const struct setting_choice algorithms[] = { { "HS256", JWT_ALGO_HS256 },
 	{ "RS256", JWT_ALGO_RS256 }, { NULL, 0 } };
 
@@ -172,6 +175,17 @@ const struct setting settings_table[] = {
 	    .error = "expected N/second, N/minute, N per hour, ...",
 	    .about = "rate limit of `PATCH /customers/{id}`: `N/second`, "
 		     "`N/minute`, `N per hour`, `N per 2 minutes`" },
+	{ .name = "REQUIRE_IF_MATCH",
+	    .fallback = "false",
+	    .parse = setting_choice,
+	    AT(require_if_match),
+	    .choices = booleans,
+	    .flags = SETTING_ANY_CASE,
+	    .error = "true or false",
+	    .about = "`true`: `PATCH` and `DELETE /customers/{id}` and the "
+		     "avatar upload without `If-Match` answer 428 "
+		     "(docs/api.md, \"Conditional requests\"); `true`, "
+		     "`false`, `1`, `0`, `yes`, `no`, `on`, `off`, any case" },
 	{ .name = "CORS_ORIGINS",
 	    .fallback = "*",
 	    .parse = setting_text,

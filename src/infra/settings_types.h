@@ -40,6 +40,7 @@ struct settings {
 	char *log_service_url; /* owned; NULL disables */
 	int log_level;
 	struct rate patch_rate;
+	int require_if_match; /* writes of one customer need If-Match */
 	char *cors_origins; /* owned, comma-separated */
 	char *secret_key; /* owned */
 	size_t secret_key_len;

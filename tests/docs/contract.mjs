@@ -22,6 +22,7 @@ const ops = operations(doc);
 // Statuses this test cannot produce against a healthy shared instance.
 const NOT_HERE = {
   503: 'needs PostgreSQL down (tests/e2e: the circuit breaker and /ready), or no docs files (tests/e2e/test_docs.c)',
+  428: 'needs REQUIRE_IF_MATCH=true (tests/e2e/test_conditional.c, test_avatar.c)',
 };
 
 // --- the document's schemas, compiled once
@@ -158,11 +159,15 @@ async function customersRun(prefix) {
   await call('get /customers', { ...x, token: tokens.courier(), query: `business_id=${B}`, expect: 403 });
   await call('get /customers', { ...x, token: admin, query: 'limit=0', expect: 422 });
   await pages('get /customers', { ...x, token: admin, query: `business_id=${B}` }, 2);
-  await call('get /customers/{customer_id}', { ...x, params: P, token: tokens.customer(U), expect: 200 });
+  const got = await call('get /customers/{customer_id}', { ...x, params: P, token: tokens.customer(U), expect: 200 });
+  const notModified = await call('get /customers/{customer_id}', { ...x, params: P, token: admin, headers: { 'if-none-match': got.headers.etag }, expect: 304 });
+  t.ok(notModified.headers.etag === got.headers.etag, `304: the ETag ${got.headers.etag} (${notModified.headers.etag})`);
+  const STALE = { headers: { 'if-match': '"999999"' } };
   await call('get /customers/{customer_id}', { ...x, params: GONE, token: sa, expect: 404 });
   await probes('get /customers/{customer_id}', { ...x, params: P, badParams: BADC });
   await call('patch /customers/{customer_id}', { ...x, params: P, token: admin, json: { phone: '0712345678', preferences: { sms: false } }, expect: 200 });
   await call('patch /customers/{customer_id}', { ...x, params: GONE, token: sa, json: {}, expect: 404 });
+  await call('patch /customers/{customer_id}', { ...x, params: P, token: admin, ...STALE, json: { gender: 'male' }, expect: 412 });
   await probes('patch /customers/{customer_id}', { ...x, params: P, json: { gender: 'other' } });
   await call('patch /customers/{customer_id}', { ...x, params: BADC, token: sa, json: {}, expect: 422 });
   const limited = tokens.admin(B);
@@ -179,6 +184,8 @@ async function customersRun(prefix) {
   const avatar = await call('post /customers/{customer_id}/avatar', { ...x, params: P, token: tokens.customer(U), ...multipart('a.png', 'image/png', PNG), expect: 200 });
   await call('post /customers/{customer_id}/avatar', { ...x, params: P, token: sa, ...multipart('a.txt', 'image/png', Buffer.from('not an image')), expect: 400 });
   await call('post /customers/{customer_id}/avatar', { ...x, params: GONE, token: sa, ...multipart('a.png', 'image/png', PNG), expect: 404 });
+  const form = multipart('a.png', 'image/png', PNG);
+  await call('post /customers/{customer_id}/avatar', { ...x, params: P, token: sa, body: form.body, headers: { ...form.headers, ...STALE.headers }, expect: 412 });
   await probes('post /customers/{customer_id}/avatar', { ...x, params: P, multipartBody: multipart('a.png', 'image/png', PNG), badParams: BADC });
 
   // tags
@@ -258,6 +265,7 @@ async function customersRun(prefix) {
   await probes('post /gdpr/delete', { ...x, json: { user_id: other.user_id, business_id: B } });
   await call('post /gdpr/delete', { ...x, token: admin, json: { user_id: other.user_id, business_id: B }, expect: 204 });
   await probes('delete /customers/{customer_id}', { ...x, params: P, badParams: BADC });
+  await call('delete /customers/{customer_id}', { ...x, params: P, token: sa, ...STALE, expect: 412 });
   await call('delete /customers/{customer_id}', { ...x, params: P, token: tokens.customer(U), expect: 204 });
   await call('delete /customers/{customer_id}', { ...x, params: P, token: sa, expect: 404 });
   return avatar.json;
@@ -356,5 +364,6 @@ for (const o of ops) {
   }
 }
 const skipped = ops.flatMap((o) => Object.keys(o.op.responses).filter((s) => NOT_HERE[s] && !seen.has(`${o.method} ${o.path} ${s}`)).map((s) => s));
-console.log(`contract: ${ops.length} operations, ${seen.size} (operation, status) pairs seen; not produced here: ${skipped.length} x 503 (${NOT_HERE[503]})`);
+const notHere = Object.keys(NOT_HERE).map((s) => `${skipped.filter((k) => k === s).length} x ${s} (${NOT_HERE[s]})`).join('; ');
+console.log(`contract: ${ops.length} operations, ${seen.size} (operation, status) pairs seen; not produced here: ${notHere}`);
 t.end();

@@ -52,6 +52,13 @@ struct buf {
 	size_t cap;
 };
 
+/* An upload with If-Match sent from a thread while the test holds the row. */
+struct held_upload {
+	const struct replace *f;
+	const char *tags;
+	struct http_resp *r;
+};
+
 /* A customer with a first avatar (a PNG), and a JPEG to replace it with. */
 struct replace {
 	char bid[UUID_STR_LEN];
@@ -110,6 +117,9 @@ static void form_headers(const char *[4], char[2048], const char *,
     const char *);
 static struct http_resp *upload_keyed(const char *, const char *,
     const struct buf *, const char *);
+static struct http_resp *upload_if_match(const char *, const char *,
+    const struct buf *, const char *);
+static void *upload_if_match_thread(void *);
 static int upload_send_only(const char *, const char *, const struct buf *);
 static char *upload_gone_while_blocked(const char *, const char *, const char *,
     const struct buf *);
@@ -124,6 +134,7 @@ static json_t *expect_avatar_ok(struct http_resp *, const char *, const char *);
 static size_t avatar_max(void);
 static void expect_unchanged(const char *);
 static void expect_alive(void);
+static void replace_fixture(struct replace *);
 static void replace_begin(struct replace *);
 static void replace_end(struct replace *);
 static void expect_replaced_by_jpg(const struct replace *, const char *);
@@ -349,6 +360,37 @@ form_headers(const char *hdrs[4], char auth[2048], const char *tok,
 	hdrs[1] = CT_FORM;
 	hdrs[2] = extra;
 	hdrs[3] = NULL;
+}
+
+/* upload() with If-Match: tags. */
+static struct http_resp *
+upload_if_match(const char *tok, const char *path, const struct buf *img,
+    const char *tags)
+{
+	const char *hdrs[4];
+	char auth[2048], im[256];
+	struct http_resp *r;
+	struct buf body;
+
+	form_file(&body, img);
+	(void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	(void)snprintf(im, sizeof(im), "If-Match: %s", tags);
+	hdrs[0] = auth;
+	hdrs[1] = CT_FORM;
+	hdrs[2] = im;
+	hdrs[3] = NULL;
+	r = http_req("POST", path, hdrs, body.data, body.len);
+	buf_free(&body);
+	return (r);
+}
+
+static void *
+upload_if_match_thread(void *arg)
+{
+	struct held_upload *h = arg;
+
+	h->r = upload_if_match(h->f->tok, h->f->path, &h->f->jpg, h->tags);
+	return (NULL);
 }
 
 /* The same request from a client that reads nothing: its socket. */
@@ -601,12 +643,10 @@ expect_alive(void)
 	http_resp_free(r);
 }
 
+/* The customer, its images, token and route; no avatar yet. */
 static void
-replace_begin(struct replace *f)
+replace_fixture(struct replace *f)
 {
-	struct http_resp *r;
-	json_t *j;
-
 	memset(f, 0, sizeof(*f));
 	uuid4(f->bid);
 	cust_create(f->bid, f->id, f->uid);
@@ -614,6 +654,15 @@ replace_begin(struct replace *f)
 	jpeg_image(&f->jpg, 0);
 	f->tok = tok_admin(f->bid);
 	f->path = avatar_path("", f->id);
+}
+
+static void
+replace_begin(struct replace *f)
+{
+	struct http_resp *r;
+	json_t *j;
+
+	replace_fixture(f);
 	r = upload(f->tok, f->path, &f->png);
 	j = expect_avatar_ok(r, f->id, "png");
 	(void)snprintf(f->first, sizeof(f->first), "%s",
@@ -693,7 +742,10 @@ Test(avatar, png_as_admin_stripped_served_and_evented)
 							      "fields_changed"),
 			     0)),
 	    "avatar_url");
-	cr_assert_eq(json_object_size(p), 3);
+	/* the version after the upload: the created row's 1, plus one */
+	cr_assert_eq(json_integer_value(json_object_get(p, "version")), 2, "%s",
+	    payload);
+	cr_assert_eq(json_object_size(p), 4);
 
 	/* GET /customers/{id} shows it too */
 	http_resp_free(r);
@@ -1573,4 +1625,106 @@ Test(avatar, retry_with_the_same_key_replays_without_a_file)
 	json_decref(j);
 	http_resp_free(r1);
 	replace_end(&f);
+}
+
+/* ---- conditional requests (docs/api.md) ---- */
+
+/*
+ * The 200 carries the customer's new ETag; an If-Match naming another
+ * version gets 412 and changes nothing; another tenant gets 404 whatever
+ * it names.
+ */
+Test(avatar, if_match_guards_the_upload)
+{
+	struct replace f;
+	struct http_resp *r;
+	char other[UUID_STR_LEN], *tok, *etag;
+	json_t *j;
+
+	replace_begin(&f); /* version 1, then 2 with the first avatar */
+	r = upload_if_match(f.tok, f.path, &f.jpg, "\"1\"");
+	expect_detail(r, 412, "Precondition Failed");
+	http_resp_free(r);
+	uuid4(other);
+	tok = tok_admin(other);
+	r = upload_if_match(tok, f.path, &f.jpg, "\"2\"");
+	expect_detail(r, 404, "Customer not found");
+	http_resp_free(r);
+	free(tok);
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1"
+			      " AND avatar_file = $2 AND version = 2",
+			 f.id, file_of(f.first), DB_END),
+	    1, "a refused upload changed the row");
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id"
+			      " = $1 AND routing_key = 'v1.customer.updated'",
+			 f.id, DB_END),
+	    1);
+
+	r = upload_if_match(f.tok, f.path, &f.jpg, "\"9\", \"2\"");
+	j = expect_avatar_ok(r, f.id, "jpg");
+	cr_assert_str_eq(http_hdr(r, "etag"), "\"3\"");
+	etag = strdup(http_hdr(r, "etag"));
+	json_decref(j);
+	http_resp_free(r);
+	cr_assert(asprintf(&tok, "/customers/%s", f.id) > 0);
+	r = http_req_tok("GET", tok, f.tok, NULL);
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, "etag"), etag, "GET after the upload");
+	http_resp_free(r);
+	free(tok);
+	free(etag);
+	expect_no_orphans();
+	replace_end(&f);
+}
+
+/*
+ * If-Match is compared on the row the update locks: a change committed
+ * while the upload waits for the row makes it a 412, though its version
+ * was current when the quick read passed and the file was written; that
+ * file goes.
+ */
+Test(avatar, if_match_checked_on_the_locked_row)
+{
+	struct held_upload h;
+	struct replace f;
+
+	replace_begin(&f);
+	h = (struct held_upload){ .f = &f, .tags = "\"2\"" };
+	rowlock_during(env_database_url(),
+	    "UPDATE customers SET phone = '+40700000003' WHERE id = $1"
+	    " RETURNING 1",
+	    f.id, upload_if_match_thread, &h);
+	cr_assert_not_null(h.r);
+	expect_detail(h.r, 412, "Precondition Failed");
+	http_resp_free(h.r);
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1"
+			      " AND avatar_file = $2 AND version = 3",
+			 f.id, file_of(f.first), DB_END),
+	    1, "the refused upload changed the row");
+	expect_no_orphans();
+	replace_end(&f);
+}
+
+/* REQUIRE_IF_MATCH=true: an upload without If-Match gets 428. */
+Test(avatar, require_if_match_answers_428, .timeout = 60)
+{
+	static const char *const env[] = { "REQUIRE_IF_MATCH", "true", NULL };
+	struct instance in;
+	struct http_resp *r;
+	struct replace f;
+	json_t *j;
+
+	instance_start(&in, env);
+	replace_fixture(&f);
+	r = upload(f.tok, f.path, &f.png);
+	expect_detail(r, 428, "Precondition Required");
+	http_resp_free(r);
+	expect_unchanged(f.id);
+	r = upload_if_match(f.tok, f.path, &f.png, "*");
+	j = expect_avatar_ok(r, f.id, "png");
+	cr_assert_str_eq(http_hdr(r, "etag"), "\"2\"");
+	json_decref(j);
+	http_resp_free(r);
+	replace_end(&f);
+	instance_stop(&in);
 }

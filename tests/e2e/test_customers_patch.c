@@ -140,8 +140,8 @@ updated_events(const char *id)
 
 /*
  * Exactly one v1.customer.updated row for c, with payload {id,
- * fields_changed, trace_id} (fields in this order) and, when trace is not
- * NULL, that trace id in the payload and the row.
+ * fields_changed, version, trace_id} (fields in this order) and, when
+ * trace is not NULL, that trace id in the payload and the row.
  */
 static void
 expect_event(const struct cust *c, const char *const *fields, const char *trace)

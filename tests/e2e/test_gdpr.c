@@ -668,10 +668,19 @@ Test(gdpr, delete_erases_everything_once)
 			 f.appt[1], DB_END),
 	    1);
 
-	/* exactly one event: {id, user_id, trace_id} in business_id */
+	/*
+	 * exactly one event: {id, user_id, version, trace_id} in business_id;
+	 * the version after the erasure follows every earlier one (>= 2)
+	 */
 	cr_assert_eq(deleted_events(f.id), 1);
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE customer_id"
+			      " = $1 AND routing_key = 'v1.customer.deleted'"
+			      " AND (payload->>'version')::bigint >= 2",
+			 f.id, DB_END),
+	    1);
 	v = db_value(
-	    "SELECT payload::text FROM outbox WHERE customer_id = $1"
+	    "SELECT (payload - 'version')::text FROM outbox"
+	    " WHERE customer_id = $1"
 	    " AND routing_key = 'v1.customer.deleted'"
 	    " AND business_id = $2 AND trace_id = 'gdpr-erase.trace:1'",
 	    f.id, f.bid, DB_END);

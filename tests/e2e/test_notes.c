@@ -138,7 +138,8 @@ Test(notes, create_shape_author_event_log)
 	    "customer_id = $1 AND routing_key = 'v1.customer.note_added'",
 	    f.cid, DB_END);
 	snprintf(want, sizeof(want),
-	    "customer_id,note_id,trace_id|%s|%s|trace-notes-1|%s|trace-notes-1",
+	    "customer_id,note_id,trace_id,version|%s|%s|trace-notes-1|%s|"
+	    "trace-notes-1",
 	    f.cid, id, f.biz);
 	cr_assert_str_eq(got, want);
 	cr_assert_eq(service_log_has("\"Note created\"", id), 1,

@@ -264,15 +264,19 @@ expect_common(const struct msg *m, const char *key, const char *trace,
 Test(publisher, events_in_order_with_properties_and_marked_sent)
 {
 	static const char *created[] = { "id", "user_id", "full_name", "email",
+		"version", "trace_id", "event_id", "occurred_at", "business_id",
+		NULL };
+	static const char *updated[] = { "id", "fields_changed", "version",
 		"trace_id", "event_id", "occurred_at", "business_id", NULL };
-	static const char *updated[] = { "id", "fields_changed", "trace_id",
-		"event_id", "occurred_at", "business_id", NULL };
 	static const char *tagged[] = { "customer_id", "tag_id", "label",
+		"version", "trace_id", "event_id", "occurred_at", "business_id",
+		NULL };
+	static const char *noted[] = { "customer_id", "note_id", "version",
 		"trace_id", "event_id", "occurred_at", "business_id", NULL };
-	static const char *noted[] = { "customer_id", "note_id", "trace_id",
+	static const char *deleted[] = { "id", "user_id", "version", "trace_id",
 		"event_id", "occurred_at", "business_id", NULL };
-	static const char *deleted[] = { "id", "user_id", "trace_id",
-		"event_id", "occurred_at", "business_id", NULL };
+	/* the customer's version after each: a tag or note leaves it */
+	static const int versions[] = { 1, 2, 2, 2, 3 };
 	struct consumer k;
 	struct msg m[MAX_MSGS];
 	struct http_resp *r;
@@ -348,8 +352,12 @@ Test(publisher, events_in_order_with_properties_and_marked_sent)
 	expect_keys(m[3].body, noted);
 	expect_common(&m[4], "v1.customer.deleted", tr[4], biz, cid);
 	expect_keys(m[4].body, deleted);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(json_integer_value(
+				 json_object_get(m[i].body, "version")),
+		    versions[i], "%s: version", m[i].key);
 		json_decref(m[i].body);
+	}
 	consumer_close(&k);
 
 	/* marked sent on the confirm, which may trail the delivery a little */

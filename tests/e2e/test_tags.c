@@ -139,7 +139,8 @@ Test(tags, create_one_label_shape_event_log)
 	    "'v1.customer.tagged'",
 	    f.cid, DB_END);
 	snprintf(want, sizeof(want),
-	    "customer_id,label,tag_id,trace_id|%s|%s|VIP|trace-tags-one|%s|"
+	    "customer_id,label,tag_id,trace_id,version|%s|%s|VIP|"
+	    "trace-tags-one|%s|"
 	    "trace-tags-one",
 	    f.cid, id, f.biz);
 	cr_assert_str_eq(got, want);

@@ -1192,16 +1192,15 @@ migrate_upto(const char *last)
 	remove_tmpdir(dir);
 }
 
-/* 0009's file run again by hand on db. */
+/* A migration's file (name under migrations/) run again by hand on db. */
 static void
-rerun_0009(void)
+rerun(const char *name)
 {
 	char path[PATH_MAX + 64], *file;
 	FILE *fp;
 	long len;
 
-	(void)snprintf(path, sizeof(path),
-	    "%s/migrations/0009_history_keyed_by_business.sql", repo_root);
+	(void)snprintf(path, sizeof(path), "%s/migrations/%s", repo_root, name);
 	fp = fopen(path, "r");
 	cr_assert_not_null(fp, "%s", path);
 	cr_assert(fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) > 0);
@@ -1293,7 +1292,7 @@ Test(migrate, history_keyed_by_business_keeps_rows)
 	PQclear(res);
 
 	/* the file again, by hand: nothing changes, nothing fails */
-	rerun_0009();
+	rerun("0009_history_keyed_by_business.sql");
 	cr_expect_eq(sql_long(db.conn, "SELECT count(*) FROM customer_orders"),
 	    2);
 	expect_pair_keys();
@@ -1319,7 +1318,7 @@ Test(migrate, history_key_under_another_name_is_replaced)
 			 "SELECT count(*) FROM pg_constraint WHERE conname IN"
 			 " ('orders_by_hand', 'appointments_by_hand')"),
 	    0);
-	rerun_0009();
+	rerun("0009_history_keyed_by_business.sql");
 	expect_pair_keys();
 }
 
@@ -1376,6 +1375,62 @@ Test(migrate, business_search_index_built_by_hand_is_kept)
 	    "RETURNING replace(search_text, chr(31), '|')");
 	cr_expect_str_eq(after, "ana şerban|ana@example.com|+4470x");
 	free(after);
+}
+
+/*
+ * 0012 on a database with customers: each keeps its row at version 1;
+ * every UPDATE of a row raises it, whatever it changes and whoever runs
+ * it: by one when it does not (a version set lower or equal by hand
+ * included), as written when it does (the service's writers write
+ * version + 1: one step, not two); a new row starts at 1; the file run
+ * again changes nothing and leaves one trigger.
+ */
+Test(migrate, customer_version_counts_every_update)
+{
+	static const char version[] =
+	    "SELECT version FROM customers"
+	    " WHERE id = '00000000-0000-4000-8000-000000000012'";
+	static const char *const updates[] = {
+		"UPDATE customers SET full_name = 'Ana Pop'",
+		"UPDATE customers SET total_orders = 3, lifetime_value = 9.5",
+		"UPDATE customers SET email = email",
+		"UPDATE customers SET version = version + 1",
+		"UPDATE customers SET version = 1", NULL
+	};
+	int i;
+
+	db_create(&db);
+	migrate_upto("0011");
+	sql_do(db.conn,
+	    "INSERT INTO customers (id, user_id, business_id, full_name, "
+	    "email) VALUES ('00000000-0000-4000-8000-000000000012', "
+	    "gen_random_uuid(), gen_random_uuid(), 'Ana Popescu', "
+	    "'ana@example.com')");
+	migrate_upto("0012");
+	cr_expect(sql_true(db.conn,
+	    "SELECT data_type = 'bigint' AND is_nullable = 'NO'"
+	    " FROM information_schema.columns"
+	    " WHERE table_name = 'customers' AND column_name = 'version'"));
+	cr_assert_eq(sql_long(db.conn, version), 1);
+	for (i = 0; updates[i] != NULL; i++) {
+		sql_do(db.conn, updates[i]);
+		cr_expect_eq(sql_long(db.conn, version), 2 + i, "after %s",
+		    updates[i]);
+	}
+
+	sql_do(db.conn, "UPDATE customers SET version = 100");
+	cr_expect_eq(sql_long(db.conn, version), 100, "raised by hand");
+
+	rerun("0012_customer_version.sql");
+	cr_expect_eq(sql_long(db.conn, version), 100);
+	sql_do(db.conn, "UPDATE customers SET phone = '+40700000012'");
+	cr_expect_eq(sql_long(db.conn, version), 101, "one trigger, not two");
+	cr_expect_eq(sql_long(db.conn,
+			 "INSERT INTO customers (user_id, business_id,"
+			 " full_name, email) VALUES (gen_random_uuid(),"
+			 " gen_random_uuid(), 'Ion Pop', 'ion@example.com')"
+			 " RETURNING version"),
+	    1);
 }
 
 /*

@@ -33,8 +33,12 @@ outbox_event(const char *cid, const char *key, const char *bid,
 	cr_assert_str_eq(row_bid, bid, "outbox business_id");
 	p = json_loads(text, 0, NULL);
 	cr_assert(p != NULL);
-	cr_assert_eq(json_object_size(p), 3, "payload keys: %s", text);
+	cr_assert_eq(json_object_size(p), 4, "payload keys: %s", text);
 	cr_assert_str_eq(json_str(p, "id"), cid);
+	/* the version after the change: an update or erasure follows 1 */
+	cr_assert(json_is_integer(json_object_get(p, "version")) &&
+		json_integer_value(json_object_get(p, "version")) >= 2,
+	    "payload version: %s", text);
 	cr_assert(json_str(p, "trace_id") != NULL, "payload: %s", text);
 	cr_assert_str_eq(json_str(p, "trace_id"), row_trace);
 	if (trace != NULL)

@@ -10,9 +10,9 @@
 
 /*
  * The one row of customer cid with routing key key: business_id bid, a
- * payload of three keys whose id is cid and whose trace_id is the row's
- * (and trace, when not NULL). Returns the payload's text and sets *payload
- * to it parsed; the caller frees both.
+ * payload of four keys whose id is cid, whose version is 2 or more and
+ * whose trace_id is the row's (and trace, when not NULL). Returns the
+ * payload's text and sets *payload to it parsed; the caller frees both.
  */
 char *outbox_event(const char *cid, const char *key, const char *bid,
     const char *trace, json_t **payload);

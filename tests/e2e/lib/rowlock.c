@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,20 @@ rowlock_wait_blocked(struct rowlock *l, int ms)
 		    ms);
 		usleep(20 * 1000);
 	}
+}
+
+void
+rowlock_during(const char *url, const char *sql, const char *param,
+    void *(*fn)(void *), void *arg)
+{
+	struct rowlock *l;
+	pthread_t t;
+
+	l = rowlock_take_sql(url, sql, param);
+	cr_assert_eq(pthread_create(&t, NULL, fn, arg), 0);
+	rowlock_wait_blocked(l, 5000);
+	rowlock_release(l);
+	cr_assert_eq(pthread_join(t, NULL), 0);
 }
 
 void

@@ -22,4 +22,13 @@ void rowlock_wait_blocked(struct rowlock *, int ms);
 /* COMMIT (nothing changed) and disconnect: the blocked write goes on. */
 void rowlock_release(struct rowlock *);
 
+/*
+ * fn(arg) in a thread of its own while the test holds the rows of sql
+ * (rowlock_take_sql: a SELECT ... FOR UPDATE, or an UPDATE ... RETURNING
+ * whose change then commits first): once fn's statement waits on them,
+ * they are released; returns when fn has returned.
+ */
+void rowlock_during(const char *url, const char *sql, const char *param,
+    void *(*fn)(void *), void *arg);
+
 #endif
