@@ -3,7 +3,7 @@
  * (docs/api.md): preflights on any path without a token, the simple
  * headers on every module response, errors included, with the fields a
  * script may read exposed (ETag, Link, Idempotent-Replayed, RateLimit,
- * RateLimit-Policy); and, on an instance of its own with CORS_ORIGINS set
+ * RateLimit-Policy, Retry-After, X-Trace-Id); and, on an instance of its own with CORS_ORIGINS set
  * to a list, echoed allowed origins and refused others.
  */
 #ifndef _GNU_SOURCE
@@ -26,7 +26,9 @@
 
 #define METHODS "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 #define ORIGIN "https://app.example.com"
-#define EXPOSED "ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy"
+#define EXPOSED \
+	"ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy, " \
+	"Retry-After, X-Trace-Id"
 
 static struct http_resp *preflight(const char *, const char *, const char *);
 static void expect_preflight_ok(const char *, const char *);
