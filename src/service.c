@@ -20,6 +20,7 @@
 #include "http/auth.h"
 #include "infra/avatar_store.h"
 #include "events/consumer.h"
+#include "events/gin_cleaner.h"
 #include "api/customer_common.h"
 #include "db/db.h"
 #include "infra/deps.h"
@@ -170,6 +171,7 @@ kore_worker_configure(void)
 	redis_start();
 	publisher_start();
 	consumer_start();
+	gin_cleaner_start();
 	logfwd_start();
 	metrics_worker_start();
 	/* one write per 50 ms instead of one per request */

@@ -8,11 +8,10 @@
  * rows.
  *
  * All businesses (a superadmin without business_id): planned with its
- * values, the NULL tests fold away. No trigram index serves it (migration
- * 0015 dropped them: they stalled the writes): PostgreSQL reads the
- * table, or walks the full_name btree for a common term, testing
- * `search_text LIKE lower(pattern)` first, the same byte-wise test as the
- * business walk's below; the ILIKEs keep exactly what they matched
+ * values, the NULL tests fold away and the trigram index of migration
+ * 0015 on search_text serves `search_text LIKE lower(pattern)`, the same
+ * first test as the business walk's below (one index where there were
+ * three, for the writes' sake); the ILIKEs keep exactly what they matched
  * before.
  *
  * One business: the trigram posting lists hold every business's rows, so
@@ -30,12 +29,11 @@
  * keep exactly what they matched before: nothing found across the
  * separator. The outer ORDER BY repeats the inner one: same rows, same
  * order as one statement. The walk tests `search_text || ''`, not the
- * column itself, so that a trigram index on search_text, which an
- * operator may add for the search over all businesses (docs/operations.md),
- * can never serve it: on the benchmark's rows the planner otherwise ANDed
- * that index's posting lists (every business's matches) with the
- * business's rows and sorted them, 3.4 ms and growing with the table
- * where the walk takes 0.4-0.8 ms at 100 000 and at 1 000 000 customers.
+ * column itself, so that the trigram index of 0015 can never serve it:
+ * on the benchmark's rows the planner otherwise ANDed that index's
+ * posting lists (every business's matches) with the business's rows and
+ * sorted them, 3.4 ms and growing with the table where the walk takes
+ * 0.4-0.8 ms at 100 000 and at 1 000 000 customers.
  */
 #ifndef BEE_CUSTOMER_SEARCH_H
 #define BEE_CUSTOMER_SEARCH_H

@@ -14,7 +14,7 @@ struct kore_task;
 
 #define TASK_BACKOFF_MIN_MS 1000
 #define TASK_BACKOFF_MAX_MS 30000
-/* The publisher and the consumer, with room. */
+/* The publisher, the consumer and the GIN cleaner, with room. */
 #define TASK_THREADS_MAX 4
 /* How soon a waiting thread notices task_threads_stop. */
 #define TASK_STOP_TICK_MS 50

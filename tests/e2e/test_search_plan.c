@@ -149,21 +149,24 @@ plan_values(const char *sql, const char *const *values, int n,
 	return (text);
 }
 
-/*
- * Over all businesses no trigram index serves the search (migration
- * 0015): each row is tested byte-wise on search_text first, then by the
- * ILIKEs.
- */
-Test(search_plan, search_over_all_businesses_tests_search_text_first)
+Test(search_plan, trigram_indexes_serve_the_search)
 {
-	const char *p, *like, *ilike;
+	const char *p;
 
-	p = plan(sql_all, NULL, "%qzxjv%", "100", PLAN_CUSTOM);
-	cr_assert_null(strstr(p, "trgm"), "plan:\n%s", p);
-	like = strstr(p, "search_text ~~ ");
-	ilike = strstr(p, "~~*");
-	cr_assert_not_null(like, "plan:\n%s", p);
-	cr_assert(ilike != NULL && like < ilike, "plan:\n%s", p);
+	/*
+	 * On the small test table a walk of the full_name btree in ORDER BY
+	 * order is as cheap as anything, so plain index scans are off too:
+	 * what is asserted is that the search_text test is an index
+	 * condition of the one trigram index (docs/benchmark.md shows the
+	 * plan on the benchmark's 100 000 rows).
+	 */
+	p = plan(sql_all, NULL, "%qzxjv%", "100", PLAN_BITMAP_ONLY);
+	cr_assert_not_null(strstr(p,
+			       "Bitmap Index Scan on ix_customer_search_trgm"),
+	    "plan:\n%s", p);
+	cr_assert_not_null(strstr(p, "Index Cond: (search_text ~~"), "%s", p);
+	cr_assert_null(strstr(p, "BitmapOr"), "%s", p);
+	cr_assert_null(strstr(p, "Seq Scan"), "%s", p);
 }
 
 Test(search_plan, business_listing_uses_an_index)
@@ -195,7 +198,6 @@ Test(search_plan, business_listing_uses_an_index)
  */
 Test(search_plan, business_search_walks_its_business)
 {
-	PGresult *r;
 	const char *p;
 	static const enum plan_mode modes[] = { PLAN_CUSTOM, PLAN_GENERIC };
 	size_t i;
@@ -212,18 +214,11 @@ Test(search_plan, business_search_walks_its_business)
 		cr_assert_null(strstr(p, "Seq Scan"), "%s", p);
 	}
 	/*
-	 * With the trigram index an operator may add for the search over all
-	 * businesses (docs/operations.md), and index scans off (the planner
-	 * left with bitmaps), the business statement still cannot reach it:
-	 * on the benchmark's rows the planner preferred a BitmapAnd of it
-	 * with the business's rows to the walk when it could.
+	 * Even with index scans off (the planner left with bitmaps), the
+	 * business statement cannot reach the trigram index: on the
+	 * benchmark's rows the planner preferred a BitmapAnd of it with the
+	 * business's rows to the walk when it could (docs/benchmark.md).
 	 */
-	r = PQexec(db,
-	    "CREATE INDEX ix_customer_search_trgm ON customers "
-	    "USING gin (search_text gin_trgm_ops)");
-	cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s",
-	    PQerrorMessage(db));
-	PQclear(r);
 	p = plan(sql_business, BUSINESS, "%smith%", "20", PLAN_BITMAP_ONLY);
 	cr_assert_null(strstr(p, "trgm"), "plan:\n%s", p);
 }

@@ -573,8 +573,9 @@ Test(migrate, fresh_database_gets_every_table_index_and_key)
 		"ix_customer_orders_customer_id",
 		"ix_customer_appointments_business_user",
 		"ix_customer_appointments_customer_id",
-		"ix_processed_events_processed_at", "ix_customer_avatar_file",
-		"ix_customer_business_search", NULL };
+		"ix_processed_events_processed_at", "ix_customer_search_trgm",
+		"ix_customer_avatar_file", "ix_customer_business_search",
+		NULL };
 	struct run r;
 	char stmt[512];
 	char *text;
@@ -606,8 +607,13 @@ Test(migrate, fresh_database_gets_every_table_index_and_key)
 	cr_expect_eq(sql_long(db.conn,
 			 "SELECT count(*) FROM pg_indexes "
 			 "WHERE tablename = 'customers' AND indexdef LIKE "
+			 "'%USING gin (search_text gin_trgm_ops)'"),
+	    1);
+	cr_expect_eq(sql_long(db.conn,
+			 "SELECT count(*) FROM pg_indexes "
+			 "WHERE tablename = 'customers' AND indexdef LIKE "
 			 "'%gin_trgm_ops%'"),
-	    0);
+	    1);
 	cr_expect(sql_true(db.conn,
 	    "SELECT indexdef LIKE '%btree (business_id, full_name, id) "
 	    "INCLUDE (email, phone, search_text)' FROM pg_indexes "
@@ -1428,32 +1434,42 @@ Test(migrate, customer_version_counts_every_update)
 }
 
 /*
- * 0015 drops the trigram indexes of 0007 and keeps the extension, so that
- * an operator may add one back by hand (docs/operations.md); the search
- * column of 0011 still matches what the ILIKEs match.
+ * 0015 on a live table: the operator builds the one trigram index first
+ * with CREATE INDEX CONCURRENTLY; the migration keeps it and drops the
+ * three of 0007. Through the index, `search_text LIKE` finds what each
+ * field's ILIKE finds.
  */
-Test(migrate, trigram_indexes_dropped_and_extension_kept)
+Test(migrate, search_trigram_index_replaces_the_three)
 {
+	char *before, *after;
+
 	db_create(&db);
 	migrate_upto("0011");
-	cr_expect_eq(sql_long(db.conn,
-			 "SELECT count(*) FROM pg_indexes WHERE indexname IN "
-			 "('ix_customer_full_name_trgm', "
-			 "'ix_customer_email_trgm', 'ix_customer_phone_trgm')"),
-	    3);
 	sql_do(db.conn,
 	    "INSERT INTO customers (user_id, business_id, full_name, email, "
 	    "phone) SELECT gen_random_uuid(), gen_random_uuid(), "
 	    "'Name ' || i, 'mail' || i || '@Example.com', '07' || i "
 	    "FROM generate_series(1, 300) i");
+	sql_do(db.conn,
+	    "CREATE INDEX CONCURRENTLY ix_customer_search_trgm ON customers "
+	    "USING gin (search_text gin_trgm_ops)");
+	before = sql_text(db.conn,
+	    "SELECT 'ix_customer_search_trgm'::regclass::oid::text");
 	migrate_upto("0015");
+	after = sql_text(db.conn,
+	    "SELECT 'ix_customer_search_trgm'::regclass::oid::text");
+	cr_expect_str_eq(after, before, "the index built by hand was rebuilt");
+	free(before);
+	free(after);
 	cr_expect_eq(sql_long(db.conn,
-			 "SELECT count(*) FROM pg_indexes "
-			 "WHERE indexdef LIKE '%gin_trgm_ops%'"),
+			 "SELECT count(*) FROM pg_indexes WHERE indexname IN "
+			 "('ix_customer_full_name_trgm', "
+			 "'ix_customer_email_trgm', 'ix_customer_phone_trgm')"),
 	    0);
 	cr_expect(sql_true(db.conn,
-	    "SELECT EXISTS (SELECT 1 FROM pg_extension "
-	    "WHERE extname = 'pg_trgm')"));
+	    "SELECT 'gin_pending_list_limit=65536' = ANY(reloptions) "
+	    "FROM pg_class WHERE relname = 'ix_customer_search_trgm'"));
+	sql_do(db.conn, "SET enable_seqscan = off");
 	cr_expect_eq(sql_long(db.conn,
 			 "SELECT count(*) FROM customers "
 			 "WHERE search_text LIKE lower('%MAIL12%')"),
