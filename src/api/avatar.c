@@ -385,9 +385,11 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 {
 	struct avatar_state *st = c->state;
 	struct log_field f[2];
+	int wrote =
+	    st->writing || c->replayed; /* a replay's rows: the write's */
 
 	/* found (by the read, then by the write), but not the version named */
-	if ((st->writing ? st->found : st->in_reach) && !st->matched) {
+	if ((wrote ? st->found : st->in_reach) && !st->matched) {
 		(void)precond_failed(req);
 		return (OP_REPLIED);
 	}

@@ -20,19 +20,21 @@
  * Under a steady stream of writes one call chases the new entries until
  * the writes pause, so each call is bounded by CALL_MS (statement_timeout
  * of this connection): the cancelled call keeps what it moved, as a
- * cancelled VACUUM does, and the next call starts at once; the drain never
- * waits for more than CALL_MS. On a server too busy for one backend to
- * keep up, the list grows while writes last: migration 0015 gives it room
- * (64 MB, not 4) so that no writer has to move it before the burst ends.
+ * cancelled VACUUM does, and the next pass starts at once; the drain
+ * never waits for more than CALL_MS. On a server too busy for one backend
+ * to keep up, the list grows while the writes last: migration 0015 gives
+ * it room (64 MB, not 4) so that no writer has to move it before the
+ * burst ends.
  *
  * Every GIN index of the current schema that the service's role owns is
- * cleaned (only an owner may call the function); with none, it looks
- * again after NONE_MS. Each instance runs one; two at once are harmless
+ * cleaned (only an owner may call the function), each in a statement of
+ * its own: one index whose list a busy table keeps refilling uses up its
+ * own CALL_MS, not the others'. With none, it says so once and looks
+ * again every NONE_MS. Each instance runs one; two at once are harmless
  * (the second finds the list empty). Errors: the connection is dropped,
  * logged once per outage, and retried with the task threads' back-off.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,21 +51,24 @@
 #define NONE_MS 60000
 #define CALL_MS 2000
 
-/* Pages moved from the pending lists, and how many indexes were cleaned. */
-static const char sql_clean[] =
-    "SELECT coalesce(sum(gin_clean_pending_list(i.indexrelid)), 0),"
-    " count(*)"
+/* The indexes to clean (their OIDs): the role's GIN indexes, ready. */
+static const char sql_indexes[] =
+    "SELECT i.indexrelid::text"
     " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
     " JOIN pg_am a ON a.oid = c.relam"
     " WHERE a.amname = 'gin' AND i.indisvalid AND i.indisready"
     " AND c.relnamespace = current_schema()::regnamespace"
     " AND pg_has_role(c.relowner, 'USAGE')";
 
+/* One index's pending list moved into it (by OID). */
+static const char sql_clean[] = "SELECT gin_clean_pending_list($1::regclass)";
+
 static struct kore_task task;
 
 static int run(struct kore_task *);
 static PGconn *connect_db(void);
 static int clean(PGconn *, int *, int *);
+static int cancelled(const PGresult *);
 
 void
 gin_cleaner_start(void)
@@ -75,12 +80,13 @@ static int
 run(struct kore_task *t)
 {
 	PGconn *pg;
-	int backoff_ms, down, indexes, cut;
+	int backoff_ms, down, indexes, none_told, cut;
 
 	(void)t;
 	pg = NULL;
 	backoff_ms = TASK_BACKOFF_MIN_MS;
 	down = 0;
+	none_told = 0;
 	while (!task_stopping()) {
 		if (pg == NULL && (pg = connect_db()) == NULL) {
 			task_backoff(&backoff_ms);
@@ -98,6 +104,13 @@ run(struct kore_task *t)
 		}
 		down = 0;
 		backoff_ms = TASK_BACKOFF_MIN_MS;
+		/* silent, it would look like a cleaner that cleans */
+		if (indexes == 0 && !none_told)
+			task_log(LOG_LEVEL_INFO,
+			    "GIN cleaner: the role owns no GIN index to clean, "
+			    "looking again every minute",
+			    NULL, -1);
+		none_told = indexes == 0;
 		/* cut: writes keep coming, go on at once */
 		if (!cut)
 			task_nap(indexes > 0 ? CLEAN_MS : NONE_MS);
@@ -134,28 +147,44 @@ connect_db(void)
 }
 
 /*
- * One pass; 0 on a failed statement (the connection left to the caller).
- * A pass cut by CALL_MS (*cut) counts as done: the next one goes on from
- * there.
+ * One pass over the indexes (how many in *indexes); 0 on a failed
+ * statement (the connection left to the caller). A call cut by CALL_MS
+ * counts as done (*cut): the next pass goes on from there.
  */
 static int
 clean(PGconn *pg, int *indexes, int *cut)
 {
-	PGresult *r;
-	const char *state;
-	int ok;
+	PGresult *list, *r;
+	const char *oid;
+	int i, n, ok;
 
 	*cut = 0;
-	r = PQexec(pg, sql_clean);
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (ok)
-		*indexes = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	else if ((state = PQresultErrorField(r, PG_DIAG_SQLSTATE)) != NULL &&
-	    strcmp(state, "57014") == 0) {
-		ok = 1;
-		*indexes = 1;
-		*cut = 1;
+	list = PQexec(pg, sql_indexes);
+	if (PQresultStatus(list) != PGRES_TUPLES_OK) {
+		PQclear(list);
+		return (0);
 	}
-	PQclear(r);
+	n = PQntuples(list);
+	ok = 1;
+	for (i = 0; i < n && ok && !task_stopping(); i++) {
+		oid = PQgetvalue(list, i, 0);
+		r = PQexecParams(pg, sql_clean, 1, NULL, &oid, NULL, NULL, 0);
+		ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+		if (!ok && cancelled(r))
+			ok = *cut = 1;
+		PQclear(r);
+	}
+	PQclear(list);
+	*indexes = n;
 	return (ok);
+}
+
+/* Cancelled by the statement timeout (CALL_MS). */
+static int
+cancelled(const PGresult *r)
+{
+	const char *state;
+
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return (state != NULL && strcmp(state, "57014") == 0);
 }

@@ -15,13 +15,13 @@
 #define CORS_MAX 32
 /*
  * The response fields a browser's script may read beyond the safelisted
- * ones: the conditional requests' tag, the next page, a replayed write,
- * the rate limit and how long a 429 asks to wait, and the trace id to
+ * ones: the conditional requests' tag, the next page, a created
+ * customer's URL (a POST's Location), a replayed write, the rate limit and how long a 429 asks to wait, and the trace id to
  * quote in a support request.
  */
 #define CORS_EXPOSED \
-	"ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy, " \
-	"Retry-After, X-Trace-Id"
+	"ETag, Link, Location, Idempotent-Replayed, RateLimit, " \
+	"RateLimit-Policy, Retry-After, X-Trace-Id"
 
 static char *cors_list[CORS_MAX];
 static size_t cors_count;

@@ -24,8 +24,17 @@
 #define SUM 8
 #define NULL_LEN 0xffff
 #define RAW_MAX (CURSOR_TEXT_MAX / 4 * 3)
+/*
+ * The earliest time PostgreSQL's timestamp holds (4714-11-24 BC, its
+ * Julian day 0), in microseconds since the epoch; its latest (294276 AD)
+ * is past any number integer_ok lets through.
+ */
+#define TIME_MIN (-210866803200000000LL)
 
-/* A key's rule: 's' text, 'u' UUID, 'i' integer, 'I' integer or NULL. */
+/*
+ * A key's rule: 's' text, 'u' UUID, 'i' time (microseconds since the
+ * epoch), 'I' time or NULL.
+ */
 static const char *const rules[] = {
 	[CURSOR_CUSTOMERS] = "su",
 	[CURSOR_ORDERS] = "Iis",
@@ -44,6 +53,7 @@ static char *b64_encode(const unsigned char *, size_t);
 static int b64_decode(const char *, unsigned char *, size_t *);
 static int key_ok(char, const char *);
 static int integer_ok(const char *);
+static int time_ok(const char *);
 static int skip_given(const struct query *);
 static int read_keys(const unsigned char *, size_t, const char *,
     struct cursor *);
@@ -210,7 +220,7 @@ key_ok(char rule, const char *key)
 		return (uuid_is_canonical(key));
 	case 'i':
 	case 'I':
-		return (integer_ok(key));
+		return (time_ok(key));
 	default:
 		return (1);
 	}
@@ -226,6 +236,17 @@ integer_ok(const char *s)
 		s++;
 	n = strspn(s, "0123456789");
 	return (n > 0 && n <= 18 && s[n] == '\0');
+}
+
+/*
+ * A time PostgreSQL can hold: one before its range would fail the
+ * statement (a 500) instead of the cursor (a 422). Every time the
+ * service stores (years 1 to 9999) is well inside.
+ */
+static int
+time_ok(const char *s)
+{
+	return (integer_ok(s) && strtoll(s, NULL, 10) >= TIME_MIN);
 }
 
 void

@@ -29,7 +29,8 @@
  * The lists and their keys, in the lists' sort order:
  *   customers:    full_name, id (a canonical UUID)
  *   orders:       created_at or NULL, updated_at (microseconds since
- *                 the epoch, decimal), order_id
+ *                 the epoch, decimal, within PostgreSQL's timestamp
+ *                 range), order_id
  *   appointments: starts_at or NULL, updated_at, appointment_id
  */
 enum cursor_kind {

@@ -23,6 +23,7 @@ const ops = operations(doc);
 const NOT_HERE = {
   503: 'needs PostgreSQL down (tests/e2e: the circuit breaker and /ready), or no docs files (tests/e2e/test_docs.c)',
   428: 'needs REQUIRE_IF_MATCH=true (tests/e2e/test_conditional.c, test_avatar.c)',
+  500: 'needs a statement that fails in PostgreSQL for another reason than its availability',
 };
 
 // --- the document's schemas, compiled once

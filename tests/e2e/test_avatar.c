@@ -52,10 +52,14 @@ struct buf {
 	size_t cap;
 };
 
-/* An upload with If-Match sent from a thread while the test holds the row. */
+/*
+ * An upload with If-Match (and an Idempotency-Key unless key is NULL) sent
+ * from a thread while the test holds the row.
+ */
 struct held_upload {
 	const struct replace *f;
 	const char *tags;
+	const char *key;
 	struct http_resp *r;
 };
 
@@ -119,7 +123,10 @@ static struct http_resp *upload_keyed(const char *, const char *,
     const struct buf *, const char *);
 static struct http_resp *upload_if_match(const char *, const char *,
     const struct buf *, const char *);
+static struct http_resp *upload_conditional(const char *, const char *,
+    const struct buf *, const char *, const char *);
 static void *upload_if_match_thread(void *);
+static struct http_resp *upload_outrun(const struct replace *, const char *);
 static int upload_send_only(const char *, const char *, const struct buf *);
 static char *upload_gone_while_blocked(const char *, const char *, const char *,
     const struct buf *);
@@ -367,8 +374,16 @@ static struct http_resp *
 upload_if_match(const char *tok, const char *path, const struct buf *img,
     const char *tags)
 {
-	const char *hdrs[4];
-	char auth[2048], im[256];
+	return (upload_conditional(tok, path, img, tags, NULL));
+}
+
+/* upload_if_match() with an Idempotency-Key too, unless key is NULL. */
+static struct http_resp *
+upload_conditional(const char *tok, const char *path, const struct buf *img,
+    const char *tags, const char *key)
+{
+	const char *hdrs[5];
+	char auth[2048], im[256], idem[128];
 	struct http_resp *r;
 	struct buf body;
 
@@ -379,6 +394,11 @@ upload_if_match(const char *tok, const char *path, const struct buf *img,
 	hdrs[1] = CT_FORM;
 	hdrs[2] = im;
 	hdrs[3] = NULL;
+	if (key != NULL) {
+		(void)snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+		hdrs[3] = idem;
+	}
+	hdrs[4] = NULL;
 	r = http_req("POST", path, hdrs, body.data, body.len);
 	buf_free(&body);
 	return (r);
@@ -389,7 +409,8 @@ upload_if_match_thread(void *arg)
 {
 	struct held_upload *h = arg;
 
-	h->r = upload_if_match(h->f->tok, h->f->path, &h->f->jpg, h->tags);
+	h->r = upload_conditional(h->f->tok, h->f->path, &h->f->jpg, h->tags,
+	    h->key);
 	return (NULL);
 }
 
@@ -1678,6 +1699,30 @@ Test(avatar, if_match_guards_the_upload)
 }
 
 /*
+ * An upload naming version 2 (with an Idempotency-Key unless key is
+ * NULL) that waits for the row while the test commits a change to it
+ * (version 3): its 412; the row keeps its first file.
+ */
+static struct http_resp *
+upload_outrun(const struct replace *f, const char *key)
+{
+	struct held_upload h;
+
+	h = (struct held_upload){ .f = f, .tags = "\"2\"", .key = key };
+	rowlock_during(env_database_url(),
+	    "UPDATE customers SET phone = '+40700000003' WHERE id = $1"
+	    " RETURNING 1",
+	    f->id, upload_if_match_thread, &h);
+	cr_assert_not_null(h.r);
+	expect_detail(h.r, 412, "Precondition Failed");
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1"
+			      " AND avatar_file = $2 AND version = 3",
+			 f->id, file_of(f->first), DB_END),
+	    1, "the refused upload changed the row");
+	return (h.r);
+}
+
+/*
  * If-Match is compared on the row the update locks: a change committed
  * while the upload waits for the row makes it a 412, though its version
  * was current when the quick read passed and the file was written; that
@@ -1685,23 +1730,38 @@ Test(avatar, if_match_guards_the_upload)
  */
 Test(avatar, if_match_checked_on_the_locked_row)
 {
-	struct held_upload h;
 	struct replace f;
 
 	replace_begin(&f);
-	h = (struct held_upload){ .f = &f, .tags = "\"2\"" };
-	rowlock_during(env_database_url(),
-	    "UPDATE customers SET phone = '+40700000003' WHERE id = $1"
-	    " RETURNING 1",
-	    f.id, upload_if_match_thread, &h);
-	cr_assert_not_null(h.r);
-	expect_detail(h.r, 412, "Precondition Failed");
-	http_resp_free(h.r);
+	http_resp_free(upload_outrun(&f, NULL));
+	expect_no_orphans();
+	replace_end(&f);
+}
+
+/*
+ * The same under an Idempotency-Key: the write committed its verdict (no
+ * match), so a retry replays that 412, not a 500, and changes nothing.
+ */
+Test(avatar, locked_row_412_replays_as_412)
+{
+	struct http_resp *r1, *r2;
+	struct replace f;
+	char key[UUID_STR_LEN];
+
+	replace_begin(&f);
+	uuid4(key);
+	r1 = upload_outrun(&f, key);
+	cr_assert_null(http_hdr(r1, "idempotent-replayed"));
+	r2 = upload_conditional(f.tok, f.path, &f.jpg, "\"2\"", key);
+	expect_detail(r2, 412, "Precondition Failed");
+	cr_assert_str_eq(http_hdr(r2, "idempotent-replayed"), "true");
 	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1"
 			      " AND avatar_file = $2 AND version = 3",
 			 f.id, file_of(f.first), DB_END),
-	    1, "the refused upload changed the row");
+	    1, "the replay changed the row");
 	expect_no_orphans();
+	http_resp_free(r1);
+	http_resp_free(r2);
 	replace_end(&f);
 }
 

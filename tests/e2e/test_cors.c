@@ -2,9 +2,10 @@
  * CORS as the original's Starlette CORSMiddleware answered it
  * (docs/api.md): preflights on any path without a token, the simple
  * headers on every module response, errors included, with the fields a
- * script may read exposed (ETag, Link, Idempotent-Replayed, RateLimit,
- * RateLimit-Policy, Retry-After, X-Trace-Id); and, on an instance of its own with CORS_ORIGINS set
- * to a list, echoed allowed origins and refused others.
+ * script may read exposed (ETag, Link, Location, Idempotent-Replayed,
+ * RateLimit, RateLimit-Policy, Retry-After, X-Trace-Id); and, on an
+ * instance of its own with CORS_ORIGINS set to a list, echoed allowed
+ * origins and refused others.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,8 +28,8 @@
 #define METHODS "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 #define ORIGIN "https://app.example.com"
 #define EXPOSED \
-	"ETag, Link, Idempotent-Replayed, RateLimit, RateLimit-Policy, " \
-	"Retry-After, X-Trace-Id"
+	"ETag, Link, Location, Idempotent-Replayed, RateLimit, " \
+	"RateLimit-Policy, Retry-After, X-Trace-Id"
 
 static struct http_resp *preflight(const char *, const char *, const char *);
 static void expect_preflight_ok(const char *, const char *);

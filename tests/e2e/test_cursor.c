@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ static char *first_cursor(const char *, const char *);
 static void expect_200(const char *, const char *);
 static json_t *page_ids(const char *, const char *, const char *);
 static void expect_walk_is_page(const char *, const char *, const char *, int);
+static uint64_t fnv(uint64_t, const void *, size_t);
+static char *orders_cursor(const char *, const char *const[3]);
 
 /* The Link header's target: a path and query, or NULL without one. */
 static char *
@@ -611,5 +614,120 @@ Test(cursor, history_limit)
 	expect_item(j, "[\"query\",\"limit\"]", "less_than_equal", NULL);
 	json_decref(j);
 	http_resp_free(r);
+	free(tok);
+}
+
+/* ---- hand-made cursors ---- */
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+/* FNV-1a, the cursor's fingerprint and checksum. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/*
+ * An orders cursor of the customer `id` with these keys (created_at or
+ * NULL, updated_at, order_id), made by hand from the bytes the service
+ * reads (version 1, kind 2, the fingerprint of the customer's id, each
+ * key's length and bytes, the checksum; base64url without padding), as
+ * anyone can: it is checked, not signed. Caller frees.
+ */
+static char *
+orders_cursor(const char *id, const char *const keys[3])
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+	    "tuvwxyz0123456789-_";
+	unsigned char raw[512], kind = 2, present = 1;
+	uint64_t v;
+	size_t n, i, k, len;
+	char *text;
+
+	raw[0] = 1;
+	raw[1] = kind;
+	/* the fingerprint: the kind, then the one filter (present, bytes, NUL) */
+	v = fnv(fnv(fnv(FNV_OFFSET, &kind, 1), &present, 1), id,
+	    strlen(id) + 1);
+	for (i = 0; i < 8; i++)
+		raw[2 + i] = (unsigned char)(v >> (56 - 8 * i));
+	raw[10] = 3;
+	for (k = 11, i = 0; i < 3; i++) {
+		len = keys[i] != NULL ? strlen(keys[i]) : 0xffff;
+		raw[k++] = (unsigned char)(len >> 8);
+		raw[k++] = (unsigned char)(len & 0xff);
+		if (keys[i] != NULL) {
+			memcpy(raw + k, keys[i], len);
+			k += len;
+		}
+	}
+	v = fnv(FNV_OFFSET, raw, k);
+	for (i = 0; i < 8; i++)
+		raw[k++] = (unsigned char)(v >> (56 - 8 * i));
+	text = calloc(1, k / 3 * 4 + 4);
+	cr_assert_not_null(text);
+	for (i = 0, n = 0; i < k; i += 3) {
+		v = (uint64_t)raw[i] << 16 |
+		    (i + 1 < k ? (uint64_t)raw[i + 1] << 8 : 0) |
+		    (i + 2 < k ? raw[i + 2] : 0);
+		text[n++] = b64[v >> 18 & 63];
+		text[n++] = b64[v >> 12 & 63];
+		if (i + 1 < k)
+			text[n++] = b64[v >> 6 & 63];
+		if (i + 2 < k)
+			text[n++] = b64[v & 63];
+	}
+	return (text);
+}
+
+/*
+ * A hand-made cursor may name any time PostgreSQL can hold (the earliest
+ * and a far one: a page), but not one before that range, which would make
+ * the statement fail (a 500): 422, malformed, as created_at or updated_at.
+ */
+Test(cursor, hand_made_times_outside_postgresql_range)
+{
+	static const char *const ok[] = { "-210866803200000000", "0",
+		"999999999999999999" };
+	static const char *const bad[] = { "-210866803200000001",
+		"-999999999999999999" };
+	char b[UUID_STR_LEN], id[UUID_STR_LEN], user[UUID_STR_LEN];
+	char path[1024], *tok, *c;
+	const char *keys[3];
+	size_t i;
+
+	uuid4(b);
+	cust_create(b, id, user);
+	hist_order(b, user, "o-1", "1", "paid", NULL, "2026-01-01T00:00:00Z");
+	tok = tok_admin(b);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		keys[0] = ok[i];
+		keys[1] = ok[i];
+		keys[2] = "o-0";
+		c = orders_cursor(id, keys);
+		(void)snprintf(path, sizeof(path),
+		    "/customers/%s/orders?cursor=%s", id, c);
+		expect_200(tok, path);
+		free(c);
+	}
+	for (i = 0; i < 2 * sizeof(bad) / sizeof(bad[0]); i++) {
+		keys[0] = i % 2 == 0 ? bad[i / 2] : NULL;
+		keys[1] = i % 2 == 0 ? "0" : bad[i / 2];
+		keys[2] = "o-0";
+		c = orders_cursor(id, keys);
+		(void)snprintf(path, sizeof(path),
+		    "/customers/%s/orders?cursor=%s", id, c);
+		expect_cursor_422(tok, path, c, MSG_MALFORMED);
+		free(c);
+	}
 	free(tok);
 }

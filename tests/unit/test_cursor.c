@@ -12,6 +12,7 @@
 static uint64_t business_filters(const char *, const char *);
 static char *customers_cursor(const char *, uint64_t);
 static int param(const char *, uint64_t, char *);
+static void expect_time(const char *, int, enum cursor_status);
 
 static uint64_t
 business_filters(const char *business, const char *term)
@@ -83,6 +84,42 @@ Test(cursor, history_keys_checked)
 		cr_assert_eq(cursor_decode(text, CURSOR_APPOINTMENTS, 1, &c),
 		    CURSOR_MALFORMED, "keys %zu", i);
 		free(text);
+	}
+}
+
+/* An orders cursor with time as its key `which` (0 or 1) decodes so. */
+static void
+expect_time(const char *time, int which, enum cursor_status want)
+{
+	const char *keys[3] = { "1", "1", "x" };
+	struct cursor c;
+	char *text;
+
+	keys[which] = time;
+	text = cursor_encode(CURSOR_ORDERS, 1, keys);
+	cr_assert_eq(cursor_decode(text, CURSOR_ORDERS, 1, &c), want,
+	    "%s as key %d", time, which);
+	cursor_free(&c);
+	free(text);
+}
+
+/*
+ * Times are bounded by PostgreSQL's timestamp range (from 4714-11-24 BC):
+ * a key before it would fail the statement instead of the cursor.
+ */
+Test(cursor, history_times_within_postgresql_range)
+{
+	const char *ok[] = { "-210866803200000000", "-62135596800000000", "0",
+		"999999999999999999" };
+	const char *bad[] = { "-210866803200000001", "-999999999999999999" };
+	size_t i;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			expect_time(ok[i], k, CURSOR_OK);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			expect_time(bad[i], k, CURSOR_MALFORMED);
 	}
 }
 
