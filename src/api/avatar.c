@@ -395,7 +395,7 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	 * write's statement answers it (stored)
 	 */
 	if ((st->writing || c->replayed ? st->found :
-						st->in_reach && c->idem == NULL) &&
+					  st->in_reach && c->idem == NULL) &&
 	    !st->matched) {
 		(void)precond_failed(req);
 		return (OP_REPLIED);

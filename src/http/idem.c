@@ -73,11 +73,7 @@ enum held {
 };
 
 /* The statement in flight that carries struct idem as its state. */
-enum carried {
-	CARRY_NONE,
-	CARRY_CLAIM,
-	CARRY_WRITE
-};
+enum carried { CARRY_NONE, CARRY_CLAIM, CARRY_WRITE };
 
 struct idem {
 	enum held held;
@@ -207,8 +203,7 @@ idem_begin(struct http_request *req, struct ctx *c)
  * handler.
  */
 static int
-fingerprint(struct http_request *req, const struct claims *cl,
-    struct idem *k)
+fingerprint(struct http_request *req, const struct claims *cl, struct idem *k)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE], buf[8192];
@@ -265,7 +260,7 @@ fingerprint(struct http_request *req, const struct claims *cl,
 static void
 digest_claims(EVP_MD_CTX *m, const struct claims *cl)
 {
-	const char *b[CLAIMS_MAX_BUSINESSES];
+	const char *b[CLAIMS_MAX_BUSINESSES] = { NULL };
 	char role[16];
 	size_t i;
 
@@ -506,8 +501,8 @@ settled(void *arg, const PGresult *res, const char *trace_id)
 		k->won = st == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
 		    strcmp(PQgetvalue(res, 0, 0), "claimed") == 0;
 	else if (k->carried == CARRY_WRITE)
-		k->rolled_back = st != PGRES_TUPLES_OK &&
-		    st != PGRES_COMMAND_OK;
+		k->rolled_back =
+		    st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
 	if (k->gone && release_due(k))
 		release_send(k, trace_id, 1);
 }

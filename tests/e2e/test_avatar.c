@@ -1580,8 +1580,8 @@ upload_keyed(const char *tok, const char *path, const struct buf *img,
 
 /* An upload with "Idempotency-Key: key" and "If-Match: tags". */
 static struct http_resp *
-upload_keyed_if_match(const char *tok, const char *path,
-    const struct buf *img, const char *key, const char *tags)
+upload_keyed_if_match(const char *tok, const char *path, const struct buf *img,
+    const char *key, const char *tags)
 {
 	struct http_resp *r;
 	const char *hdrs[5];

@@ -690,8 +690,8 @@ Test(idempotency, running_stale_and_expired_claims)
 	 * the fingerprint: SHA-256 of method, path, query, the role (1:
 	 * admin) and the businesses, If-Match, If-None-Match and body
 	 */
-	snprintf(request, sizeof(request), "PATCH\n%s\n\n1\n%s,\n\n\n%s",
-	    path, f.biz, body);
+	snprintf(request, sizeof(request), "PATCH\n%s\n\n1\n%s,\n\n\n%s", path,
+	    f.biz, body);
 	db_exec(
 	    "INSERT INTO idempotency_keys (owner, key, fingerprint, token)"
 	    " VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'),"
@@ -795,10 +795,10 @@ Test(idempotency, erasure_deletes_the_stored_answers_about_the_customer)
 	snprintf(path, sizeof(path), "/customers/%s", f.cid);
 	snprintf(notes, sizeof(notes), "/customers/%s/notes", f.cid);
 	snprintf(tags, sizeof(tags), "/customers/%s/tags", f.cid);
-	http_resp_free(expect_replayed("PATCH", path, f.admin, kpatch, patch,
-	    200));
-	http_resp_free(expect_replayed("POST", notes, f.admin, knote, note,
-	    201));
+	http_resp_free(
+	    expect_replayed("PATCH", path, f.admin, kpatch, patch, 200));
+	http_resp_free(
+	    expect_replayed("POST", notes, f.admin, knote, note, 201));
 	http_resp_free(expect_replayed("POST", tags, f.admin, ktag, tag, 201));
 	uuid4(uid);
 	post = cust_body(uid, f.biz, "Other Secret");
@@ -813,12 +813,12 @@ Test(idempotency, erasure_deletes_the_stored_answers_about_the_customer)
 			 id, DB_END),
 	    1, "the created customer is the POST's");
 
-	http_resp_free(expect_replayed("DELETE", path, f.admin, kdel, NULL,
-	    204));
+	http_resp_free(
+	    expect_replayed("DELETE", path, f.admin, kdel, NULL, 204));
 	snprintf(body, sizeof(body),
 	    "{\"user_id\":\"%s\",\"business_id\":\"%s\"}", uid, f.biz);
-	http_resp_free(expect_replayed("POST", "/gdpr/delete", f.admin, kgdpr,
-	    body, 204));
+	http_resp_free(
+	    expect_replayed("POST", "/gdpr/delete", f.admin, kgdpr, body, 204));
 	cr_assert_eq(stored_with(f.sub, "Secret"), 0,
 	    "an erased person's data stayed in idempotency_keys");
 	cr_assert_eq(stored_with(f.sub, "ana@example.com"), 0);

@@ -101,9 +101,8 @@ wrapped(const char *sql, int nparams, const char *head, const char *final)
 {
 	char want[2048], *got;
 
-	(void)snprintf(want, sizeof(want), "%s" STORE("", "o::text", "3", "4",
-				     "5"),
-	    head, final);
+	(void)snprintf(want, sizeof(want),
+	    "%s" STORE("", "o::text", "3", "4", "5"), head, final);
 	got = idem_sql_wrap(sql, nparams, 0);
 	cr_assert_not_null(got, "%s", sql);
 	cr_expect_str_eq(got, want);
@@ -135,8 +134,8 @@ Test(idem, a_statement_may_store_its_first_columns_only)
 	char want[2048], *got;
 
 	(void)snprintf(want, sizeof(want),
-	    "WITH" STORE("(idem_c1, idem_c2)", "ROW(o.idem_c1, o.idem_c2)::text",
-		"2", "3", "4"),
+	    "WITH" STORE("(idem_c1, idem_c2)",
+		"ROW(o.idem_c1, o.idem_c2)::text", "2", "3", "4"),
 	    "SELECT $1, 2, 3");
 	got = idem_sql_wrap("SELECT $1, 2, 3", 1, 2);
 	cr_assert_not_null(got);
