@@ -7,7 +7,10 @@
  * customer: a missing or out-of-reach one gets its 404 (and one whose
  * version If-Match does not name its 412) before any file is written, so
  * that no token can make a worker write and fsync files for ids it cannot
- * see. Then the file is written (temporary file, fsync, rename) and one
+ * see. (With an Idempotency-Key, a 412 is the write's, as on PATCH and
+ * DELETE: the write's answer is the one stored, and its statement checks
+ * If-Match again.) Then the file is written (temporary file, fsync,
+ * rename) and one
  * statement checks the customer and If-Match again on the row it locks
  * (it may have gone or changed meanwhile), points the row at the file and
  * queues the `updated` event.
@@ -388,8 +391,13 @@ done(struct http_request *req, struct ctx *c, struct op_query *q)
 	int wrote =
 	    st->writing || c->replayed; /* a replay's rows: the write's */
 
-	/* found (by the read, then by the write), but not the version named */
-	if ((wrote ? st->found : st->in_reach) && !st->matched) {
+	/*
+	 * found (by the read, then by the write, or in the write's stored
+	 * rows), but not the version named; with an Idempotency-Key, the
+	 * write's statement answers it (stored)
+	 */
+	if ((wrote ? st->found : st->in_reach && c->idem == NULL) &&
+	    !st->matched) {
 		(void)precond_failed(req);
 		return (OP_REPLIED);
 	}

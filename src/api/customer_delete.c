@@ -4,7 +4,9 @@
  * (tags, notes and customer_history by cascade), the order and appointment
  * history of the same (business, user), scrubs the personal fields of the
  * customer's earlier events in the outbox (sent or not; the event ids
- * stay) and adds the `deleted` event. After the commit, whether or not the
+ * stay), deletes the stored answers of Idempotency-Keys about the
+ * customer (all but the erasure's own, which keeps no personal data) and
+ * adds the `deleted` event. After the commit, whether or not the
  * client is still there (customer_erase_settle), the uploaded avatar is
  * removed and so are the Redis mirror items (failed_events) of the
  * customer's events, rebuilt by the statement from their payloads as they
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "http/access.h"
+#include "http/idem.h"
 #include "model/customer_row.h"
 #include "api/customer_common.h"
 #include "api/customer_delete.h"
@@ -28,9 +31,12 @@
 /*
  * $1 the customer's id, or NULL and ($2 user_id, $3 business_id): the
  * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id; $8 the
- * versions If-Match names (NULL: any). Returns (id, avatar_file,
- * counts..., mirror items, matched) of the customer, no row if none;
- * when not matched nothing was erased and avatar_file is NULL. The
+ * versions If-Match names (NULL: any); $9 the token of the request's own
+ * Idempotency-Key claim (NULL: none). Returns (id, avatar_file,
+ * counts..., matched, mirror items) of the customer, no row if none;
+ * when not matched nothing was erased and avatar_file is NULL. A stored
+ * answer keeps the first ERASE_STORED_COLUMNS columns: the mirror items
+ * hold the earlier payloads, personal data, for the settle hook only. The
  * personal fields of earlier payloads (ERASED_KEYS) become null, keeping every payload's keys; the mirror
  * items are those of rows that were parked or are unsent (one the
  * publisher is parking at this moment included), as a JSON array of
@@ -70,6 +76,10 @@ const char customer_erase_sql[] =
 	      "  ELSE e.value END) FROM jsonb_each(o.payload) e)"
 	      " FROM target t WHERE o.customer_id = t.id"
 	      "  AND o.payload ?| ARRAY[" ERASED_KEYS "] RETURNING 1),"
+	      " keys AS ("
+	      " DELETE FROM idempotency_keys k USING target t"
+	      " WHERE k.customer_id = t.id AND k.token IS DISTINCT FROM $9::uuid"
+	      " RETURNING 1),"
 	      " ev AS ("
 	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
 	      "  trace_id)"
@@ -81,7 +91,7 @@ const char customer_erase_sql[] =
 	      "  (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
 	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
-	      "  (SELECT a FROM items), t.matched"
+	      "  t.matched, (SELECT a FROM items)"
 	      " FROM locked t";
 /* clang-format on */
 
@@ -124,13 +134,15 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 		return (OP_REPLIED);
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
-	q->nparams = 8;
+	q->nparams = 9;
+	q->stored_columns = ERASE_STORED_COLUMNS;
 	q->values[0] = c->customer_id;
 	q->values[1] = NULL;
 	q->values[2] = NULL;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
 	q->values[7] = etag_cond_param(&st->if_match);
+	q->values[8] = idem_token(c);
 	q->settle = customer_erase_settle;
 	return (OP_QUERY);
 }
@@ -141,8 +153,8 @@ customer_erase_settle(void *state, const PGresult *res, const char *trace_id)
 	(void)state;
 	customer_file_detached(res, 1, trace_id);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 7))
-		mirror_forget(PQgetvalue(res, 0, 7), trace_id);
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 8))
+		mirror_forget(PQgetvalue(res, 0, 8), trace_id);
 }
 
 static void
@@ -153,7 +165,7 @@ rows(struct http_request *req, struct ctx *c, const PGresult *res)
 	if (PQntuples(res) != 1 || st->found)
 		return;
 	st->found = 1;
-	st->matched = *PQgetvalue(res, 0, 8) == 't';
+	st->matched = *PQgetvalue(res, 0, 7) == 't';
 }
 
 static enum op_next

@@ -15,11 +15,14 @@ int customer_delete(struct http_request *req);
 /*
  * The erasure statement, shared by DELETE /customers/{id} and
  * /gdpr/delete: $1 the id, or NULL and ($2 user_id, $3 business_id); $4-$6
- * the caller's scope (access_scope); $7 the trace id. Returns one row
- * (id, avatar_file, ..., mirror items) for the erased customer, none if
- * out of reach.
+ * the caller's scope (access_scope); $7 the trace id; $8 If-Match's
+ * versions; $9 idem_token (its own stored answer stays). Returns one row
+ * (id, avatar_file, ..., matched, mirror items) for the erased customer,
+ * none if out of reach. With an Idempotency-Key only the columns before
+ * the mirror items are stored (op_query's stored_columns).
  */
 extern const char customer_erase_sql[];
+#define ERASE_STORED_COLUMNS 8
 /*
  * Its settle hook (db.h), client there or not: once committed, the
  * avatar file and the Redis mirror items of the customer's events go.

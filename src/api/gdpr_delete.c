@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "http/access.h"
+#include "http/idem.h"
 #include "api/customer_delete.h"
 #include "api/gdpr.h"
 #include "http/op.h"
@@ -57,13 +58,15 @@ prepare(struct http_request *req, struct ctx *c, struct op_query *q)
 	st->body = body;
 	access_scope(&c->claims, &st->scope);
 	q->sql = customer_erase_sql;
-	q->nparams = 8;
+	q->nparams = 9;
+	q->stored_columns = ERASE_STORED_COLUMNS;
 	q->values[0] = NULL; /* by (user_id, business_id) */
 	q->values[1] = st->body.user_id;
 	q->values[2] = st->body.business_id;
 	access_params(&st->scope, &q->values[3]);
 	q->values[6] = c->trace_id;
 	q->values[7] = NULL; /* no If-Match: any version */
+	q->values[8] = idem_token(c);
 	q->settle = customer_erase_settle;
 	return (OP_QUERY);
 }

@@ -50,6 +50,12 @@ struct op_query {
 	 * may be gone; rows() and done() follow when it is not.
 	 */
 	void (*settle)(void *state, const PGresult *res, const char *trace_id);
+	/*
+	 * A write sent with an Idempotency-Key (http/idem.h): the leading
+	 * columns its stored answer keeps, those rows() reads (0: all); the
+	 * others (personal data only the settle hook needs) are not stored.
+	 */
+	int stored_columns;
 };
 
 /*

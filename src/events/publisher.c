@@ -125,6 +125,13 @@
 #define PRUNE_EVERY_S 60
 #define PRUNE_KEYS_BATCH 1000
 #define PRUNE_KEYS_BATCH_S "1000" /* = PRUNE_KEYS_BATCH */
+/*
+ * A pass of the key prune stops after this many batches or this long,
+ * whichever comes first: after a burst the backlog goes over several
+ * passes, and publishing never waits long behind it.
+ */
+#define PRUNE_KEYS_BATCHES 10
+#define PRUNE_KEYS_PASS_MS 200
 #define GAUGES_EVERY_S 1
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
@@ -660,17 +667,23 @@ prune(struct publisher *p)
 	prune_keys(p);
 }
 
-/* Expired keys in short batches, so that no claim waits behind one. */
+/*
+ * Expired keys in short batches, so that no claim waits behind one; a
+ * bounded number of them a pass (the rest at the next pass).
+ */
 static void
 prune_keys(struct publisher *p)
 {
 	PGresult *r;
 	char hours[16];
 	const char *params[1] = { hours };
-	int more;
+	long long until;
+	int more, batches;
 
 	(void)snprintf(hours, sizeof(hours), "%d",
 	    settings.idempotency_ttl_hours);
+	until = monotime_ms() + PRUNE_KEYS_PASS_MS;
+	batches = 0;
 	do {
 		r = PQexecParams(p->pg, sql_prune_keys, 1, NULL, params, NULL,
 		    NULL, 0);
@@ -678,7 +691,8 @@ prune_keys(struct publisher *p)
 		    strtol(PQcmdTuples(r), NULL, 10) == PRUNE_KEYS_BATCH;
 		if (!db_ok(p, r, PGRES_COMMAND_OK))
 			return;
-	} while (more && !task_stopping());
+	} while (more && ++batches < PRUNE_KEYS_BATCHES &&
+	    monotime_ms() < until && !task_stopping());
 }
 
 /*

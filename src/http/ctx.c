@@ -68,13 +68,14 @@ ctx_free(struct http_request *req)
 
 	if ((c = http_state_get(req)) == NULL)
 		return;
+	/* first: the claim's statement in flight may carry the state */
+	if (c->idem_end != NULL)
+		c->idem_end(c);
 	/* a write's settle hook may still need the handler's state */
 	if (db_release(&c->db, c->state, c->state_free)) {
 		c->state = NULL;
 		c->state_free = NULL;
 	}
-	if (c->idem_end != NULL)
-		c->idem_end(c);
 	if (c->gate != NULL && c->gate_free != NULL)
 		c->gate_free(c->gate);
 	c->gate = NULL;

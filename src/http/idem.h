@@ -42,6 +42,17 @@ PGresult *idem_replay_rows(struct ctx *c);
 /* Before a statement is sent: a write is rewritten to store its rows. */
 void idem_wrap(struct ctx *c, struct op_query *q);
 /*
+ * The state to give db_send with q: the claim and the rewritten write
+ * carry the request's claim (their settle hook releases it when the
+ * request is gone), any other statement the handler's c->state.
+ */
+void *idem_send_state(struct ctx *c, const struct op_query *q);
+/*
+ * The claim's token, or NULL without an Idempotency-Key: an erasure
+ * deletes the stored answers about its customer but its own.
+ */
+const char *idem_token(const struct ctx *c);
+/*
  * That statement's outcome (committed, rolled back, unknown); DB_WAIT
  * while it runs. When db_send refused it, it was never sent: pass what
  * db_send returned with sent 0.
@@ -50,6 +61,9 @@ void idem_outcome(struct ctx *c, enum db_status st, int sent);
 /*
  * The request ends: a claim whose write never committed is released
  * (sent without waiting; a claim left running is taken over once stale).
+ * With the claim or the write still in flight, the pool keeps the claim
+ * until its outcome, which releases it if need be. Before db_release of
+ * the request's statement (ctx.c).
  */
 void idem_end(struct ctx *c);
 

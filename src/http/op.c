@@ -178,7 +178,7 @@ query_send(struct http_request *req, struct ctx *c, const struct op_query *q)
 	c->db.sleep = request_sleep;
 	c->db.wake = request_wakeup;
 	c->db.trace_id = c->trace_id;
-	return (db_send(&c->db, q, c->state));
+	return (db_send(&c->db, q, idem_send_state(c, q)));
 }
 
 static int

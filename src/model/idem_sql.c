@@ -8,7 +8,10 @@
  * quotes and comments, and moved into a CTE of its own beside the others.
  * A row's record text (o::text) holds each column as its type's text
  * output, which is what libpq hands the handler: the replay rebuilds the
- * very rows the handler rendered (http/idem.c).
+ * very rows the handler rendered (http/idem.c). The row also learns the
+ * customer its answer is about, when the claim did not know it (POST
+ * /customers): the first row's customer_id column, else its id, when
+ * that is a UUID; an erasure deletes the answers of its customer.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "model/xalloc.h"
 
 static const char *final_query(const char *);
+static void stored_names(int, char **, char **);
 static const char *skip_quoted(const char *, char);
 static int keyword_at(const char *, const char *, const char *);
 
@@ -29,19 +33,24 @@ idem_sql_writes(const char *sql)
 }
 
 char *
-idem_sql_wrap(const char *sql, int nparams)
+idem_sql_wrap(const char *sql, int nparams, int stored_columns)
 {
 	static const char store[] =
-	    " idem_out AS (%s),"
+	    " idem_out%s AS (%s),"
 	    " idem_store AS ("
 	    " UPDATE idempotency_keys k SET state = 'done',"
-	    "  response = (SELECT coalesce(array_agg(o::text), '{}')"
-	    "  FROM idem_out o)"
+	    "  response = (SELECT coalesce(array_agg(%s), '{}')"
+	    "  FROM idem_out o),"
+	    "  customer_id = coalesce(k.customer_id, (SELECT CASE WHEN v ~* "
+	    "'^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN v::uuid END"
+	    "  FROM idem_out o, LATERAL (SELECT coalesce("
+	    "to_jsonb(o) ->> 'customer_id', to_jsonb(o) ->> 'id') AS v) x"
+	    "  LIMIT 1))"
 	    " WHERE k.owner = $%d::text AND k.key = $%d::text"
 	    "  AND k.token = $%d::uuid AND k.state = 'running' RETURNING 1)"
 	    " SELECT * FROM idem_out";
 	const char *final;
-	char *out, *head;
+	char *out, *head, *names, *record;
 	size_t len;
 	int n;
 
@@ -59,13 +68,49 @@ idem_sql_wrap(const char *sql, int nparams)
 		head[len] = ',';
 		head[len + 1] = '\0';
 	}
-	len = strlen(head) + strlen(final) + sizeof(store) + 64;
+	stored_names(stored_columns, &names, &record);
+	len = strlen(head) + strlen(final) + strlen(names) + strlen(record) +
+	    sizeof(store) + 64;
 	out = xmalloc(len);
 	n = snprintf(out, len, "%s", head);
-	(void)snprintf(out + n, len - (size_t)n, store, final, nparams + 1,
-	    nparams + 2, nparams + 3);
+	(void)snprintf(out + n, len - (size_t)n, store, names, final, record,
+	    nparams + 1, nparams + 2, nparams + 3);
 	free(head);
+	free(names);
+	free(record);
 	return (out);
+}
+
+/*
+ * All columns: idem_out as it is, each row's o::text. The first n only:
+ * those are named idem_c1... (a CTE's column list may be shorter than
+ * its columns) and stored as ROW(o.idem_c1, ...)::text, the same record
+ * text of fewer columns.
+ */
+static void
+stored_names(int n, char **names, char **record)
+{
+	size_t len;
+	int i, a, b;
+
+	if (n <= 0) {
+		*names = xstrdup("");
+		*record = xstrdup("o::text");
+		return;
+	}
+	len = (size_t)n * 20 + 16;
+	*names = xmalloc(len);
+	*record = xmalloc(len);
+	a = snprintf(*names, len, "(");
+	b = snprintf(*record, len, "ROW(");
+	for (i = 1; i <= n; i++) {
+		a += snprintf(*names + a, len - (size_t)a, "%sidem_c%d",
+		    i > 1 ? ", " : "", i);
+		b += snprintf(*record + b, len - (size_t)b, "%so.idem_c%d",
+		    i > 1 ? ", " : "", i);
+	}
+	(void)snprintf(*names + a, len - (size_t)a, ")");
+	(void)snprintf(*record + b, len - (size_t)b, ")::text");
 }
 
 /* The final query of sql (sql itself when it has no CTE), or NULL. */

@@ -14,10 +14,12 @@ int idem_sql_writes(const char *sql);
  * sql (nparams parameters) as one statement that also stores its result
  * rows under the claim ($nparams+1 owner, +2 key, +3 token) in the same
  * transaction: its final query becomes the CTE idem_out, an UPDATE of
- * idempotency_keys stores each row's record text, and the statement
- * returns idem_out's rows, the same columns as sql's. NULL when sql has no
- * final query to wrap. The caller owns the result (free).
+ * idempotency_keys stores each row's record text (of its first
+ * stored_columns columns; 0: all) and the customer the rows are about,
+ * and the statement returns idem_out's rows, the same columns as sql's.
+ * NULL when sql has no final query to wrap. The caller owns the result
+ * (free).
  */
-char *idem_sql_wrap(const char *sql, int nparams);
+char *idem_sql_wrap(const char *sql, int nparams, int stored_columns);
 
 #endif

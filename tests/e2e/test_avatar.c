@@ -121,6 +121,8 @@ static void form_headers(const char *[4], char[2048], const char *,
     const char *);
 static struct http_resp *upload_keyed(const char *, const char *,
     const struct buf *, const char *);
+static struct http_resp *upload_keyed_if_match(const char *, const char *,
+    const struct buf *, const char *, const char *);
 static struct http_resp *upload_if_match(const char *, const char *,
     const struct buf *, const char *);
 static struct http_resp *upload_conditional(const char *, const char *,
@@ -1595,6 +1597,60 @@ upload_keyed(const char *tok, const char *path, const struct buf *img,
 	r = http_req("POST", path, hdrs, body.data, body.len);
 	buf_free(&body);
 	return (r);
+}
+
+/* An upload with "Idempotency-Key: key" and "If-Match: tags". */
+static struct http_resp *
+upload_keyed_if_match(const char *tok, const char *path, const struct buf *img,
+    const char *key, const char *tags)
+{
+	struct http_resp *r;
+	const char *hdrs[5];
+	char auth[2048], idem[128], im[256];
+	struct buf body;
+
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+	snprintf(im, sizeof(im), "If-Match: %s", tags);
+	form_headers(hdrs, auth, tok, idem);
+	hdrs[3] = im;
+	hdrs[4] = NULL;
+	form_file(&body, img);
+	r = http_req("POST", path, hdrs, body.data, body.len);
+	buf_free(&body);
+	return (r);
+}
+
+/*
+ * With a key, the upload's 412 is its write's, stored as PATCH's: the
+ * retry replays it; the same upload with the version read since is
+ * another request (422). No file stays for it, the row is unchanged.
+ */
+Test(avatar, a_keyed_412_is_stored_like_patch)
+{
+	struct http_resp *r;
+	struct replace f;
+	char key[UUID_STR_LEN];
+
+	replace_begin(&f); /* version 2 */
+	uuid4(key);
+	r = upload_keyed_if_match(f.tok, f.path, &f.jpg, key, "\"1\"");
+	expect_detail(r, 412, "Precondition Failed");
+	cr_assert_null(http_hdr(r, "idempotent-replayed"));
+	http_resp_free(r);
+	r = upload_keyed_if_match(f.tok, f.path, &f.jpg, key, "\"1\"");
+	expect_detail(r, 412, "Precondition Failed");
+	cr_assert_str_eq(http_hdr(r, "idempotent-replayed"), "true");
+	http_resp_free(r);
+	r = upload_keyed_if_match(f.tok, f.path, &f.jpg, key, "\"2\"");
+	expect_detail(r, 422,
+	    "Idempotency-Key reused with a different request");
+	http_resp_free(r);
+	cr_assert_eq(db_count("SELECT count(*) FROM customers WHERE id = $1"
+			      " AND avatar_file = $2 AND version = 2",
+			 f.id, file_of(f.first), DB_END),
+	    1, "a refused upload changed the row");
+	expect_no_orphans();
+	replace_end(&f);
 }
 
 /*

@@ -3,11 +3,15 @@
  * retry with the same key and request gets the first response byte for
  * byte with Idempotent-Replayed: true, and writes nothing and queues no
  * event again; the same key with another request is 422, with a request
- * still running 409; keys are the caller's own; an invalid key is 400.
- * Counted in the database: customers, outbox rows, tags, notes.
+ * still running 409; keys are the caller's own (and their token's role
+ * and businesses, and If-Match, are part of the request); an invalid key
+ * is 400; an erasure deletes the stored answers about its customer; a
+ * claim whose client left is given back. Counted in the database:
+ * customers, outbox rows, tags, notes, keys.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +35,13 @@
 #define RUNNING "A request with this Idempotency-Key is in progress"
 #define INVALID "Invalid Idempotency-Key"
 
+/* The header lines of a keyed request (keyed_headers). */
+struct keyed {
+	const char *hdrs[5];
+	char auth[2048];
+	char idem[512];
+};
+
 /* One request of a racer thread, and its answer. */
 struct racer {
 	const char *method, *path, *tok, *key, *body;
@@ -39,6 +50,16 @@ struct racer {
 
 static struct http_resp *send_keyed(const char *, const char *, const char *,
     const char *, const char *);
+static struct http_resp *send_keyed_with(const char *, const char *,
+    const char *, const char *, const char *, const char *);
+static int send_keyed_only(const char *, const char *, const char *,
+    const char *, const char *);
+static const char **keyed_headers(struct keyed *, const char *, const char *,
+    const char *, const char *);
+static char *tok_businesses(const char *, const char *, const char *);
+static void expect_key_back_when_gone(const struct tenant_fx *, const char *,
+    const char *, int);
+static long stored_with(const char *, const char *);
 static void *race_one(void *);
 static struct http_resp *expect_replayed(const char *, const char *,
     const char *, const char *, const char *, int);
@@ -53,22 +74,75 @@ static struct http_resp *
 send_keyed(const char *method, const char *path, const char *tok,
     const char *key, const char *json)
 {
-	const char *hdrs[4];
-	char auth[2048], idem[512];
+	return (send_keyed_with(method, path, tok, key, json, NULL));
+}
+
+/* send_keyed with one more header line (extra, if not NULL). */
+static struct http_resp *
+send_keyed_with(const char *method, const char *path, const char *tok,
+    const char *key, const char *json, const char *extra)
+{
+	struct keyed h;
+
+	return (http_req(method, path, keyed_headers(&h, tok, key, json, extra),
+	    json != NULL ? json : "", json != NULL ? strlen(json) : 0));
+}
+
+/* The same from a client that reads nothing: its socket (http.h). */
+static int
+send_keyed_only(const char *method, const char *path, const char *tok,
+    const char *key, const char *json)
+{
+	struct keyed h;
+
+	return (http_send_only(method, path,
+	    keyed_headers(&h, tok, key, json, NULL), json != NULL ? json : "",
+	    json != NULL ? strlen(json) : 0));
+}
+
+/* The header lines of a keyed request, in h. */
+static const char **
+keyed_headers(struct keyed *h, const char *tok, const char *key,
+    const char *json, const char *extra)
+{
 	size_t n;
 
 	n = 0;
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
-	hdrs[n++] = auth;
+	snprintf(h->auth, sizeof(h->auth), "Authorization: Bearer %s", tok);
+	h->hdrs[n++] = h->auth;
 	if (json != NULL)
-		hdrs[n++] = "Content-Type: application/json";
+		h->hdrs[n++] = "Content-Type: application/json";
 	if (key != NULL) {
-		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
-		hdrs[n++] = idem;
+		snprintf(h->idem, sizeof(h->idem), "Idempotency-Key: %s", key);
+		h->hdrs[n++] = h->idem;
 	}
-	hdrs[n] = NULL;
-	return (http_req(method, path, hdrs, json != NULL ? json : "",
-	    json != NULL ? strlen(json) : 0));
+	if (extra != NULL)
+		h->hdrs[n++] = extra;
+	h->hdrs[n] = NULL;
+	return (h->hdrs);
+}
+
+/* An admin token of sub naming the businesses a and b, in that order. */
+static char *
+tok_businesses(const char *sub, const char *a, const char *b)
+{
+	char claims[512];
+
+	snprintf(claims, sizeof(claims),
+	    "{\"sub\":\"%s\",\"role\":\"admin_business\",\"business_ids\":"
+	    "[\"%s\",\"%s\"],\"exp\":%ld}",
+	    sub, a, b, (long)time(NULL) + TOK_TTL);
+	return (tok_claims(claims, JWT_ALG_HS256, NULL));
+}
+
+/* Keys whose stored answer holds text (case-insensitively). */
+static long
+stored_with(const char *owner, const char *text)
+{
+	return (db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			 " owner = $1 AND array_to_string(response, ' ')"
+			 " ILIKE '%' || $2 || '%'",
+	    owner, text, DB_END));
 }
 
 static void *
@@ -612,8 +686,12 @@ Test(idempotency, running_stale_and_expired_claims)
 	tenant_init(&f);
 	key = key_new();
 	snprintf(path, sizeof(path), "/customers/%s", f.cid);
-	/* the fingerprint: SHA-256 of method, path, query and body */
-	snprintf(request, sizeof(request), "PATCH\n%s\n\n%s", path, body);
+	/*
+	 * the fingerprint: SHA-256 of method, path, query, the role (1:
+	 * admin) and the businesses, If-Match, If-None-Match and body
+	 */
+	snprintf(request, sizeof(request), "PATCH\n%s\n\n1\n%s,\n\n\n%s", path,
+	    f.biz, body);
 	db_exec(
 	    "INSERT INTO idempotency_keys (owner, key, fingerprint, token)"
 	    " VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'),"
@@ -687,4 +765,256 @@ Test(idempotency, the_publisher_prunes_expired_keys, .timeout = 60)
 	instance_stop(&in);
 	instance_expect_clean(&in);
 	scratch_drop(c, name);
+}
+
+/*
+ * An erasure deletes the stored answers about the customer: of a PATCH,
+ * a note, tags, and the POST that created another one; none of the
+ * person's data stays in idempotency_keys, and a retry of those keys runs
+ * again (404, as the customer is gone; a POST creates anew). The
+ * erasure's own key still replays its 204.
+ */
+Test(idempotency, erasure_deletes_the_stored_answers_about_the_customer)
+{
+	struct http_resp *r;
+	struct tenant_fx f;
+	char path[160], notes[160], tags[160], body[256], uid[UUID_STR_LEN];
+	char *kpatch, *knote, *ktag, *kpost, *kdel, *kgdpr, *post, *id;
+	const char *patch = "{\"full_name\":\"Secret Name\"}";
+	const char *note = "{\"content\":\"Secret note\"}";
+	const char *tag = "{\"labels\":[\"SecretTag\"]}";
+	json_t *j;
+
+	tenant_init(&f);
+	kpatch = key_new();
+	knote = key_new();
+	ktag = key_new();
+	kpost = key_new();
+	kdel = key_new();
+	kgdpr = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", f.cid);
+	snprintf(notes, sizeof(notes), "/customers/%s/notes", f.cid);
+	snprintf(tags, sizeof(tags), "/customers/%s/tags", f.cid);
+	http_resp_free(
+	    expect_replayed("PATCH", path, f.admin, kpatch, patch, 200));
+	http_resp_free(
+	    expect_replayed("POST", notes, f.admin, knote, note, 201));
+	http_resp_free(expect_replayed("POST", tags, f.admin, ktag, tag, 201));
+	uuid4(uid);
+	post = cust_body(uid, f.biz, "Other Secret");
+	r = expect_replayed("POST", "/customers", f.admin, kpost, post, 201);
+	j = resp_json(r);
+	id = strdup(json_str(j, "id"));
+	json_decref(j);
+	http_resp_free(r);
+	cr_assert_eq(stored_with(f.sub, "Secret"), 4);
+	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			      " customer_id = $1",
+			 id, DB_END),
+	    1, "the created customer is the POST's");
+
+	http_resp_free(
+	    expect_replayed("DELETE", path, f.admin, kdel, NULL, 204));
+	snprintf(body, sizeof(body),
+	    "{\"user_id\":\"%s\",\"business_id\":\"%s\"}", uid, f.biz);
+	http_resp_free(
+	    expect_replayed("POST", "/gdpr/delete", f.admin, kgdpr, body, 204));
+	cr_assert_eq(stored_with(f.sub, "Secret"), 0,
+	    "an erased person's data stayed in idempotency_keys");
+	cr_assert_eq(stored_with(f.sub, "ana@example.com"), 0);
+	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			      " owner = $1",
+			 f.sub, DB_END),
+	    2, "the erasures' own keys only");
+
+	r = send_keyed("PATCH", path, f.admin, kpatch, patch);
+	expect_detail(r, 404, "Customer not found");
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	r = send_keyed("POST", notes, f.admin, knote, note);
+	expect_detail(r, 404, "Customer not found");
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	/* the erasures' own answers replay */
+	r = send_keyed("DELETE", path, f.admin, kdel, NULL);
+	expect_status(r, 204);
+	cr_assert_str_eq(http_hdr(r, REPLAYED), "true");
+	http_resp_free(r);
+	/* a create's key, once its customer is erased, creates again */
+	r = send_keyed("POST", "/customers", f.admin, kpost, post);
+	expect_status(r, 201);
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	free(kpatch);
+	free(knote);
+	free(ktag);
+	free(kpost);
+	free(kdel);
+	free(kgdpr);
+	free(post);
+	free(id);
+	tenant_free(&f);
+}
+
+/*
+ * The token's businesses are part of the request: the same sub whose
+ * token now names another business gets 422, never a replay of an answer
+ * about a customer it no longer reaches; the same businesses in another
+ * order are the same request.
+ */
+Test(idempotency, a_token_with_other_businesses_is_another_request)
+{
+	struct http_resp *r;
+	struct tenant_fx a, b;
+	char path[128], *key, *both, *swapped, *elsewhere;
+	const char *body = "{\"full_name\":\"Scoped Name\"}";
+
+	tenant_init(&a);
+	tenant_init(&b);
+	key = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", a.cid);
+	both = tok_businesses(a.sub, a.biz, b.biz);
+	swapped = tok_businesses(a.sub, b.biz, a.biz);
+	elsewhere = tok_sub("admin_business", a.sub, b.biz);
+	r = send_keyed("PATCH", path, both, key, body);
+	expect_status(r, 200);
+	http_resp_free(r);
+	r = send_keyed("PATCH", path, swapped, key, body);
+	expect_status(r, 200);
+	cr_assert_str_eq(http_hdr(r, REPLAYED), "true");
+	http_resp_free(r);
+	r = send_keyed("PATCH", path, elsewhere, key, body);
+	expect_detail(r, 422, REUSED);
+	cr_assert_null(strstr(r->body, "Scoped Name"));
+	http_resp_free(r);
+	/* the same sub naming a's business only: another request too */
+	expect_detail_and_free(send_keyed("PATCH", path, a.admin, key, body),
+	    422, REUSED);
+	free(both);
+	free(swapped);
+	free(elsewhere);
+	free(key);
+	tenant_free(&a);
+	tenant_free(&b);
+}
+
+/*
+ * If-Match is part of the request: a stored 412 replays for the same
+ * If-Match (spaces aside), and the same edit with the version read since
+ * is another request (422), never the stale 412 again.
+ */
+Test(idempotency, a_stored_412_and_another_if_match)
+{
+	struct http_resp *r;
+	struct tenant_fx f;
+	char path[128], *key;
+	const char *body = "{\"full_name\":\"Careful Edit\"}";
+
+	tenant_init(&f);
+	key = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", f.cid);
+	r = send_keyed_with("PATCH", path, f.admin, key, body,
+	    "If-Match: \"7\", \"8\"");
+	expect_detail(r, 412, "Precondition Failed");
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	r = send_keyed_with("PATCH", path, f.admin, key, body,
+	    "If-Match: \"7\",\"8\"");
+	expect_detail(r, 412, "Precondition Failed");
+	cr_assert_str_eq(http_hdr(r, REPLAYED), "true");
+	http_resp_free(r);
+	r = send_keyed_with("PATCH", path, f.admin, key, body,
+	    "If-Match: \"1\"");
+	expect_detail(r, 422, REUSED);
+	http_resp_free(r);
+	cr_assert_eq(events(f.cid, "v1.customer.updated"), 0);
+	free(key);
+	key = key_new();
+	r = send_keyed_with("PATCH", path, f.admin, key, body,
+	    "If-Match: \"1\"");
+	expect_status(r, 200);
+	http_resp_free(r);
+	cr_assert_eq(events(f.cid, "v1.customer.updated"), 1);
+	free(key);
+	tenant_free(&f);
+}
+
+/*
+ * A keyed PATCH of f's customer from a client that leaves while its
+ * statement waits on rows the test locks (lock_sql with the key as $1;
+ * NULL: the customer's row): the key must be given back (5 s at most),
+ * the lock released before (hold 0) or after (hold 1); then the same
+ * request runs anew, once.
+ */
+static void
+expect_key_back_when_gone(const struct tenant_fx *f, const char *key,
+    const char *lock_sql, int hold)
+{
+	struct http_resp *r;
+	struct rowlock *l;
+	char path[128];
+	const char *body = "{\"full_name\":\"Client Gone\"}";
+	int fd;
+
+	snprintf(path, sizeof(path), "/customers/%s", f->cid);
+	if (lock_sql != NULL)
+		l = rowlock_take_sql(env_database_url(), lock_sql, key);
+	else
+		l = rowlock_take(env_database_url(), f->cid);
+	fd = send_keyed_only("PATCH", path, f->admin, key, body);
+	rowlock_wait_blocked(l, 5000);
+	raw_close_seen(fd, 10000); /* the worker saw its client go */
+	if (!hold)
+		rowlock_release(l);
+	cr_assert_eq(db_wait_count(0, 0, 5000,
+			 "SELECT count(*) FROM idempotency_keys WHERE key = $1",
+			 key, DB_END),
+	    0, "the claim of a client that left stayed");
+	if (hold)
+		rowlock_release(l);
+	cr_assert_eq(events(f->cid, "v1.customer.updated"), 0);
+	r = send_keyed("PATCH", path, f->admin, key, body);
+	expect_status(r, 200);
+	cr_assert_null(http_hdr(r, REPLAYED));
+	http_resp_free(r);
+	cr_assert_eq(events(f->cid, "v1.customer.updated"), 1);
+}
+
+/*
+ * A client that leaves while its claim waits (here on the key's row,
+ * locked by the test: an expired claim being taken over) gives the key
+ * back once the claim is in: no 409 for minutes, and nothing written.
+ */
+Test(idempotency, a_client_gone_while_claiming_gives_the_key_back)
+{
+	struct tenant_fx f;
+	char *key;
+
+	tenant_init(&f);
+	key = key_new();
+	db_exec("INSERT INTO idempotency_keys (owner, key, fingerprint, token,"
+		" state, created_at) VALUES ($1, $2, 'old', gen_random_uuid(),"
+		" 'done', now() - interval '25 hours')",
+	    f.sub, key, DB_END);
+	expect_key_back_when_gone(&f, key,
+	    "SELECT 1 FROM idempotency_keys WHERE key = $1 FOR UPDATE", 0);
+	free(key);
+	tenant_free(&f);
+}
+
+/*
+ * A client that leaves while its write waits on the customer's row, the
+ * write then rolled back (its lock wait timed out, the test still holding
+ * the row): the key is given back.
+ */
+Test(idempotency, a_client_gone_before_a_rollback_gives_the_key_back)
+{
+	struct tenant_fx f;
+	char *key;
+
+	tenant_init(&f);
+	key = key_new();
+	expect_key_back_when_gone(&f, key, NULL, 1);
+	free(key);
+	tenant_free(&f);
 }

@@ -1484,7 +1484,7 @@ Test(migrate, search_trigram_index_replaces_the_three)
  * 0013: the claims of Idempotency-Key, one per (owner, key), on a database
  * that already holds customers (which it leaves alone). A second claim of
  * the same pair conflicts; a state other than running or done is refused;
- * the prune reads created_at's index.
+ * the prune reads created_at's index, an erasure customer_id's.
  */
 Test(migrate, idempotency_keys_table_one_claim_per_owner_and_key)
 {
@@ -1506,6 +1506,10 @@ Test(migrate, idempotency_keys_table_one_claim_per_owner_and_key)
 	    "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = "
 	    "'ix_idempotency_keys_created_at' AND indexdef LIKE "
 	    "'%(created_at)')"));
+	cr_expect(sql_true(db.conn,
+	    "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = "
+	    "'ix_idempotency_keys_customer_id' AND indexdef LIKE "
+	    "'%(customer_id) WHERE (customer_id IS NOT NULL)')"));
 	cr_expect_eq(sql_long(db.conn,
 			 "WITH a AS (INSERT INTO idempotency_keys (owner, key, "
 			 "fingerprint, token) VALUES ('u', 'k', 'f', "
