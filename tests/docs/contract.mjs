@@ -276,8 +276,15 @@ async function customersRun(prefix) {
 const subOf = (tok) => JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString()).sub;
 
 // The request as the service fingerprints it: method, path, query, body.
-function fingerprint(method, path, query, body) {
-  return createHash('sha256').update(`${method}\n${path}\n${query}\n`).update(body || Buffer.alloc(0)).digest('hex');
+// src/http/idem.c's fingerprint: method, path, query, the token's role
+// (enum role's number) and sorted businesses, If-Match, If-None-Match
+// (none here), body.
+const ROLE_NUMBER = { customer: 0, client: 0, admin_business: 1, admin_manager: 1, superadmin: 2, internal: 3 };
+function fingerprint(method, path, query, body, tok) {
+  const claims = JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString());
+  const businesses = [...(claims.business_id ? [claims.business_id] : []), ...(claims.business_ids || [])].sort();
+  const role = ROLE_NUMBER[claims.role] ?? 4;
+  return createHash('sha256').update(`${method}\n${path}\n${query}\n${role}\n${businesses.map((b) => `${b},`).join('')}\n\n\n`).update(body || Buffer.alloc(0)).digest('hex');
 }
 
 async function keyed(key, { prefix, params, token, json, form, ok }) {
@@ -297,7 +304,7 @@ async function keyed(key, { prefix, params, token, json, form, ok }) {
   await call(key, send(k, { query: 'other=1', expect: 422 }));
   // a claim as a request still running leaves it
   const running = randomUUID();
-  sql(`INSERT INTO idempotency_keys (owner, key, fingerprint, token) VALUES ('${subOf(token)}', '${running}', '${fingerprint(o.method.toUpperCase(), path, '', body)}', gen_random_uuid())`);
+  sql(`INSERT INTO idempotency_keys (owner, key, fingerprint, token) VALUES ('${subOf(token)}', '${running}', '${fingerprint(o.method.toUpperCase(), path, '', body, token)}', gen_random_uuid())`);
   await call(key, send(running, { expect: 409 }));
   return first;
 }
