@@ -126,13 +126,12 @@
 #define PRUNE_KEYS_BATCH 1000
 #define PRUNE_KEYS_BATCH_S "1000" /* = PRUNE_KEYS_BATCH */
 /*
- * The key prune runs every second for at most PRUNE_KEYS_PASS_MS, so that
- * publishing never waits long behind it, while it keeps up with a few
- * thousand keyed writes a second (a batch of 1 000 takes a few ms); a
- * larger backlog goes over the next seconds.
+ * A pass of the key prune stops after this many batches or this long,
+ * whichever comes first: after a burst the backlog goes over several
+ * passes, and publishing never waits long behind it.
  */
-#define PRUNE_KEYS_EVERY_S 1
-#define PRUNE_KEYS_PASS_MS 50
+#define PRUNE_KEYS_BATCHES 10
+#define PRUNE_KEYS_PASS_MS 200
 #define GAUGES_EVERY_S 1
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
@@ -165,18 +164,6 @@ static const char sql_prune_keys[] =
     " SELECT ctid FROM idempotency_keys"
     " WHERE created_at < now() - make_interval(hours => $1::int)"
     " LIMIT " PRUNE_KEYS_BATCH_S "))";
-/*
- * Stored answers about a customer erased since (once a minute): the
- * erasure deletes them in its own statement, but a keyed write that
- * claimed after the erasure's snapshot and committed before it locked the
- * row leaves its answer behind ($1 unused, for prune_keys' shape).
- */
-static const char sql_prune_erased[] =
-    "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
-    " SELECT k.ctid FROM idempotency_keys k"
-    " WHERE k.customer_id IS NOT NULL AND $1::int IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = k.customer_id)"
-    " LIMIT " PRUNE_KEYS_BATCH_S "))";
 
 /*
  * SENT_PART: the broker answered every row, nacking some; REFUSED: it
@@ -208,7 +195,6 @@ struct publisher {
 	int declare_failed; /* logged once until it succeeds */
 	long long declare_at; /* monotime_ms of its next try */
 	time_t pruned_at;
-	time_t keys_pruned_at;
 	time_t gauged_at;
 	char err[AMQP_PUB_ERRLEN];
 };
@@ -229,7 +215,7 @@ static void park(struct publisher *);
 static int park_rows(struct publisher *, PGresult *, const int *, int, int);
 static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
-static int prune_keys(struct publisher *, const char *);
+static void prune_keys(struct publisher *);
 static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
 static void stop(struct publisher *);
@@ -670,11 +656,6 @@ prune(struct publisher *p)
 	time_t now;
 
 	now = monotime_ms() / 1000;
-	if (now - p->keys_pruned_at >= PRUNE_KEYS_EVERY_S) {
-		p->keys_pruned_at = now;
-		if (!prune_keys(p, sql_prune_keys))
-			return;
-	}
 	if (now - p->pruned_at < PRUNE_EVERY_S)
 		return;
 	p->pruned_at = now;
@@ -683,34 +664,35 @@ prune(struct publisher *p)
 	r = PQexecParams(p->pg, sql_prune, 1, NULL, params, NULL, NULL, 0);
 	if (!db_ok(p, r, PGRES_COMMAND_OK))
 		return;
-	(void)prune_keys(p, sql_prune_erased);
+	prune_keys(p);
 }
 
 /*
- * Keys (sql, $1 the TTL in hours) in short batches, so that no claim
- * waits behind one, for at most PRUNE_KEYS_PASS_MS (the rest at the next
- * pass); 0 when a statement failed (the connection dropped).
+ * Expired keys in short batches, so that no claim waits behind one; a
+ * bounded number of them a pass (the rest at the next pass).
  */
-static int
-prune_keys(struct publisher *p, const char *sql)
+static void
+prune_keys(struct publisher *p)
 {
 	PGresult *r;
 	char hours[16];
 	const char *params[1] = { hours };
 	long long until;
-	int more;
+	int more, batches;
 
 	(void)snprintf(hours, sizeof(hours), "%d",
 	    settings.idempotency_ttl_hours);
 	until = monotime_ms() + PRUNE_KEYS_PASS_MS;
+	batches = 0;
 	do {
-		r = PQexecParams(p->pg, sql, 1, NULL, params, NULL, NULL, 0);
+		r = PQexecParams(p->pg, sql_prune_keys, 1, NULL, params, NULL,
+		    NULL, 0);
 		more = PQresultStatus(r) == PGRES_COMMAND_OK &&
 		    strtol(PQcmdTuples(r), NULL, 10) == PRUNE_KEYS_BATCH;
 		if (!db_ok(p, r, PGRES_COMMAND_OK))
-			return (0);
-	} while (more && monotime_ms() < until && !task_stopping());
-	return (1);
+			return;
+	} while (more && ++batches < PRUNE_KEYS_BATCHES &&
+	    monotime_ms() < until && !task_stopping());
 }
 
 /*
