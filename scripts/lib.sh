@@ -72,7 +72,21 @@ stop_group() {
 	log "$PROG: process group $pgid still up ${secs}s after SIGTERM, killing it"
 	kill -KILL -- "-$pgid" 2>/dev/null || true
 	group_gone "$pgid" 10 || true
+	release_kore_shm "$pgid"
 	return 1
+}
+
+# release_kore_shm PID: Kore's parent (PID, its group's leader) makes a
+# System V shared memory segment at start and removes it only when it
+# shuts down cleanly; after a SIGKILL it stays, and a few thousand of them
+# (shmmni) make every later Kore fail to start (shmget: ENOSPC). Removes
+# the segments PID created that no process holds any more.
+release_kore_shm() {
+	local id
+	[ -r /proc/sysvipc/shm ] || return 0
+	for id in $(awk -v p="$1" '$5 == p && $7 == 0 { print $2 }' /proc/sysvipc/shm); do
+		ipcrm -m "$id" 2>/dev/null || true
+	done
 }
 
 # kore_stop_seconds GRACE: how long a stopping Kore may take: the

@@ -8,6 +8,7 @@
 
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,6 +41,7 @@
 #define DEATHS_FILE "worker-deaths-expected"
 
 static void remember_group(pid_t);
+static void release_shm(pid_t);
 static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
@@ -405,6 +407,7 @@ instance_stop(struct instance *in)
 		}
 		kill(-in->pid, SIGKILL);
 		waitpid(in->pid, NULL, 0);
+		release_shm(in->pid);
 		in->pid = -1;
 	}
 	instance_expect_clean(in);
@@ -439,6 +442,34 @@ kill_groups(void)
 
 	for (i = 0; i < ngroups; i++)
 		(void)kill(-groups[i], SIGKILL);
+	/* the workers hold it until they are gone: a moment after the kill */
+	(void)usleep(200000);
+	for (i = 0; i < ngroups; i++)
+		release_shm(groups[i]);
+}
+
+/*
+ * Kore's parent makes a System V shared memory segment at start (its
+ * workers' accept lock) and removes it only on a clean shutdown: each
+ * killed instance left one behind, and after a few thousand (a day of
+ * test runs on one machine) shmget failed with ENOSPC and no instance
+ * started. Removes the segments the parent `pid` created that no process
+ * holds any more.
+ */
+static void
+release_shm(pid_t pid)
+{
+	struct shmid_ds ds;
+	struct shm_info info;
+	int i, max, id;
+
+	max = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
+	for (i = 0; i <= max; i++) {
+		if ((id = shmctl(i, SHM_STAT, &ds)) == -1)
+			continue;
+		if (ds.shm_cpid == pid && ds.shm_nattch == 0)
+			(void)shmctl(id, IPC_RMID, NULL);
+	}
 }
 
 static void
