@@ -18,7 +18,7 @@
 -- response: one element per result row, each the row's record text (the
 -- columns as PostgreSQL's text output, the form libpq hands the handler).
 -- Rows older than IDEMPOTENCY_TTL_HOURS count as absent and are deleted by
--- the publisher thread's periodic prune (created_at's index).
+-- the key pruner thread (src/events/key_pruner.c, created_at's index).
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
 	owner text NOT NULL,

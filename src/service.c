@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <kore/kore.h>
+#include <kore/tasks.h>
 #include <kore/http.h>
 #include <kore/seccomp.h>
 
@@ -21,6 +22,8 @@
 #include "infra/avatar_store.h"
 #include "events/consumer.h"
 #include "events/gin_cleaner.h"
+#include "events/key_pruner.h"
+#include "events/task_thread.h"
 #include "api/customer_common.h"
 #include "db/db.h"
 #include "infra/deps.h"
@@ -180,6 +183,7 @@ kore_worker_configure(void)
 	publisher_start();
 	consumer_start();
 	gin_cleaner_start();
+	key_pruner_start();
 	logfwd_start();
 	metrics_worker_start();
 	/* one write per 50 ms instead of one per request */
@@ -294,11 +298,26 @@ check_config(void)
 	struct kore_auth *auth;
 	const struct route_spec *r;
 	const char **v;
+	int need;
 
 	for (v = required_validators; *v != NULL; v++) {
 		if (kore_validator_lookup(*v) == NULL)
 			die("config: validator %s is missing", *v);
 	}
+	/*
+	 * A task that never returns holds a task thread for good, and Kore
+	 * queues a task behind a busy thread when none is free: one too
+	 * few, and the last thread started (the key pruner, the log
+	 * forwarder) would silently never run.
+	 */
+	need = TASK_THREADS_WORKER1 + (settings.log_service_url != NULL);
+	if (kore_task_threads < need)
+		die("config: task_threads %u is too few: worker 1 runs %d "
+		    "threads that never return (publisher, consumer, GIN "
+		    "cleaner, key pruner%s); set it to %d or more",
+		    (unsigned)kore_task_threads, need,
+		    settings.log_service_url != NULL ? ", log forwarder" : "",
+		    need + 1);
 	if ((auth = kore_auth_lookup(AUTH_NAME)) == NULL ||
 	    auth->type != KORE_AUTH_TYPE_REQUEST || auth->validator == NULL ||
 	    strcmp(auth->validator->name, "v_jwt") != 0)

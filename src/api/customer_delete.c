@@ -33,14 +33,18 @@
  * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id; $8 the
  * versions If-Match names (NULL: any); $9 the token of the request's own
  * Idempotency-Key claim (NULL: none). Returns (id, avatar_file,
- * counts..., matched, mirror items) of the customer, no row if none;
- * when not matched nothing was erased and avatar_file is NULL. A stored
- * answer keeps the first ERASE_STORED_COLUMNS columns: the mirror items
- * hold the earlier payloads, personal data, for the settle hook only. The
- * personal fields of earlier payloads (ERASED_KEYS) become null, keeping every payload's keys; the mirror
- * items are those of rows that were parked or are unsent (one the
- * publisher is parking at this moment included), as a JSON array of
- * strings, or NULL.
+ * counts..., matched, mirror items, stored answers deleted) of the
+ * customer, no row if none; when not matched nothing was erased and
+ * avatar_file is NULL. A stored answer keeps the first
+ * ERASE_STORED_COLUMNS columns: the mirror items hold the earlier
+ * payloads, personal data, for the settle hook only. The personal fields
+ * of earlier payloads (ERASED_KEYS) become null, keeping every payload's
+ * keys; the mirror items are those of rows that were parked or are unsent
+ * (one the publisher is parking at this moment included), as a JSON array
+ * of strings, or NULL. The stored answers are deleted by a function of
+ * migration 0016, with a snapshot taken once the row is locked: a keyed
+ * write that committed while the erasure waited for the row has its
+ * answer deleted too.
  */
 #define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"
 
@@ -77,9 +81,8 @@ const char customer_erase_sql[] =
 	      " FROM target t WHERE o.customer_id = t.id"
 	      "  AND o.payload ?| ARRAY[" ERASED_KEYS "] RETURNING 1),"
 	      " keys AS ("
-	      " DELETE FROM idempotency_keys k USING target t"
-	      " WHERE k.customer_id = t.id AND k.token IS DISTINCT FROM $9::uuid"
-	      " RETURNING 1),"
+	      " SELECT idempotency_forget_customer(t.id, $9::uuid) AS n"
+	      " FROM target t),"
 	      " ev AS ("
 	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
 	      "  trace_id)"
@@ -91,7 +94,7 @@ const char customer_erase_sql[] =
 	      "  (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
 	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
-	      "  t.matched, (SELECT a FROM items)"
+	      "  t.matched, (SELECT a FROM items), (SELECT n FROM keys)"
 	      " FROM locked t";
 /* clang-format on */
 

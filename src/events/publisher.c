@@ -123,15 +123,6 @@
 #define AMQP_TIMEOUT_MS 5000
 #define REDIS_TIMEOUT_MS 500
 #define PRUNE_EVERY_S 60
-#define PRUNE_KEYS_BATCH 1000
-#define PRUNE_KEYS_BATCH_S "1000" /* = PRUNE_KEYS_BATCH */
-/*
- * A pass of the key prune stops after this many batches or this long,
- * whichever comes first: after a burst the backlog goes over several
- * passes, and publishing never waits long behind it.
- */
-#define PRUNE_KEYS_BATCHES 10
-#define PRUNE_KEYS_PASS_MS 200
 #define GAUGES_EVERY_S 1
 
 static const char sql_lock[] = "SELECT pg_try_advisory_lock(" PUB_LOCK ")";
@@ -158,12 +149,6 @@ static const char sql_pending[] =
 static const char sql_prune[] =
     "DELETE FROM outbox WHERE sent_at IS NOT NULL"
     " AND sent_at < now() - make_interval(days => $1::int)";
-/* Expired Idempotency-Keys (src/http/idem.c), a batch at a time. */
-static const char sql_prune_keys[] =
-    "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
-    " SELECT ctid FROM idempotency_keys"
-    " WHERE created_at < now() - make_interval(hours => $1::int)"
-    " LIMIT " PRUNE_KEYS_BATCH_S "))";
 
 /*
  * SENT_PART: the broker answered every row, nacking some; REFUSED: it
@@ -215,7 +200,6 @@ static void park(struct publisher *);
 static int park_rows(struct publisher *, PGresult *, const int *, int, int);
 static int mirror_ready(struct publisher *);
 static void prune(struct publisher *);
-static void prune_keys(struct publisher *);
 static void gauges(struct publisher *);
 static void wait_notify(struct publisher *, int);
 static void stop(struct publisher *);
@@ -662,37 +646,7 @@ prune(struct publisher *p)
 	(void)snprintf(days, sizeof(days), "%d",
 	    settings.outbox_retention_days);
 	r = PQexecParams(p->pg, sql_prune, 1, NULL, params, NULL, NULL, 0);
-	if (!db_ok(p, r, PGRES_COMMAND_OK))
-		return;
-	prune_keys(p);
-}
-
-/*
- * Expired keys in short batches, so that no claim waits behind one; a
- * bounded number of them a pass (the rest at the next pass).
- */
-static void
-prune_keys(struct publisher *p)
-{
-	PGresult *r;
-	char hours[16];
-	const char *params[1] = { hours };
-	long long until;
-	int more, batches;
-
-	(void)snprintf(hours, sizeof(hours), "%d",
-	    settings.idempotency_ttl_hours);
-	until = monotime_ms() + PRUNE_KEYS_PASS_MS;
-	batches = 0;
-	do {
-		r = PQexecParams(p->pg, sql_prune_keys, 1, NULL, params, NULL,
-		    NULL, 0);
-		more = PQresultStatus(r) == PGRES_COMMAND_OK &&
-		    strtol(PQcmdTuples(r), NULL, 10) == PRUNE_KEYS_BATCH;
-		if (!db_ok(p, r, PGRES_COMMAND_OK))
-			return;
-	} while (more && ++batches < PRUNE_KEYS_BATCHES &&
-	    monotime_ms() < until && !task_stopping());
+	(void)db_ok(p, r, PGRES_COMMAND_OK);
 }
 
 /*

@@ -14,8 +14,13 @@ struct kore_task;
 
 #define TASK_BACKOFF_MIN_MS 1000
 #define TASK_BACKOFF_MAX_MS 30000
-/* The publisher, the consumer and the GIN cleaner, with room. */
-#define TASK_THREADS_MAX 4
+/*
+ * The threads worker 1 starts here: the publisher, the consumer, the GIN
+ * cleaner and the key pruner (the config's task_threads must hold them,
+ * and the log forwarder: service.c checks it at start-up).
+ */
+#define TASK_THREADS_WORKER1 4
+#define TASK_THREADS_MAX 6 /* with room */
 /* How soon a waiting thread notices task_threads_stop. */
 #define TASK_STOP_TICK_MS 50
 

@@ -290,8 +290,8 @@ const struct setting settings_table[] = {
 	    .error = "1 to 8760 (hours)",
 	    .about = "how long the response of a write sent with an "
 		     "`Idempotency-Key` is kept for its retries, 1 to 8760 "
-		     "hours; an older key counts as new, and the publisher "
-		     "deletes it" },
+		     "hours; an older key counts as new, and the key pruner "
+		     "thread deletes it within about a second" },
 	{ .name = "SHUTDOWN_GRACE_SECONDS",
 	    .fallback = "20",
 	    .parse = setting_number,

@@ -728,11 +728,11 @@ Test(idempotency, running_stale_and_expired_claims)
 }
 
 /*
- * The publisher thread deletes the keys older than IDEMPOTENCY_TTL_HOURS,
+ * The key pruner thread deletes the keys older than IDEMPOTENCY_TTL_HOURS,
  * in batches until none is left, from the moment an instance starts; it
  * keeps the younger ones. On a database of the test's own.
  */
-Test(idempotency, the_publisher_prunes_expired_keys, .timeout = 60)
+Test(idempotency, the_key_pruner_deletes_expired_keys, .timeout = 60)
 {
 	const char *env[] = { NULL, NULL, "IDEMPOTENCY_TTL_HOURS", "1", NULL };
 	struct instance in;
@@ -853,6 +853,46 @@ Test(idempotency, erasure_deletes_the_stored_answers_about_the_customer)
 	free(kgdpr);
 	free(post);
 	free(id);
+	tenant_free(&f);
+}
+
+/*
+ * A keyed write, here the test's own transaction, that locked the
+ * customer's row before the erasure and stored an answer the erasure's
+ * statement could not see when it started (its claim came later), commits
+ * while the erasure waits for the row: the erasure deletes that answer
+ * too (migration 0016), and keeps its own.
+ */
+Test(idempotency, erasure_deletes_an_answer_committed_while_it_waited)
+{
+	static const char late_write[] =
+	    "WITH k AS (INSERT INTO idempotency_keys (owner, key, fingerprint,"
+	    " token, state, response, customer_id) VALUES ('late-writer',"
+	    " $1::uuid::text, 'f', gen_random_uuid(), 'done',"
+	    " ARRAY['(Late Secret)'], $1::uuid) RETURNING 1)"
+	    " UPDATE customers SET full_name = 'Late Secret'"
+	    " WHERE id = $1::uuid RETURNING id";
+	struct racer erase;
+	struct tenant_fx f;
+	char path[128], *key;
+
+	tenant_init(&f);
+	key = key_new();
+	snprintf(path, sizeof(path), "/customers/%s", f.cid);
+	erase = (struct racer){ "DELETE", path, f.admin, key, NULL, NULL };
+	rowlock_during(env_database_url(), late_write, f.cid, race_one, &erase);
+	cr_assert_not_null(erase.r);
+	expect_status(erase.r, 204);
+	http_resp_free(erase.r);
+	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			      " owner = 'late-writer' AND key = $1",
+			 f.cid, DB_END),
+	    0, "the answer committed while the erasure waited stayed");
+	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
+			      " key = $1 AND state = 'done'",
+			 key, DB_END),
+	    1, "the erasure's own answer is gone");
+	free(key);
 	tenant_free(&f);
 }
 

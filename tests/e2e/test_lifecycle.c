@@ -123,6 +123,16 @@ Test(startup, metrics_on_an_internal_domain)
 	instance_expect_clean(&in);
 }
 
+/*
+ * A config that leaves no task thread for one of worker 1's threads that
+ * never return: Kore would queue it behind a busy one, for good.
+ */
+Test(startup, refuses_too_few_task_threads)
+{
+	refused("task_threads\t\t6", "task_threads\t\t3", NULL,
+	    "config: task_threads 3 is too few: worker 1 runs 4 threads");
+}
+
 Test(startup, refuses_missing_validator)
 {
 	refused("validator\tv_phone", NULL, NULL,
