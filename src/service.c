@@ -76,6 +76,11 @@ static const char *required_validators[] = { "v_uuid", "v_phone",
  * SIGSYS, syscall 24). Allowed in every flavor: a yield changes nothing
  * but the scheduling, and a library that spins elsewhere must not cost
  * a thread either.
+ * restart_syscall: a sleep (poll, nanosleep) cut short by a stop
+ * (SIGSTOP and SIGCONT: `docker pause` and `unpause`, a debugger) is
+ * resumed by the kernel through it; without it each sleeping thread died
+ * at the resume, the publisher and the consumer among them (test:
+ * publisher::a_paused_and_resumed_worker_keeps_publishing).
  * The asan flavor also lets the sanitizers finish a report: they probe
  * memory through a pipe (sanitizer_common's IsAccessibleMemoryRange), and
  * a report cut short by the sandbox is a report lost.
@@ -93,7 +98,8 @@ KORE_SECCOMP_FILTER("bee_customers",
     KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(getsockname),
     KORE_SYSCALL_ALLOW(fsync), KORE_SYSCALL_ALLOW(rename),
     KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity),
-    KORE_SYSCALL_ALLOW(mremap), KORE_SYSCALL_ALLOW(sched_yield))
+    KORE_SYSCALL_ALLOW(mremap), KORE_SYSCALL_ALLOW(sched_yield),
+    KORE_SYSCALL_ALLOW(restart_syscall))
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));

@@ -21,6 +21,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +505,48 @@ Test(publisher, broker_down_parks_and_mirrors_then_delivers, .timeout = 90)
 	instance_stop(&in);
 	instance_expect_clean(&in);
 	redisFree(rc);
+	scratch_drop(c, name);
+}
+
+/*
+ * A worker paused and resumed (SIGSTOP then SIGCONT, as `docker pause` and
+ * `unpause` or a debugger do) keeps every thread: the kernel resumes a
+ * sleep the stop cut short with restart_syscall, and a sandbox without it
+ * kills each thread that slept (the publisher, the consumer) without a
+ * word. An event written after the resume is delivered.
+ */
+Test(publisher, a_paused_and_resumed_worker_keeps_publishing, .timeout = 60)
+{
+	struct instance in;
+	struct consumer k;
+	struct msg m[MAX_MSGS];
+	PGconn *c;
+	char url[512], name[64];
+	char biz[UUID_STR_LEN], cid[UUID_STR_LEN], uid[UUID_STR_LEN];
+	pid_t w;
+
+	c = scratch_db("bee_pub_", url, sizeof(url), name, sizeof(name));
+	{
+		const char *env[] = { "DATABASE_URL", url, NULL };
+
+		instance_start(&in, env);
+	}
+	consumer_open(&k);
+	uuid4(biz);
+	cust_create(biz, cid, uid);
+	cr_assert_eq(consume(&k, cid, m, 1), 1, "the event before the pause");
+	json_decref(m[0].body);
+	cr_assert_gt(w = instance_worker_pid(&in), 0);
+	cr_assert_eq(kill(w, SIGSTOP), 0);
+	usleep(300000);
+	cr_assert_eq(kill(w, SIGCONT), 0);
+	cust_create(biz, cid, uid);
+	cr_assert_eq(consume(&k, cid, m, 1), 1,
+	    "no event after the pause: a thread of the worker died");
+	json_decref(m[0].body);
+	consumer_close(&k);
+	instance_stop(&in);
+	instance_expect_clean(&in);
 	scratch_drop(c, name);
 }
 
