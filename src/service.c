@@ -320,10 +320,11 @@ check_config(void)
 	if (kore_task_threads < need)
 		die("config: task_threads %u is too few: worker 1 runs %d "
 		    "threads that never return (publisher, consumer, GIN "
-		    "cleaner, key pruner%s); set it to %d or more",
+		    "cleaner, key pruner%s); set it to %d or more (the "
+		    "shipped config keeps one more free)",
 		    (unsigned)kore_task_threads, need,
 		    settings.log_service_url != NULL ? ", log forwarder" : "",
-		    need + 1);
+		    need);
 	if ((auth = kore_auth_lookup(AUTH_NAME)) == NULL ||
 	    auth->type != KORE_AUTH_TYPE_REQUEST || auth->validator == NULL ||
 	    strcmp(auth->validator->name, "v_jwt") != 0)

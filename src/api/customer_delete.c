@@ -6,11 +6,12 @@
  * customer's earlier events in the outbox (sent or not; the event ids
  * stay), deletes the stored answers of Idempotency-Keys about the
  * customer (all but the erasure's own, which keeps no personal data) and
- * adds the `deleted` event. After the commit, whether or not the
- * client is still there (customer_erase_settle), the uploaded avatar is
- * removed and so are the Redis mirror items (failed_events) of the
- * customer's events, rebuilt by the statement from their payloads as they
- * were before the scrub.
+ * adds the `deleted` event; the writes that committed while it waited for
+ * the row are reached through a function of migration 0016. After the
+ * commit, whether or not the client is still there
+ * (customer_erase_settle), the uploaded avatar is removed and so are the
+ * Redis mirror items (failed_events) of the customer's events, rebuilt by
+ * the statement from their payloads as they were before the scrub.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,11 @@
  * of earlier payloads (ERASED_KEYS) become null, keeping every payload's
  * keys; the mirror items are those of rows that were parked or are unsent
  * (one the publisher is parking at this moment included), as a JSON array
- * of strings, or NULL. The stored answers are deleted by a function of
- * migration 0016, with a snapshot taken once the row is locked: a keyed
- * write that committed while the erasure waited for the row has its
- * answer deleted too.
+ * of strings, or NULL. The stored answers are deleted, and the events the
+ * statement cannot see are scrubbed, by a function of migration 0016 with
+ * a snapshot taken once the row is locked: a write that committed while
+ * the erasure waited for the row is reached too. Last column: how many
+ * rows that function changed.
  */
 #define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"
 
@@ -80,8 +82,10 @@ const char customer_erase_sql[] =
 	      "  ELSE e.value END) FROM jsonb_each(o.payload) e)"
 	      " FROM target t WHERE o.customer_id = t.id"
 	      "  AND o.payload ?| ARRAY[" ERASED_KEYS "] RETURNING 1),"
-	      " keys AS ("
-	      " SELECT idempotency_forget_customer(t.id, $9::uuid) AS n"
+	      " late AS ("
+	      " SELECT erasure_late_writes(t.id, $9::uuid,"
+	      "  ARRAY(SELECT o.id FROM outbox o WHERE o.customer_id = t.id),"
+	      "  ARRAY[" ERASED_KEYS "]) AS n"
 	      " FROM target t),"
 	      " ev AS ("
 	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
@@ -94,7 +98,7 @@ const char customer_erase_sql[] =
 	      "  (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
 	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
-	      "  t.matched, (SELECT a FROM items), (SELECT n FROM keys)"
+	      "  t.matched, (SELECT a FROM items), (SELECT n FROM late)"
 	      " FROM locked t";
 /* clang-format on */
 

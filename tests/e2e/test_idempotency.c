@@ -858,18 +858,22 @@ Test(idempotency, erasure_deletes_the_stored_answers_about_the_customer)
 
 /*
  * A keyed write, here the test's own transaction, that locked the
- * customer's row before the erasure and stored an answer the erasure's
- * statement could not see when it started (its claim came later), commits
- * while the erasure waits for the row: the erasure deletes that answer
- * too (migration 0016), and keeps its own.
+ * customer's row before the erasure and stored an answer and an event the
+ * erasure's statement could not see when it started, commits while the
+ * erasure waits for the row: the erasure deletes that answer and scrubs
+ * that event too (migration 0016), and keeps its own answer.
  */
-Test(idempotency, erasure_deletes_an_answer_committed_while_it_waited)
+Test(idempotency, erasure_reaches_a_write_committed_while_it_waited)
 {
 	static const char late_write[] =
 	    "WITH k AS (INSERT INTO idempotency_keys (owner, key, fingerprint,"
 	    " token, state, response, customer_id) VALUES ('late-writer',"
 	    " $1::uuid::text, 'f', gen_random_uuid(), 'done',"
-	    " ARRAY['(Late Secret)'], $1::uuid) RETURNING 1)"
+	    " ARRAY['(Late Secret)'], $1::uuid) RETURNING 1),"
+	    " e AS (INSERT INTO outbox (routing_key, business_id, customer_id,"
+	    " payload) SELECT 'v1.customer.tagged', c.business_id, c.id,"
+	    " jsonb_build_object('customer_id', c.id, 'label', 'Late Label')"
+	    " FROM customers c WHERE c.id = $1::uuid RETURNING 1)"
 	    " UPDATE customers SET full_name = 'Late Secret'"
 	    " WHERE id = $1::uuid RETURNING id";
 	struct racer erase;
@@ -888,6 +892,11 @@ Test(idempotency, erasure_deletes_an_answer_committed_while_it_waited)
 			      " owner = 'late-writer' AND key = $1",
 			 f.cid, DB_END),
 	    0, "the answer committed while the erasure waited stayed");
+	cr_assert_eq(db_count("SELECT count(*) FROM outbox WHERE"
+			      " customer_id = $1 AND payload ? 'label'"
+			      " AND payload ->> 'label' IS NULL",
+			 f.cid, DB_END),
+	    1, "the event committed while the erasure waited kept its label");
 	cr_assert_eq(db_count("SELECT count(*) FROM idempotency_keys WHERE"
 			      " key = $1 AND state = 'done'",
 			 key, DB_END),

@@ -129,8 +129,14 @@ Test(startup, metrics_on_an_internal_domain)
  */
 Test(startup, refuses_too_few_task_threads)
 {
+	static const char *const env[] = { "LOG_SERVICE_URL",
+		"http://127.0.0.1:9/logs", NULL };
+
 	refused("task_threads\t\t6", "task_threads\t\t3", NULL,
 	    "config: task_threads 3 is too few: worker 1 runs 4 threads");
+	/* the log forwarder takes one more */
+	refused("task_threads\t\t6", "task_threads\t\t4", env,
+	    "config: task_threads 4 is too few: worker 1 runs 5 threads");
 }
 
 Test(startup, refuses_missing_validator)

@@ -42,6 +42,7 @@
 
 static void remember_group(pid_t);
 static void release_shm(pid_t);
+static void forget_group(pid_t);
 static void kill_groups(void);
 static void conf_write(const char *, const char *, const char *);
 static void command_line(const char *, const char *, char *, size_t);
@@ -408,6 +409,7 @@ instance_stop(struct instance *in)
 		kill(-in->pid, SIGKILL);
 		waitpid(in->pid, NULL, 0);
 		release_shm(in->pid);
+		forget_group(in->pid);
 		in->pid = -1;
 	}
 	instance_expect_clean(in);
@@ -440,12 +442,24 @@ kill_groups(void)
 {
 	size_t i;
 
-	for (i = 0; i < ngroups; i++)
+	for (i = 0; i < ngroups; i++) {
 		(void)kill(-groups[i], SIGKILL);
-	/* the workers hold it until they are gone: a moment after the kill */
-	(void)usleep(200000);
-	for (i = 0; i < ngroups; i++)
 		release_shm(groups[i]);
+	}
+}
+
+/* A group instance_stop reaped: no kill at exit (its pgid may be reused). */
+static void
+forget_group(pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++) {
+		if (groups[i] == pgid) {
+			groups[i] = groups[--ngroups];
+			return;
+		}
+	}
 }
 
 /*
@@ -453,8 +467,9 @@ kill_groups(void)
  * workers' accept lock) and removes it only on a clean shutdown: each
  * killed instance left one behind, and after a few thousand (a day of
  * test runs on one machine) shmget failed with ENOSPC and no instance
- * started. Removes the segments the parent `pid` created that no process
- * holds any more.
+ * started. Marks the segments the parent `pid` created for removal: the
+ * kernel removes each once its last process (a worker still dying) has
+ * let go of it.
  */
 static void
 release_shm(pid_t pid)
@@ -467,7 +482,7 @@ release_shm(pid_t pid)
 	for (i = 0; i <= max; i++) {
 		if ((id = shmctl(i, SHM_STAT, &ds)) == -1)
 			continue;
-		if (ds.shm_cpid == pid && ds.shm_nattch == 0)
+		if (ds.shm_cpid == pid)
 			(void)shmctl(id, IPC_RMID, NULL);
 	}
 }
