@@ -184,6 +184,9 @@ class Contract:
                                 % (method, op.template, st))
             elif st == 405 and not resp.header("allow"):
                 problems.append("405 without Allow")
+            if method == "HEAD":  # its answer never has a body
+                return problems + (["%d to a HEAD with a body" % st]
+                                   if resp.body else [])
             return problems + self._body(resp, DETAIL)
         problems += self._ratelimit(op, resp)
         spec = op.op["responses"].get(str(st))
