@@ -23,8 +23,6 @@
 --   erased    the payload keys whose values become null
 -- Returns the number of stored answers deleted and events scrubbed.
 
-DROP FUNCTION IF EXISTS idempotency_forget_customer(uuid, uuid);
-
 CREATE OR REPLACE FUNCTION erasure_late_writes(customer uuid, keep uuid,
     seen bigint[], erased text[]) RETURNS bigint
 LANGUAGE sql VOLATILE AS $$
