@@ -490,8 +490,10 @@ release_shm(pid_t pid)
 static void
 remember_group(pid_t pgid)
 {
-	if (ngroups == 0)
-		(void)atexit(kill_groups);
+	static int registered; /* ngroups comes back to 0 (forget_group) */
+
+	if (!registered)
+		registered = atexit(kill_groups) == 0;
 	if (ngroups < sizeof(groups) / sizeof(groups[0]))
 		groups[ngroups++] = pgid;
 }
