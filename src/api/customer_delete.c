@@ -6,8 +6,8 @@
  * customer's earlier events in the outbox (sent or not; the event ids
  * stay), deletes the stored answers of Idempotency-Keys about the
  * customer (all but the erasure's own, which keeps no personal data) and
- * adds the `deleted` event; the writes that committed while it waited for
- * the row are reached through a function of migration 0016. After the
+ * adds the `deleted` event; the scrub and that deletion reach the writes
+ * that committed while it waited for the row (migration 0016). After the
  * commit, whether or not the client is still there
  * (customer_erase_settle), the uploaded avatar is removed and so are the
  * Redis mirror items (failed_events) of the customer's events, rebuilt by
@@ -34,19 +34,18 @@
  * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id; $8 the
  * versions If-Match names (NULL: any); $9 the token of the request's own
  * Idempotency-Key claim (NULL: none). Returns (id, avatar_file,
- * counts..., matched, mirror items, stored answers deleted) of the
- * customer, no row if none; when not matched nothing was erased and
- * avatar_file is NULL. A stored answer keeps the first
- * ERASE_STORED_COLUMNS columns: the mirror items hold the earlier
+ * counts..., matched, mirror items) of the customer, no row if none;
+ * when not matched nothing was erased and avatar_file is NULL. A stored
+ * answer keeps the first ERASE_STORED_COLUMNS columns: the mirror items hold the earlier
  * payloads, personal data, for the settle hook only. The personal fields
  * of earlier payloads (ERASED_KEYS) become null, keeping every payload's
  * keys; the mirror items are those of rows that were parked or are unsent
  * (one the publisher is parking at this moment included), as a JSON array
- * of strings, or NULL. The stored answers are deleted, and the events the
- * statement cannot see are scrubbed, by a function of migration 0016 with
- * a snapshot taken once the row is locked: a write that committed while
- * the erasure waited for the row is reached too. Last column: how many
- * rows that function changed.
+ * of strings, or NULL. The scrub and the deletion of stored answers are
+ * a function of migration 0016 with a snapshot taken once the row is
+ * locked: a write that committed while the erasure waited for the row is
+ * reached too. `items` still reads the payloads as they were: the
+ * function's changes come after the statement's snapshot.
  */
 #define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"
 
@@ -77,16 +76,8 @@ const char customer_erase_sql[] =
 	      " LATERAL (SELECT " SQL_BODY " AS body) b"
 	      " WHERE o.parked_at IS NOT NULL OR o.sent_at IS NULL),"
 	      " scrub AS ("
-	      " UPDATE outbox o SET payload = (SELECT jsonb_object_agg(e.key,"
-	      "  CASE WHEN e.key IN (" ERASED_KEYS ") THEN 'null'::jsonb"
-	      "  ELSE e.value END) FROM jsonb_each(o.payload) e)"
-	      " FROM target t WHERE o.customer_id = t.id"
-	      "  AND o.payload ?| ARRAY[" ERASED_KEYS "] RETURNING 1),"
-	      " late AS ("
-	      " SELECT erasure_late_writes(t.id, $9::uuid,"
-	      "  ARRAY(SELECT o.id FROM outbox o WHERE o.customer_id = t.id),"
-	      "  ARRAY[" ERASED_KEYS "]) AS n"
-	      " FROM target t),"
+	      " SELECT erasure_forget(t.id, $9::uuid, ARRAY[" ERASED_KEYS "])"
+	      "  AS n FROM target t),"
 	      " ev AS ("
 	      " INSERT INTO outbox (routing_key, business_id, customer_id, payload,"
 	      "  trace_id)"
@@ -97,8 +88,8 @@ const char customer_erase_sql[] =
 	      " SELECT t.id, CASE WHEN t.matched THEN t.avatar_file END,"
 	      "  (SELECT count(*) FROM orders),"
 	      "  (SELECT count(*) FROM appointments), (SELECT count(*) FROM gone),"
-	      "  (SELECT count(*) FROM ev), (SELECT count(*) FROM scrub),"
-	      "  t.matched, (SELECT a FROM items), (SELECT n FROM late)"
+	      "  (SELECT count(*) FROM ev), coalesce((SELECT n FROM scrub), 0),"
+	      "  t.matched, (SELECT a FROM items)"
 	      " FROM locked t";
 /* clang-format on */
 
