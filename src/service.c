@@ -27,6 +27,7 @@
 #include "api/customer_common.h"
 #include "db/db.h"
 #include "infra/deps.h"
+#include "http/balance.h"
 #include "http/drain.h"
 #include "infra/log.h"
 #include "infra/logfwd.h"
@@ -161,6 +162,8 @@ kore_parent_configure(int argc, char **argv)
 
 	if (metrics_init() == -1)
 		die("metrics: shared memory: %s", strerror(errno));
+	if (balance_init() == -1)
+		die("connection balance: shared memory: %s", strerror(errno));
 	if (deps_resolve(err, sizeof(err)) == -1)
 		die("%s", err);
 	if (logfwd_init(err, sizeof(err)) == -1)
@@ -196,6 +199,7 @@ kore_worker_configure(void)
 	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
 	drain_start();
+	balance_start();
 }
 
 /*
@@ -210,6 +214,7 @@ kore_worker_configure(void)
 void
 kore_worker_teardown(void)
 {
+	balance_stop();
 	db_close_all(); /* after the outcome of its writes (db.c) */
 	redis_flush(); /* the commands those queued */
 	log_flush();

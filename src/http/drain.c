@@ -28,6 +28,7 @@
 
 #include "events/task_log.h"
 #include "events/task_thread.h"
+#include "http/balance.h"
 #include "http/drain.h"
 #include "infra/log.h"
 #include "infra/settings.h"
@@ -159,6 +160,7 @@ tick(void *arg, u_int64_t now)
 		 * leaving the rest of the backlog to be reset.
 		 */
 		worker_accept_threshold = 0;
+		balance_stop(); /* and unlisten() below needs Kore's limit */
 		guard_listeners();
 		task_threads_stop();
 		log_info(NULL, "draining");

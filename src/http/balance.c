@@ -1,0 +1,143 @@
+/*
+ * Connections shared evenly between the workers.
+ *
+ * Kore 4.1 gives new connections to the worker that holds its accept
+ * lock, and that worker keeps the lock until it accepts
+ * worker_accept_threshold connections in one wake-up or is full
+ * (worker_max_connections): connections that arrive one at a time (a
+ * proxy's pool growing with the load, clients with keep-alive) all went
+ * to one worker, which did the whole instance's work while the other
+ * idled (40 of 40 connections, tests/e2e/test_balance.c), and wrk's burst
+ * of 64 split 48/16, the crowded worker's requests waiting three times as
+ * long (docs/benchmark.md, "The tail at 64 connections").
+ *
+ * Each worker publishes its count of connections and a heartbeat on a
+ * board in shared memory. A worker more than BALANCE_SLACK above the
+ * least loaded live worker lowers its own worker_max_connections to that
+ * worker's count plus the slack: for Kore it is full, so it passes the
+ * lock on at its next turn and does not take it again until the others
+ * have caught up. The least loaded worker is never above it, so some
+ * worker always accepts; one whose loop stops for BALANCE_ALIVE_MS (hung,
+ * restarting) no longer counts, and one that restarts counts from zero,
+ * so new connections go to it first.
+ */
+#include <sys/mman.h>
+#include <stdint.h>
+
+#include <kore/kore.h>
+
+#include "http/balance.h"
+
+/* Kore's worker ids are below this (KORE_WORKER_MAX). */
+#define BALANCE_WORKERS 256
+#define BALANCE_SLACK 1
+#define BALANCE_TICK_MS 10
+#define BALANCE_ALIVE_MS 100
+
+struct slot {
+	uint32_t conns;
+	uint64_t beat_ms; /* kore_time_ms() (monotonic), 0: not running */
+};
+
+struct board {
+	uint32_t ids; /* one past the highest worker id seen */
+	struct slot slot[BALANCE_WORKERS];
+};
+
+static struct board *board;
+static struct slot *mine;
+static u_int32_t configured_max;
+static int stopped;
+
+static void tick(void *, u_int64_t);
+static void update(uint64_t);
+
+int
+balance_init(void)
+{
+	void *p;
+
+	if (board != NULL)
+		return (0);
+	p = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return (-1);
+	board = p;
+	return (0);
+}
+
+void
+balance_start(void)
+{
+	uint32_t ids;
+
+	configured_max = worker_max_connections;
+	if (board == NULL || worker == NULL || worker->id >= BALANCE_WORKERS)
+		return;
+	mine = &board->slot[worker->id];
+	__atomic_store_n(&mine->conns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&mine->beat_ms, kore_time_ms(), __ATOMIC_RELAXED);
+	ids = __atomic_load_n(&board->ids, __ATOMIC_RELAXED);
+	while (ids <= worker->id &&
+	    !__atomic_compare_exchange_n(&board->ids, &ids,
+		(uint32_t)worker->id + 1, 0, __ATOMIC_RELAXED,
+		__ATOMIC_RELAXED))
+		;
+	(void)kore_timer_add(tick, BALANCE_TICK_MS, NULL, 0);
+}
+
+void
+balance_note(void)
+{
+	update(kore_time_ms());
+}
+
+void
+balance_stop(void)
+{
+	if (stopped)
+		return;
+	stopped = 1;
+	if (mine != NULL)
+		__atomic_store_n(&mine->beat_ms, 0, __ATOMIC_RELAXED);
+	worker_max_connections = configured_max;
+}
+
+static void
+tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	update(now);
+}
+
+static void
+update(uint64_t now)
+{
+	uint32_t i, ids, least, n;
+	uint64_t beat;
+
+	if (mine == NULL || stopped)
+		return;
+	__atomic_store_n(&mine->conns, worker_active_connections,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&mine->beat_ms, now, __ATOMIC_RELAXED);
+	least = UINT32_MAX;
+	ids = __atomic_load_n(&board->ids, __ATOMIC_RELAXED);
+	for (i = 0; i < ids && i < BALANCE_WORKERS; i++) {
+		if (&board->slot[i] == mine)
+			continue;
+		beat =
+		    __atomic_load_n(&board->slot[i].beat_ms, __ATOMIC_RELAXED);
+		if (beat == 0 || beat + BALANCE_ALIVE_MS < now)
+			continue;
+		n = __atomic_load_n(&board->slot[i].conns, __ATOMIC_RELAXED);
+		if (n < least)
+			least = n;
+	}
+	if (least != UINT32_MAX && least + BALANCE_SLACK < configured_max &&
+	    worker_active_connections > least + BALANCE_SLACK)
+		worker_max_connections = least + BALANCE_SLACK;
+	else
+		worker_max_connections = configured_max;
+}

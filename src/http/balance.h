@@ -1,0 +1,19 @@
+/*
+ * Connections shared evenly between the workers (src/http/balance.c).
+ */
+#ifndef BEE_BALANCE_H
+#define BEE_BALANCE_H
+
+/* In the parent, before the workers start: the shared board. -1: errno. */
+int balance_init(void);
+/* In each worker, from kore_worker_configure. */
+void balance_start(void);
+/* A request began: this worker's count may have changed. */
+void balance_note(void);
+/*
+ * The worker stops (drain, teardown): its limit is Kore's configured one
+ * again, for good, and the others no longer wait for it to catch up.
+ */
+void balance_stop(void);
+
+#endif
