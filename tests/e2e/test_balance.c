@@ -4,11 +4,7 @@
  * clients arrive, end up spread evenly over two workers. Kore 4.1 alone
  * gave them all to the worker holding its accept lock (40 of 40).
  */
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/types.h>
-
-#include <netinet/in.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -18,17 +14,15 @@
 
 #include <criterion/criterion.h>
 
+#include "http.h"
 #include "instance.h"
 
 #define CONNECTIONS 40
 #define WORKERS 2
 /* BALANCE_SLACK, and one a worker may accept before its count is seen */
 #define SPREAD_MAX 2
-#define REQ \
-	"GET /customers/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\n" \
-	"Host: balance\r\n\r\n"
+#define PATH "/customers/00000000-0000-4000-8000-000000000000"
 
-static int connect_and_ask(unsigned short);
 static int worker_pids(const struct instance *, pid_t *, int);
 static int count_connections(pid_t, unsigned short);
 
@@ -36,15 +30,20 @@ Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
 {
 	static const char *const env[] = { "WORKERS", "2", NULL };
 	struct instance in;
+	struct http_conn *conns[CONNECTIONS];
+	struct http_resp *r;
 	pid_t pids[WORKERS];
-	int fds[CONNECTIONS], counts[WORKERS], i, total;
+	int counts[WORKERS], i, total;
 
 	instance_start(&in, env);
 	cr_assert_eq(worker_pids(&in, pids, WORKERS), WORKERS,
 	    "the instance does not run two workers");
 	for (i = 0; i < CONNECTIONS; i++) {
-		fds[i] = connect_and_ask(in.port);
-		cr_assert_geq(fds[i], 0, "connection %d got no answer", i);
+		/* kept alive, after its answer (401: no token) */
+		conns[i] = http_conn_open();
+		r = http_conn_req(conns[i], "GET", PATH, NULL, NULL, 0);
+		cr_assert_eq(r->status, 401, "connection %d: %d", i, r->status);
+		http_resp_free(r);
 		/* one at a time, as a proxy's pool grows */
 		usleep(20000);
 	}
@@ -61,41 +60,8 @@ Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
 		    counts[i], CONNECTIONS, counts[0], counts[1]);
 	}
 	for (i = 0; i < CONNECTIONS; i++)
-		(void)close(fds[i]);
+		http_conn_close(conns[i]);
 	instance_stop(&in);
-}
-
-/* A kept-alive connection that had its answer (401: no token), or -1. */
-static int
-connect_and_ask(unsigned short port)
-{
-	struct sockaddr_in sin;
-	struct timeval tv;
-	char buf[2048];
-	ssize_t n;
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	tv.tv_sec = 5;
-	tv.tv_usec = 0;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    send(fd, REQ, strlen(REQ), MSG_NOSIGNAL) != (ssize_t)strlen(REQ) ||
-	    (n = recv(fd, buf, sizeof(buf) - 1, 0)) <= 0) {
-		(void)close(fd);
-		return (-1);
-	}
-	buf[n] = '\0';
-	if (strncmp(buf, "HTTP/1.1 401 ", 13) != 0) {
-		(void)close(fd);
-		return (-1);
-	}
-	return (fd);
 }
 
 /* The children of kore's parent: its workers. */
