@@ -199,7 +199,7 @@ kore_worker_configure(void)
 	log_batch(1);
 	(void)kore_timer_add(log_flush_tick, 50, NULL, 0);
 	drain_start();
-	balance_start();
+	balance_start(drain_active);
 }
 
 /*

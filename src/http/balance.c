@@ -7,19 +7,28 @@
  * (worker_max_connections): connections that arrive one at a time (a
  * proxy's pool growing with the load, clients with keep-alive) all went
  * to one worker, which did the whole instance's work while the other
- * idled (40 of 40 connections, tests/e2e/test_balance.c), and wrk's burst
- * of 64 split 48/16, the crowded worker's requests waiting three times as
- * long (docs/benchmark.md, "The tail at 64 connections").
+ * idled (40 of 40 connections, tests/e2e/test_balance.c).
  *
- * Each worker publishes its count of connections and a heartbeat on a
- * board in shared memory. A worker more than BALANCE_SLACK above the
- * least loaded live worker lowers its own worker_max_connections to that
- * worker's count plus the slack: for Kore it is full, so it passes the
- * lock on at its next turn and does not take it again until the others
- * have caught up. The least loaded worker is never above it, so some
- * worker always accepts; one whose loop stops for BALANCE_ALIVE_MS (hung,
- * restarting) no longer counts, and one that restarts counts from zero,
- * so new connections go to it first.
+ * Every BALANCE_TICK_MS each worker publishes its count of connections
+ * and a heartbeat on a board in shared memory, and compares: a worker
+ * more than BALANCE_SLACK above the least loaded live worker lowers its
+ * own worker_max_connections to that worker's count plus the slack and
+ * hands the lock on (kore_worker_make_busy); for Kore it is full, so it
+ * does not take the lock back until the others have caught up. Deciding
+ * on the tick, not on every connection, bounds the hand-overs to a
+ * hundred a second per worker whatever the rate of new connections. The
+ * least loaded worker is never capped, so some worker accepts within a
+ * tick (counts read a tick old may cap two workers for that tick); one
+ * whose loop has not ticked for BALANCE_ALIVE_MS (hung, killed,
+ * restarting) does not count, and one that restarts counts from zero, so
+ * new connections go to it first. A burst that arrives within one tick
+ * is shared as Kore shares it, worker_accept_threshold at a time.
+ *
+ * From the stop signal on, the drain owns these settings: Kore's own
+ * limit is back at the first tick that sees the signal (or the drain's
+ * first, balance_stop), and no hand-over follows that the parent, which
+ * relays nothing once it waits for the workers, would have to announce;
+ * the drain's last accept pass needs Kore's limit.
  */
 #include <sys/mman.h>
 #include <stdint.h>
@@ -32,7 +41,7 @@
 #define BALANCE_WORKERS 256
 #define BALANCE_SLACK 1
 #define BALANCE_TICK_MS 10
-#define BALANCE_ALIVE_MS 100
+#define BALANCE_ALIVE_MS 50
 
 struct slot {
 	uint32_t conns;
@@ -48,6 +57,7 @@ static struct board *board;
 static struct slot *mine;
 static u_int32_t configured_max;
 static int stopped;
+static int (*stopping)(void); /* the drain began (drain_active) */
 
 static void tick(void *, u_int64_t);
 static void update(uint64_t);
@@ -68,11 +78,12 @@ balance_init(void)
 }
 
 void
-balance_start(void)
+balance_start(int (*stop_asked)(void))
 {
 	uint32_t ids;
 
 	configured_max = worker_max_connections;
+	stopping = stop_asked;
 	if (board == NULL || worker == NULL || worker->id >= BALANCE_WORKERS)
 		return;
 	mine = &board->slot[worker->id];
@@ -85,12 +96,6 @@ balance_start(void)
 		__ATOMIC_RELAXED))
 		;
 	(void)kore_timer_add(tick, BALANCE_TICK_MS, NULL, 0);
-}
-
-void
-balance_note(void)
-{
-	update(kore_time_ms());
 }
 
 void
@@ -119,6 +124,10 @@ update(uint64_t now)
 
 	if (mine == NULL || stopped)
 		return;
+	if (stopping != NULL && stopping()) {
+		balance_stop();
+		return;
+	}
 	__atomic_store_n(&mine->conns, worker_active_connections,
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->beat_ms, now, __ATOMIC_RELAXED);
@@ -136,8 +145,11 @@ update(uint64_t now)
 			least = n;
 	}
 	if (least != UINT32_MAX && least + BALANCE_SLACK < configured_max &&
-	    worker_active_connections > least + BALANCE_SLACK)
+	    worker_active_connections > least + BALANCE_SLACK) {
 		worker_max_connections = least + BALANCE_SLACK;
-	else
+		if (worker->has_lock)
+			kore_worker_make_busy();
+	} else {
 		worker_max_connections = configured_max;
+	}
 }

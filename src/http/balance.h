@@ -6,10 +6,11 @@
 
 /* In the parent, before the workers start: the shared board. -1: errno. */
 int balance_init(void);
-/* In each worker, from kore_worker_configure. */
-void balance_start(void);
-/* A request began: this worker's count may have changed. */
-void balance_note(void);
+/*
+ * In each worker, from kore_worker_configure; stop_asked (drain_active)
+ * says when the drain began: the balance then stops (balance_stop).
+ */
+void balance_start(int (*stop_asked)(void));
 /*
  * The worker stops (drain, teardown): its limit is Kore's configured one
  * again, for good, and the others no longer wait for it to catch up.

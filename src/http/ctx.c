@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "http/balance.h"
 #include "http/ctx.h"
 #include "db/db.h"
 #include "model/route_table.h"
@@ -46,7 +45,6 @@ ctx_get(struct http_request *req)
 
 	c = http_state_create(req, sizeof(*c), ctx_free);
 	c->start_us = ctx_now_us();
-	balance_note();
 	/*
 	 * The template of the route Kore matched, never the raw path: the
 	 * log line and the metrics label must not carry the client's bytes

@@ -19,7 +19,7 @@
 
 #define CONNECTIONS 40
 #define WORKERS 2
-/* BALANCE_SLACK, and one a worker may accept before its count is seen */
+/* BALANCE_SLACK, and one a worker may accept before its next tick */
 #define SPREAD_MAX 2
 #define PATH "/customers/00000000-0000-4000-8000-000000000000"
 
@@ -38,14 +38,16 @@ Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
 	instance_start(&in, env);
 	cr_assert_eq(worker_pids(&in, pids, WORKERS), WORKERS,
 	    "the instance does not run two workers");
+	/* both past kore_worker_configure, on the board */
+	usleep(300000);
 	for (i = 0; i < CONNECTIONS; i++) {
 		/* kept alive, after its answer (401: no token) */
 		conns[i] = http_conn_open();
 		r = http_conn_req(conns[i], "GET", PATH, NULL, NULL, 0);
 		cr_assert_eq(r->status, 401, "connection %d: %d", i, r->status);
 		http_resp_free(r);
-		/* one at a time, as a proxy's pool grows */
-		usleep(20000);
+		/* one at a time, as a proxy's pool grows: a tick apart */
+		usleep(50000);
 	}
 	total = 0;
 	for (i = 0; i < WORKERS; i++) {

@@ -423,3 +423,63 @@ Test(drain, second_sigterm_stops_at_once)
 	free(h.tok);
 	instance_stop(&in);
 }
+
+/* CPU time the process has used so far, in ms (/proc/PID/stat). */
+static long
+cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p, *end;
+	unsigned long long ticks;
+	FILE *f;
+	int field;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	cr_assert_not_null(f = fopen(path, "r"));
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	(void)fclose(f);
+	/* after the command's closing parenthesis: field 3, state */
+	cr_assert_not_null(p = strrchr(buf, ')'));
+	ticks = 0;
+	for (field = 3, p += 2; field <= 15; field++) {
+		if (field == 14 || field == 15)
+			ticks += strtoull(p, &end, 10);
+		p = strchr(p, ' ');
+		cr_assert_not_null(p);
+		p++;
+	}
+	return (
+	    (long)(ticks * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK)));
+}
+
+/*
+ * A lone worker that waits for a request after its socket stopped
+ * listening: Kore keeps a lone worker's listeners in its event set, and a
+ * socket shut down is readable for good, so unless the drain takes them
+ * out the loop spins at full speed until the drain ends.
+ */
+Test(drain, a_lone_worker_waits_without_spinning)
+{
+	static const char *const env[] = { "SHUTDOWN_GRACE_SECONDS", "5",
+		NULL };
+	struct instance in;
+	struct held h;
+	long before, used;
+	pid_t w;
+
+	instance_start(&in, env);
+	hold(&h, 1);
+	cr_assert_gt(w = instance_worker_pid(&in), 0);
+	cr_assert(kill(in.pid, SIGTERM) == 0);
+	/* past the unlisten (DRAIN_UNLISTEN_MS) */
+	usleep(500000);
+	before = cpu_ms(w);
+	usleep(1000000);
+	used = cpu_ms(w) - before;
+	cr_expect_lt(used, 200, "the draining worker used %ld ms of CPU in 1 s",
+	    used);
+	rowlock_release(h.lock);
+	cr_assert_eq(patch_status(h.fd[0]), 200);
+	cr_assert_geq(instance_wait_exit(&in, 15000), 0);
+	free(h.tok);
+	instance_stop(&in);
+}
