@@ -18,17 +18,19 @@
  * on the tick, not on every connection, bounds the hand-overs to a
  * hundred a second per worker whatever the rate of new connections. The
  * least loaded worker is never capped, so some worker accepts within a
- * tick (counts read a tick old may cap two workers for that tick); one
- * whose loop has not ticked for BALANCE_ALIVE_MS (hung, killed,
- * restarting) does not count, and one that restarts counts from zero, so
- * new connections go to it first. A burst that arrives within one tick
- * is shared as Kore shares it, worker_accept_threshold at a time.
+ * tick (counts read a tick old may cap two workers for that tick), or
+ * within BALANCE_ALIVE_MS and a tick when the least loaded one stalls
+ * without the lock: one whose loop has not ticked for that long (hung,
+ * killed, restarting) does not count, and one that restarts counts from
+ * zero, so new connections go to it first. A burst that arrives within
+ * one tick is shared as Kore shares it, worker_accept_threshold at a
+ * time. A lone worker has no one to share with: no tick.
  *
- * From the stop signal on, the drain owns these settings: Kore's own
- * limit is back at the first tick that sees the signal (or the drain's
- * first, balance_stop), and no hand-over follows that the parent, which
- * relays nothing once it waits for the workers, would have to announce;
- * the drain's last accept pass needs Kore's limit.
+ * From the stop signal on, the drain owns these settings: the first tick
+ * that sees the signal (or the drain's first, balance_stop) puts Kore's
+ * limit back, which the drain's last accept pass needs, and the balance
+ * hands the lock on no more: the parent relays no such hand-over once it
+ * waits for the workers.
  */
 #include <sys/mman.h>
 #include <stdint.h>
@@ -41,7 +43,7 @@
 #define BALANCE_WORKERS 256
 #define BALANCE_SLACK 1
 #define BALANCE_TICK_MS 10
-#define BALANCE_ALIVE_MS 50
+#define BALANCE_ALIVE_MS 30
 
 struct slot {
 	uint32_t conns;
@@ -84,7 +86,8 @@ balance_start(int (*stop_asked)(void))
 
 	configured_max = worker_max_connections;
 	stopping = stop_asked;
-	if (board == NULL || worker == NULL || worker->id >= BALANCE_WORKERS)
+	if (board == NULL || worker == NULL || worker->id >= BALANCE_WORKERS ||
+	    worker_count == KORE_SOLO_WORKER_COUNT)
 		return;
 	mine = &board->slot[worker->id];
 	__atomic_store_n(&mine->conns, 0, __ATOMIC_RELAXED);

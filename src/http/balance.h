@@ -4,6 +4,13 @@
 #ifndef BEE_BALANCE_H
 #define BEE_BALANCE_H
 
+/*
+ * worker_count in the workers of a lone-worker instance: Kore counts two
+ * more than it runs (the keymgr and acme slots; WORKER_SOLO_COUNT in its
+ * worker.c), and a lone worker keeps the accept lock for good.
+ */
+#define KORE_SOLO_WORKER_COUNT 3
+
 /* In the parent, before the workers start: the shared board. -1: errno. */
 int balance_init(void);
 /*

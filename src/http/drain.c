@@ -41,8 +41,6 @@
  * (Kore's accept handler treats an error on a listening socket as fatal).
  */
 #define DRAIN_UNLISTEN_MS 250
-/* worker_count of a lone worker (WORKER_SOLO_COUNT in Kore's worker.c) */
-#define KORE_SOLO_WORKER_COUNT 3
 /*
  * A keep-alive connection that sent nothing since the drain began is
  * closed after this long: a client about to reuse it gets its answer
@@ -233,8 +231,7 @@ unlisten(void)
 	/*
 	 * A lone worker keeps the lock for good, so Kore never takes its
 	 * listeners out of its event set, and a socket shut down stays
-	 * readable: the loop would spin until the drain ends. Kore counts
-	 * two more workers than it runs (keymgr and acme slots).
+	 * readable: the loop would spin until the drain ends.
 	 */
 	if (worker_count == KORE_SOLO_WORKER_COUNT)
 		kore_platform_disable_accept();

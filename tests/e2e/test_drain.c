@@ -460,7 +460,7 @@ cpu_ms(pid_t pid)
 Test(drain, a_lone_worker_waits_without_spinning)
 {
 	static const char *const env[] = { "SHUTDOWN_GRACE_SECONDS", "5",
-		NULL };
+		"WORKERS", "1", NULL };
 	struct instance in;
 	struct held h;
 	long before, used;
