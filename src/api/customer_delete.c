@@ -34,17 +34,17 @@
  * /gdpr/delete form; $4-$6 the caller's scope; $7 the trace id; $8 the
  * versions If-Match names (NULL: any); $9 the token of the request's own
  * Idempotency-Key claim (NULL: none). Returns (id, avatar_file,
- * counts..., matched, mirror items) of the customer, no row if none;
- * when not matched nothing was erased and avatar_file is NULL. A stored
- * answer keeps the first ERASE_STORED_COLUMNS columns: the mirror items hold the earlier
- * payloads, personal data, for the settle hook only. The personal fields
- * of earlier payloads (ERASED_KEYS) become null, keeping every payload's
- * keys; the mirror items are those of rows that were parked or are unsent
- * (one the publisher is parking at this moment included), as a JSON array
- * of strings, or NULL. The scrub and the deletion of stored answers are
- * a function of migration 0016 with a snapshot taken once the row is
- * locked: a write that committed while the erasure waited for the row is
- * reached too. `items` still reads the payloads as they were: the
+ * counts..., matched, mirror items) of the customer, no row if none; when
+ * not matched nothing was erased and avatar_file is NULL. A stored answer
+ * keeps the first ERASE_STORED_COLUMNS columns: the mirror items hold the
+ * earlier payloads, personal data, for the settle hook only. The personal
+ * fields of earlier payloads (ERASED_KEYS) become null, keeping every
+ * payload's keys; the mirror items are those of rows that were parked or
+ * are unsent (one the publisher is parking at this moment included), as a
+ * JSON array of strings, or NULL. The scrub and the deletion of stored
+ * answers are a function of migration 0016 with a snapshot taken once the
+ * row is locked: a write that committed while the erasure waited for the
+ * row is reached too. `items` still reads the payloads as they were: the
  * function's changes come after the statement's snapshot.
  */
 #define ERASED_KEYS "'full_name', 'email', 'phone', 'label'"

@@ -50,8 +50,8 @@ struct slot {
 	uint64_t beat_ms; /* kore_time_ms() (monotonic), 0: not running */
 };
 
+/* Indexed by Kore's worker id: 1 to worker_count - KORE_WORKER_BASE. */
 struct board {
-	uint32_t ids; /* one past the highest worker id seen */
 	struct slot slot[BALANCE_WORKERS];
 };
 
@@ -62,7 +62,6 @@ static int stopped;
 static int (*stopping)(void); /* the drain began (drain_active) */
 
 static void tick(void *, u_int64_t);
-static void update(uint64_t);
 
 int
 balance_init(void)
@@ -82,8 +81,6 @@ balance_init(void)
 void
 balance_start(int (*stop_asked)(void))
 {
-	uint32_t ids;
-
 	configured_max = worker_max_connections;
 	stopping = stop_asked;
 	if (board == NULL || worker == NULL || worker->id >= BALANCE_WORKERS ||
@@ -92,12 +89,6 @@ balance_start(int (*stop_asked)(void))
 	mine = &board->slot[worker->id];
 	__atomic_store_n(&mine->conns, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->beat_ms, kore_time_ms(), __ATOMIC_RELAXED);
-	ids = __atomic_load_n(&board->ids, __ATOMIC_RELAXED);
-	while (ids <= worker->id &&
-	    !__atomic_compare_exchange_n(&board->ids, &ids,
-		(uint32_t)worker->id + 1, 0, __ATOMIC_RELAXED,
-		__ATOMIC_RELAXED))
-		;
 	(void)kore_timer_add(tick, BALANCE_TICK_MS, NULL, 0);
 }
 
@@ -115,17 +106,11 @@ balance_stop(void)
 static void
 tick(void *arg, u_int64_t now)
 {
-	(void)arg;
-	update(now);
-}
-
-static void
-update(uint64_t now)
-{
-	uint32_t i, ids, least, n;
+	uint32_t i, least, n;
 	uint64_t beat;
 
-	if (mine == NULL || stopped)
+	(void)arg;
+	if (stopped)
 		return;
 	if (stopping != NULL && stopping()) {
 		balance_stop();
@@ -135,8 +120,7 @@ update(uint64_t now)
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->beat_ms, now, __ATOMIC_RELAXED);
 	least = UINT32_MAX;
-	ids = __atomic_load_n(&board->ids, __ATOMIC_RELAXED);
-	for (i = 0; i < ids && i < BALANCE_WORKERS; i++) {
+	for (i = 1; i <= (uint32_t)(worker_count - KORE_WORKER_BASE); i++) {
 		if (&board->slot[i] == mine)
 			continue;
 		beat =

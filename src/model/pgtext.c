@@ -61,7 +61,6 @@ plain_decimal(const char *in, char *out, size_t outlen)
 		return (0);
 	dot = p + ilen;
 	last = dot; /* one past the last digit kept */
-	zeros = 0;
 	if (*dot == '.') {
 		for (n = 1; isdigit((unsigned char)dot[n]); n++) {
 			if (dot[n] != '0')
@@ -69,15 +68,19 @@ plain_decimal(const char *in, char *out, size_t outlen)
 		}
 		if (n == 1 || dot[n] != '\0')
 			return (0);
-		if (ilen == 1 && p[0] == '0' && last > dot)
-			zeros = strspn(dot + 1, "0");
 	} else if (*dot != '\0') {
 		return (0);
 	}
-	/* digits before the first significant one: "0." and its zeros */
-	sig = (size_t)(last - p) - (last > dot ? 1 : 0);
-	if (ilen == 1 && p[0] == '0' && last > dot)
-		sig -= 1 + zeros;
+	/* the digits kept, less "0." and its zeros (p[0] '0': ilen is 1) */
+	sig = (size_t)(last - p);
+	zeros = 0;
+	if (last > dot) {
+		sig--;
+		if (p[0] == '0') {
+			zeros = strspn(dot + 1, "0");
+			sig -= 1 + zeros;
+		}
+	}
 	if (ilen > 15 || sig > 15 || zeros > 3)
 		return (0);
 	n = (size_t)(last - in);

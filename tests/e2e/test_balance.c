@@ -23,7 +23,6 @@
 #define SPREAD_MAX 2
 #define PATH "/customers/00000000-0000-4000-8000-000000000000"
 
-static int worker_pids(const struct instance *, pid_t *, int);
 static int count_connections(pid_t, unsigned short);
 
 Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
@@ -36,7 +35,7 @@ Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
 	int counts[WORKERS], i, total;
 
 	instance_start(&in, env);
-	cr_assert_eq(worker_pids(&in, pids, WORKERS), WORKERS,
+	cr_assert_eq(instance_worker_pids(&in, pids, WORKERS), WORKERS,
 	    "the instance does not run two workers");
 	/* both past kore_worker_configure, on the board */
 	usleep(300000);
@@ -64,32 +63,6 @@ Test(balance, connections_made_one_at_a_time_go_to_both_workers, .timeout = 60)
 	for (i = 0; i < CONNECTIONS; i++)
 		http_conn_close(conns[i]);
 	instance_stop(&in);
-}
-
-/* The children of kore's parent: its workers. */
-static int
-worker_pids(const struct instance *in, pid_t *pids, int max)
-{
-	char path[128], buf[256], *p, *end;
-	FILE *f;
-	long pid;
-	int n;
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
-	    (int)in->pid, (int)in->pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (0);
-	p = fgets(buf, sizeof(buf), f);
-	(void)fclose(f);
-	n = 0;
-	while (p != NULL && n < max) {
-		pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		pids[n++] = (pid_t)pid;
-		p = end;
-	}
-	return (n);
 }
 
 /*

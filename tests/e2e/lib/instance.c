@@ -263,17 +263,34 @@ instance_wait_exit(struct instance *in, int ms)
 pid_t
 instance_worker_pid(const struct instance *in)
 {
-	char path[128], buf[64];
+	pid_t pid;
+
+	return (instance_worker_pids(in, &pid, 1) == 1 ? pid : 0);
+}
+
+int
+instance_worker_pids(const struct instance *in, pid_t *pids, int max)
+{
+	char path[128], buf[256], *p, *end;
 	FILE *f;
 	long pid;
+	int n;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)in->pid,
 	    (int)in->pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (0);
-	pid = fgets(buf, sizeof(buf), f) != NULL ? strtol(buf, NULL, 10) : 0;
+	p = fgets(buf, sizeof(buf), f);
 	fclose(f);
-	return ((pid_t)pid);
+	n = 0;
+	while (p != NULL && n < max) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pids[n++] = (pid_t)pid;
+		p = end;
+	}
+	return (n);
 }
 
 void

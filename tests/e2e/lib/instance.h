@@ -88,6 +88,8 @@ void instance_stop(struct instance *);
 void instance_expect_clean(const struct instance *);
 /* The pid of its (only) worker, 0 when it has none. */
 pid_t instance_worker_pid(const struct instance *);
+/* The pids of its workers (the parent's children), at most max of them. */
+int instance_worker_pids(const struct instance *, pid_t *, int max);
 /*
  * Waits (ms at most, else fails) until its worker, told to stop, waits in
  * its teardown for the outcome of the writes in flight: its main thread
